@@ -1,0 +1,54 @@
+#pragma once
+// The one error channel across module lines: absl::Status / absl::StatusOr<T>.
+// Abseil 20220623 has no RETURN_IF_ERROR / ASSIGN_OR_RETURN, so they live here, in the lowest
+// module.
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+#define ZKR_CONCAT_INNER(a, b) a##b
+#define ZKR_CONCAT(a, b) ZKR_CONCAT_INNER(a, b)
+
+/// Evaluates `expr` (an absl::Status) and returns it from the enclosing function if it is not OK.
+#define ZKR_RETURN_IF_ERROR(expr)                                            \
+  do {                                                                       \
+    if (::absl::Status zkr_status_ = (expr); !zkr_status_.ok()) [[unlikely]] \
+      return zkr_status_;                                                    \
+  } while (false)
+
+/// `ZKR_ASSIGN_OR_RETURN(auto x, f());` or `ZKR_ASSIGN_OR_RETURN(x, f());`: unwraps a StatusOr or
+/// returns its status from the enclosing function.
+#define ZKR_ASSIGN_OR_RETURN(lhs, expr) \
+  ZKR_ASSIGN_OR_RETURN_IMPL(ZKR_CONCAT(zkr_statusor_, __LINE__), lhs, expr)
+#define ZKR_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
+  auto tmp = (expr);                              \
+  if (!tmp.ok()) [[unlikely]]                     \
+    return std::move(tmp).status();               \
+  lhs = std::move(tmp).value()
+
+/// A broken invariant is a bug: report it and abort (never a Status).
+#define ZKR_CHECK(cond)                                       \
+  do {                                                        \
+    if (!(cond)) [[unlikely]]                                 \
+      ::zkr::detail::check_failed(#cond, __FILE__, __LINE__); \
+  } while (false)
+
+namespace zkr {
+namespace detail {
+[[noreturn]] void check_failed(const char* condition, const char* file, int line) noexcept;
+}  // namespace detail
+
+/// absl::string_view is not std::string_view in this Abseil build; this bridges the two.
+inline std::string_view to_std(absl::string_view s) noexcept {
+  return {s.data(), s.size()};
+}
+inline absl::string_view to_absl(std::string_view s) noexcept {
+  return {s.data(), s.size()};
+}
+
+}  // namespace zkr

@@ -1,0 +1,50 @@
+# Shared by the scripts in scripts/: dependency installation and the CMake build.
+# Sourced, not run. Quiet when everything is already in place.
+
+ZKR_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+# Debian packages the build and the test suite need (Boost 1.81 explicitly: libboost-all-dev is
+# 1.74 and would remove 1.81).
+ZKR_APT_PACKAGES=(
+  cmake ninja-build g++ ccache pkg-config git
+  libboost1.81-dev libboost-json1.81-dev
+  libabsl-dev libprotozero-dev libsqlite3-dev libssl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+
+zkr_log() { printf 'zkrouter: %s\n' "$*" >&2; }
+
+zkr_as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    zkr_log "need root to run: $*"; return 1
+  fi
+}
+
+# Installs the given Debian packages that are not installed yet; silent if none are missing.
+zkr_ensure_apt() {
+  local missing=() pkg
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  zkr_log "installing Debian packages: ${missing[*]}"
+  zkr_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  zkr_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+}
+
+# zkr_build BUILD_DIR [cmake -D options...] [-- targets...]: configures once, then builds.
+zkr_build() {
+  local dir="$1"; shift
+  local opts=() targets=()
+  while [ $# -gt 0 ]; do
+    if [ "$1" = "--" ]; then shift; targets=("$@"); break; fi
+    opts+=("$1"); shift
+  done
+  export CCACHE_DIR="${CCACHE_DIR:-$ZKR_ROOT/.cache/ccache}"
+  mkdir -p "$dir"
+  cmake -S "$ZKR_ROOT" -B "$dir" -G Ninja "${opts[@]}" >"$dir/configure.log" 2>&1 || {
+    cat "$dir/configure.log" >&2; zkr_log "configure failed"; return 1; }
+  cmake --build "$dir" -j "$(nproc)" ${targets[@]+--target "${targets[@]}"} || {
+    zkr_log "build failed"; return 1; }
+}

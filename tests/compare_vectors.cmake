@@ -1,0 +1,10 @@
+# Fails if the vectors copied into tests/data differ from the spec's; skips when the spec is absent.
+if(NOT EXISTS "${B}")
+  message("spec vectors not found at ${B}; skipping")
+  cmake_language(EXIT 77)
+endif()
+file(SHA256 "${A}" hash_a)
+file(SHA256 "${B}" hash_b)
+if(NOT hash_a STREQUAL hash_b)
+  message(FATAL_ERROR "tests/data/vectors.json differs from ${B}: copy the spec's file again")
+endif()

@@ -1,0 +1,97 @@
+#include "merkle/keccak.hpp"
+
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+
+#include "merkle/constants.hpp"
+#include "tests/support/vectors.hpp"
+
+namespace zkr::merkle {
+namespace {
+
+using testing::vectors;
+
+TEST(Keccak, MatchesEveryPublishedVector) {
+  const auto& cases = vectors().at("keccak256").as_array();
+  ASSERT_GE(cases.size(), 10U);
+  for (const auto& c : cases) {
+    const auto& o = c.as_object();
+    const Word expected = testing::word(o.at("hash"));
+    if (o.contains("input")) {
+      const Bytes input = testing::bytes(o.at("input"));
+      EXPECT_EQ(to_hex(keccak256(ByteSpan(input))), to_hex(expected))
+          << "input of " << input.size() << " bytes";
+    } else {
+      const std::string text(o.at("input_utf8").as_string());
+      EXPECT_EQ(to_hex(keccak256(std::string_view(text))), to_hex(expected)) << text;
+    }
+  }
+}
+
+TEST(Keccak, IsNotSha3_256) {
+  // SHA3-256 pads with 0x06 instead of Keccak's 0x01; an implementation that mixed them up would
+  // agree with OpenSSL's SHA3-256 here.
+  unsigned char sha3[32];
+  unsigned int len = 0;
+  ASSERT_EQ(EVP_Digest("", 0, sha3, &len, EVP_sha3_256(), nullptr), 1);
+  ASSERT_EQ(len, 32U);
+  const Word empty_keccak = keccak256(ByteSpan());
+  EXPECT_NE(to_hex(empty_keccak), to_hex(ByteSpan(sha3, 32)));
+  EXPECT_EQ(to_hex(empty_keccak),
+            std::string(vectors().at("keccak256").as_array()[0].at("hash").as_string()));
+}
+
+TEST(Keccak, SpecialisedNodeHashesEqualGenericHash) {
+  Word a{}, b{}, c{};
+  for (int i = 0; i < 32; ++i) {
+    a[i] = static_cast<std::uint8_t>(i);
+    b[i] = static_cast<std::uint8_t>(0xff - i);
+    c[i] = static_cast<std::uint8_t>(3 * i + 1);
+  }
+  Bytes ab(a.begin(), a.end());
+  ab.insert(ab.end(), b.begin(), b.end());
+  EXPECT_EQ(hash_pair(a, b), keccak256(ByteSpan(ab)));
+  Bytes abc = ab;
+  abc.insert(abc.end(), c.begin(), c.end());
+  EXPECT_EQ(hash_triple(a, b, c), keccak256(ByteSpan(abc)));
+}
+
+TEST(Keccak, HashPairsHashesEveryPair) {
+  std::vector<Word> in(10);
+  for (std::size_t i = 0; i < in.size(); ++i) in[i] = be32(i * 7919);
+  std::vector<Word> out(5);
+  hash_pairs(in, out);
+  for (std::size_t i = 0; i < out.size(); ++i)
+    EXPECT_EQ(out[i], hash_pair(in[2 * i], in[2 * i + 1]));
+}
+
+TEST(Constants, EqualTheSpecValues) {
+  const auto& c = vectors().at("constants").as_object();
+  EXPECT_EQ(to_hex(kDefaultLogLeaf), c.at("L2_L1_LOGS_TREE_DEFAULT_LEAF_HASH").as_string());
+  EXPECT_EQ(to_hex(kMessageRootEmptyLeaf), c.at("MESSAGE_ROOT_EMPTY_LEAF").as_string());
+  EXPECT_EQ(to_hex(kBatchLeafPadding), c.at("BATCH_LEAF_PADDING").as_string());
+  EXPECT_EQ(to_hex(kChainIdLeafPadding), c.at("CHAIN_ID_LEAF_PADDING").as_string());
+  EXPECT_EQ(to_hex(kL1MessengerAddress), c.at("L1_MESSENGER").as_string());
+  EXPECT_EQ(to_hex(kL2MessageRootAddress), c.at("L2_MESSAGE_ROOT").as_string());
+  EXPECT_EQ(to_hex(kL2InteropRootStorageAddress), c.at("L2_INTEROP_ROOT_STORAGE").as_string());
+  EXPECT_EQ(to_hex(kL2MessageVerificationAddress), c.at("L2_MESSAGE_VERIFICATION").as_string());
+  EXPECT_EQ(to_hex(kInteropCenterAddress), c.at("INTEROP_CENTER_V31").as_string());
+  EXPECT_EQ(testing::number(c.at("L2_TO_L1_LOG_SERIALIZE_SIZE")), kLogSerializeSize);
+  EXPECT_EQ(testing::number(c.at("L2_TO_L1_LOGS_MERKLE_TREE_LEAVES")), kLogTreeLeaves);
+  EXPECT_EQ(testing::number(c.at("LOG_TREE_DEPTH")), kLogTreeDepth);
+  EXPECT_EQ(testing::number(c.at("PROOF_METADATA_VERSION")), kProofMetadataVersion);
+}
+
+TEST(Constants, EmptySubtreesEqualTheSpecValues) {
+  const auto& e = vectors().at("empty_subtrees").as_object();
+  const auto log_zeros = testing::words(e.at("log_tree"));
+  ASSERT_EQ(log_zeros.size(), kLogTreeZeros.size());
+  for (std::size_t k = 0; k < log_zeros.size(); ++k) EXPECT_EQ(kLogTreeZeros[k], log_zeros[k]) << k;
+  const auto mr_zeros = testing::words(e.at("message_root"));
+  ASSERT_GT(mr_zeros.size(), 1U);
+  for (std::size_t k = 0; k < mr_zeros.size(); ++k)
+    EXPECT_EQ(kMessageRootZeros[k], mr_zeros[k]) << k;
+}
+
+}  // namespace
+}  // namespace zkr::merkle
