@@ -80,6 +80,23 @@ absl::StatusOr<std::vector<Word>> ChainTree::path_at(std::size_t index, std::siz
 
 // ---- SharedTree ---------------------------------------------------------------------------------
 
+SharedTree SharedTree::from_leaves(std::vector<Word> leaves) {
+  SharedTree tree;
+  if (leaves.empty()) return tree;
+  const std::size_t depth = tree_depth(leaves.size());
+  tree.levels_.reserve(depth + 1);
+  tree.levels_.push_back(std::move(leaves));
+  for (std::size_t k = 1; k <= depth; ++k) {
+    const std::vector<Word>& below = tree.levels_[k - 1];
+    std::vector<Word> level((below.size() + 1) / 2);
+    const std::size_t pairs = below.size() / 2;
+    hash_pairs(std::span<const Word>(below.data(), 2 * pairs), std::span<Word>(level.data(), pairs));
+    if (below.size() % 2 == 1) level[pairs] = hash_pair(below.back(), kMessageRootZeros[k - 1]);
+    tree.levels_.push_back(std::move(level));
+  }
+  return tree;
+}
+
 const Word& SharedTree::root() const noexcept {
   return levels_.empty() || levels_[0].empty() ? kMessageRootZeros[0] : levels_.back()[0];
 }
@@ -104,8 +121,6 @@ std::size_t SharedTree::push(const Word& leaf) {
   levels_[0].push_back(leaf);
   const std::size_t index = levels_[0].size() - 1;
   rehash_from(index);
-  // When the depth grows, the old root's level gains a sibling subtree that starts at `index`;
-  // rehash_from covered it. Nodes of the old right edge that did not change stay valid.
   return index;
 }
 

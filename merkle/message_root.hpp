@@ -52,6 +52,9 @@ class ChainTree {
 /// chain root changes). O(depth) hashes per change.
 class SharedTree {
  public:
+  SharedTree() = default;
+  /// Builds a tree over `leaves` in O(n) hashes (one level at a time).
+  static SharedTree from_leaves(std::vector<Word> leaves);
   /// Appends a leaf and returns its index.
   std::size_t push(const Word& leaf);
   /// Replaces leaf `index`. OutOfRange if index >= size().

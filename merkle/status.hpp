@@ -15,16 +15,17 @@
 #define ZKR_CONCAT(a, b) ZKR_CONCAT_INNER(a, b)
 
 /// Evaluates `expr` (an absl::Status) and returns it from the enclosing function if it is not OK.
-#define ZKR_RETURN_IF_ERROR(expr)                                            \
-  do {                                                                       \
-    if (::absl::Status zkr_status_ = (expr); !zkr_status_.ok()) [[unlikely]] \
-      return zkr_status_;                                                    \
+#define ZKR_RETURN_IF_ERROR(expr) ZKR_RETURN_IF_ERROR_IMPL(ZKR_CONCAT(zkr_status_, __COUNTER__), expr)
+#define ZKR_RETURN_IF_ERROR_IMPL(tmp, expr)                  \
+  do {                                                       \
+    if (::absl::Status tmp = (expr); !tmp.ok()) [[unlikely]] \
+      return tmp;                                            \
   } while (false)
 
 /// `ZKR_ASSIGN_OR_RETURN(auto x, f());` or `ZKR_ASSIGN_OR_RETURN(x, f());`: unwraps a StatusOr or
 /// returns its status from the enclosing function.
 #define ZKR_ASSIGN_OR_RETURN(lhs, expr) \
-  ZKR_ASSIGN_OR_RETURN_IMPL(ZKR_CONCAT(zkr_statusor_, __LINE__), lhs, expr)
+  ZKR_ASSIGN_OR_RETURN_IMPL(ZKR_CONCAT(zkr_statusor_, __COUNTER__), lhs, expr)
 #define ZKR_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                              \
   if (!tmp.ok()) [[unlikely]]                     \

@@ -121,6 +121,9 @@ TEST(SharedTree, UpdatesEqualAFreshBuild) {
       ASSERT_TRUE(tree.update(i, w).ok());
     }
     ASSERT_EQ(tree.root(), padded_root(leaves)) << "step " << step;
+    const SharedTree bulk = SharedTree::from_leaves(leaves);
+    ASSERT_EQ(bulk.root(), tree.root()) << "step " << step;
+    ASSERT_EQ(*bulk.path(leaves.size() - 1), *tree.path(leaves.size() - 1));
   }
   EXPECT_EQ(tree.update(leaves.size(), kZeroWord).code(), absl::StatusCode::kOutOfRange);
 }

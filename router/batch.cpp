@@ -1,0 +1,136 @@
+#include "router/batch.hpp"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "merkle/constants.hpp"
+#include "merkle/keccak.hpp"
+#include "merkle/status.hpp"
+#include "router/bundle.hpp"
+
+namespace zkr::router {
+
+using merkle::Word;
+
+namespace {
+
+absl::Status log_error(std::size_t index, std::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat("log ", index, ": ", to_absl(what)));
+}
+
+absl::StatusOr<LogFacts> check_log(std::uint64_t chain_id, std::size_t index, const BatchLog& l) {
+  LogFacts facts;
+  if (l.log.l2_shard_id != 0) return log_error(index, absl::StrCat("l2ShardId must be 0, got ", l.log.l2_shard_id));
+  if (!is_messenger_log(l.log)) {
+    if (l.message) return log_error(index, "a message body is only allowed for L1Messenger (0x…8008) logs");
+    return facts;
+  }
+  if (!l.message) return log_error(index, "an L1Messenger log needs its message body");
+  const Word hash = merkle::keccak256(merkle::ByteSpan(*l.message));
+  if (hash != l.log.value) {
+    return log_error(index, absl::StrCat("keccak(message) is ", merkle::to_hex(hash), " but the log's value is ",
+                                         merkle::to_hex(l.log.value)));
+  }
+  if (!std::all_of(l.log.key.begin(), l.log.key.begin() + 12, [](std::uint8_t b) { return b == 0; })) {
+    return log_error(index, "an L1Messenger log's key must be a left-padded address");
+  }
+  merkle::Address sender;
+  std::copy(l.log.key.begin() + 12, l.log.key.end(), sender.begin());
+  facts.sender = sender;
+  facts.kind = LogKind::kMessage;
+  if (sender == merkle::kInteropCenterAddress && !l.message->empty() && (*l.message)[0] == kBundleIdentifier) {
+    // A bundle that does not decode stays a plain message: the chain did emit it.
+    if (const auto bundle = decode_bundle_message(*l.message); bundle.ok() && bundle->source_chain_id == chain_id) {
+      facts.kind = LogKind::kBundle;
+      facts.destination_chain_id = bundle->destination_chain_id;
+    }
+  }
+  return facts;
+}
+
+absl::Status root_mismatch(std::string_view what, const Word& claimed, const Word& computed) {
+  return absl::InvalidArgumentError(absl::StrCat(to_absl(what), " mismatch: claimed ", merkle::to_hex(claimed),
+                                                 ", computed ", merkle::to_hex(computed), " from the batch's logs"));
+}
+
+}  // namespace
+
+const char* log_kind_name(LogKind kind) noexcept {
+  switch (kind) {
+    case LogKind::kLog: return "log";
+    case LogKind::kMessage: return "message";
+    case LogKind::kBundle: return "bundle";
+  }
+  return "unknown";
+}
+
+bool is_messenger_log(const merkle::L2ToL1Log& log) noexcept {
+  return log.is_service && log.sender == merkle::kL1MessengerAddress;
+}
+
+Word batch_content_hash(const SealedBatch& b) {
+  merkle::Bytes buf;
+  buf.reserve(6 * 32 + b.logs.size() * (88 + 64));
+  const auto put = [&buf](const Word& w) { buf.insert(buf.end(), w.begin(), w.end()); };
+  put(merkle::be32(b.chain_id));
+  put(merkle::be32(b.batch_number));
+  put(merkle::be32(b.protocol_version));
+  put(b.aggregated_root);
+  put(b.local_root);
+  put(b.chain_batch_root);
+  for (const BatchLog& l : b.logs) {
+    const merkle::PackedLog packed = merkle::serialize(l.log);
+    buf.insert(buf.end(), packed.begin(), packed.end());
+    put(l.tx_hash);
+    put(l.message ? merkle::keccak256(merkle::ByteSpan(*l.message)) : merkle::kZeroWord);
+  }
+  return merkle::keccak256(merkle::ByteSpan(buf));
+}
+
+absl::StatusOr<ValidatedBatch> validate_batch(SealedBatch batch) {
+  if (batch.chain_id == 0) return absl::InvalidArgumentError("chainId must be non-zero");
+  if (batch.batch_number == 0) return absl::InvalidArgumentError("batchNumber starts at 1");
+  if (batch.protocol_version < kMinProtocolVersion || batch.protocol_version > kMaxProtocolVersion) {
+    return absl::InvalidArgumentError(absl::StrCat("protocol version ", batch.protocol_version,
+                                                   " is not supported (", kMinProtocolVersion, "..",
+                                                   kMaxProtocolVersion, ": the 16384-leaf log tree)"));
+  }
+  if (batch.logs.size() > merkle::kLogTreeLeaves) {
+    return absl::InvalidArgumentError(absl::StrCat("a batch holds at most ", merkle::kLogTreeLeaves,
+                                                   " L2->L1 logs, got ", batch.logs.size()));
+  }
+  ValidatedBatch out;
+  out.facts.reserve(batch.logs.size());
+  std::vector<Word> leaves;
+  leaves.reserve(batch.logs.size());
+  for (std::size_t i = 0; i < batch.logs.size(); ++i) {
+    const BatchLog& l = batch.logs[i];
+    if (i > 0 && l.log.tx_number_in_batch < batch.logs[i - 1].log.tx_number_in_batch) {
+      return log_error(i, absl::StrCat("txNumberInBatch ", l.log.tx_number_in_batch, " goes back from ",
+                                       batch.logs[i - 1].log.tx_number_in_batch, ": logs must be in emission order"));
+    }
+    ZKR_ASSIGN_OR_RETURN(LogFacts facts, check_log(batch.chain_id, i, l));
+    out.facts.push_back(facts);
+    leaves.push_back(merkle::log_leaf_hash(l.log));
+  }
+  ZKR_ASSIGN_OR_RETURN(merkle::LogTree tree, merkle::LogTree::build(leaves));
+  if (tree.root() != batch.local_root) return root_mismatch("localRoot", batch.local_root, tree.root());
+  if (batch.protocol_version >= kGatewayProtocolVersion) {
+    out.chain_batch_root = merkle::hash_pair(tree.root(), batch.aggregated_root);
+  } else {
+    if (batch.aggregated_root != merkle::kZeroWord) {
+      return absl::InvalidArgumentError(absl::StrCat("protocol version ", batch.protocol_version,
+                                                     " predates the aggregated root; it must be zero"));
+    }
+    out.chain_batch_root = tree.root();
+  }
+  if (out.chain_batch_root != batch.chain_batch_root) {
+    return root_mismatch("chainBatchRoot", batch.chain_batch_root, out.chain_batch_root);
+  }
+  out.content_hash = batch_content_hash(batch);
+  out.tree = std::make_shared<const merkle::LogTree>(std::move(tree));
+  out.batch = std::move(batch);
+  return out;
+}
+
+}  // namespace zkr::router

@@ -1,0 +1,448 @@
+#include "router/engine.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <condition_variable>
+
+#include "absl/strings/str_cat.h"
+#include "merkle/status.hpp"
+#include "router/message_store.hpp"
+#include "settlement/migrations.hpp"
+
+namespace zkr::router {
+
+using merkle::Word;
+using settlement::BatchStage;
+using settlement::Database;
+using settlement::EventKind;
+using settlement::EventStore;
+using settlement::SettlementLayer;
+
+// ---- readers ----------------------------------------------------------------------------------------
+
+/// A fixed set of read-only connections, leased one per call.
+class Engine::ReaderPool {
+ public:
+  absl::Status open(const std::string& path, std::size_t n) {
+    for (std::size_t i = 0; i < std::max<std::size_t>(n, 1); ++i) {
+      settlement::DatabaseOptions options;
+      options.read_only = true;
+      options.cache_size_kib = 16 * 1024;
+      ZKR_ASSIGN_OR_RETURN(auto db, Database::open(path, options));
+      free_.push_back(db.get());
+      all_.push_back(std::move(db));
+    }
+    return absl::OkStatus();
+  }
+
+  class Lease {
+   public:
+    Lease(ReaderPool& pool, Database* db) : pool_(pool), db_(db) {}
+    Lease(const Lease&) = delete;
+    ~Lease() {
+      std::lock_guard lock(pool_.mutex_);
+      pool_.free_.push_back(db_);
+      pool_.available_.notify_one();
+    }
+    Database& db() const { return *db_; }
+
+   private:
+    ReaderPool& pool_;
+    Database* db_;
+  };
+
+  Lease acquire() {
+    std::unique_lock lock(mutex_);
+    available_.wait(lock, [this] { return !free_.empty(); });
+    Database* db = free_.back();
+    free_.pop_back();
+    return Lease(*this, db);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<Database*> free_;
+  std::vector<std::unique_ptr<Database>> all_;
+};
+
+namespace {
+
+Word sha256(std::string_view text) {
+  Word out{};
+  unsigned int len = 0;
+  EVP_Digest(text.data(), text.size(), out.data(), &len, EVP_sha256(), nullptr);
+  return out;
+}
+
+}  // namespace
+
+// ---- opening and loading ------------------------------------------------------------------------------
+
+Engine::Engine(EngineConfig config) : config_(std::move(config)) {
+  if (!config_.verifier) config_.verifier = std::make_shared<settlement::WellFormedProofVerifier>();
+}
+
+Engine::~Engine() = default;
+
+absl::StatusOr<std::unique_ptr<Engine>> Engine::open(EngineConfig config) {
+  std::unique_ptr<Engine> engine(new Engine(std::move(config)));
+  ZKR_RETURN_IF_ERROR(engine->load());
+  return engine;
+}
+
+absl::Status Engine::load() {
+  settlement::DatabaseOptions options;
+  options.durability = config_.durability;
+  ZKR_ASSIGN_OR_RETURN(writer_, Database::open(config_.database_path, options));
+  ZKR_RETURN_IF_ERROR(settlement::apply_migrations(*writer_, settlement::embedded_migrations()).status());
+  gateway_ = std::make_unique<settlement::Gateway>(config_.gateway, config_.verifier);
+  ZKR_RETURN_IF_ERROR(gateway_->load(*writer_));
+  ZKR_RETURN_IF_ERROR(load_log_trees());
+  readers_ = std::make_unique<ReaderPool>();
+  return readers_->open(config_.database_path, config_.reader_connections);
+}
+
+absl::Status Engine::load_log_trees() {
+  trees_.clear();
+  ZKR_RETURN_IF_ERROR(MessageStore::for_each_batch_leaves(
+      *writer_, [this](std::uint64_t chain, std::uint64_t batch, std::vector<Word> leaves) -> absl::Status {
+        const settlement::BatchInfo* info = gateway_->batch(chain, batch);
+        if (info == nullptr) {
+          return absl::DataLossError(absl::StrCat("logs are stored for batch ", batch, " of chain ", chain,
+                                                  ", which is not recorded"));
+        }
+        ZKR_ASSIGN_OR_RETURN(merkle::LogTree tree, merkle::LogTree::build(leaves));
+        if (tree.root() != info->local_root || tree.size() != info->log_count) {
+          return absl::DataLossError(absl::StrCat(
+              "batch ", batch, " of chain ", chain, ": localRoot is ", merkle::to_hex(info->local_root), " over ",
+              info->log_count, " logs in the database, but its stored logs give ", merkle::to_hex(tree.root()),
+              " over ", tree.size(), "; refusing to serve proofs from an inconsistent database"));
+        }
+        trees_.emplace(std::pair{chain, batch}, std::make_shared<const merkle::LogTree>(std::move(tree)));
+        return absl::OkStatus();
+      }));
+  for (const auto& [key, info] : gateway_->batches()) {
+    if (trees_.contains(key)) continue;
+    const merkle::LogTree empty;
+    if (info.log_count != 0 || info.local_root != empty.root()) {
+      return absl::DataLossError(absl::StrCat("batch ", key.second, " of chain ", key.first, " records ",
+                                              info.log_count, " logs but none are stored"));
+    }
+    trees_.emplace(key, std::make_shared<const merkle::LogTree>(empty));
+  }
+  return absl::OkStatus();
+}
+
+// ---- writes ---------------------------------------------------------------------------------------------
+
+absl::Status Engine::write(const std::function<absl::Status(Database&)>& body) {
+  std::unique_lock lock(state_mutex_);
+  absl::Status status = [&]() -> absl::Status {
+    ZKR_ASSIGN_OR_RETURN(settlement::Transaction tx, settlement::Transaction::begin(*writer_));
+    ZKR_RETURN_IF_ERROR(body(*writer_));
+    return tx.commit();
+  }();
+  if (!status.ok()) {
+    // The transaction rolled back; memory may hold part of the change. Rebuild it from disk.
+    gateway_ = std::make_unique<settlement::Gateway>(config_.gateway, config_.verifier);
+    if (absl::Status reload = gateway_->load(*writer_); !reload.ok()) {
+      return absl::InternalError(absl::StrCat(status.message(), "; reloading afterwards failed: ", reload.message()));
+    }
+  }
+  return status;
+}
+
+absl::Status Engine::register_chain(const ChainRegistration& r) {
+  if (r.credential.size() < 16) {
+    return absl::InvalidArgumentError("an operator credential must be at least 16 characters");
+  }
+  return write([&](Database& db) {
+    return gateway_->register_chain(
+        db, {.chain_id = r.chain_id, .layer = r.layer, .credential_hash = sha256(r.credential), .prover_key = r.prover_key});
+  });
+}
+
+absl::Status Engine::migrate_chain(std::uint64_t chain_id, SettlementLayer to) {
+  return write([&](Database& db) { return gateway_->migrate_chain(db, chain_id, to); });
+}
+
+absl::StatusOr<IngestResult> Engine::ingest(SealedBatch batch) {
+  ZKR_ASSIGN_OR_RETURN(ValidatedBatch v, validate_batch(std::move(batch)));
+  IngestResult result{.duplicate = false, .chain_batch_root = v.chain_batch_root, .log_count = v.batch.logs.size()};
+  const std::pair key{v.batch.chain_id, v.batch.batch_number};
+  {
+    std::shared_lock lock(state_mutex_);
+    const absl::Status next = gateway_->check_next_batch(key.first, key.second);
+    if (next.code() == absl::StatusCode::kAlreadyExists) {
+      const settlement::BatchInfo* stored = gateway_->batch(key.first, key.second);
+      if (stored != nullptr && stored->content_hash == v.content_hash) {
+        result.duplicate = true;
+        return result;
+      }
+      return absl::AlreadyExistsError(absl::StrCat(
+          "fork: batch ", key.second, " of chain ", key.first, " is already recorded with different content (",
+          "stored chainBatchRoot ", stored ? merkle::to_hex(stored->chain_batch_root) : "?", ", submitted ",
+          merkle::to_hex(v.chain_batch_root), ")"));
+    }
+    ZKR_RETURN_IF_ERROR(next);
+  }
+  ZKR_RETURN_IF_ERROR(write([&](Database& db) -> absl::Status {
+    settlement::BatchInfo info;
+    info.chain_id = key.first;
+    info.batch_number = key.second;
+    info.protocol_version = v.batch.protocol_version;
+    info.log_count = static_cast<std::uint32_t>(v.batch.logs.size());
+    info.local_root = v.tree->root();
+    info.aggregated_root = v.batch.aggregated_root;
+    info.chain_batch_root = v.chain_batch_root;
+    info.content_hash = v.content_hash;
+    ZKR_RETURN_IF_ERROR(gateway_->record_batch(db, info));
+    ZKR_RETURN_IF_ERROR(MessageStore::insert(db, v));
+    trees_[key] = v.tree;  // under the exclusive lock; dropped below if the commit fails
+    return absl::OkStatus();
+  }));
+  return result;
+}
+
+absl::Status Engine::commit_batch(std::uint64_t chain_id, std::uint64_t batch_number) {
+  return write([&](Database& db) { return gateway_->commit_batch(db, chain_id, batch_number); });
+}
+
+absl::Status Engine::prove_batch(std::uint64_t chain_id, std::uint64_t batch_number, merkle::ByteSpan proof) {
+  return write([&](Database& db) { return gateway_->prove_batch(db, chain_id, batch_number, proof); });
+}
+
+absl::StatusOr<std::optional<std::uint64_t>> Engine::execute_batch(std::uint64_t chain_id, std::uint64_t batch_number) {
+  std::optional<std::uint64_t> block;
+  ZKR_RETURN_IF_ERROR(write([&](Database& db) -> absl::Status {
+    ZKR_ASSIGN_OR_RETURN(block, gateway_->execute_batch(db, chain_id, batch_number));
+    return absl::OkStatus();
+  }));
+  return block;
+}
+
+absl::StatusOr<std::uint64_t> Engine::seal_block() {
+  std::uint64_t block = 0;
+  ZKR_RETURN_IF_ERROR(write([&](Database& db) -> absl::Status {
+    ZKR_ASSIGN_OR_RETURN(block, gateway_->seal_block(db));
+    return absl::OkStatus();
+  }));
+  return block;
+}
+
+absl::StatusOr<settlement::GatewayBatch> Engine::seal_gateway_batch() {
+  settlement::GatewayBatch batch;
+  ZKR_RETURN_IF_ERROR(write([&](Database& db) -> absl::Status {
+    ZKR_ASSIGN_OR_RETURN(batch, gateway_->seal_gateway_batch(db));
+    return absl::OkStatus();
+  }));
+  return batch;
+}
+
+void Engine::inject_write_fault(int n) {
+  std::unique_lock lock(state_mutex_);
+  writer_->fail_nth_write(n);
+}
+
+// ---- authentication -----------------------------------------------------------------------------------
+
+absl::Status Engine::check_credential(std::uint64_t chain_id, std::string_view credential) const {
+  std::shared_lock lock(state_mutex_);
+  const settlement::ChainInfo* c = gateway_->chain(chain_id);
+  if (c == nullptr) return absl::NotFoundError(absl::StrCat("unknown chain ", chain_id));
+  const Word given = sha256(credential);
+  if (CRYPTO_memcmp(given.data(), c->credential_hash.data(), given.size()) != 0) {
+    return absl::PermissionDeniedError(absl::StrCat("the credential is not valid for chain ", chain_id));
+  }
+  return absl::OkStatus();
+}
+
+// ---- reads --------------------------------------------------------------------------------------------
+
+absl::StatusOr<LogRow> Engine::message(const MessageId& id) const {
+  auto lease = readers_->acquire();
+  ZKR_ASSIGN_OR_RETURN(std::optional<LogRow> row, MessageStore::get(lease.db(), id));
+  if (!row) return absl::NotFoundError(absl::StrCat("no message ", id.to_string()));
+  return std::move(*row);
+}
+
+absl::StatusOr<std::vector<LogRow>> Engine::logs_by_tx(const Word& tx_hash) const {
+  auto lease = readers_->acquire();
+  return MessageStore::by_tx(lease.db(), tx_hash);
+}
+
+absl::StatusOr<std::vector<LogRow>> Engine::list_messages(const MessageFilter& filter) const {
+  auto lease = readers_->acquire();
+  return MessageStore::list(lease.db(), filter);
+}
+
+absl::StatusOr<std::shared_ptr<const merkle::LogTree>> Engine::tree_for(std::uint64_t chain_id,
+                                                                        std::uint64_t batch_number) const {
+  const auto it = trees_.find({chain_id, batch_number});
+  if (it == trees_.end()) {
+    return absl::NotFoundError(absl::StrCat("batch ", batch_number, " of chain ", chain_id, " is not recorded"));
+  }
+  return it->second;
+}
+
+absl::StatusOr<BuiltProof> Engine::proof_for_row(const LogRow& row, ProofTarget target,
+                                                 std::optional<std::uint64_t> against_block) const {
+  std::shared_lock lock(state_mutex_);
+  const settlement::BatchInfo* info = gateway_->batch(row.id.chain_id, row.id.batch_number);
+  if (info == nullptr) return absl::NotFoundError(absl::StrCat("no batch for message ", row.id.to_string()));
+  ZKR_ASSIGN_OR_RETURN(const auto tree, tree_for(row.id.chain_id, row.id.batch_number));
+  return build_proof(*gateway_, *info, *tree, row.id.log_index, target, against_block);
+}
+
+absl::StatusOr<BuiltProof> Engine::proof(const MessageId& id, ProofTarget target,
+                                         std::optional<std::uint64_t> against_block) const {
+  {
+    // Proofs need no database access: the id names the tree and the leaf.
+    std::shared_lock lock(state_mutex_);
+    const settlement::BatchInfo* info = gateway_->batch(id.chain_id, id.batch_number);
+    if (info == nullptr) return absl::NotFoundError(absl::StrCat("no message ", id.to_string()));
+    ZKR_ASSIGN_OR_RETURN(const auto tree, tree_for(id.chain_id, id.batch_number));
+    if (id.log_index >= tree->size()) return absl::NotFoundError(absl::StrCat("no message ", id.to_string()));
+    return build_proof(*gateway_, *info, *tree, id.log_index, target, against_block);
+  }
+}
+
+absl::StatusOr<BuiltProof> Engine::proof_by_tx(const Word& tx_hash, std::size_t index, ProofTarget target) const {
+  ZKR_ASSIGN_OR_RETURN(const std::vector<LogRow> rows, logs_by_tx(tx_hash));
+  if (rows.empty()) return absl::NotFoundError(absl::StrCat("no L2->L1 logs for transaction ", merkle::to_hex(tx_hash)));
+  if (index >= rows.size()) {
+    return absl::NotFoundError(absl::StrCat("transaction ", merkle::to_hex(tx_hash), " has ", rows.size(),
+                                            " L2->L1 logs; no log ", index));
+  }
+  return proof_for_row(rows[index], target, std::nullopt);
+}
+
+absl::StatusOr<Word> Engine::interop_root(std::uint64_t block) const {
+  std::shared_lock lock(state_mutex_);
+  return gateway_->message_root().shared_root_at(block);
+}
+
+absl::StatusOr<std::vector<settlement::Event>> Engine::events_after(std::int64_t after, std::size_t limit) const {
+  auto lease = readers_->acquire();
+  return EventStore::read_after(lease.db(), after, limit);
+}
+
+std::optional<settlement::BatchInfo> Engine::batch(std::uint64_t chain_id, std::uint64_t batch_number) const {
+  std::shared_lock lock(state_mutex_);
+  const settlement::BatchInfo* b = gateway_->batch(chain_id, batch_number);
+  return b ? std::optional(*b) : std::nullopt;
+}
+
+std::optional<settlement::ChainInfo> Engine::chain(std::uint64_t chain_id) const {
+  std::shared_lock lock(state_mutex_);
+  const settlement::ChainInfo* c = gateway_->chain(chain_id);
+  return c ? std::optional(*c) : std::nullopt;
+}
+
+std::optional<settlement::GatewayBatch> Engine::gateway_batch(std::uint64_t number) const {
+  std::shared_lock lock(state_mutex_);
+  const settlement::GatewayBatch* g = gateway_->gateway_batch(number);
+  return g ? std::optional(*g) : std::nullopt;
+}
+
+std::optional<std::uint64_t> Engine::last_sealed_block() const {
+  std::shared_lock lock(state_mutex_);
+  return gateway_->message_root().last_sealed_block();
+}
+
+std::size_t Engine::unbatched_blocks() const {
+  std::shared_lock lock(state_mutex_);
+  return gateway_->unbatched_blocks();
+}
+
+// ---- status and timeline ------------------------------------------------------------------------------
+
+absl::StatusOr<MessageStatus> Engine::status(const MessageId& id) const {
+  MessageStatus out;
+  ZKR_ASSIGN_OR_RETURN(out.row, message(id));
+  settlement::BatchInfo info;
+  std::optional<std::uint64_t> sealed;
+  std::optional<settlement::GatewayBatch> gw;
+  {
+    std::shared_lock lock(state_mutex_);
+    const settlement::BatchInfo* b = gateway_->batch(id.chain_id, id.batch_number);
+    if (b == nullptr) return absl::NotFoundError(absl::StrCat("no batch for message ", id.to_string()));
+    info = *b;
+    sealed = gateway_->message_root().last_sealed_block();
+    if (info.executed_block) {
+      if (const settlement::GatewayBatch* g = gateway_->gateway_batch_for_block(*info.executed_block)) gw = *g;
+    }
+  }
+  out.layer = info.layer;
+  out.gateway_block = info.executed_block;
+  if (gw) out.gateway_batch = gw->number;
+
+  std::vector<settlement::Event> events;
+  {
+    auto lease = readers_->acquire();
+    ZKR_ASSIGN_OR_RETURN(events, EventStore::for_batch(lease.db(), id.chain_id, id.batch_number));
+    if (info.executed_block) {
+      ZKR_ASSIGN_OR_RETURN(auto sealed_event,
+                           EventStore::for_block(lease.db(), EventKind::kGatewayBlockSealed, *info.executed_block));
+      if (sealed_event) events.push_back(std::move(*sealed_event));
+    }
+    if (gw) {
+      ZKR_ASSIGN_OR_RETURN(auto gw_events, EventStore::for_gateway_batch(lease.db(), gw->number));
+      events.insert(events.end(), gw_events.begin(), gw_events.end());
+    }
+  }
+  std::sort(events.begin(), events.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
+  out.timeline.push_back({.stage = "message_recorded", .seq = out.row.recorded_seq});
+  bool l1_final = false;
+  for (const settlement::Event& e : events) {
+    if (e.kind == EventKind::kBatchRecorded) out.timeline.front().at_ms = e.created_at_ms;
+    out.timeline.push_back({.stage = settlement::event_kind_name(e.kind),
+                            .seq = e.seq,
+                            .at_ms = e.created_at_ms,
+                            .gateway_block = e.block_number,
+                            .gateway_batch = e.gw_batch});
+    l1_final = l1_final || e.kind == EventKind::kGatewayBatchFinalOnL1 || e.kind == EventKind::kL1BatchFinal;
+  }
+
+  const bool on_gateway = info.layer == SettlementLayer::kGateway;
+  const char* where = on_gateway ? "the Gateway" : "L1";
+  switch (info.stage) {
+    case BatchStage::kRecorded:
+      out.status = "recorded";
+      out.waiting_for = absl::StrCat("commitment of batch ", id.batch_number, " on ", where);
+      break;
+    case BatchStage::kCommitted:
+      out.status = "batch_committed";
+      out.waiting_for = absl::StrCat("proof of batch ", id.batch_number, " on ", where);
+      break;
+    case BatchStage::kProven:
+      out.status = "batch_proven";
+      out.waiting_for = absl::StrCat("execution of batch ", id.batch_number, " on ", where);
+      break;
+    case BatchStage::kExecuted:
+      if (!on_gateway) {
+        out.status = l1_final ? "l1_final" : "batch_executed";
+        out.waiting_for = l1_final ? "" : "L1 finality of the execution";
+      } else if (!sealed || *sealed < *info.executed_block) {
+        out.status = "batch_executed";
+        out.waiting_for = absl::StrCat("Gateway block ", *info.executed_block, " to be sealed");
+      } else if (!gw) {
+        out.status = "gateway_final";
+        out.waiting_for = absl::StrCat("a Gateway batch to include block ", *info.executed_block);
+      } else {
+        out.status = l1_final ? "l1_final" : out.timeline.back().stage;
+        if (out.status == "gateway_batch_sealed") {
+          out.waiting_for = absl::StrCat("Gateway batch ", gw->number, " to be committed on L1");
+        } else if (!l1_final) {
+          out.waiting_for = absl::StrCat("L1 finality of Gateway batch ", gw->number);
+        }
+      }
+      break;
+  }
+  return out;
+}
+
+}  // namespace zkr::router

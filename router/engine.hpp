@@ -1,0 +1,135 @@
+#pragma once
+// The engine: one SQLite database, the Gateway, the message index, the cached log trees and the
+// proof service behind one thread-safe interface. Writes are serialized: each one (an ingested
+// batch, a Gateway state change) commits with its events in one transaction before it is
+// acknowledged. Reads of the in-memory trees run concurrently under a shared lock; database reads
+// use their own connections.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "merkle/log_tree.hpp"
+#include "router/batch.hpp"
+#include "router/message_store.hpp"
+#include "router/proof_service.hpp"
+#include "settlement/events.hpp"
+#include "settlement/gateway.hpp"
+#include "settlement/sqlite.hpp"
+
+namespace zkr::router {
+
+struct EngineConfig {
+  std::string database_path;
+  settlement::GatewayConfig gateway;
+  settlement::Durability durability = settlement::Durability::kFull;
+  std::size_t reader_connections = 4;
+  /// Checks chain validity proofs; null means WellFormedProofVerifier.
+  std::shared_ptr<const settlement::ProofVerifier> verifier;
+};
+
+struct ChainRegistration {
+  std::uint64_t chain_id = 0;
+  settlement::SettlementLayer layer = settlement::SettlementLayer::kGateway;
+  std::string credential;  // the operator's secret; only its SHA-256 is stored
+  merkle::Bytes prover_key;
+};
+
+struct IngestResult {
+  bool duplicate = false;  // an exact resubmission: nothing was written
+  merkle::Word chain_batch_root{};
+  std::size_t log_count = 0;
+};
+
+struct TimelineEntry {
+  std::string stage;  // event kind name
+  std::int64_t seq = 0;
+  std::int64_t at_ms = 0;
+  std::optional<std::uint64_t> gateway_block{};
+  std::optional<std::uint64_t> gateway_batch{};
+};
+
+struct MessageStatus {
+  LogRow row;
+  settlement::SettlementLayer layer = settlement::SettlementLayer::kGateway;
+  /// recorded, batch_committed, batch_proven, gateway_final, gateway_batch_sealed, … , l1_final
+  std::string status;
+  std::string waiting_for;  // empty when nothing is left
+  std::optional<std::uint64_t> gateway_block;
+  std::optional<std::uint64_t> gateway_batch;
+  std::vector<TimelineEntry> timeline;
+};
+
+class Engine {
+ public:
+  /// Opens (or creates) the database, applies migrations, rebuilds every tree and checks it
+  /// against the stored roots. DataLoss if they disagree: the router then refuses to start.
+  static absl::StatusOr<std::unique_ptr<Engine>> open(EngineConfig config);
+  ~Engine();
+
+  // ---- writes (serialized; each commits before it returns) ----
+  absl::Status register_chain(const ChainRegistration& registration);
+  absl::Status migrate_chain(std::uint64_t chain_id, settlement::SettlementLayer to);
+  /// Validates and records a sealed batch. An exact resubmission is a no-op (duplicate = true).
+  absl::StatusOr<IngestResult> ingest(SealedBatch batch);
+  absl::Status commit_batch(std::uint64_t chain_id, std::uint64_t batch_number);
+  absl::Status prove_batch(std::uint64_t chain_id, std::uint64_t batch_number, merkle::ByteSpan proof);
+  absl::StatusOr<std::optional<std::uint64_t>> execute_batch(std::uint64_t chain_id, std::uint64_t batch_number);
+  absl::StatusOr<std::uint64_t> seal_block();
+  absl::StatusOr<settlement::GatewayBatch> seal_gateway_batch();
+
+  // ---- authentication ----
+  /// OK if `credential` is chain_id's operator credential; PermissionDenied otherwise (without
+  /// saying which part was wrong), NotFound for an unknown chain.
+  absl::Status check_credential(std::uint64_t chain_id, std::string_view credential) const;
+
+  // ---- reads ----
+  absl::StatusOr<LogRow> message(const MessageId& id) const;
+  absl::StatusOr<std::vector<LogRow>> logs_by_tx(const merkle::Word& tx_hash) const;
+  absl::StatusOr<std::vector<LogRow>> list_messages(const MessageFilter& filter) const;
+  absl::StatusOr<MessageStatus> status(const MessageId& id) const;
+  absl::StatusOr<BuiltProof> proof(const MessageId& id, ProofTarget target,
+                                   std::optional<std::uint64_t> against_block = std::nullopt) const;
+  /// zks_getL2ToL1LogProof: the `index`-th L2->L1 log of transaction `tx_hash`.
+  absl::StatusOr<BuiltProof> proof_by_tx(const merkle::Word& tx_hash, std::size_t index, ProofTarget target) const;
+  /// historicalRoot(block) of a sealed Gateway block.
+  absl::StatusOr<merkle::Word> interop_root(std::uint64_t block) const;
+  absl::StatusOr<std::vector<settlement::Event>> events_after(std::int64_t after, std::size_t limit) const;
+  std::optional<settlement::BatchInfo> batch(std::uint64_t chain_id, std::uint64_t batch_number) const;
+  std::optional<settlement::ChainInfo> chain(std::uint64_t chain_id) const;
+  std::optional<settlement::GatewayBatch> gateway_batch(std::uint64_t number) const;
+  std::optional<std::uint64_t> last_sealed_block() const;
+  std::uint64_t gateway_chain_id() const noexcept { return config_.gateway.chain_id; }
+  std::size_t unbatched_blocks() const;
+
+  /// Test hook: the Nth database write from now fails with an I/O error.
+  void inject_write_fault(int n);
+
+ private:
+  class ReaderPool;
+  explicit Engine(EngineConfig config);
+  absl::Status load();
+  absl::Status load_log_trees();
+  /// Runs `body` in a write transaction under the exclusive lock; on any failure rolls back and
+  /// reloads the Gateway's memory from the database.
+  absl::Status write(const std::function<absl::Status(settlement::Database&)>& body);
+  absl::StatusOr<std::shared_ptr<const merkle::LogTree>> tree_for(std::uint64_t chain_id,
+                                                                   std::uint64_t batch_number) const;
+  absl::StatusOr<BuiltProof> proof_for_row(const LogRow& row, ProofTarget target,
+                                           std::optional<std::uint64_t> against_block) const;
+
+  EngineConfig config_;
+  std::unique_ptr<settlement::Database> writer_;
+  std::unique_ptr<ReaderPool> readers_;
+  mutable std::shared_mutex state_mutex_;  // guards gateway_ and trees_
+  std::unique_ptr<settlement::Gateway> gateway_;
+  std::map<std::pair<std::uint64_t, std::uint64_t>, std::shared_ptr<const merkle::LogTree>> trees_;
+};
+
+}  // namespace zkr::router

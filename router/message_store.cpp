@@ -1,0 +1,214 @@
+#include "router/message_store.hpp"
+
+#include <charconv>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "merkle/constants.hpp"
+#include "merkle/keccak.hpp"
+#include "merkle/status.hpp"
+#include "settlement/events.hpp"
+
+namespace zkr::router {
+
+using settlement::Database;
+using settlement::Statement;
+
+namespace {
+
+constexpr std::string_view kRowColumns =
+    "l.chain_id, l.batch_number, l.log_index, l.tx_hash, l.packed, l.kind, l.sender, l.body, "
+    "l.destination_chain_id, l.recorded_seq";
+
+std::int64_t tx_key(const merkle::Word& tx) noexcept {
+  std::uint64_t k = 0;
+  for (int i = 0; i < 8; ++i) k = (k << 8) | tx[i];
+  return static_cast<std::int64_t>(k);
+}
+
+absl::StatusOr<LogRow> read_row(const Statement& s) {
+  LogRow r;
+  r.id = {static_cast<std::uint64_t>(s.column_int64(0)), static_cast<std::uint64_t>(s.column_int64(1)),
+          static_cast<std::uint64_t>(s.column_int64(2))};
+  ZKR_ASSIGN_OR_RETURN(r.tx_hash, s.column_word(3));
+  ZKR_ASSIGN_OR_RETURN(r.log, merkle::deserialize_log(s.column_blob(4)));
+  const auto kind = s.column_int64(5);
+  if (kind < 0 || kind > 2) return absl::DataLossError(absl::StrCat("log ", r.id.to_string(), " has kind ", kind));
+  r.kind = static_cast<LogKind>(kind);
+  if (!s.column_is_null(6)) {
+    const auto blob = s.column_blob(6);
+    if (blob.size() != 20) return absl::DataLossError(absl::StrCat("log ", r.id.to_string(), " has a bad sender"));
+    merkle::Address a;
+    std::memcpy(a.data(), blob.data(), 20);
+    r.sender = a;
+  }
+  if (!s.column_is_null(7)) {
+    const auto blob = s.column_blob(7);
+    r.body = merkle::Bytes(blob.begin(), blob.end());
+  }
+  if (!s.column_is_null(8)) r.destination_chain_id = static_cast<std::uint64_t>(s.column_int64(8));
+  r.recorded_seq = s.column_int64(9);
+  return r;
+}
+
+absl::StatusOr<std::vector<LogRow>> collect(Statement* s) {
+  std::vector<LogRow> rows;
+  while (true) {
+    ZKR_ASSIGN_OR_RETURN(const bool row, s->step());
+    if (!row) break;
+    ZKR_ASSIGN_OR_RETURN(LogRow r, read_row(*s));
+    rows.push_back(std::move(r));
+  }
+  s->reset();
+  return rows;
+}
+
+bool parse_u64(std::string_view text, std::uint64_t& out) {
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && ptr == text.data() + text.size() && !text.empty();
+}
+
+}  // namespace
+
+std::string MessageId::to_string() const { return absl::StrCat(chain_id, ":", batch_number, ":", log_index); }
+
+absl::StatusOr<MessageId> MessageId::parse(std::string_view text) {
+  const std::vector<absl::string_view> parts = absl::StrSplit(to_absl(text), ':');
+  MessageId id;
+  if (parts.size() != 3 || !parse_u64(to_std(parts[0]), id.chain_id) ||
+      !parse_u64(to_std(parts[1]), id.batch_number) || !parse_u64(to_std(parts[2]), id.log_index)) {
+    return absl::InvalidArgumentError(absl::StrCat("message id '", to_absl(text.substr(0, 64)),
+                                                   "' is not of the form chain:batch:index (e.g. 270:1:0)"));
+  }
+  return id;
+}
+
+absl::Status MessageStore::insert(Database& db, const ValidatedBatch& v) {
+  ZKR_ASSIGN_OR_RETURN(Statement * s,
+                       db.prepare("INSERT INTO logs (chain_id, batch_number, log_index, tx_hash, tx_key, packed, kind, "
+                                  "sender, body, destination_chain_id, recorded_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                                  "?7, ?8, ?9, ?10, ?11)"));
+  const SealedBatch& b = v.batch;
+  const std::int64_t now = settlement::now_ms();
+  for (std::size_t i = 0; i < b.logs.size(); ++i) {
+    const BatchLog& l = b.logs[i];
+    const LogFacts& f = v.facts[i];
+    ZKR_ASSIGN_OR_RETURN(const std::int64_t seq,
+                         settlement::EventStore::append(db, {.kind = settlement::EventKind::kMessageRecorded,
+                                                             .chain_id = b.chain_id,
+                                                             .batch_number = b.batch_number,
+                                                             .log_index = i,
+                                                             .created_at_ms = now}));
+    const merkle::PackedLog packed = merkle::serialize(l.log);
+    s->bind(1, b.chain_id)
+        .bind(2, b.batch_number)
+        .bind(3, static_cast<std::uint64_t>(i))
+        .bind(4, l.tx_hash)
+        .bind(5, tx_key(l.tx_hash))
+        .bind(6, merkle::ByteSpan(packed))
+        .bind(7, static_cast<int>(f.kind));
+    if (f.sender) {
+      s->bind(8, merkle::ByteSpan(*f.sender));
+    } else {
+      s->bind_null(8);
+    }
+    if (l.message) {
+      s->bind(9, merkle::ByteSpan(*l.message));
+    } else {
+      s->bind_null(9);
+    }
+    s->bind(10, f.destination_chain_id).bind(11, seq);
+    ZKR_RETURN_IF_ERROR(s->run());
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<LogRow>> MessageStore::get(Database& db, const MessageId& id) {
+  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare(absl::StrCat("SELECT ", to_absl(kRowColumns),
+                                                              " FROM logs l WHERE l.chain_id = ?1 AND "
+                                                              "l.batch_number = ?2 AND l.log_index = ?3")));
+  s->bind(1, id.chain_id).bind(2, id.batch_number).bind(3, id.log_index);
+  ZKR_ASSIGN_OR_RETURN(std::vector<LogRow> rows, collect(s));
+  if (rows.empty()) return std::nullopt;
+  return std::move(rows.front());
+}
+
+absl::StatusOr<std::vector<LogRow>> MessageStore::by_tx(Database& db, const merkle::Word& tx_hash) {
+  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare(absl::StrCat("SELECT ", to_absl(kRowColumns),
+                                                              " FROM logs l WHERE l.tx_key = ?1 AND l.tx_hash = ?2 "
+                                                              "ORDER BY l.chain_id, l.batch_number, l.log_index")));
+  s->bind(1, tx_key(tx_hash)).bind(2, tx_hash);
+  return collect(s);
+}
+
+absl::StatusOr<std::vector<LogRow>> MessageStore::list(Database& db, const MessageFilter& f) {
+  // Filters bind as NULL when absent; the planner uses the recorded_seq order via the events PK.
+  ZKR_ASSIGN_OR_RETURN(
+      Statement * s,
+      db.prepare(absl::StrCat(
+          "SELECT ", to_absl(kRowColumns),
+          " FROM events e JOIN logs l ON l.chain_id = e.chain_id AND l.batch_number = e.batch_number AND "
+          "l.log_index = e.log_index WHERE e.seq > ?1 AND e.kind = ",
+          static_cast<int>(settlement::EventKind::kMessageRecorded),
+          " AND (?2 IS NULL OR l.chain_id = ?2) AND (?3 IS NULL OR l.destination_chain_id = ?3) "
+          "AND (?4 IS NULL OR l.sender = ?4) AND (?5 IS NULL OR l.kind = ?5) "
+          "AND (?6 IS NULL OR e.created_at >= ?6) AND (?7 IS NULL OR e.created_at < ?7) "
+          "ORDER BY e.seq LIMIT ?8")));
+  s->bind(1, f.after_seq).bind(2, f.source_chain_id).bind(3, f.destination_chain_id);
+  if (f.sender) {
+    s->bind(4, merkle::ByteSpan(*f.sender));
+  } else {
+    s->bind_null(4);
+  }
+  if (f.kind) {
+    s->bind(5, static_cast<int>(*f.kind));
+  } else {
+    s->bind_null(5);
+  }
+  s->bind(6, f.from_time_ms).bind(7, f.to_time_ms).bind(8, static_cast<std::int64_t>(f.limit));
+  return collect(s);
+}
+
+absl::Status MessageStore::for_each_batch_leaves(
+    Database& db, const std::function<absl::Status(std::uint64_t, std::uint64_t, std::vector<merkle::Word>)>& visit) {
+  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare("SELECT chain_id, batch_number, packed FROM logs "
+                                                 "ORDER BY chain_id, batch_number, log_index"));
+  std::uint64_t chain = 0, batch = 0;
+  std::vector<merkle::Word> leaves;
+  bool any = false;
+  while (true) {
+    ZKR_ASSIGN_OR_RETURN(const bool row, s->step());
+    const auto c = row ? static_cast<std::uint64_t>(s->column_int64(0)) : 0;
+    const auto b = row ? static_cast<std::uint64_t>(s->column_int64(1)) : 0;
+    if (any && (!row || c != chain || b != batch)) {
+      if (absl::Status st = visit(chain, batch, std::move(leaves)); !st.ok()) {
+        s->reset();
+        return st;
+      }
+      leaves.clear();
+    }
+    if (!row) break;
+    const auto packed = s->column_blob(2);
+    if (packed.size() != merkle::kLogSerializeSize) {
+      s->reset();
+      return absl::DataLossError(absl::StrCat("a log of batch ", b, " of chain ", c, " is not 88 bytes"));
+    }
+    chain = c;
+    batch = b;
+    any = true;
+    leaves.push_back(merkle::keccak256(packed));
+  }
+  s->reset();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::int64_t> MessageStore::count(Database& db) {
+  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare("SELECT COUNT(*) FROM logs"));
+  ZKR_ASSIGN_OR_RETURN(const bool row, s->step());
+  const std::int64_t n = row ? s->column_int64(0) : 0;
+  s->reset();
+  return n;
+}
+
+}  // namespace zkr::router

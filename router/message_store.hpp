@@ -1,0 +1,68 @@
+#pragma once
+// SQL for the logs table: every L2->L1 log of every recorded batch, with message bodies and the
+// decoded destination of bundles, and the per-log "message_recorded" events.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "merkle/log.hpp"
+#include "router/batch.hpp"
+#include "settlement/sqlite.hpp"
+
+namespace zkr::router {
+
+/// A log's identity: its chain, batch and leaf index. Written "270:1:0".
+struct MessageId {
+  std::uint64_t chain_id = 0;
+  std::uint64_t batch_number = 0;
+  std::uint64_t log_index = 0;
+
+  std::string to_string() const;
+  static absl::StatusOr<MessageId> parse(std::string_view text);
+  friend bool operator==(const MessageId&, const MessageId&) = default;
+};
+
+struct LogRow {
+  MessageId id;
+  merkle::Word tx_hash{};
+  merkle::L2ToL1Log log;
+  LogKind kind = LogKind::kLog;
+  std::optional<merkle::Address> sender;
+  std::optional<merkle::Bytes> body;
+  std::optional<std::uint64_t> destination_chain_id;
+  std::int64_t recorded_seq = 0;
+};
+
+struct MessageFilter {
+  std::optional<std::uint64_t> source_chain_id;
+  std::optional<std::uint64_t> destination_chain_id;
+  std::optional<merkle::Address> sender;
+  std::optional<LogKind> kind;
+  std::optional<std::int64_t> from_time_ms;  // recorded at or after
+  std::optional<std::int64_t> to_time_ms;    // recorded before
+  std::int64_t after_seq = 0;                // paging cursor: recorded_seq of the last row seen
+  std::size_t limit = 100;
+};
+
+class MessageStore {
+ public:
+  /// Inserts every log of the batch and one message_recorded event per log, in the caller's
+  /// transaction.
+  static absl::Status insert(settlement::Database& db, const ValidatedBatch& batch);
+  static absl::StatusOr<std::optional<LogRow>> get(settlement::Database& db, const MessageId& id);
+  /// Every log of a transaction, in batch order.
+  static absl::StatusOr<std::vector<LogRow>> by_tx(settlement::Database& db, const merkle::Word& tx_hash);
+  /// Logs matching the filter, ascending by recorded_seq.
+  static absl::StatusOr<std::vector<LogRow>> list(settlement::Database& db, const MessageFilter& filter);
+  /// Calls `visit(chain, batch, leaves)` for every batch's log leaves, in key order.
+  static absl::Status for_each_batch_leaves(
+      settlement::Database& db,
+      const std::function<absl::Status(std::uint64_t, std::uint64_t, std::vector<merkle::Word>)>& visit);
+  static absl::StatusOr<std::int64_t> count(settlement::Database& db);
+};
+
+}  // namespace zkr::router

@@ -1,0 +1,267 @@
+#include "settlement/settlement_store.hpp"
+
+#include "absl/strings/str_cat.h"
+#include "merkle/status.hpp"
+
+namespace zkr::settlement {
+namespace {
+
+absl::StatusOr<SettlementLayer> read_layer(const Statement& s, int i) {
+  const std::string text = s.column_text(i);
+  const auto layer = layer_from_name(text);
+  if (!layer) return absl::DataLossError(absl::StrCat("unknown settlement layer '", text, "' in the database"));
+  return *layer;
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<std::string>> SettlementStore::setting(Database& db, std::string_view key) {
+  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare("SELECT value FROM settings WHERE key = ?1"));
+  s->bind(1, key);
+  ZKR_ASSIGN_OR_RETURN(const bool row, s->step());
+  std::optional<std::string> value;
+  if (row) value = s->column_text(0);
+  s->reset();
+  return value;
+}
+
+absl::Status SettlementStore::put_setting(Database& db, std::string_view key, std::string_view value) {
+  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare("INSERT INTO settings (key, value) VALUES (?1, ?2) "
+                                                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
+  return s->bind(1, key).bind(2, value).run();
+}
+
+absl::Status SettlementStore::insert_chain(Database& db, const ChainInfo& c, std::int64_t seq) {
+  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare("INSERT INTO chains (chain_id, settlement_layer, credential_hash, "
+                                                 "prover_key, registered_seq) VALUES (?1, ?2, ?3, ?4, ?5)"));
+  s->bind(1, c.chain_id).bind(2, layer_name(c.layer)).bind(3, c.credential_hash);
+  if (c.prover_key.empty()) {
+    s->bind_null(4);
+  } else {
+    s->bind(4, merkle::ByteSpan(c.prover_key));
+  }
+  return s->bind(5, seq).run();
+}
+
+absl::Status SettlementStore::insert_migration(Database& db, std::uint64_t chain_id, std::uint64_t first_batch,
+                                               SettlementLayer layer, std::int64_t seq) {
+  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare("INSERT INTO chain_migrations (chain_id, first_batch, "
+                                                 "settlement_layer, event_seq) VALUES (?1, ?2, ?3, ?4)"));
+  ZKR_RETURN_IF_ERROR(s->bind(1, chain_id).bind(2, first_batch).bind(3, layer_name(layer)).bind(4, seq).run());
+  ZKR_ASSIGN_OR_RETURN(Statement * u, db.prepare("UPDATE chains SET settlement_layer = ?2 WHERE chain_id = ?1"));
+  return u->bind(1, chain_id).bind(2, layer_name(layer)).run();
+}
+
+absl::Status SettlementStore::insert_gateway_chain(Database& db, std::size_t index, std::uint64_t chain_id,
+                                                   std::uint64_t block) {
+  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare("INSERT INTO gateway_chains (chain_index, chain_id, "
+                                                 "registered_block) VALUES (?1, ?2, ?3)"));
+  return s->bind(1, static_cast<std::int64_t>(index)).bind(2, chain_id).bind(3, block).run();
+}
+
+absl::Status SettlementStore::insert_batch(Database& db, const BatchInfo& b) {
+  ZKR_ASSIGN_OR_RETURN(Statement * s,
+                       db.prepare("INSERT INTO batches (chain_id, batch_number, protocol_version, settlement_layer, "
+                                  "log_count, local_root, aggregated_root, chain_batch_root, content_hash, stage) "
+                                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0)"));
+  return s->bind(1, b.chain_id)
+      .bind(2, b.batch_number)
+      .bind(3, static_cast<std::int64_t>(b.protocol_version))
+      .bind(4, layer_name(b.layer))
+      .bind(5, static_cast<std::int64_t>(b.log_count))
+      .bind(6, b.local_root)
+      .bind(7, b.aggregated_root)
+      .bind(8, b.chain_batch_root)
+      .bind(9, b.content_hash)
+      .run();
+}
+
+absl::Status SettlementStore::set_stage(Database& db, std::uint64_t chain_id, std::uint64_t batch, BatchStage stage) {
+  ZKR_ASSIGN_OR_RETURN(Statement * s,
+                       db.prepare("UPDATE batches SET stage = ?3 WHERE chain_id = ?1 AND batch_number = ?2"));
+  return s->bind(1, chain_id).bind(2, batch).bind(3, static_cast<int>(stage)).run();
+}
+
+absl::Status SettlementStore::set_proof(Database& db, std::uint64_t chain_id, std::uint64_t batch,
+                                        merkle::ByteSpan proof) {
+  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare("UPDATE batches SET validity_proof = ?3, stage = 2 "
+                                                 "WHERE chain_id = ?1 AND batch_number = ?2"));
+  return s->bind(1, chain_id).bind(2, batch).bind(3, proof).run();
+}
+
+absl::Status SettlementStore::set_executed(Database& db, std::uint64_t chain_id, std::uint64_t batch,
+                                           std::optional<std::uint64_t> block,
+                                           std::optional<std::uint64_t> chain_tree_index, std::int64_t seq) {
+  ZKR_ASSIGN_OR_RETURN(Statement * s,
+                       db.prepare("UPDATE batches SET stage = 3, executed_block = ?3, chain_tree_index = ?4, "
+                                  "execution_seq = ?5 WHERE chain_id = ?1 AND batch_number = ?2"));
+  return s->bind(1, chain_id).bind(2, batch).bind(3, block).bind(4, chain_tree_index).bind(5, seq).run();
+}
+
+absl::Status SettlementStore::insert_block(Database& db, const StoredBlock& b, std::int64_t seq) {
+  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare("INSERT INTO gateway_blocks (number, shared_root, chain_count, "
+                                                 "sealed_at, event_seq) VALUES (?1, ?2, ?3, ?4, ?5)"));
+  return s->bind(1, b.number)
+      .bind(2, b.shared_root)
+      .bind(3, static_cast<std::int64_t>(b.chain_count))
+      .bind(4, now_ms())
+      .bind(5, seq)
+      .run();
+}
+
+absl::Status SettlementStore::insert_gateway_batch(Database& db, const GatewayBatch& b, std::int64_t seq) {
+  ZKR_ASSIGN_OR_RETURN(Statement * s,
+                       db.prepare("INSERT INTO gateway_batches (number, first_block, last_block, local_root, "
+                                  "shared_root, batch_root, sealed_at, event_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                                  "?7, ?8)"));
+  return s->bind(1, b.number)
+      .bind(2, b.first_block)
+      .bind(3, b.last_block)
+      .bind(4, b.local_root)
+      .bind(5, b.shared_root)
+      .bind(6, b.batch_root)
+      .bind(7, now_ms())
+      .bind(8, seq)
+      .run();
+}
+
+absl::StatusOr<std::vector<ChainInfo>> SettlementStore::load_chains(Database& db) {
+  std::vector<ChainInfo> chains;
+  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare("SELECT chain_id, settlement_layer, credential_hash, prover_key "
+                                                 "FROM chains ORDER BY chain_id"));
+  while (true) {
+    ZKR_ASSIGN_OR_RETURN(const bool row, s->step());
+    if (!row) break;
+    ChainInfo c;
+    c.chain_id = static_cast<std::uint64_t>(s->column_int64(0));
+    ZKR_ASSIGN_OR_RETURN(c.layer, read_layer(*s, 1));
+    ZKR_ASSIGN_OR_RETURN(c.credential_hash, s->column_word(2));
+    const auto key = s->column_blob(3);
+    c.prover_key.assign(key.begin(), key.end());
+    chains.push_back(std::move(c));
+  }
+  s->reset();
+  ZKR_ASSIGN_OR_RETURN(Statement * m, db.prepare("SELECT chain_id, first_batch, settlement_layer FROM "
+                                                 "chain_migrations ORDER BY chain_id, first_batch"));
+  while (true) {
+    ZKR_ASSIGN_OR_RETURN(const bool row, m->step());
+    if (!row) break;
+    const auto chain_id = static_cast<std::uint64_t>(m->column_int64(0));
+    ZKR_ASSIGN_OR_RETURN(const SettlementLayer layer, read_layer(*m, 2));
+    for (ChainInfo& c : chains) {
+      if (c.chain_id == chain_id) c.history.emplace_back(static_cast<std::uint64_t>(m->column_int64(1)), layer);
+    }
+  }
+  m->reset();
+  return chains;
+}
+
+absl::StatusOr<std::vector<std::pair<std::uint64_t, std::uint64_t>>> SettlementStore::load_gateway_chains(
+    Database& db) {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> out;  // (chain id, registered block) by index
+  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare("SELECT chain_index, chain_id, registered_block FROM "
+                                                 "gateway_chains ORDER BY chain_index"));
+  while (true) {
+    ZKR_ASSIGN_OR_RETURN(const bool row, s->step());
+    if (!row) break;
+    if (static_cast<std::size_t>(s->column_int64(0)) != out.size()) {
+      s->reset();
+      return absl::DataLossError("gateway_chains has a gap in its chain indices");
+    }
+    out.emplace_back(static_cast<std::uint64_t>(s->column_int64(1)), static_cast<std::uint64_t>(s->column_int64(2)));
+  }
+  s->reset();
+  return out;
+}
+
+absl::StatusOr<std::vector<BatchInfo>> SettlementStore::load_batches(Database& db) {
+  std::vector<BatchInfo> out;
+  ZKR_ASSIGN_OR_RETURN(Statement * s,
+                       db.prepare("SELECT chain_id, batch_number, protocol_version, settlement_layer, log_count, "
+                                  "local_root, aggregated_root, chain_batch_root, content_hash, stage, "
+                                  "executed_block, chain_tree_index FROM batches ORDER BY chain_id, batch_number"));
+  while (true) {
+    ZKR_ASSIGN_OR_RETURN(const bool row, s->step());
+    if (!row) break;
+    BatchInfo b;
+    b.chain_id = static_cast<std::uint64_t>(s->column_int64(0));
+    b.batch_number = static_cast<std::uint64_t>(s->column_int64(1));
+    b.protocol_version = static_cast<std::uint32_t>(s->column_int64(2));
+    ZKR_ASSIGN_OR_RETURN(b.layer, read_layer(*s, 3));
+    b.log_count = static_cast<std::uint32_t>(s->column_int64(4));
+    ZKR_ASSIGN_OR_RETURN(b.local_root, s->column_word(5));
+    ZKR_ASSIGN_OR_RETURN(b.aggregated_root, s->column_word(6));
+    ZKR_ASSIGN_OR_RETURN(b.chain_batch_root, s->column_word(7));
+    ZKR_ASSIGN_OR_RETURN(b.content_hash, s->column_word(8));
+    const auto stage = s->column_int64(9);
+    if (stage < 0 || stage > 3) {
+      s->reset();
+      return absl::DataLossError(absl::StrCat("batch ", b.batch_number, " of chain ", b.chain_id, " has stage ", stage));
+    }
+    b.stage = static_cast<BatchStage>(stage);
+    if (!s->column_is_null(10)) b.executed_block = static_cast<std::uint64_t>(s->column_int64(10));
+    if (!s->column_is_null(11)) b.chain_tree_index = static_cast<std::uint64_t>(s->column_int64(11));
+    out.push_back(b);
+  }
+  s->reset();
+  return out;
+}
+
+absl::StatusOr<std::vector<StoredExecution>> SettlementStore::load_gateway_executions(Database& db) {
+  std::vector<StoredExecution> out;
+  ZKR_ASSIGN_OR_RETURN(Statement * s,
+                       db.prepare("SELECT chain_id, batch_number, executed_block, chain_tree_index, chain_batch_root "
+                                  "FROM batches WHERE executed_block IS NOT NULL ORDER BY execution_seq"));
+  while (true) {
+    ZKR_ASSIGN_OR_RETURN(const bool row, s->step());
+    if (!row) break;
+    StoredExecution e;
+    e.chain_id = static_cast<std::uint64_t>(s->column_int64(0));
+    e.batch_number = static_cast<std::uint64_t>(s->column_int64(1));
+    e.block = static_cast<std::uint64_t>(s->column_int64(2));
+    e.chain_tree_index = static_cast<std::uint64_t>(s->column_int64(3));
+    ZKR_ASSIGN_OR_RETURN(e.chain_batch_root, s->column_word(4));
+    out.push_back(e);
+  }
+  s->reset();
+  return out;
+}
+
+absl::StatusOr<std::vector<StoredBlock>> SettlementStore::load_blocks(Database& db) {
+  std::vector<StoredBlock> out;
+  ZKR_ASSIGN_OR_RETURN(Statement * s,
+                       db.prepare("SELECT number, shared_root, chain_count FROM gateway_blocks ORDER BY number"));
+  while (true) {
+    ZKR_ASSIGN_OR_RETURN(const bool row, s->step());
+    if (!row) break;
+    StoredBlock b;
+    b.number = static_cast<std::uint64_t>(s->column_int64(0));
+    ZKR_ASSIGN_OR_RETURN(b.shared_root, s->column_word(1));
+    b.chain_count = static_cast<std::size_t>(s->column_int64(2));
+    out.push_back(b);
+  }
+  s->reset();
+  return out;
+}
+
+absl::StatusOr<std::vector<GatewayBatch>> SettlementStore::load_gateway_batches(Database& db) {
+  std::vector<GatewayBatch> out;
+  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare("SELECT number, first_block, last_block, local_root, shared_root, "
+                                                 "batch_root FROM gateway_batches ORDER BY number"));
+  while (true) {
+    ZKR_ASSIGN_OR_RETURN(const bool row, s->step());
+    if (!row) break;
+    GatewayBatch b;
+    b.number = static_cast<std::uint64_t>(s->column_int64(0));
+    b.first_block = static_cast<std::uint64_t>(s->column_int64(1));
+    b.last_block = static_cast<std::uint64_t>(s->column_int64(2));
+    ZKR_ASSIGN_OR_RETURN(b.local_root, s->column_word(3));
+    ZKR_ASSIGN_OR_RETURN(b.shared_root, s->column_word(4));
+    ZKR_ASSIGN_OR_RETURN(b.batch_root, s->column_word(5));
+    out.push_back(b);
+  }
+  s->reset();
+  return out;
+}
+
+}  // namespace zkr::settlement

@@ -1,0 +1,69 @@
+#pragma once
+// Vocabulary of the settlement module.
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "merkle/types.hpp"
+
+namespace zkr::settlement {
+
+enum class SettlementLayer { kL1, kGateway };
+const char* layer_name(SettlementLayer layer) noexcept;  // "l1" / "gateway"
+std::optional<SettlementLayer> layer_from_name(std::string_view name) noexcept;
+
+/// A chain batch's stage on its settlement layer.
+enum class BatchStage : int { kRecorded = 0, kCommitted = 1, kProven = 2, kExecuted = 3 };
+const char* stage_name(BatchStage stage) noexcept;  // "recorded", "committed", …
+
+/// What a chain's validity proof commits to (the seam a SNARK verifier plugs into).
+struct BatchCommitment {
+  std::uint64_t chain_id = 0;
+  std::uint64_t batch_number = 0;
+  merkle::Word chain_batch_root{};
+  merkle::Word previous_batch_root{};  // zero for the chain's first batch
+};
+
+struct ChainInfo {
+  std::uint64_t chain_id = 0;
+  SettlementLayer layer = SettlementLayer::kGateway;
+  merkle::Word credential_hash{};
+  merkle::Bytes prover_key;
+  /// (first batch, layer), ascending: the layer that applies from that batch on.
+  std::vector<std::pair<std::uint64_t, SettlementLayer>> history;
+  std::uint64_t first_batch = 1;
+  std::uint64_t last_recorded = 0;  // 0 = none (batch numbers start at first_batch >= 1)
+  std::uint64_t last_committed = 0;
+  std::uint64_t last_proven = 0;
+  std::uint64_t last_executed = 0;
+
+  SettlementLayer layer_for(std::uint64_t batch) const noexcept;
+};
+
+struct BatchInfo {
+  std::uint64_t chain_id = 0;
+  std::uint64_t batch_number = 0;
+  std::uint32_t protocol_version = 0;
+  SettlementLayer layer = SettlementLayer::kGateway;
+  std::uint32_t log_count = 0;
+  merkle::Word local_root{};
+  merkle::Word aggregated_root{};
+  merkle::Word chain_batch_root{};
+  merkle::Word content_hash{};
+  BatchStage stage = BatchStage::kRecorded;
+  std::optional<std::uint64_t> executed_block;  // Gateway block of execution
+  std::optional<std::uint64_t> chain_tree_index;
+};
+
+struct GatewayBatch {
+  std::uint64_t number = 0;
+  std::uint64_t first_block = 0;
+  std::uint64_t last_block = 0;
+  merkle::Word local_root{};
+  merkle::Word shared_root{};
+  merkle::Word batch_root{};
+};
+
+}  // namespace zkr::settlement
