@@ -20,27 +20,32 @@ absl::Status log_error(std::size_t index, std::string_view what) {
 
 absl::StatusOr<LogFacts> check_log(std::uint64_t chain_id, std::size_t index, const BatchLog& l) {
   LogFacts facts;
-  if (l.log.l2_shard_id != 0) return log_error(index, absl::StrCat("l2ShardId must be 0, got ", l.log.l2_shard_id));
+  if (l.log.l2_shard_id != 0)
+    return log_error(index, absl::StrCat("l2ShardId must be 0, got ", l.log.l2_shard_id));
   if (!is_messenger_log(l.log)) {
-    if (l.message) return log_error(index, "a message body is only allowed for L1Messenger (0x…8008) logs");
+    if (l.message)
+      return log_error(index, "a message body is only allowed for L1Messenger (0x…8008) logs");
     return facts;
   }
   if (!l.message) return log_error(index, "an L1Messenger log needs its message body");
   const Word hash = merkle::keccak256(merkle::ByteSpan(*l.message));
   if (hash != l.log.value) {
-    return log_error(index, absl::StrCat("keccak(message) is ", merkle::to_hex(hash), " but the log's value is ",
-                                         merkle::to_hex(l.log.value)));
+    return log_error(index, absl::StrCat("keccak(message) is ", merkle::to_hex(hash),
+                                         " but the log's value is ", merkle::to_hex(l.log.value)));
   }
-  if (!std::all_of(l.log.key.begin(), l.log.key.begin() + 12, [](std::uint8_t b) { return b == 0; })) {
+  if (!std::all_of(l.log.key.begin(), l.log.key.begin() + 12,
+                   [](std::uint8_t b) { return b == 0; })) {
     return log_error(index, "an L1Messenger log's key must be a left-padded address");
   }
   merkle::Address sender;
   std::copy(l.log.key.begin() + 12, l.log.key.end(), sender.begin());
   facts.sender = sender;
   facts.kind = LogKind::kMessage;
-  if (sender == merkle::kInteropCenterAddress && !l.message->empty() && (*l.message)[0] == kBundleIdentifier) {
+  if (sender == merkle::kInteropCenterAddress && !l.message->empty() &&
+      (*l.message)[0] == kBundleIdentifier) {
     // A bundle that does not decode stays a plain message: the chain did emit it.
-    if (const auto bundle = decode_bundle_message(*l.message); bundle.ok() && bundle->source_chain_id == chain_id) {
+    if (const auto bundle = decode_bundle_message(*l.message);
+        bundle.ok() && bundle->source_chain_id == chain_id) {
       facts.kind = LogKind::kBundle;
       facts.destination_chain_id = bundle->destination_chain_id;
     }
@@ -49,17 +54,21 @@ absl::StatusOr<LogFacts> check_log(std::uint64_t chain_id, std::size_t index, co
 }
 
 absl::Status root_mismatch(std::string_view what, const Word& claimed, const Word& computed) {
-  return absl::InvalidArgumentError(absl::StrCat(to_absl(what), " mismatch: claimed ", merkle::to_hex(claimed),
-                                                 ", computed ", merkle::to_hex(computed), " from the batch's logs"));
+  return absl::InvalidArgumentError(
+      absl::StrCat(to_absl(what), " mismatch: claimed ", merkle::to_hex(claimed), ", computed ",
+                   merkle::to_hex(computed), " from the batch's logs"));
 }
 
 }  // namespace
 
 const char* log_kind_name(LogKind kind) noexcept {
   switch (kind) {
-    case LogKind::kLog: return "log";
-    case LogKind::kMessage: return "message";
-    case LogKind::kBundle: return "bundle";
+    case LogKind::kLog:
+      return "log";
+    case LogKind::kMessage:
+      return "message";
+    case LogKind::kBundle:
+      return "bundle";
   }
   return "unknown";
 }
@@ -90,10 +99,11 @@ Word batch_content_hash(const SealedBatch& b) {
 absl::StatusOr<ValidatedBatch> validate_batch(SealedBatch batch) {
   if (batch.chain_id == 0) return absl::InvalidArgumentError("chainId must be non-zero");
   if (batch.batch_number == 0) return absl::InvalidArgumentError("batchNumber starts at 1");
-  if (batch.protocol_version < kMinProtocolVersion || batch.protocol_version > kMaxProtocolVersion) {
-    return absl::InvalidArgumentError(absl::StrCat("protocol version ", batch.protocol_version,
-                                                   " is not supported (", kMinProtocolVersion, "..",
-                                                   kMaxProtocolVersion, ": the 16384-leaf log tree)"));
+  if (batch.protocol_version < kMinProtocolVersion ||
+      batch.protocol_version > kMaxProtocolVersion) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("protocol version ", batch.protocol_version, " is not supported (",
+                     kMinProtocolVersion, "..", kMaxProtocolVersion, ": the 16384-leaf log tree)"));
   }
   if (batch.logs.size() > merkle::kLogTreeLeaves) {
     return absl::InvalidArgumentError(absl::StrCat("a batch holds at most ", merkle::kLogTreeLeaves,
@@ -106,21 +116,24 @@ absl::StatusOr<ValidatedBatch> validate_batch(SealedBatch batch) {
   for (std::size_t i = 0; i < batch.logs.size(); ++i) {
     const BatchLog& l = batch.logs[i];
     if (i > 0 && l.log.tx_number_in_batch < batch.logs[i - 1].log.tx_number_in_batch) {
-      return log_error(i, absl::StrCat("txNumberInBatch ", l.log.tx_number_in_batch, " goes back from ",
-                                       batch.logs[i - 1].log.tx_number_in_batch, ": logs must be in emission order"));
+      return log_error(i, absl::StrCat("txNumberInBatch ", l.log.tx_number_in_batch,
+                                       " goes back from ", batch.logs[i - 1].log.tx_number_in_batch,
+                                       ": logs must be in emission order"));
     }
     ZKR_ASSIGN_OR_RETURN(LogFacts facts, check_log(batch.chain_id, i, l));
     out.facts.push_back(facts);
     leaves.push_back(merkle::log_leaf_hash(l.log));
   }
   ZKR_ASSIGN_OR_RETURN(merkle::LogTree tree, merkle::LogTree::build(leaves));
-  if (tree.root() != batch.local_root) return root_mismatch("localRoot", batch.local_root, tree.root());
+  if (tree.root() != batch.local_root)
+    return root_mismatch("localRoot", batch.local_root, tree.root());
   if (batch.protocol_version >= kGatewayProtocolVersion) {
     out.chain_batch_root = merkle::hash_pair(tree.root(), batch.aggregated_root);
   } else {
     if (batch.aggregated_root != merkle::kZeroWord) {
-      return absl::InvalidArgumentError(absl::StrCat("protocol version ", batch.protocol_version,
-                                                     " predates the aggregated root; it must be zero"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("protocol version ", batch.protocol_version,
+                       " predates the aggregated root; it must be zero"));
     }
     out.chain_batch_root = tree.root();
   }

@@ -43,7 +43,7 @@ const char* log_kind_name(LogKind kind) noexcept;
 /// What validation derived for one log.
 struct LogFacts {
   LogKind kind = LogKind::kLog;
-  std::optional<merkle::Address> sender;  // messages: the caller of sendToL1
+  std::optional<merkle::Address> sender;              // messages: the caller of sendToL1
   std::optional<std::uint64_t> destination_chain_id;  // bundles
 };
 

@@ -17,9 +17,15 @@ constexpr std::size_t kMaxCalls = 1024;
 
 // ---- encoding ----
 
-void put_word(Bytes& out, const Word& w) { out.insert(out.end(), w.begin(), w.end()); }
-void put_u64(Bytes& out, std::uint64_t v) { put_word(out, merkle::be32(v)); }
-void put_address(Bytes& out, const merkle::Address& a) { put_word(out, merkle::address_to_word(a)); }
+void put_word(Bytes& out, const Word& w) {
+  out.insert(out.end(), w.begin(), w.end());
+}
+void put_u64(Bytes& out, std::uint64_t v) {
+  put_word(out, merkle::be32(v));
+}
+void put_address(Bytes& out, const merkle::Address& a) {
+  put_word(out, merkle::address_to_word(a));
+}
 void put_bytes1(Bytes& out, std::uint8_t b) {
   Word w{};
   w[0] = b;
@@ -65,8 +71,8 @@ class Reader {
 
   absl::StatusOr<Word> word(std::size_t pos, const char* what) const {
     if (pos > data_.size() || data_.size() - pos < 32) {
-      return absl::InvalidArgumentError(absl::StrCat("bundle ", what, ": word at byte ", pos, " is past the end (",
-                                                     data_.size(), " bytes)"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "bundle ", what, ": word at byte ", pos, " is past the end (", data_.size(), " bytes)"));
     }
     Word w;
     std::copy_n(data_.begin() + static_cast<std::ptrdiff_t>(pos), 32, w.begin());
@@ -75,14 +81,17 @@ class Reader {
   absl::StatusOr<std::uint64_t> u64(std::size_t pos, const char* what) const {
     ZKR_ASSIGN_OR_RETURN(const Word w, word(pos, what));
     const auto v = merkle::to_u64(w);
-    if (!v) return absl::InvalidArgumentError(absl::StrCat("bundle ", what, " does not fit 64 bits"));
+    if (!v)
+      return absl::InvalidArgumentError(absl::StrCat("bundle ", what, " does not fit 64 bits"));
     return *v;
   }
   // A head slot holding an offset relative to `base`; returns the absolute position.
-  absl::StatusOr<std::size_t> offset(std::size_t base, std::size_t slot_pos, const char* what) const {
+  absl::StatusOr<std::size_t> offset(std::size_t base, std::size_t slot_pos,
+                                     const char* what) const {
     ZKR_ASSIGN_OR_RETURN(const std::uint64_t rel, u64(slot_pos, what));
     if (rel > data_.size() || base > data_.size() - rel) {
-      return absl::InvalidArgumentError(absl::StrCat("bundle ", what, " offset ", rel, " points past the end"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("bundle ", what, " offset ", rel, " points past the end"));
     }
     return base + static_cast<std::size_t>(rel);
   }
@@ -102,8 +111,10 @@ class Reader {
   }
   absl::Status bytes1(std::size_t pos, std::uint8_t expected, const char* what) const {
     ZKR_ASSIGN_OR_RETURN(const Word w, word(pos, what));
-    if (w[0] != expected || !std::all_of(w.begin() + 1, w.end(), [](std::uint8_t b) { return b == 0; })) {
-      return absl::InvalidArgumentError(absl::StrCat("bundle ", what, " must be bytes1(0x0", int{expected}, ")"));
+    if (w[0] != expected ||
+        !std::all_of(w.begin() + 1, w.end(), [](std::uint8_t b) { return b == 0; })) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("bundle ", what, " must be bytes1(0x0", int{expected}, ")"));
     }
     return absl::OkStatus();
   }
@@ -111,7 +122,8 @@ class Reader {
     ZKR_ASSIGN_OR_RETURN(const std::uint64_t len, u64(pos, what));
     const std::size_t start = pos + 32;
     if (len > data_.size() || start > data_.size() - len) {
-      return absl::InvalidArgumentError(absl::StrCat("bundle ", what, " of ", len, " bytes runs past the end"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("bundle ", what, " of ", len, " bytes runs past the end"));
     }
     return Bytes(data_.begin() + static_cast<std::ptrdiff_t>(start),
                  data_.begin() + static_cast<std::ptrdiff_t>(start + len));
@@ -170,24 +182,31 @@ absl::StatusOr<InteropBundle> decode_bundle(ByteSpan abi) {
   ZKR_RETURN_IF_ERROR(r.bytes1(t, 0x01, "version"));
   ZKR_ASSIGN_OR_RETURN(b.source_chain_id, r.u64(t + 32, "sourceChainId"));
   ZKR_ASSIGN_OR_RETURN(b.destination_chain_id, r.u64(t + 64, "destinationChainId"));
-  ZKR_ASSIGN_OR_RETURN(b.destination_base_token_asset_id, r.word(t + 96, "destinationBaseTokenAssetId"));
+  ZKR_ASSIGN_OR_RETURN(b.destination_base_token_asset_id,
+                       r.word(t + 96, "destinationBaseTokenAssetId"));
   ZKR_ASSIGN_OR_RETURN(b.salt, r.word(t + 128, "interopBundleSalt"));
   ZKR_ASSIGN_OR_RETURN(const std::size_t calls_pos, r.offset(t, t + 160, "calls"));
   ZKR_ASSIGN_OR_RETURN(const std::size_t attrs_pos, r.offset(t, t + 192, "attributes"));
 
   ZKR_ASSIGN_OR_RETURN(const std::uint64_t count, r.u64(calls_pos, "calls length"));
-  if (count > kMaxCalls) return absl::InvalidArgumentError(absl::StrCat("bundle has ", count, " calls; at most 1024"));
+  if (count > kMaxCalls)
+    return absl::InvalidArgumentError(absl::StrCat("bundle has ", count, " calls; at most 1024"));
   const std::size_t first_slot = calls_pos + 32;
   for (std::uint64_t i = 0; i < count; ++i) {
-    ZKR_ASSIGN_OR_RETURN(const std::size_t call_pos, r.offset(first_slot, first_slot + 32 * i, "call"));
+    ZKR_ASSIGN_OR_RETURN(const std::size_t call_pos,
+                         r.offset(first_slot, first_slot + 32 * i, "call"));
     ZKR_ASSIGN_OR_RETURN(InteropCall call, decode_call(r, call_pos));
     b.calls.push_back(std::move(call));
   }
-  ZKR_ASSIGN_OR_RETURN(const std::size_t exec_pos, r.offset(attrs_pos, attrs_pos, "executionAddress"));
-  ZKR_ASSIGN_OR_RETURN(const std::size_t unb_pos, r.offset(attrs_pos, attrs_pos + 32, "unbundlerAddress"));
+  ZKR_ASSIGN_OR_RETURN(const std::size_t exec_pos,
+                       r.offset(attrs_pos, attrs_pos, "executionAddress"));
+  ZKR_ASSIGN_OR_RETURN(const std::size_t unb_pos,
+                       r.offset(attrs_pos, attrs_pos + 32, "unbundlerAddress"));
   ZKR_ASSIGN_OR_RETURN(b.attributes.use_fixed_fee, r.boolean(attrs_pos + 64, "useFixedFee"));
-  ZKR_ASSIGN_OR_RETURN(b.attributes.execution_address, r.dynamic_bytes(exec_pos, "executionAddress"));
-  ZKR_ASSIGN_OR_RETURN(b.attributes.unbundler_address, r.dynamic_bytes(unb_pos, "unbundlerAddress"));
+  ZKR_ASSIGN_OR_RETURN(b.attributes.execution_address,
+                       r.dynamic_bytes(exec_pos, "executionAddress"));
+  ZKR_ASSIGN_OR_RETURN(b.attributes.unbundler_address,
+                       r.dynamic_bytes(unb_pos, "unbundlerAddress"));
   return b;
 }
 

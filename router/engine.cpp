@@ -7,6 +7,7 @@
 #include <condition_variable>
 
 #include "absl/strings/str_cat.h"
+#include "merkle/keccak.hpp"
 #include "merkle/status.hpp"
 #include "router/message_store.hpp"
 #include "settlement/migrations.hpp"
@@ -20,7 +21,8 @@ using settlement::EventKind;
 using settlement::EventStore;
 using settlement::SettlementLayer;
 
-// ---- readers ----------------------------------------------------------------------------------------
+// ---- readers
+// ----------------------------------------------------------------------------------------
 
 /// A fixed set of read-only connections, leased one per call.
 class Engine::ReaderPool {
@@ -79,7 +81,8 @@ Word sha256(std::string_view text) {
 
 }  // namespace
 
-// ---- opening and loading ------------------------------------------------------------------------------
+// ---- opening and loading
+// ------------------------------------------------------------------------------
 
 Engine::Engine(EngineConfig config) : config_(std::move(config)) {
   if (!config_.verifier) config_.verifier = std::make_shared<settlement::WellFormedProofVerifier>();
@@ -97,7 +100,8 @@ absl::Status Engine::load() {
   settlement::DatabaseOptions options;
   options.durability = config_.durability;
   ZKR_ASSIGN_OR_RETURN(writer_, Database::open(config_.database_path, options));
-  ZKR_RETURN_IF_ERROR(settlement::apply_migrations(*writer_, settlement::embedded_migrations()).status());
+  ZKR_RETURN_IF_ERROR(
+      settlement::apply_migrations(*writer_, settlement::embedded_migrations()).status());
   gateway_ = std::make_unique<settlement::Gateway>(config_.gateway, config_.verifier);
   ZKR_RETURN_IF_ERROR(gateway_->load(*writer_));
   ZKR_RETURN_IF_ERROR(load_log_trees());
@@ -108,35 +112,49 @@ absl::Status Engine::load() {
 absl::Status Engine::load_log_trees() {
   trees_.clear();
   ZKR_RETURN_IF_ERROR(MessageStore::for_each_batch_leaves(
-      *writer_, [this](std::uint64_t chain, std::uint64_t batch, std::vector<Word> leaves) -> absl::Status {
+      *writer_,
+      [this](std::uint64_t chain, std::uint64_t batch, std::vector<Word> leaves) -> absl::Status {
         const settlement::BatchInfo* info = gateway_->batch(chain, batch);
         if (info == nullptr) {
-          return absl::DataLossError(absl::StrCat("logs are stored for batch ", batch, " of chain ", chain,
-                                                  ", which is not recorded"));
+          return absl::DataLossError(absl::StrCat("logs are stored for batch ", batch, " of chain ",
+                                                  chain, ", which is not recorded"));
         }
         ZKR_ASSIGN_OR_RETURN(merkle::LogTree tree, merkle::LogTree::build(leaves));
         if (tree.root() != info->local_root || tree.size() != info->log_count) {
           return absl::DataLossError(absl::StrCat(
-              "batch ", batch, " of chain ", chain, ": localRoot is ", merkle::to_hex(info->local_root), " over ",
-              info->log_count, " logs in the database, but its stored logs give ", merkle::to_hex(tree.root()),
+              "batch ", batch, " of chain ", chain, ": localRoot is ",
+              merkle::to_hex(info->local_root), " over ", info->log_count,
+              " logs in the database, but its stored logs give ", merkle::to_hex(tree.root()),
               " over ", tree.size(), "; refusing to serve proofs from an inconsistent database"));
         }
-        trees_.emplace(std::pair{chain, batch}, std::make_shared<const merkle::LogTree>(std::move(tree)));
+        trees_.emplace(std::pair{chain, batch},
+                       std::make_shared<const merkle::LogTree>(std::move(tree)));
         return absl::OkStatus();
       }));
   for (const auto& [key, info] : gateway_->batches()) {
+    const Word expected = info.protocol_version >= kGatewayProtocolVersion
+                              ? merkle::hash_pair(info.local_root, info.aggregated_root)
+                              : info.local_root;
+    if (expected != info.chain_batch_root) {
+      return absl::DataLossError(
+          absl::StrCat("batch ", key.second, " of chain ", key.first, ": chainBatchRoot ",
+                       merkle::to_hex(info.chain_batch_root), " does not follow from its ",
+                       "localRoot and aggregatedRoot (", merkle::to_hex(expected), ")"));
+    }
     if (trees_.contains(key)) continue;
     const merkle::LogTree empty;
     if (info.log_count != 0 || info.local_root != empty.root()) {
-      return absl::DataLossError(absl::StrCat("batch ", key.second, " of chain ", key.first, " records ",
-                                              info.log_count, " logs but none are stored"));
+      return absl::DataLossError(absl::StrCat("batch ", key.second, " of chain ", key.first,
+                                              " records ", info.log_count,
+                                              " logs but none are stored"));
     }
     trees_.emplace(key, std::make_shared<const merkle::LogTree>(empty));
   }
   return absl::OkStatus();
 }
 
-// ---- writes ---------------------------------------------------------------------------------------------
+// ---- writes
+// ---------------------------------------------------------------------------------------------
 
 absl::Status Engine::write(const std::function<absl::Status(Database&)>& body) {
   std::unique_lock lock(state_mutex_);
@@ -149,7 +167,8 @@ absl::Status Engine::write(const std::function<absl::Status(Database&)>& body) {
     // The transaction rolled back; memory may hold part of the change. Rebuild it from disk.
     gateway_ = std::make_unique<settlement::Gateway>(config_.gateway, config_.verifier);
     if (absl::Status reload = gateway_->load(*writer_); !reload.ok()) {
-      return absl::InternalError(absl::StrCat(status.message(), "; reloading afterwards failed: ", reload.message()));
+      return absl::InternalError(
+          absl::StrCat(status.message(), "; reloading afterwards failed: ", reload.message()));
     }
   }
   return status;
@@ -160,8 +179,10 @@ absl::Status Engine::register_chain(const ChainRegistration& r) {
     return absl::InvalidArgumentError("an operator credential must be at least 16 characters");
   }
   return write([&](Database& db) {
-    return gateway_->register_chain(
-        db, {.chain_id = r.chain_id, .layer = r.layer, .credential_hash = sha256(r.credential), .prover_key = r.prover_key});
+    return gateway_->register_chain(db, {.chain_id = r.chain_id,
+                                         .layer = r.layer,
+                                         .credential_hash = sha256(r.credential),
+                                         .prover_key = r.prover_key});
   });
 }
 
@@ -171,7 +192,8 @@ absl::Status Engine::migrate_chain(std::uint64_t chain_id, SettlementLayer to) {
 
 absl::StatusOr<IngestResult> Engine::ingest(SealedBatch batch) {
   ZKR_ASSIGN_OR_RETURN(ValidatedBatch v, validate_batch(std::move(batch)));
-  IngestResult result{.duplicate = false, .chain_batch_root = v.chain_batch_root, .log_count = v.batch.logs.size()};
+  IngestResult result{
+      .duplicate = false, .chain_batch_root = v.chain_batch_root, .log_count = v.batch.logs.size()};
   const std::pair key{v.batch.chain_id, v.batch.batch_number};
   {
     std::shared_lock lock(state_mutex_);
@@ -182,10 +204,11 @@ absl::StatusOr<IngestResult> Engine::ingest(SealedBatch batch) {
         result.duplicate = true;
         return result;
       }
-      return absl::AlreadyExistsError(absl::StrCat(
-          "fork: batch ", key.second, " of chain ", key.first, " is already recorded with different content (",
-          "stored chainBatchRoot ", stored ? merkle::to_hex(stored->chain_batch_root) : "?", ", submitted ",
-          merkle::to_hex(v.chain_batch_root), ")"));
+      return absl::AlreadyExistsError(
+          absl::StrCat("fork: batch ", key.second, " of chain ", key.first,
+                       " is already recorded with different content (", "stored chainBatchRoot ",
+                       stored ? merkle::to_hex(stored->chain_batch_root) : "?", ", submitted ",
+                       merkle::to_hex(v.chain_batch_root), ")"));
     }
     ZKR_RETURN_IF_ERROR(next);
   }
@@ -211,11 +234,14 @@ absl::Status Engine::commit_batch(std::uint64_t chain_id, std::uint64_t batch_nu
   return write([&](Database& db) { return gateway_->commit_batch(db, chain_id, batch_number); });
 }
 
-absl::Status Engine::prove_batch(std::uint64_t chain_id, std::uint64_t batch_number, merkle::ByteSpan proof) {
-  return write([&](Database& db) { return gateway_->prove_batch(db, chain_id, batch_number, proof); });
+absl::Status Engine::prove_batch(std::uint64_t chain_id, std::uint64_t batch_number,
+                                 merkle::ByteSpan proof) {
+  return write(
+      [&](Database& db) { return gateway_->prove_batch(db, chain_id, batch_number, proof); });
 }
 
-absl::StatusOr<std::optional<std::uint64_t>> Engine::execute_batch(std::uint64_t chain_id, std::uint64_t batch_number) {
+absl::StatusOr<std::optional<std::uint64_t>> Engine::execute_batch(std::uint64_t chain_id,
+                                                                   std::uint64_t batch_number) {
   std::optional<std::uint64_t> block;
   ZKR_RETURN_IF_ERROR(write([&](Database& db) -> absl::Status {
     ZKR_ASSIGN_OR_RETURN(block, gateway_->execute_batch(db, chain_id, batch_number));
@@ -247,7 +273,8 @@ void Engine::inject_write_fault(int n) {
   writer_->fail_nth_write(n);
 }
 
-// ---- authentication -----------------------------------------------------------------------------------
+// ---- authentication
+// -----------------------------------------------------------------------------------
 
 absl::Status Engine::check_credential(std::uint64_t chain_id, std::string_view credential) const {
   std::shared_lock lock(state_mutex_);
@@ -255,12 +282,14 @@ absl::Status Engine::check_credential(std::uint64_t chain_id, std::string_view c
   if (c == nullptr) return absl::NotFoundError(absl::StrCat("unknown chain ", chain_id));
   const Word given = sha256(credential);
   if (CRYPTO_memcmp(given.data(), c->credential_hash.data(), given.size()) != 0) {
-    return absl::PermissionDeniedError(absl::StrCat("the credential is not valid for chain ", chain_id));
+    return absl::PermissionDeniedError(
+        absl::StrCat("the credential is not valid for chain ", chain_id));
   }
   return absl::OkStatus();
 }
 
-// ---- reads --------------------------------------------------------------------------------------------
+// ---- reads
+// --------------------------------------------------------------------------------------------
 
 absl::StatusOr<LogRow> Engine::message(const MessageId& id) const {
   auto lease = readers_->acquire();
@@ -279,11 +308,12 @@ absl::StatusOr<std::vector<LogRow>> Engine::list_messages(const MessageFilter& f
   return MessageStore::list(lease.db(), filter);
 }
 
-absl::StatusOr<std::shared_ptr<const merkle::LogTree>> Engine::tree_for(std::uint64_t chain_id,
-                                                                        std::uint64_t batch_number) const {
+absl::StatusOr<std::shared_ptr<const merkle::LogTree>> Engine::tree_for(
+    std::uint64_t chain_id, std::uint64_t batch_number) const {
   const auto it = trees_.find({chain_id, batch_number});
   if (it == trees_.end()) {
-    return absl::NotFoundError(absl::StrCat("batch ", batch_number, " of chain ", chain_id, " is not recorded"));
+    return absl::NotFoundError(
+        absl::StrCat("batch ", batch_number, " of chain ", chain_id, " is not recorded"));
   }
   return it->second;
 }
@@ -292,7 +322,8 @@ absl::StatusOr<BuiltProof> Engine::proof_for_row(const LogRow& row, ProofTarget 
                                                  std::optional<std::uint64_t> against_block) const {
   std::shared_lock lock(state_mutex_);
   const settlement::BatchInfo* info = gateway_->batch(row.id.chain_id, row.id.batch_number);
-  if (info == nullptr) return absl::NotFoundError(absl::StrCat("no batch for message ", row.id.to_string()));
+  if (info == nullptr)
+    return absl::NotFoundError(absl::StrCat("no batch for message ", row.id.to_string()));
   ZKR_ASSIGN_OR_RETURN(const auto tree, tree_for(row.id.chain_id, row.id.batch_number));
   return build_proof(*gateway_, *info, *tree, row.id.log_index, target, against_block);
 }
@@ -305,17 +336,21 @@ absl::StatusOr<BuiltProof> Engine::proof(const MessageId& id, ProofTarget target
     const settlement::BatchInfo* info = gateway_->batch(id.chain_id, id.batch_number);
     if (info == nullptr) return absl::NotFoundError(absl::StrCat("no message ", id.to_string()));
     ZKR_ASSIGN_OR_RETURN(const auto tree, tree_for(id.chain_id, id.batch_number));
-    if (id.log_index >= tree->size()) return absl::NotFoundError(absl::StrCat("no message ", id.to_string()));
+    if (id.log_index >= tree->size())
+      return absl::NotFoundError(absl::StrCat("no message ", id.to_string()));
     return build_proof(*gateway_, *info, *tree, id.log_index, target, against_block);
   }
 }
 
-absl::StatusOr<BuiltProof> Engine::proof_by_tx(const Word& tx_hash, std::size_t index, ProofTarget target) const {
+absl::StatusOr<BuiltProof> Engine::proof_by_tx(const Word& tx_hash, std::size_t index,
+                                               ProofTarget target) const {
   ZKR_ASSIGN_OR_RETURN(const std::vector<LogRow> rows, logs_by_tx(tx_hash));
-  if (rows.empty()) return absl::NotFoundError(absl::StrCat("no L2->L1 logs for transaction ", merkle::to_hex(tx_hash)));
+  if (rows.empty())
+    return absl::NotFoundError(
+        absl::StrCat("no L2->L1 logs for transaction ", merkle::to_hex(tx_hash)));
   if (index >= rows.size()) {
-    return absl::NotFoundError(absl::StrCat("transaction ", merkle::to_hex(tx_hash), " has ", rows.size(),
-                                            " L2->L1 logs; no log ", index));
+    return absl::NotFoundError(absl::StrCat("transaction ", merkle::to_hex(tx_hash), " has ",
+                                            rows.size(), " L2->L1 logs; no log ", index));
   }
   return proof_for_row(rows[index], target, std::nullopt);
 }
@@ -325,12 +360,14 @@ absl::StatusOr<Word> Engine::interop_root(std::uint64_t block) const {
   return gateway_->message_root().shared_root_at(block);
 }
 
-absl::StatusOr<std::vector<settlement::Event>> Engine::events_after(std::int64_t after, std::size_t limit) const {
+absl::StatusOr<std::vector<settlement::Event>> Engine::events_after(std::int64_t after,
+                                                                    std::size_t limit) const {
   auto lease = readers_->acquire();
   return EventStore::read_after(lease.db(), after, limit);
 }
 
-std::optional<settlement::BatchInfo> Engine::batch(std::uint64_t chain_id, std::uint64_t batch_number) const {
+std::optional<settlement::BatchInfo> Engine::batch(std::uint64_t chain_id,
+                                                   std::uint64_t batch_number) const {
   std::shared_lock lock(state_mutex_);
   const settlement::BatchInfo* b = gateway_->batch(chain_id, batch_number);
   return b ? std::optional(*b) : std::nullopt;
@@ -358,7 +395,8 @@ std::size_t Engine::unbatched_blocks() const {
   return gateway_->unbatched_blocks();
 }
 
-// ---- status and timeline ------------------------------------------------------------------------------
+// ---- status and timeline
+// ------------------------------------------------------------------------------
 
 absl::StatusOr<MessageStatus> Engine::status(const MessageId& id) const {
   MessageStatus out;
@@ -369,11 +407,14 @@ absl::StatusOr<MessageStatus> Engine::status(const MessageId& id) const {
   {
     std::shared_lock lock(state_mutex_);
     const settlement::BatchInfo* b = gateway_->batch(id.chain_id, id.batch_number);
-    if (b == nullptr) return absl::NotFoundError(absl::StrCat("no batch for message ", id.to_string()));
+    if (b == nullptr)
+      return absl::NotFoundError(absl::StrCat("no batch for message ", id.to_string()));
     info = *b;
     sealed = gateway_->message_root().last_sealed_block();
     if (info.executed_block) {
-      if (const settlement::GatewayBatch* g = gateway_->gateway_batch_for_block(*info.executed_block)) gw = *g;
+      if (const settlement::GatewayBatch* g =
+              gateway_->gateway_batch_for_block(*info.executed_block))
+        gw = *g;
     }
   }
   out.layer = info.layer;
@@ -385,8 +426,9 @@ absl::StatusOr<MessageStatus> Engine::status(const MessageId& id) const {
     auto lease = readers_->acquire();
     ZKR_ASSIGN_OR_RETURN(events, EventStore::for_batch(lease.db(), id.chain_id, id.batch_number));
     if (info.executed_block) {
-      ZKR_ASSIGN_OR_RETURN(auto sealed_event,
-                           EventStore::for_block(lease.db(), EventKind::kGatewayBlockSealed, *info.executed_block));
+      ZKR_ASSIGN_OR_RETURN(
+          auto sealed_event,
+          EventStore::for_block(lease.db(), EventKind::kGatewayBlockSealed, *info.executed_block));
       if (sealed_event) events.push_back(std::move(*sealed_event));
     }
     if (gw) {
@@ -394,7 +436,8 @@ absl::StatusOr<MessageStatus> Engine::status(const MessageId& id) const {
       events.insert(events.end(), gw_events.begin(), gw_events.end());
     }
   }
-  std::sort(events.begin(), events.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
+  std::sort(events.begin(), events.end(),
+            [](const auto& a, const auto& b) { return a.seq < b.seq; });
   out.timeline.push_back({.stage = "message_recorded", .seq = out.row.recorded_seq});
   bool l1_final = false;
   for (const settlement::Event& e : events) {
@@ -404,7 +447,8 @@ absl::StatusOr<MessageStatus> Engine::status(const MessageId& id) const {
                             .at_ms = e.created_at_ms,
                             .gateway_block = e.block_number,
                             .gateway_batch = e.gw_batch});
-    l1_final = l1_final || e.kind == EventKind::kGatewayBatchFinalOnL1 || e.kind == EventKind::kL1BatchFinal;
+    l1_final = l1_final || e.kind == EventKind::kGatewayBatchFinalOnL1 ||
+               e.kind == EventKind::kL1BatchFinal;
   }
 
   const bool on_gateway = info.layer == SettlementLayer::kGateway;

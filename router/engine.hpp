@@ -79,8 +79,10 @@ class Engine {
   /// Validates and records a sealed batch. An exact resubmission is a no-op (duplicate = true).
   absl::StatusOr<IngestResult> ingest(SealedBatch batch);
   absl::Status commit_batch(std::uint64_t chain_id, std::uint64_t batch_number);
-  absl::Status prove_batch(std::uint64_t chain_id, std::uint64_t batch_number, merkle::ByteSpan proof);
-  absl::StatusOr<std::optional<std::uint64_t>> execute_batch(std::uint64_t chain_id, std::uint64_t batch_number);
+  absl::Status prove_batch(std::uint64_t chain_id, std::uint64_t batch_number,
+                           merkle::ByteSpan proof);
+  absl::StatusOr<std::optional<std::uint64_t>> execute_batch(std::uint64_t chain_id,
+                                                             std::uint64_t batch_number);
   absl::StatusOr<std::uint64_t> seal_block();
   absl::StatusOr<settlement::GatewayBatch> seal_gateway_batch();
 
@@ -97,11 +99,14 @@ class Engine {
   absl::StatusOr<BuiltProof> proof(const MessageId& id, ProofTarget target,
                                    std::optional<std::uint64_t> against_block = std::nullopt) const;
   /// zks_getL2ToL1LogProof: the `index`-th L2->L1 log of transaction `tx_hash`.
-  absl::StatusOr<BuiltProof> proof_by_tx(const merkle::Word& tx_hash, std::size_t index, ProofTarget target) const;
+  absl::StatusOr<BuiltProof> proof_by_tx(const merkle::Word& tx_hash, std::size_t index,
+                                         ProofTarget target) const;
   /// historicalRoot(block) of a sealed Gateway block.
   absl::StatusOr<merkle::Word> interop_root(std::uint64_t block) const;
-  absl::StatusOr<std::vector<settlement::Event>> events_after(std::int64_t after, std::size_t limit) const;
-  std::optional<settlement::BatchInfo> batch(std::uint64_t chain_id, std::uint64_t batch_number) const;
+  absl::StatusOr<std::vector<settlement::Event>> events_after(std::int64_t after,
+                                                              std::size_t limit) const;
+  std::optional<settlement::BatchInfo> batch(std::uint64_t chain_id,
+                                             std::uint64_t batch_number) const;
   std::optional<settlement::ChainInfo> chain(std::uint64_t chain_id) const;
   std::optional<settlement::GatewayBatch> gateway_batch(std::uint64_t number) const;
   std::optional<std::uint64_t> last_sealed_block() const;
@@ -120,7 +125,7 @@ class Engine {
   /// reloads the Gateway's memory from the database.
   absl::Status write(const std::function<absl::Status(settlement::Database&)>& body);
   absl::StatusOr<std::shared_ptr<const merkle::LogTree>> tree_for(std::uint64_t chain_id,
-                                                                   std::uint64_t batch_number) const;
+                                                                  std::uint64_t batch_number) const;
   absl::StatusOr<BuiltProof> proof_for_row(const LogRow& row, ProofTarget target,
                                            std::optional<std::uint64_t> against_block) const;
 

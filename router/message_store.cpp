@@ -29,16 +29,19 @@ std::int64_t tx_key(const merkle::Word& tx) noexcept {
 
 absl::StatusOr<LogRow> read_row(const Statement& s) {
   LogRow r;
-  r.id = {static_cast<std::uint64_t>(s.column_int64(0)), static_cast<std::uint64_t>(s.column_int64(1)),
+  r.id = {static_cast<std::uint64_t>(s.column_int64(0)),
+          static_cast<std::uint64_t>(s.column_int64(1)),
           static_cast<std::uint64_t>(s.column_int64(2))};
   ZKR_ASSIGN_OR_RETURN(r.tx_hash, s.column_word(3));
   ZKR_ASSIGN_OR_RETURN(r.log, merkle::deserialize_log(s.column_blob(4)));
   const auto kind = s.column_int64(5);
-  if (kind < 0 || kind > 2) return absl::DataLossError(absl::StrCat("log ", r.id.to_string(), " has kind ", kind));
+  if (kind < 0 || kind > 2)
+    return absl::DataLossError(absl::StrCat("log ", r.id.to_string(), " has kind ", kind));
   r.kind = static_cast<LogKind>(kind);
   if (!s.column_is_null(6)) {
     const auto blob = s.column_blob(6);
-    if (blob.size() != 20) return absl::DataLossError(absl::StrCat("log ", r.id.to_string(), " has a bad sender"));
+    if (blob.size() != 20)
+      return absl::DataLossError(absl::StrCat("log ", r.id.to_string(), " has a bad sender"));
     merkle::Address a;
     std::memcpy(a.data(), blob.data(), 20);
     r.sender = a;
@@ -71,35 +74,41 @@ bool parse_u64(std::string_view text, std::uint64_t& out) {
 
 }  // namespace
 
-std::string MessageId::to_string() const { return absl::StrCat(chain_id, ":", batch_number, ":", log_index); }
+std::string MessageId::to_string() const {
+  return absl::StrCat(chain_id, ":", batch_number, ":", log_index);
+}
 
 absl::StatusOr<MessageId> MessageId::parse(std::string_view text) {
   const std::vector<absl::string_view> parts = absl::StrSplit(to_absl(text), ':');
   MessageId id;
   if (parts.size() != 3 || !parse_u64(to_std(parts[0]), id.chain_id) ||
       !parse_u64(to_std(parts[1]), id.batch_number) || !parse_u64(to_std(parts[2]), id.log_index)) {
-    return absl::InvalidArgumentError(absl::StrCat("message id '", to_absl(text.substr(0, 64)),
-                                                   "' is not of the form chain:batch:index (e.g. 270:1:0)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("message id '", to_absl(text.substr(0, 64)),
+                     "' is not of the form chain:batch:index (e.g. 270:1:0)"));
   }
   return id;
 }
 
 absl::Status MessageStore::insert(Database& db, const ValidatedBatch& v) {
-  ZKR_ASSIGN_OR_RETURN(Statement * s,
-                       db.prepare("INSERT INTO logs (chain_id, batch_number, log_index, tx_hash, tx_key, packed, kind, "
-                                  "sender, body, destination_chain_id, recorded_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                                  "?7, ?8, ?9, ?10, ?11)"));
+  ZKR_ASSIGN_OR_RETURN(
+      Statement * s,
+      db.prepare(
+          "INSERT INTO logs (chain_id, batch_number, log_index, tx_hash, tx_key, packed, kind, "
+          "sender, body, destination_chain_id, recorded_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+          "?7, ?8, ?9, ?10, ?11)"));
   const SealedBatch& b = v.batch;
   const std::int64_t now = settlement::now_ms();
   for (std::size_t i = 0; i < b.logs.size(); ++i) {
     const BatchLog& l = b.logs[i];
     const LogFacts& f = v.facts[i];
-    ZKR_ASSIGN_OR_RETURN(const std::int64_t seq,
-                         settlement::EventStore::append(db, {.kind = settlement::EventKind::kMessageRecorded,
-                                                             .chain_id = b.chain_id,
-                                                             .batch_number = b.batch_number,
-                                                             .log_index = i,
-                                                             .created_at_ms = now}));
+    ZKR_ASSIGN_OR_RETURN(
+        const std::int64_t seq,
+        settlement::EventStore::append(db, {.kind = settlement::EventKind::kMessageRecorded,
+                                            .chain_id = b.chain_id,
+                                            .batch_number = b.batch_number,
+                                            .log_index = i,
+                                            .created_at_ms = now}));
     const merkle::PackedLog packed = merkle::serialize(l.log);
     s->bind(1, b.chain_id)
         .bind(2, b.batch_number)
@@ -125,9 +134,10 @@ absl::Status MessageStore::insert(Database& db, const ValidatedBatch& v) {
 }
 
 absl::StatusOr<std::optional<LogRow>> MessageStore::get(Database& db, const MessageId& id) {
-  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare(absl::StrCat("SELECT ", to_absl(kRowColumns),
-                                                              " FROM logs l WHERE l.chain_id = ?1 AND "
-                                                              "l.batch_number = ?2 AND l.log_index = ?3")));
+  ZKR_ASSIGN_OR_RETURN(Statement * s,
+                       db.prepare(absl::StrCat("SELECT ", to_absl(kRowColumns),
+                                               " FROM logs l WHERE l.chain_id = ?1 AND "
+                                               "l.batch_number = ?2 AND l.log_index = ?3")));
   s->bind(1, id.chain_id).bind(2, id.batch_number).bind(3, id.log_index);
   ZKR_ASSIGN_OR_RETURN(std::vector<LogRow> rows, collect(s));
   if (rows.empty()) return std::nullopt;
@@ -135,9 +145,10 @@ absl::StatusOr<std::optional<LogRow>> MessageStore::get(Database& db, const Mess
 }
 
 absl::StatusOr<std::vector<LogRow>> MessageStore::by_tx(Database& db, const merkle::Word& tx_hash) {
-  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare(absl::StrCat("SELECT ", to_absl(kRowColumns),
-                                                              " FROM logs l WHERE l.tx_key = ?1 AND l.tx_hash = ?2 "
-                                                              "ORDER BY l.chain_id, l.batch_number, l.log_index")));
+  ZKR_ASSIGN_OR_RETURN(
+      Statement * s, db.prepare(absl::StrCat("SELECT ", to_absl(kRowColumns),
+                                             " FROM logs l WHERE l.tx_key = ?1 AND l.tx_hash = ?2 "
+                                             "ORDER BY l.chain_id, l.batch_number, l.log_index")));
   s->bind(1, tx_key(tx_hash)).bind(2, tx_hash);
   return collect(s);
 }
@@ -148,7 +159,8 @@ absl::StatusOr<std::vector<LogRow>> MessageStore::list(Database& db, const Messa
       Statement * s,
       db.prepare(absl::StrCat(
           "SELECT ", to_absl(kRowColumns),
-          " FROM events e JOIN logs l ON l.chain_id = e.chain_id AND l.batch_number = e.batch_number AND "
+          " FROM events e JOIN logs l ON l.chain_id = e.chain_id AND l.batch_number = "
+          "e.batch_number AND "
           "l.log_index = e.log_index WHERE e.seq > ?1 AND e.kind = ",
           static_cast<int>(settlement::EventKind::kMessageRecorded),
           " AND (?2 IS NULL OR l.chain_id = ?2) AND (?3 IS NULL OR l.destination_chain_id = ?3) "
@@ -171,7 +183,9 @@ absl::StatusOr<std::vector<LogRow>> MessageStore::list(Database& db, const Messa
 }
 
 absl::Status MessageStore::for_each_batch_leaves(
-    Database& db, const std::function<absl::Status(std::uint64_t, std::uint64_t, std::vector<merkle::Word>)>& visit) {
+    Database& db,
+    const std::function<absl::Status(std::uint64_t, std::uint64_t, std::vector<merkle::Word>)>&
+        visit) {
   ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare("SELECT chain_id, batch_number, packed FROM logs "
                                                  "ORDER BY chain_id, batch_number, log_index"));
   std::uint64_t chain = 0, batch = 0;
@@ -192,7 +206,8 @@ absl::Status MessageStore::for_each_batch_leaves(
     const auto packed = s->column_blob(2);
     if (packed.size() != merkle::kLogSerializeSize) {
       s->reset();
-      return absl::DataLossError(absl::StrCat("a log of batch ", b, " of chain ", c, " is not 88 bytes"));
+      return absl::DataLossError(
+          absl::StrCat("a log of batch ", b, " of chain ", c, " is not 88 bytes"));
     }
     chain = c;
     batch = b;

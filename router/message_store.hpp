@@ -55,13 +55,16 @@ class MessageStore {
   static absl::Status insert(settlement::Database& db, const ValidatedBatch& batch);
   static absl::StatusOr<std::optional<LogRow>> get(settlement::Database& db, const MessageId& id);
   /// Every log of a transaction, in batch order.
-  static absl::StatusOr<std::vector<LogRow>> by_tx(settlement::Database& db, const merkle::Word& tx_hash);
+  static absl::StatusOr<std::vector<LogRow>> by_tx(settlement::Database& db,
+                                                   const merkle::Word& tx_hash);
   /// Logs matching the filter, ascending by recorded_seq.
-  static absl::StatusOr<std::vector<LogRow>> list(settlement::Database& db, const MessageFilter& filter);
+  static absl::StatusOr<std::vector<LogRow>> list(settlement::Database& db,
+                                                  const MessageFilter& filter);
   /// Calls `visit(chain, batch, leaves)` for every batch's log leaves, in key order.
   static absl::Status for_each_batch_leaves(
       settlement::Database& db,
-      const std::function<absl::Status(std::uint64_t, std::uint64_t, std::vector<merkle::Word>)>& visit);
+      const std::function<absl::Status(std::uint64_t, std::uint64_t, std::vector<merkle::Word>)>&
+          visit);
   static absl::StatusOr<std::int64_t> count(settlement::Database& db);
 };
 

@@ -11,33 +11,43 @@ using settlement::BatchInfo;
 using settlement::BatchStage;
 using settlement::SettlementLayer;
 
-const char* target_name(ProofTarget target) noexcept { return target == ProofTarget::kGateway ? "gateway" : "l1"; }
+const char* target_name(ProofTarget target) noexcept {
+  return target == ProofTarget::kGateway ? "gateway" : "l1";
+}
 
 const char* shape_name(ProofShape shape) noexcept {
   switch (shape) {
-    case ProofShape::kA: return "A";
-    case ProofShape::kB: return "B";
-    case ProofShape::kC: return "C";
+    case ProofShape::kA:
+      return "A";
+    case ProofShape::kB:
+      return "B";
+    case ProofShape::kC:
+      return "C";
   }
   return "?";
 }
 
 namespace {
 
-std::string name(const BatchInfo& b) { return absl::StrCat("batch ", b.batch_number, " of chain ", b.chain_id); }
+std::string name(const BatchInfo& b) {
+  return absl::StrCat("batch ", b.batch_number, " of chain ", b.chain_id);
+}
 
 absl::Status waiting(const BatchInfo& b, const char* on, const char* for_what) {
-  return absl::FailedPreconditionError(absl::StrCat("not yet final: ", name(b), " is ", settlement::stage_name(b.stage),
-                                                    " on ", on, ", waiting for ", for_what));
+  return absl::FailedPreconditionError(absl::StrCat("not yet final: ", name(b), " is ",
+                                                    settlement::stage_name(b.stage), " on ", on,
+                                                    ", waiting for ", for_what));
 }
 
 }  // namespace
 
 absl::StatusOr<BuiltProof> build_proof(const settlement::Gateway& gateway, const BatchInfo& b,
-                                       const merkle::LogTree& tree, std::uint64_t leaf_index, ProofTarget target,
+                                       const merkle::LogTree& tree, std::uint64_t leaf_index,
+                                       ProofTarget target,
                                        std::optional<std::uint64_t> against_block) {
   if (leaf_index >= tree.size()) {
-    return absl::NotFoundError(absl::StrCat(name(b), " has ", tree.size(), " logs; no log ", leaf_index));
+    return absl::NotFoundError(
+        absl::StrCat(name(b), " has ", tree.size(), " logs; no log ", leaf_index));
   }
   BuiltProof out;
   out.leaf_index = leaf_index;
@@ -49,10 +59,12 @@ absl::StatusOr<BuiltProof> build_proof(const settlement::Gateway& gateway, const
 
   if (b.layer == SettlementLayer::kL1) {
     if (target == ProofTarget::kGateway) {
-      return absl::FailedPreconditionError(absl::StrCat(name(b), " settled on L1, so no Gateway (shape C) proof ",
-                                                        "exists for it; ask for target l1 (shape A)"));
+      return absl::FailedPreconditionError(
+          absl::StrCat(name(b), " settled on L1, so no Gateway (shape C) proof ",
+                       "exists for it; ask for target l1 (shape A)"));
     }
-    if (against_block) return absl::InvalidArgumentError("a Gateway block applies to Gateway proofs only");
+    if (against_block)
+      return absl::InvalidArgumentError("a Gateway block applies to Gateway proofs only");
     if (b.stage != BatchStage::kExecuted) return waiting(b, "L1", "execution on L1");
     out.shape = ProofShape::kA;
     out.proof = merkle::build_shape_a(log);
@@ -62,26 +74,30 @@ absl::StatusOr<BuiltProof> build_proof(const settlement::Gateway& gateway, const
     return out;
   }
 
-  if (b.stage != BatchStage::kExecuted) return waiting(b, "the Gateway", "execution on the Gateway");
+  if (b.stage != BatchStage::kExecuted)
+    return waiting(b, "the Gateway", "execution on the Gateway");
   const std::uint64_t executed = *b.executed_block;
   const settlement::MessageRootState& state = gateway.message_root();
   const auto sealed = state.last_sealed_block();
   if (!sealed || *sealed < executed) {
-    return absl::FailedPreconditionError(absl::StrCat("not yet final: ", name(b), " was executed in Gateway block ",
-                                                      executed, ", waiting for that block to be sealed"));
+    return absl::FailedPreconditionError(absl::StrCat("not yet final: ", name(b),
+                                                      " was executed in Gateway block ", executed,
+                                                      ", waiting for that block to be sealed"));
   }
   const std::uint64_t gw_chain = gateway.config().chain_id;
   if (target == ProofTarget::kGateway) {
     const std::uint64_t block = against_block.value_or(executed);
     if (block < executed) {
-      return absl::InvalidArgumentError(absl::StrCat("Gateway block ", block, " precedes block ", executed,
-                                                     ", where ", name(b), " was executed"));
+      return absl::InvalidArgumentError(absl::StrCat("Gateway block ", block, " precedes block ",
+                                                     executed, ", where ", name(b),
+                                                     " was executed"));
     }
     if (block > *sealed) {
-      return absl::FailedPreconditionError(absl::StrCat("Gateway block ", block, " is not sealed yet (last sealed: ",
-                                                        *sealed, ")"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("Gateway block ", block, " is not sealed yet (last sealed: ", *sealed, ")"));
     }
-    ZKR_ASSIGN_OR_RETURN(const merkle::GatewayProofPart part, state.gateway_part(b.chain_id, *b.chain_tree_index, block));
+    ZKR_ASSIGN_OR_RETURN(const merkle::GatewayProofPart part,
+                         state.gateway_part(b.chain_id, *b.chain_tree_index, block));
     ZKR_ASSIGN_OR_RETURN(out.proof, merkle::build_shape_c(log, part, block));
     out.shape = ProofShape::kC;
     out.gateway_block = block;
@@ -90,11 +106,13 @@ absl::StatusOr<BuiltProof> build_proof(const settlement::Gateway& gateway, const
     ZKR_ASSIGN_OR_RETURN(out.settled_root, state.shared_root_at(block));
     return out;
   }
-  if (against_block) return absl::InvalidArgumentError("a Gateway block applies to target gateway only");
+  if (against_block)
+    return absl::InvalidArgumentError("a Gateway block applies to target gateway only");
   const settlement::GatewayBatch* gw = gateway.gateway_batch_for_block(executed);
   if (gw == nullptr) {
-    return absl::FailedPreconditionError(absl::StrCat("not yet final: ", name(b), " was executed in Gateway block ",
-                                                      executed, ", waiting for the Gateway batch that seals it"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("not yet final: ", name(b), " was executed in Gateway block ", executed,
+                     ", waiting for the Gateway batch that seals it"));
   }
   ZKR_ASSIGN_OR_RETURN(const merkle::GatewayProofPart part,
                        state.gateway_part(b.chain_id, *b.chain_tree_index, gw->last_block));

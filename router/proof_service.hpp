@@ -26,9 +26,9 @@ struct BuiltProof {
   std::vector<merkle::Word> proof;
   std::uint64_t leaf_index = 0;
   std::uint64_t batch_number = 0;
-  merkle::Word chain_batch_root{};                 // `root` of zks_getL2ToL1LogProof
-  std::optional<std::uint64_t> gateway_block;      // shape C
-  std::optional<std::uint64_t> gateway_batch;      // shape B
+  merkle::Word chain_batch_root{};             // `root` of zks_getL2ToL1LogProof
+  std::optional<std::uint64_t> gateway_block;  // shape C
+  std::optional<std::uint64_t> gateway_batch;  // shape B
   /// Where the proof's final root must be settled: (chain id, number, root).
   std::uint64_t settled_chain_id = 0;
   std::uint64_t settled_number = 0;
@@ -41,8 +41,10 @@ struct BuiltProof {
 /// - Gateway-settled batch, target l1: shape B against the Gateway batch holding that block.
 /// - L1-settled batch, target l1: shape A.
 /// FailedPrecondition says which stage the message waits for; InvalidArgument for a bad request.
-absl::StatusOr<BuiltProof> build_proof(const settlement::Gateway& gateway, const settlement::BatchInfo& batch,
-                                       const merkle::LogTree& tree, std::uint64_t leaf_index, ProofTarget target,
+absl::StatusOr<BuiltProof> build_proof(const settlement::Gateway& gateway,
+                                       const settlement::BatchInfo& batch,
+                                       const merkle::LogTree& tree, std::uint64_t leaf_index,
+                                       ProofTarget target,
                                        std::optional<std::uint64_t> against_block = std::nullopt);
 
 }  // namespace zkr::router

@@ -77,9 +77,10 @@ std::int64_t now_ms() noexcept {
 }
 
 absl::StatusOr<std::int64_t> EventStore::append(Database& db, Event e) {
-  ZKR_ASSIGN_OR_RETURN(Statement * s,
-                       db.prepare("INSERT INTO events (kind, chain_id, batch_number, log_index, block_number, "
-                                  "gw_batch, created_at, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+  ZKR_ASSIGN_OR_RETURN(
+      Statement * s,
+      db.prepare("INSERT INTO events (kind, chain_id, batch_number, log_index, block_number, "
+                 "gw_batch, created_at, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
   s->bind(1, static_cast<int>(e.kind))
       .bind(2, e.chain_id)
       .bind(3, e.batch_number)
@@ -96,32 +97,39 @@ absl::StatusOr<std::int64_t> EventStore::append(Database& db, Event e) {
   return db.last_insert_rowid();
 }
 
-absl::StatusOr<std::vector<Event>> EventStore::read_after(Database& db, std::int64_t after, std::size_t limit) {
-  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare(std::string("SELECT ") + std::string(kColumns) +
-                                                 " FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2"));
+absl::StatusOr<std::vector<Event>> EventStore::read_after(Database& db, std::int64_t after,
+                                                          std::size_t limit) {
+  ZKR_ASSIGN_OR_RETURN(Statement * s,
+                       db.prepare(std::string("SELECT ") + std::string(kColumns) +
+                                  " FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2"));
   s->bind(1, after).bind(2, static_cast<std::int64_t>(limit));
   return collect(s);
 }
 
-absl::StatusOr<std::vector<Event>> EventStore::for_batch(Database& db, std::uint64_t chain_id, std::uint64_t batch) {
-  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare(std::string("SELECT ") + std::string(kColumns) +
-                                                 " FROM events WHERE chain_id = ?1 AND batch_number = ?2 "
-                                                 "AND log_index IS NULL ORDER BY seq"));
+absl::StatusOr<std::vector<Event>> EventStore::for_batch(Database& db, std::uint64_t chain_id,
+                                                         std::uint64_t batch) {
+  ZKR_ASSIGN_OR_RETURN(Statement * s,
+                       db.prepare(std::string("SELECT ") + std::string(kColumns) +
+                                  " FROM events WHERE chain_id = ?1 AND batch_number = ?2 "
+                                  "AND log_index IS NULL ORDER BY seq"));
   s->bind(1, chain_id).bind(2, batch);
   return collect(s);
 }
 
-absl::StatusOr<std::vector<Event>> EventStore::for_gateway_batch(Database& db, std::uint64_t gw_batch) {
+absl::StatusOr<std::vector<Event>> EventStore::for_gateway_batch(Database& db,
+                                                                 std::uint64_t gw_batch) {
   ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare(std::string("SELECT ") + std::string(kColumns) +
                                                  " FROM events WHERE gw_batch = ?1 ORDER BY seq"));
   s->bind(1, gw_batch);
   return collect(s);
 }
 
-absl::StatusOr<std::optional<Event>> EventStore::for_block(Database& db, EventKind kind, std::uint64_t block) {
-  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare(std::string("SELECT ") + std::string(kColumns) +
-                                                 " FROM events WHERE block_number = ?1 AND kind = ?2 ORDER BY seq "
-                                                 "LIMIT 1"));
+absl::StatusOr<std::optional<Event>> EventStore::for_block(Database& db, EventKind kind,
+                                                           std::uint64_t block) {
+  ZKR_ASSIGN_OR_RETURN(Statement * s,
+                       db.prepare(std::string("SELECT ") + std::string(kColumns) +
+                                  " FROM events WHERE block_number = ?1 AND kind = ?2 ORDER BY seq "
+                                  "LIMIT 1"));
   s->bind(1, block).bind(2, static_cast<int>(kind));
   ZKR_ASSIGN_OR_RETURN(std::vector<Event> events, collect(s));
   if (events.empty()) return std::nullopt;

@@ -20,7 +20,7 @@ enum class EventKind : int {
   kBatchRecorded = 11,
   kBatchCommitted = 12,  // on the batch's settlement layer (the Gateway, or L1)
   kBatchProven = 13,
-  kBatchExecuted = 14,  // on the Gateway: gateway_final; on L1: executed on L1
+  kBatchExecuted = 14,       // on the Gateway: gateway_final; on L1: executed on L1
   kGatewayBlockSealed = 20,  // a new interop root
   kGatewayBatchSealed = 21,
   kGatewayBatchCommittedOnL1 = 30,
@@ -53,13 +53,16 @@ class EventStore {
   /// Appends and returns the new sequence number (previous + 1).
   static absl::StatusOr<std::int64_t> append(Database& db, Event event);
   /// Events with seq > after, ascending, at most `limit`.
-  static absl::StatusOr<std::vector<Event>> read_after(Database& db, std::int64_t after, std::size_t limit);
+  static absl::StatusOr<std::vector<Event>> read_after(Database& db, std::int64_t after,
+                                                       std::size_t limit);
   /// The batch-level events of one chain batch (no per-message rows), ascending.
-  static absl::StatusOr<std::vector<Event>> for_batch(Database& db, std::uint64_t chain_id, std::uint64_t batch);
+  static absl::StatusOr<std::vector<Event>> for_batch(Database& db, std::uint64_t chain_id,
+                                                      std::uint64_t batch);
   /// The events of one Gateway batch, ascending.
   static absl::StatusOr<std::vector<Event>> for_gateway_batch(Database& db, std::uint64_t gw_batch);
   /// The event of `kind` about Gateway block `block`, if any.
-  static absl::StatusOr<std::optional<Event>> for_block(Database& db, EventKind kind, std::uint64_t block);
+  static absl::StatusOr<std::optional<Event>> for_block(Database& db, EventKind kind,
+                                                        std::uint64_t block);
   static absl::StatusOr<std::int64_t> last_seq(Database& db);
 };
 

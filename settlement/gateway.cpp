@@ -19,9 +19,10 @@ std::string batch_name(std::uint64_t chain_id, std::uint64_t batch) {
 }
 
 absl::Status mismatch(std::string_view what, const Word& stored, const Word& computed) {
-  return absl::DataLossError(absl::StrCat(to_absl(what), ": the database says ", merkle::to_hex(stored),
-                                          " but the trees rebuilt from it give ", merkle::to_hex(computed),
-                                          "; refusing to serve proofs from an inconsistent database"));
+  return absl::DataLossError(
+      absl::StrCat(to_absl(what), ": the database says ", merkle::to_hex(stored),
+                   " but the trees rebuilt from it give ", merkle::to_hex(computed),
+                   "; refusing to serve proofs from an inconsistent database"));
 }
 
 }  // namespace
@@ -31,23 +32,28 @@ Gateway::Gateway(GatewayConfig config, std::shared_ptr<const ProofVerifier> veri
       verifier_(std::move(verifier)),
       state_(std::make_unique<MessageRootState>(config.chain_id, config.first_block)) {}
 
-const Word& Gateway::gateway_local_root() noexcept { return merkle::kLogTreeZeros[merkle::kLogTreeDepth]; }
+const Word& Gateway::gateway_local_root() noexcept {
+  return merkle::kLogTreeZeros[merkle::kLogTreeDepth];
+}
 
 absl::Status Gateway::check_settings(Database& db) {
   ZKR_ASSIGN_OR_RETURN(const auto stored_id, SettlementStore::setting(db, "gateway_chain_id"));
-  ZKR_ASSIGN_OR_RETURN(const auto stored_first, SettlementStore::setting(db, "gateway_first_block"));
+  ZKR_ASSIGN_OR_RETURN(const auto stored_first,
+                       SettlementStore::setting(db, "gateway_first_block"));
   const std::string id = absl::StrCat(config_.chain_id), first = absl::StrCat(config_.first_block);
   if (!stored_id.has_value()) {
     ZKR_ASSIGN_OR_RETURN(Transaction tx, Transaction::begin(db));
     ZKR_RETURN_IF_ERROR(SettlementStore::put_setting(db, "gateway_chain_id", id));
     ZKR_RETURN_IF_ERROR(SettlementStore::put_setting(db, "gateway_first_block", first));
-    ZKR_RETURN_IF_ERROR(SettlementStore::insert_gateway_chain(db, 0, config_.chain_id, config_.first_block));
+    ZKR_RETURN_IF_ERROR(
+        SettlementStore::insert_gateway_chain(db, 0, config_.chain_id, config_.first_block));
     return tx.commit();
   }
   if (*stored_id != id || stored_first.value_or("") != first) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "database ", db.path(), " belongs to Gateway chain ", *stored_id, " starting at block ",
-        stored_first.value_or("?"), "; the configuration says chain ", id, " starting at block ", first));
+    return absl::FailedPreconditionError(
+        absl::StrCat("database ", db.path(), " belongs to Gateway chain ", *stored_id,
+                     " starting at block ", stored_first.value_or("?"),
+                     "; the configuration says chain ", id, " starting at block ", first));
   }
   return absl::OkStatus();
 }
@@ -67,10 +73,13 @@ absl::Status Gateway::replay(Database& db) {
   ZKR_ASSIGN_OR_RETURN(const std::vector<BatchInfo> batches, SettlementStore::load_batches(db));
   for (const BatchInfo& b : batches) {
     const auto it = chains_.find(b.chain_id);
-    if (it == chains_.end()) return absl::DataLossError(absl::StrCat(batch_name(b.chain_id, b.batch_number), " has no chain"));
+    if (it == chains_.end())
+      return absl::DataLossError(
+          absl::StrCat(batch_name(b.chain_id, b.batch_number), " has no chain"));
     ChainInfo& c = it->second;
     if (b.batch_number != c.last_recorded + 1) {
-      return absl::DataLossError(absl::StrCat("chain ", b.chain_id, " has a gap before batch ", b.batch_number));
+      return absl::DataLossError(
+          absl::StrCat("chain ", b.chain_id, " has a gap before batch ", b.batch_number));
     }
     c.last_recorded = b.batch_number;
     if (b.stage >= BatchStage::kCommitted) c.last_committed = b.batch_number;
@@ -89,32 +98,37 @@ absl::Status Gateway::replay(Database& db) {
   std::size_t next_registration = 1, next_execution = 0;
   // Applies what happened in block `upto` (registrations first: they only append leaves).
   const auto apply_block = [&](std::uint64_t upto) -> absl::Status {
-    for (; next_registration < registrations.size() && registrations[next_registration].second <= upto;
+    for (; next_registration < registrations.size() &&
+           registrations[next_registration].second <= upto;
          ++next_registration) {
       ZKR_RETURN_IF_ERROR(state_->register_chain(registrations[next_registration].first).status());
     }
-    for (; next_execution < executions.size() && executions[next_execution].block <= upto; ++next_execution) {
+    for (; next_execution < executions.size() && executions[next_execution].block <= upto;
+         ++next_execution) {
       const StoredExecution& e = executions[next_execution];
       if (e.block != upto) {
-        return absl::DataLossError(absl::StrCat(batch_name(e.chain_id, e.batch_number), " executed in block ",
-                                                e.block, " out of order"));
+        return absl::DataLossError(absl::StrCat(batch_name(e.chain_id, e.batch_number),
+                                                " executed in block ", e.block, " out of order"));
       }
-      ZKR_ASSIGN_OR_RETURN(const auto appended, state_->append_batch(e.chain_id, e.batch_number, e.chain_batch_root));
+      ZKR_ASSIGN_OR_RETURN(const auto appended,
+                           state_->append_batch(e.chain_id, e.batch_number, e.chain_batch_root));
       if (appended.chain_tree_index != e.chain_tree_index) {
-        return absl::DataLossError(absl::StrCat(batch_name(e.chain_id, e.batch_number), " is leaf ",
-                                                e.chain_tree_index, " in the database but replays as leaf ",
-                                                appended.chain_tree_index));
+        return absl::DataLossError(
+            absl::StrCat(batch_name(e.chain_id, e.batch_number), " is leaf ", e.chain_tree_index,
+                         " in the database but replays as leaf ", appended.chain_tree_index));
       }
     }
     return absl::OkStatus();
   };
   for (const StoredBlock& b : blocks) {
     if (b.number != state_->open_block()) {
-      return absl::DataLossError(absl::StrCat("Gateway block ", b.number, " follows block ", state_->open_block() - 1));
+      return absl::DataLossError(
+          absl::StrCat("Gateway block ", b.number, " follows block ", state_->open_block() - 1));
     }
     ZKR_RETURN_IF_ERROR(apply_block(b.number));
     const Word root = state_->seal_block();
-    if (root != b.shared_root) return mismatch(absl::StrCat("shared root of Gateway block ", b.number), b.shared_root, root);
+    if (root != b.shared_root)
+      return mismatch(absl::StrCat("shared root of Gateway block ", b.number), b.shared_root, root);
     if (state_->chain_count() != b.chain_count) {
       return absl::DataLossError(absl::StrCat("Gateway block ", b.number, " had ", b.chain_count,
                                               " chains; the replay gives ", state_->chain_count()));
@@ -125,22 +139,27 @@ absl::Status Gateway::replay(Database& db) {
     return absl::DataLossError("the database holds Gateway changes after the open block");
   }
 
-  ZKR_ASSIGN_OR_RETURN(std::vector<GatewayBatch> gw_batches, SettlementStore::load_gateway_batches(db));
+  ZKR_ASSIGN_OR_RETURN(std::vector<GatewayBatch> gw_batches,
+                       SettlementStore::load_gateway_batches(db));
   std::uint64_t expected_first = config_.first_block;
   for (const GatewayBatch& g : gw_batches) {
-    if (g.number != gw_batches_.size() + 1 || g.first_block != expected_first || g.last_block < g.first_block) {
-      return absl::DataLossError(absl::StrCat("Gateway batch ", g.number, " does not continue the previous one"));
+    if (g.number != gw_batches_.size() + 1 || g.first_block != expected_first ||
+        g.last_block < g.first_block) {
+      return absl::DataLossError(
+          absl::StrCat("Gateway batch ", g.number, " does not continue the previous one"));
     }
     ZKR_ASSIGN_OR_RETURN(const Word shared, state_->shared_root_at(g.last_block));
     const Word root = merkle::hash_pair(g.local_root, shared);
-    if (root != g.batch_root) return mismatch(absl::StrCat("root of Gateway batch ", g.number), g.batch_root, root);
+    if (root != g.batch_root)
+      return mismatch(absl::StrCat("root of Gateway batch ", g.number), g.batch_root, root);
     expected_first = g.last_block + 1;
     gw_batches_.push_back(g);
   }
   return absl::OkStatus();
 }
 
-// ---- chains ---------------------------------------------------------------------------------------
+// ---- chains
+// ---------------------------------------------------------------------------------------
 
 absl::Status Gateway::register_chain(Database& db, const Registration& r) {
   if (r.chain_id == 0) return absl::InvalidArgumentError("chain id 0 is not a valid chain id");
@@ -156,15 +175,18 @@ absl::Status Gateway::register_chain(Database& db, const Registration& r) {
   c.credential_hash = r.credential_hash;
   c.prover_key = r.prover_key;
   c.history = {{1, r.layer}};
-  ZKR_ASSIGN_OR_RETURN(const std::int64_t seq,
-                       EventStore::append(db, {.kind = EventKind::kChainRegistered,
-                                               .chain_id = r.chain_id,
-                                               .detail = absl::StrCat(R"({"layer":")", layer_name(r.layer), R"("})")}));
+  ZKR_ASSIGN_OR_RETURN(
+      const std::int64_t seq,
+      EventStore::append(db,
+                         {.kind = EventKind::kChainRegistered,
+                          .chain_id = r.chain_id,
+                          .detail = absl::StrCat(R"({"layer":")", layer_name(r.layer), R"("})")}));
   ZKR_RETURN_IF_ERROR(SettlementStore::insert_chain(db, c, seq));
   ZKR_RETURN_IF_ERROR(SettlementStore::insert_migration(db, r.chain_id, 1, r.layer, seq));
   if (r.layer == SettlementLayer::kGateway) {
     ZKR_ASSIGN_OR_RETURN(const std::size_t index, state_->register_chain(r.chain_id));
-    ZKR_RETURN_IF_ERROR(SettlementStore::insert_gateway_chain(db, index, r.chain_id, state_->open_block()));
+    ZKR_RETURN_IF_ERROR(
+        SettlementStore::insert_gateway_chain(db, index, r.chain_id, state_->open_block()));
   }
   chains_.emplace(r.chain_id, std::move(c));
   return absl::OkStatus();
@@ -175,26 +197,30 @@ absl::Status Gateway::migrate_chain(Database& db, std::uint64_t chain_id, Settle
   if (it == chains_.end()) return absl::NotFoundError(absl::StrCat("unknown chain ", chain_id));
   ChainInfo& c = it->second;
   if (c.layer == to) {
-    return absl::FailedPreconditionError(absl::StrCat("chain ", chain_id, " already settles on ", layer_name(to)));
+    return absl::FailedPreconditionError(
+        absl::StrCat("chain ", chain_id, " already settles on ", layer_name(to)));
   }
   if (c.last_executed != c.last_recorded) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "chain ", chain_id, " has batches ", c.last_executed + 1, "..", c.last_recorded, " not executed on ",
-        layer_name(c.layer), "; it can migrate at a batch boundary once they are"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("chain ", chain_id, " has batches ", c.last_executed + 1, "..",
+                     c.last_recorded, " not executed on ", layer_name(c.layer),
+                     "; it can migrate at a batch boundary once they are"));
   }
   const std::uint64_t first_batch = c.last_recorded + 1;
-  ZKR_ASSIGN_OR_RETURN(const std::int64_t seq,
-                       EventStore::append(db, {.kind = EventKind::kChainMigrated,
-                                               .chain_id = chain_id,
-                                               .batch_number = first_batch,
-                                               .detail = absl::StrCat(R"({"from":")", layer_name(c.layer),
-                                                                      R"(","to":")", layer_name(to), R"("})")}));
+  ZKR_ASSIGN_OR_RETURN(
+      const std::int64_t seq,
+      EventStore::append(db, {.kind = EventKind::kChainMigrated,
+                              .chain_id = chain_id,
+                              .batch_number = first_batch,
+                              .detail = absl::StrCat(R"({"from":")", layer_name(c.layer),
+                                                     R"(","to":")", layer_name(to), R"("})")}));
   ZKR_RETURN_IF_ERROR(SettlementStore::insert_migration(db, chain_id, first_batch, to, seq));
   if (to == SettlementLayer::kGateway && !state_->chain_index(chain_id)) {
     // First time on this Gateway: the chain gets its shared-tree leaf; its tree then persists
     // across later migrations (spec §3.2).
     ZKR_ASSIGN_OR_RETURN(const std::size_t index, state_->register_chain(chain_id));
-    ZKR_RETURN_IF_ERROR(SettlementStore::insert_gateway_chain(db, index, chain_id, state_->open_block()));
+    ZKR_RETURN_IF_ERROR(
+        SettlementStore::insert_gateway_chain(db, index, chain_id, state_->open_block()));
   }
   c.layer = to;
   c.history.emplace_back(first_batch, to);
@@ -212,20 +238,24 @@ std::vector<std::uint64_t> Gateway::chain_ids() const {
   return ids;
 }
 
-// ---- chain batches --------------------------------------------------------------------------------
+// ---- chain batches
+// --------------------------------------------------------------------------------
 
 absl::Status Gateway::check_next_batch(std::uint64_t chain_id, std::uint64_t batch_number) const {
   const ChainInfo* c = chain(chain_id);
   if (c == nullptr) {
-    return absl::NotFoundError(absl::StrCat("unknown chain ", chain_id, ": register it before submitting batches"));
+    return absl::NotFoundError(
+        absl::StrCat("unknown chain ", chain_id, ": register it before submitting batches"));
   }
   if (batch_number == 0) return absl::InvalidArgumentError("batch numbers start at 1");
   if (batch_number <= c->last_recorded) {
-    return absl::AlreadyExistsError(absl::StrCat(batch_name(chain_id, batch_number), " is already recorded"));
+    return absl::AlreadyExistsError(
+        absl::StrCat(batch_name(chain_id, batch_number), " is already recorded"));
   }
   if (batch_number != c->last_recorded + 1) {
-    return absl::FailedPreconditionError(absl::StrCat("gap: chain ", chain_id, " expects batch ", c->last_recorded + 1,
-                                                      " next, got batch ", batch_number));
+    return absl::FailedPreconditionError(absl::StrCat("gap: chain ", chain_id, " expects batch ",
+                                                      c->last_recorded + 1, " next, got batch ",
+                                                      batch_number));
   }
   return absl::OkStatus();
 }
@@ -253,34 +283,41 @@ absl::StatusOr<std::int64_t> Gateway::batch_event(Database& db, EventKind kind, 
                                   merkle::to_hex(b.chain_batch_root), R"("})")});
 }
 
-absl::StatusOr<BatchInfo*> Gateway::batch_for_stage(std::uint64_t chain_id, std::uint64_t batch_number,
+absl::StatusOr<BatchInfo*> Gateway::batch_for_stage(std::uint64_t chain_id,
+                                                    std::uint64_t batch_number,
                                                     BatchStage required) {
   const auto it = batches_.find({chain_id, batch_number});
   if (it == batches_.end()) {
-    if (!chains_.contains(chain_id)) return absl::NotFoundError(absl::StrCat("unknown chain ", chain_id));
-    return absl::NotFoundError(absl::StrCat(batch_name(chain_id, batch_number), " is not recorded"));
+    if (!chains_.contains(chain_id))
+      return absl::NotFoundError(absl::StrCat("unknown chain ", chain_id));
+    return absl::NotFoundError(
+        absl::StrCat(batch_name(chain_id, batch_number), " is not recorded"));
   }
   BatchInfo& b = it->second;
   const auto next = static_cast<BatchStage>(static_cast<int>(required) + 1);
   if (b.stage != required) {
-    return absl::FailedPreconditionError(absl::StrCat(batch_name(chain_id, batch_number), " is ", stage_name(b.stage),
-                                                      "; only a ", stage_name(required), " batch can become ",
-                                                      stage_name(next)));
+    return absl::FailedPreconditionError(
+        absl::StrCat(batch_name(chain_id, batch_number), " is ", stage_name(b.stage), "; only a ",
+                     stage_name(required), " batch can become ", stage_name(next)));
   }
   const ChainInfo& c = chains_.at(chain_id);
-  const std::uint64_t done = required == BatchStage::kRecorded   ? c.last_committed
+  const std::uint64_t done = required == BatchStage::kRecorded    ? c.last_committed
                              : required == BatchStage::kCommitted ? c.last_proven
                                                                   : c.last_executed;
   if (batch_number != done + 1) {
-    return absl::FailedPreconditionError(absl::StrCat("chain ", chain_id, " batches become ", stage_name(next),
-                                                      " in order: batch ", done + 1, " is next"));
+    return absl::FailedPreconditionError(absl::StrCat("chain ", chain_id, " batches become ",
+                                                      stage_name(next), " in order: batch ",
+                                                      done + 1, " is next"));
   }
   return &b;
 }
 
-absl::Status Gateway::commit_batch(Database& db, std::uint64_t chain_id, std::uint64_t batch_number) {
-  ZKR_ASSIGN_OR_RETURN(BatchInfo * b, batch_for_stage(chain_id, batch_number, BatchStage::kRecorded));
-  ZKR_RETURN_IF_ERROR(SettlementStore::set_stage(db, chain_id, batch_number, BatchStage::kCommitted));
+absl::Status Gateway::commit_batch(Database& db, std::uint64_t chain_id,
+                                   std::uint64_t batch_number) {
+  ZKR_ASSIGN_OR_RETURN(BatchInfo * b,
+                       batch_for_stage(chain_id, batch_number, BatchStage::kRecorded));
+  ZKR_RETURN_IF_ERROR(
+      SettlementStore::set_stage(db, chain_id, batch_number, BatchStage::kCommitted));
   ZKR_RETURN_IF_ERROR(batch_event(db, EventKind::kBatchCommitted, *b).status());
   b->stage = BatchStage::kCommitted;
   chains_.at(chain_id).last_committed = batch_number;
@@ -289,11 +326,15 @@ absl::Status Gateway::commit_batch(Database& db, std::uint64_t chain_id, std::ui
 
 absl::Status Gateway::prove_batch(Database& db, std::uint64_t chain_id, std::uint64_t batch_number,
                                   merkle::ByteSpan proof) {
-  ZKR_ASSIGN_OR_RETURN(BatchInfo * b, batch_for_stage(chain_id, batch_number, BatchStage::kCommitted));
+  ZKR_ASSIGN_OR_RETURN(BatchInfo * b,
+                       batch_for_stage(chain_id, batch_number, BatchStage::kCommitted));
   ChainInfo& c = chains_.at(chain_id);
-  BatchCommitment commitment{.chain_id = chain_id, .batch_number = batch_number, .chain_batch_root = b->chain_batch_root};
-  if (const BatchInfo* prev = batch(chain_id, batch_number - 1)) commitment.previous_batch_root = prev->chain_batch_root;
-  if (absl::Status s = verifier_->verify(commitment, merkle::ByteSpan(c.prover_key), proof); !s.ok()) {
+  BatchCommitment commitment{
+      .chain_id = chain_id, .batch_number = batch_number, .chain_batch_root = b->chain_batch_root};
+  if (const BatchInfo* prev = batch(chain_id, batch_number - 1))
+    commitment.previous_batch_root = prev->chain_batch_root;
+  if (absl::Status s = verifier_->verify(commitment, merkle::ByteSpan(c.prover_key), proof);
+      !s.ok()) {
     return absl::Status(s.code(), absl::StrCat("validity proof rejected: ", s.message()));
   }
   ZKR_RETURN_IF_ERROR(SettlementStore::set_proof(db, chain_id, batch_number, proof));
@@ -303,17 +344,21 @@ absl::Status Gateway::prove_batch(Database& db, std::uint64_t chain_id, std::uin
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::optional<std::uint64_t>> Gateway::execute_batch(Database& db, std::uint64_t chain_id,
+absl::StatusOr<std::optional<std::uint64_t>> Gateway::execute_batch(Database& db,
+                                                                    std::uint64_t chain_id,
                                                                     std::uint64_t batch_number) {
   ZKR_ASSIGN_OR_RETURN(BatchInfo * b, batch_for_stage(chain_id, batch_number, BatchStage::kProven));
   std::optional<std::uint64_t> block, position;
   if (b->layer == SettlementLayer::kGateway) {
-    ZKR_ASSIGN_OR_RETURN(const auto appended, state_->append_batch(chain_id, batch_number, b->chain_batch_root));
+    ZKR_ASSIGN_OR_RETURN(const auto appended,
+                         state_->append_batch(chain_id, batch_number, b->chain_batch_root));
     block = state_->open_block();
     position = appended.chain_tree_index;
   }
-  ZKR_ASSIGN_OR_RETURN(const std::int64_t seq, batch_event(db, EventKind::kBatchExecuted, *b, block));
-  ZKR_RETURN_IF_ERROR(SettlementStore::set_executed(db, chain_id, batch_number, block, position, seq));
+  ZKR_ASSIGN_OR_RETURN(const std::int64_t seq,
+                       batch_event(db, EventKind::kBatchExecuted, *b, block));
+  ZKR_RETURN_IF_ERROR(
+      SettlementStore::set_executed(db, chain_id, batch_number, block, position, seq));
   b->stage = BatchStage::kExecuted;
   b->executed_block = block;
   b->chain_tree_index = position;
@@ -326,24 +371,29 @@ const BatchInfo* Gateway::batch(std::uint64_t chain_id, std::uint64_t batch_numb
   return it == batches_.end() ? nullptr : &it->second;
 }
 
-// ---- Gateway blocks and batches -------------------------------------------------------------------
+// ---- Gateway blocks and batches
+// -------------------------------------------------------------------
 
 absl::StatusOr<std::uint64_t> Gateway::seal_block(Database& db) {
   const std::uint64_t number = state_->open_block();
   const Word root = state_->seal_block();
-  ZKR_ASSIGN_OR_RETURN(const std::int64_t seq,
-                       EventStore::append(db, {.kind = EventKind::kGatewayBlockSealed,
-                                               .chain_id = config_.chain_id,
-                                               .block_number = number,
-                                               .detail = absl::StrCat(R"({"root":")", merkle::to_hex(root), R"("})")}));
-  ZKR_RETURN_IF_ERROR(SettlementStore::insert_block(db, {number, root, state_->chain_count()}, seq));
+  ZKR_ASSIGN_OR_RETURN(
+      const std::int64_t seq,
+      EventStore::append(db,
+                         {.kind = EventKind::kGatewayBlockSealed,
+                          .chain_id = config_.chain_id,
+                          .block_number = number,
+                          .detail = absl::StrCat(R"({"root":")", merkle::to_hex(root), R"("})")}));
+  ZKR_RETURN_IF_ERROR(
+      SettlementStore::insert_block(db, {number, root, state_->chain_count()}, seq));
   return number;
 }
 
 std::size_t Gateway::unbatched_blocks() const noexcept {
   const auto last = state_->last_sealed_block();
   if (!last) return 0;
-  const std::uint64_t batched = gw_batches_.empty() ? config_.first_block - 1 : gw_batches_.back().last_block;
+  const std::uint64_t batched =
+      gw_batches_.empty() ? config_.first_block - 1 : gw_batches_.back().last_block;
   return static_cast<std::size_t>(*last - batched);
 }
 
@@ -363,9 +413,10 @@ absl::StatusOr<GatewayBatch> Gateway::seal_gateway_batch(Database& db) {
                                                .chain_id = config_.chain_id,
                                                .block_number = g.last_block,
                                                .gw_batch = g.number,
-                                               .detail = absl::StrCat(R"({"firstBlock":)", g.first_block,
-                                                                      R"(,"lastBlock":)", g.last_block, R"(,"root":")",
-                                                                      merkle::to_hex(g.batch_root), R"("})")}));
+                                               .detail = absl::StrCat(
+                                                   R"({"firstBlock":)", g.first_block,
+                                                   R"(,"lastBlock":)", g.last_block, R"(,"root":")",
+                                                   merkle::to_hex(g.batch_root), R"("})")}));
   ZKR_RETURN_IF_ERROR(SettlementStore::insert_gateway_batch(db, g, seq));
   gw_batches_.push_back(g);
   return g;
@@ -377,8 +428,9 @@ const GatewayBatch* Gateway::gateway_batch(std::uint64_t number) const {
 }
 
 const GatewayBatch* Gateway::gateway_batch_for_block(std::uint64_t block) const {
-  const auto it = std::lower_bound(gw_batches_.begin(), gw_batches_.end(), block,
-                                   [](const GatewayBatch& g, std::uint64_t b) { return g.last_block < b; });
+  const auto it =
+      std::lower_bound(gw_batches_.begin(), gw_batches_.end(), block,
+                       [](const GatewayBatch& g, std::uint64_t b) { return g.last_block < b; });
   if (it == gw_batches_.end() || it->first_block > block) return nullptr;
   return &*it;
 }

@@ -22,8 +22,8 @@
 namespace zkr::settlement {
 
 struct GatewayConfig {
-  std::uint64_t chain_id = 506;     // the Gateway's own chain id (shared-tree index 0)
-  std::uint64_t first_block = 1;    // number of the first Gateway block
+  std::uint64_t chain_id = 506;   // the Gateway's own chain id (shared-tree index 0)
+  std::uint64_t first_block = 1;  // number of the first Gateway block
 };
 
 class Gateway {
@@ -61,7 +61,9 @@ class Gateway {
   absl::StatusOr<std::optional<std::uint64_t>> execute_batch(Database& db, std::uint64_t chain_id,
                                                              std::uint64_t batch_number);
   const BatchInfo* batch(std::uint64_t chain_id, std::uint64_t batch_number) const;
-  const std::map<std::pair<std::uint64_t, std::uint64_t>, BatchInfo>& batches() const noexcept { return batches_; }
+  const std::map<std::pair<std::uint64_t, std::uint64_t>, BatchInfo>& batches() const noexcept {
+    return batches_;
+  }
 
   // ---- Gateway blocks and batches ----
   /// Seals the open block, recording its shared root (the interop root). Returns its number.

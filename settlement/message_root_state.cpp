@@ -21,8 +21,8 @@ std::optional<std::uint64_t> MessageRootState::last_sealed_block() const noexcep
 
 absl::StatusOr<std::size_t> MessageRootState::register_chain(std::uint64_t chain_id) {
   if (index_of_.contains(chain_id)) {
-    return absl::AlreadyExistsError(absl::StrCat("chain ", chain_id, " is already in the shared tree at index ",
-                                                 index_of_.at(chain_id)));
+    return absl::AlreadyExistsError(absl::StrCat(
+        "chain ", chain_id, " is already in the shared tree at index ", index_of_.at(chain_id)));
   }
   const std::size_t index = shared_.push(merkle::chain_id_leaf(merkle::kZeroWord, chain_id));
   chain_ids_.push_back(chain_id);
@@ -37,9 +37,8 @@ std::optional<std::size_t> MessageRootState::chain_index(std::uint64_t chain_id)
   return it->second;
 }
 
-absl::StatusOr<MessageRootState::Appended> MessageRootState::append_batch(std::uint64_t chain_id,
-                                                                          std::uint64_t batch_number,
-                                                                          const Word& chain_batch_root) {
+absl::StatusOr<MessageRootState::Appended> MessageRootState::append_batch(
+    std::uint64_t chain_id, std::uint64_t batch_number, const Word& chain_batch_root) {
   const auto index = chain_index(chain_id);
   if (!index) {
     return absl::FailedPreconditionError(
@@ -74,29 +73,33 @@ Word MessageRootState::seal_block() {
 
 std::size_t MessageRootState::ChainHistory::size_at(std::uint64_t block) const noexcept {
   // The last entry at or before `block`.
-  const auto it = std::upper_bound(sizes.begin(), sizes.end(), block,
-                                   [](std::uint64_t b, const auto& entry) { return b < entry.first; });
+  const auto it =
+      std::upper_bound(sizes.begin(), sizes.end(), block,
+                       [](std::uint64_t b, const auto& entry) { return b < entry.first; });
   return it == sizes.begin() ? 0 : std::prev(it)->second;
 }
 
 absl::StatusOr<Word> MessageRootState::shared_root_at(std::uint64_t block) const {
   if (block < first_block_ || block >= open_block_) {
-    return absl::NotFoundError(absl::StrCat("Gateway block ", block, " is not sealed (sealed blocks: ",
-                                            blocks_.empty() ? std::string("none")
-                                                            : absl::StrCat(first_block_, "..", open_block_ - 1),
-                                            ")"));
+    return absl::NotFoundError(absl::StrCat(
+        "Gateway block ", block, " is not sealed (sealed blocks: ",
+        blocks_.empty() ? std::string("none") : absl::StrCat(first_block_, "..", open_block_ - 1),
+        ")"));
   }
   return blocks_[block - first_block_].shared_root;
 }
 
-absl::StatusOr<Word> MessageRootState::chain_root_at(std::uint64_t chain_id, std::uint64_t block) const {
+absl::StatusOr<Word> MessageRootState::chain_root_at(std::uint64_t chain_id,
+                                                     std::uint64_t block) const {
   ZKR_RETURN_IF_ERROR(shared_root_at(block).status());
   const auto it = chains_.find(chain_id);
-  if (it == chains_.end()) return absl::NotFoundError(absl::StrCat("chain ", chain_id, " is not on the Gateway"));
+  if (it == chains_.end())
+    return absl::NotFoundError(absl::StrCat("chain ", chain_id, " is not on the Gateway"));
   return it->second.tree.root_at(it->second.size_at(block));
 }
 
-const merkle::SharedTree& MessageRootState::snapshot_at(std::uint64_t block, merkle::SharedTree& scratch) const {
+const merkle::SharedTree& MessageRootState::snapshot_at(std::uint64_t block,
+                                                        merkle::SharedTree& scratch) const {
   for (const auto& [b, tree] : recent_)
     if (b == block) return tree;
   {
@@ -125,9 +128,8 @@ const merkle::SharedTree& MessageRootState::snapshot_at(std::uint64_t block, mer
   return scratch;
 }
 
-absl::StatusOr<merkle::GatewayProofPart> MessageRootState::gateway_part(std::uint64_t chain_id,
-                                                                        std::size_t chain_tree_index,
-                                                                        std::uint64_t block) const {
+absl::StatusOr<merkle::GatewayProofPart> MessageRootState::gateway_part(
+    std::uint64_t chain_id, std::size_t chain_tree_index, std::uint64_t block) const {
   ZKR_RETURN_IF_ERROR(shared_root_at(block).status());
   const auto index = chain_index(chain_id);
   const auto it = chains_.find(chain_id);
@@ -136,7 +138,8 @@ absl::StatusOr<merkle::GatewayProofPart> MessageRootState::gateway_part(std::uin
   }
   const std::size_t size = it->second.size_at(block);
   if (chain_tree_index >= size) {
-    return absl::FailedPreconditionError(absl::StrCat("Gateway block ", block, " precedes the execution of leaf ",
+    return absl::FailedPreconditionError(absl::StrCat("Gateway block ", block,
+                                                      " precedes the execution of leaf ",
                                                       chain_tree_index, " of chain ", chain_id));
   }
   merkle::SharedTree scratch;

@@ -57,7 +57,8 @@ class MessageRootState {
   /// The Gateway part of a proof for the batch at `chain_tree_index` of `chain_id`, against the
   /// state at the end of sealed block `block` (which must include that batch). O(depth) hashing
   /// for recent blocks; older blocks rebuild the shared tree once and are cached.
-  absl::StatusOr<merkle::GatewayProofPart> gateway_part(std::uint64_t chain_id, std::size_t chain_tree_index,
+  absl::StatusOr<merkle::GatewayProofPart> gateway_part(std::uint64_t chain_id,
+                                                        std::size_t chain_tree_index,
                                                         std::uint64_t block) const;
 
  private:

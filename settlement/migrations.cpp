@@ -8,19 +8,22 @@
 namespace zkr::settlement {
 
 absl::StatusOr<int> apply_migrations(Database& db, std::span<const Migration> migrations) {
-  ZKR_RETURN_IF_ERROR(db.exec(
-      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-      "applied_at INTEGER NOT NULL)"));
-  ZKR_ASSIGN_OR_RETURN(Statement * current, db.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+  ZKR_RETURN_IF_ERROR(
+      db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name "
+              "TEXT NOT NULL, "
+              "applied_at INTEGER NOT NULL)"));
+  ZKR_ASSIGN_OR_RETURN(Statement * current,
+                       db.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
   ZKR_ASSIGN_OR_RETURN(const bool has_row, current->step());
   int version = has_row ? static_cast<int>(current->column_int64(0)) : 0;
   current->reset();
 
   const int newest = migrations.empty() ? 0 : migrations.back().version;
   if (version > newest) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "database ", db.path(), " has schema version ", version, ", newer than this zkrouter knows (",
-        newest, "); run a newer zkrouter or restore a matching database"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("database ", db.path(), " has schema version ", version,
+                     ", newer than this zkrouter knows (", newest,
+                     "); run a newer zkrouter or restore a matching database"));
   }
   for (const Migration& m : migrations) {
     if (m.version <= version) continue;
@@ -29,12 +32,15 @@ absl::StatusOr<int> apply_migrations(Database& db, std::span<const Migration> mi
       return absl::Status(s.code(), absl::StrCat("migration ", m.version, " (", to_absl(m.name),
                                                  ") failed: ", s.message()));
     }
-    ZKR_ASSIGN_OR_RETURN(Statement * record,
-                         db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)"));
+    ZKR_ASSIGN_OR_RETURN(
+        Statement * record,
+        db.prepare(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)"));
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
-    ZKR_RETURN_IF_ERROR(record->bind(1, m.version).bind(2, m.name).bind(3, static_cast<std::int64_t>(now)).run());
+    ZKR_RETURN_IF_ERROR(
+        record->bind(1, m.version).bind(2, m.name).bind(3, static_cast<std::int64_t>(now)).run());
     ZKR_RETURN_IF_ERROR(tx.commit());
     version = m.version;
   }

@@ -8,13 +8,14 @@ absl::Status WellFormedProofVerifier::verify(const BatchCommitment& commitment, 
                                              merkle::ByteSpan proof) const {
   constexpr std::size_t kMaxProofBytes = 64 * 1024;
   if (proof.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("the validity proof of batch ", commitment.batch_number,
-                                                   " of chain ", commitment.chain_id, " is empty"));
+    return absl::InvalidArgumentError(absl::StrCat("the validity proof of batch ",
+                                                   commitment.batch_number, " of chain ",
+                                                   commitment.chain_id, " is empty"));
   }
   if (proof.size() > kMaxProofBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("the validity proof of batch ", commitment.batch_number,
-                                                   " of chain ", commitment.chain_id, " is ", proof.size(),
-                                                   " bytes; at most ", kMaxProofBytes, " are accepted"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the validity proof of batch ", commitment.batch_number, " of chain ", commitment.chain_id,
+        " is ", proof.size(), " bytes; at most ", kMaxProofBytes, " are accepted"));
   }
   return absl::OkStatus();
 }

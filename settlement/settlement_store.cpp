@@ -9,13 +9,16 @@ namespace {
 absl::StatusOr<SettlementLayer> read_layer(const Statement& s, int i) {
   const std::string text = s.column_text(i);
   const auto layer = layer_from_name(text);
-  if (!layer) return absl::DataLossError(absl::StrCat("unknown settlement layer '", text, "' in the database"));
+  if (!layer)
+    return absl::DataLossError(
+        absl::StrCat("unknown settlement layer '", text, "' in the database"));
   return *layer;
 }
 
 }  // namespace
 
-absl::StatusOr<std::optional<std::string>> SettlementStore::setting(Database& db, std::string_view key) {
+absl::StatusOr<std::optional<std::string>> SettlementStore::setting(Database& db,
+                                                                    std::string_view key) {
   ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare("SELECT value FROM settings WHERE key = ?1"));
   s->bind(1, key);
   ZKR_ASSIGN_OR_RETURN(const bool row, s->step());
@@ -25,15 +28,18 @@ absl::StatusOr<std::optional<std::string>> SettlementStore::setting(Database& db
   return value;
 }
 
-absl::Status SettlementStore::put_setting(Database& db, std::string_view key, std::string_view value) {
-  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare("INSERT INTO settings (key, value) VALUES (?1, ?2) "
-                                                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
+absl::Status SettlementStore::put_setting(Database& db, std::string_view key,
+                                          std::string_view value) {
+  ZKR_ASSIGN_OR_RETURN(Statement * s,
+                       db.prepare("INSERT INTO settings (key, value) VALUES (?1, ?2) "
+                                  "ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
   return s->bind(1, key).bind(2, value).run();
 }
 
 absl::Status SettlementStore::insert_chain(Database& db, const ChainInfo& c, std::int64_t seq) {
-  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare("INSERT INTO chains (chain_id, settlement_layer, credential_hash, "
-                                                 "prover_key, registered_seq) VALUES (?1, ?2, ?3, ?4, ?5)"));
+  ZKR_ASSIGN_OR_RETURN(
+      Statement * s, db.prepare("INSERT INTO chains (chain_id, settlement_layer, credential_hash, "
+                                "prover_key, registered_seq) VALUES (?1, ?2, ?3, ?4, ?5)"));
   s->bind(1, c.chain_id).bind(2, layer_name(c.layer)).bind(3, c.credential_hash);
   if (c.prover_key.empty()) {
     s->bind_null(4);
@@ -43,27 +49,33 @@ absl::Status SettlementStore::insert_chain(Database& db, const ChainInfo& c, std
   return s->bind(5, seq).run();
 }
 
-absl::Status SettlementStore::insert_migration(Database& db, std::uint64_t chain_id, std::uint64_t first_batch,
-                                               SettlementLayer layer, std::int64_t seq) {
-  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare("INSERT INTO chain_migrations (chain_id, first_batch, "
-                                                 "settlement_layer, event_seq) VALUES (?1, ?2, ?3, ?4)"));
-  ZKR_RETURN_IF_ERROR(s->bind(1, chain_id).bind(2, first_batch).bind(3, layer_name(layer)).bind(4, seq).run());
-  ZKR_ASSIGN_OR_RETURN(Statement * u, db.prepare("UPDATE chains SET settlement_layer = ?2 WHERE chain_id = ?1"));
+absl::Status SettlementStore::insert_migration(Database& db, std::uint64_t chain_id,
+                                               std::uint64_t first_batch, SettlementLayer layer,
+                                               std::int64_t seq) {
+  ZKR_ASSIGN_OR_RETURN(Statement * s,
+                       db.prepare("INSERT INTO chain_migrations (chain_id, first_batch, "
+                                  "settlement_layer, event_seq) VALUES (?1, ?2, ?3, ?4)"));
+  ZKR_RETURN_IF_ERROR(
+      s->bind(1, chain_id).bind(2, first_batch).bind(3, layer_name(layer)).bind(4, seq).run());
+  ZKR_ASSIGN_OR_RETURN(Statement * u,
+                       db.prepare("UPDATE chains SET settlement_layer = ?2 WHERE chain_id = ?1"));
   return u->bind(1, chain_id).bind(2, layer_name(layer)).run();
 }
 
-absl::Status SettlementStore::insert_gateway_chain(Database& db, std::size_t index, std::uint64_t chain_id,
-                                                   std::uint64_t block) {
-  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare("INSERT INTO gateway_chains (chain_index, chain_id, "
-                                                 "registered_block) VALUES (?1, ?2, ?3)"));
+absl::Status SettlementStore::insert_gateway_chain(Database& db, std::size_t index,
+                                                   std::uint64_t chain_id, std::uint64_t block) {
+  ZKR_ASSIGN_OR_RETURN(Statement * s,
+                       db.prepare("INSERT INTO gateway_chains (chain_index, chain_id, "
+                                  "registered_block) VALUES (?1, ?2, ?3)"));
   return s->bind(1, static_cast<std::int64_t>(index)).bind(2, chain_id).bind(3, block).run();
 }
 
 absl::Status SettlementStore::insert_batch(Database& db, const BatchInfo& b) {
-  ZKR_ASSIGN_OR_RETURN(Statement * s,
-                       db.prepare("INSERT INTO batches (chain_id, batch_number, protocol_version, settlement_layer, "
-                                  "log_count, local_root, aggregated_root, chain_batch_root, content_hash, stage) "
-                                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0)"));
+  ZKR_ASSIGN_OR_RETURN(
+      Statement * s,
+      db.prepare("INSERT INTO batches (chain_id, batch_number, protocol_version, settlement_layer, "
+                 "log_count, local_root, aggregated_root, chain_batch_root, content_hash, stage) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0)"));
   return s->bind(1, b.chain_id)
       .bind(2, b.batch_number)
       .bind(3, static_cast<std::int64_t>(b.protocol_version))
@@ -76,31 +88,42 @@ absl::Status SettlementStore::insert_batch(Database& db, const BatchInfo& b) {
       .run();
 }
 
-absl::Status SettlementStore::set_stage(Database& db, std::uint64_t chain_id, std::uint64_t batch, BatchStage stage) {
-  ZKR_ASSIGN_OR_RETURN(Statement * s,
-                       db.prepare("UPDATE batches SET stage = ?3 WHERE chain_id = ?1 AND batch_number = ?2"));
+absl::Status SettlementStore::set_stage(Database& db, std::uint64_t chain_id, std::uint64_t batch,
+                                        BatchStage stage) {
+  ZKR_ASSIGN_OR_RETURN(
+      Statement * s,
+      db.prepare("UPDATE batches SET stage = ?3 WHERE chain_id = ?1 AND batch_number = ?2"));
   return s->bind(1, chain_id).bind(2, batch).bind(3, static_cast<int>(stage)).run();
 }
 
 absl::Status SettlementStore::set_proof(Database& db, std::uint64_t chain_id, std::uint64_t batch,
                                         merkle::ByteSpan proof) {
-  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare("UPDATE batches SET validity_proof = ?3, stage = 2 "
-                                                 "WHERE chain_id = ?1 AND batch_number = ?2"));
+  ZKR_ASSIGN_OR_RETURN(Statement * s,
+                       db.prepare("UPDATE batches SET validity_proof = ?3, stage = 2 "
+                                  "WHERE chain_id = ?1 AND batch_number = ?2"));
   return s->bind(1, chain_id).bind(2, batch).bind(3, proof).run();
 }
 
-absl::Status SettlementStore::set_executed(Database& db, std::uint64_t chain_id, std::uint64_t batch,
-                                           std::optional<std::uint64_t> block,
-                                           std::optional<std::uint64_t> chain_tree_index, std::int64_t seq) {
-  ZKR_ASSIGN_OR_RETURN(Statement * s,
-                       db.prepare("UPDATE batches SET stage = 3, executed_block = ?3, chain_tree_index = ?4, "
-                                  "execution_seq = ?5 WHERE chain_id = ?1 AND batch_number = ?2"));
-  return s->bind(1, chain_id).bind(2, batch).bind(3, block).bind(4, chain_tree_index).bind(5, seq).run();
+absl::Status SettlementStore::set_executed(Database& db, std::uint64_t chain_id,
+                                           std::uint64_t batch, std::optional<std::uint64_t> block,
+                                           std::optional<std::uint64_t> chain_tree_index,
+                                           std::int64_t seq) {
+  ZKR_ASSIGN_OR_RETURN(
+      Statement * s,
+      db.prepare("UPDATE batches SET stage = 3, executed_block = ?3, chain_tree_index = ?4, "
+                 "execution_seq = ?5 WHERE chain_id = ?1 AND batch_number = ?2"));
+  return s->bind(1, chain_id)
+      .bind(2, batch)
+      .bind(3, block)
+      .bind(4, chain_tree_index)
+      .bind(5, seq)
+      .run();
 }
 
 absl::Status SettlementStore::insert_block(Database& db, const StoredBlock& b, std::int64_t seq) {
-  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare("INSERT INTO gateway_blocks (number, shared_root, chain_count, "
-                                                 "sealed_at, event_seq) VALUES (?1, ?2, ?3, ?4, ?5)"));
+  ZKR_ASSIGN_OR_RETURN(Statement * s,
+                       db.prepare("INSERT INTO gateway_blocks (number, shared_root, chain_count, "
+                                  "sealed_at, event_seq) VALUES (?1, ?2, ?3, ?4, ?5)"));
   return s->bind(1, b.number)
       .bind(2, b.shared_root)
       .bind(3, static_cast<std::int64_t>(b.chain_count))
@@ -109,11 +132,13 @@ absl::Status SettlementStore::insert_block(Database& db, const StoredBlock& b, s
       .run();
 }
 
-absl::Status SettlementStore::insert_gateway_batch(Database& db, const GatewayBatch& b, std::int64_t seq) {
-  ZKR_ASSIGN_OR_RETURN(Statement * s,
-                       db.prepare("INSERT INTO gateway_batches (number, first_block, last_block, local_root, "
-                                  "shared_root, batch_root, sealed_at, event_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                                  "?7, ?8)"));
+absl::Status SettlementStore::insert_gateway_batch(Database& db, const GatewayBatch& b,
+                                                   std::int64_t seq) {
+  ZKR_ASSIGN_OR_RETURN(
+      Statement * s,
+      db.prepare("INSERT INTO gateway_batches (number, first_block, last_block, local_root, "
+                 "shared_root, batch_root, sealed_at, event_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                 "?7, ?8)"));
   return s->bind(1, b.number)
       .bind(2, b.first_block)
       .bind(3, b.last_block)
@@ -127,8 +152,9 @@ absl::Status SettlementStore::insert_gateway_batch(Database& db, const GatewayBa
 
 absl::StatusOr<std::vector<ChainInfo>> SettlementStore::load_chains(Database& db) {
   std::vector<ChainInfo> chains;
-  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare("SELECT chain_id, settlement_layer, credential_hash, prover_key "
-                                                 "FROM chains ORDER BY chain_id"));
+  ZKR_ASSIGN_OR_RETURN(Statement * s,
+                       db.prepare("SELECT chain_id, settlement_layer, credential_hash, prover_key "
+                                  "FROM chains ORDER BY chain_id"));
   while (true) {
     ZKR_ASSIGN_OR_RETURN(const bool row, s->step());
     if (!row) break;
@@ -141,26 +167,30 @@ absl::StatusOr<std::vector<ChainInfo>> SettlementStore::load_chains(Database& db
     chains.push_back(std::move(c));
   }
   s->reset();
-  ZKR_ASSIGN_OR_RETURN(Statement * m, db.prepare("SELECT chain_id, first_batch, settlement_layer FROM "
-                                                 "chain_migrations ORDER BY chain_id, first_batch"));
+  ZKR_ASSIGN_OR_RETURN(Statement * m,
+                       db.prepare("SELECT chain_id, first_batch, settlement_layer FROM "
+                                  "chain_migrations ORDER BY chain_id, first_batch"));
   while (true) {
     ZKR_ASSIGN_OR_RETURN(const bool row, m->step());
     if (!row) break;
     const auto chain_id = static_cast<std::uint64_t>(m->column_int64(0));
     ZKR_ASSIGN_OR_RETURN(const SettlementLayer layer, read_layer(*m, 2));
     for (ChainInfo& c : chains) {
-      if (c.chain_id == chain_id) c.history.emplace_back(static_cast<std::uint64_t>(m->column_int64(1)), layer);
+      if (c.chain_id == chain_id)
+        c.history.emplace_back(static_cast<std::uint64_t>(m->column_int64(1)), layer);
     }
   }
   m->reset();
   return chains;
 }
 
-absl::StatusOr<std::vector<std::pair<std::uint64_t, std::uint64_t>>> SettlementStore::load_gateway_chains(
-    Database& db) {
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> out;  // (chain id, registered block) by index
-  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare("SELECT chain_index, chain_id, registered_block FROM "
-                                                 "gateway_chains ORDER BY chain_index"));
+absl::StatusOr<std::vector<std::pair<std::uint64_t, std::uint64_t>>>
+SettlementStore::load_gateway_chains(Database& db) {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>>
+      out;  // (chain id, registered block) by index
+  ZKR_ASSIGN_OR_RETURN(Statement * s,
+                       db.prepare("SELECT chain_index, chain_id, registered_block FROM "
+                                  "gateway_chains ORDER BY chain_index"));
   while (true) {
     ZKR_ASSIGN_OR_RETURN(const bool row, s->step());
     if (!row) break;
@@ -168,7 +198,8 @@ absl::StatusOr<std::vector<std::pair<std::uint64_t, std::uint64_t>>> SettlementS
       s->reset();
       return absl::DataLossError("gateway_chains has a gap in its chain indices");
     }
-    out.emplace_back(static_cast<std::uint64_t>(s->column_int64(1)), static_cast<std::uint64_t>(s->column_int64(2)));
+    out.emplace_back(static_cast<std::uint64_t>(s->column_int64(1)),
+                     static_cast<std::uint64_t>(s->column_int64(2)));
   }
   s->reset();
   return out;
@@ -176,10 +207,11 @@ absl::StatusOr<std::vector<std::pair<std::uint64_t, std::uint64_t>>> SettlementS
 
 absl::StatusOr<std::vector<BatchInfo>> SettlementStore::load_batches(Database& db) {
   std::vector<BatchInfo> out;
-  ZKR_ASSIGN_OR_RETURN(Statement * s,
-                       db.prepare("SELECT chain_id, batch_number, protocol_version, settlement_layer, log_count, "
-                                  "local_root, aggregated_root, chain_batch_root, content_hash, stage, "
-                                  "executed_block, chain_tree_index FROM batches ORDER BY chain_id, batch_number"));
+  ZKR_ASSIGN_OR_RETURN(
+      Statement * s,
+      db.prepare("SELECT chain_id, batch_number, protocol_version, settlement_layer, log_count, "
+                 "local_root, aggregated_root, chain_batch_root, content_hash, stage, "
+                 "executed_block, chain_tree_index FROM batches ORDER BY chain_id, batch_number"));
   while (true) {
     ZKR_ASSIGN_OR_RETURN(const bool row, s->step());
     if (!row) break;
@@ -196,22 +228,27 @@ absl::StatusOr<std::vector<BatchInfo>> SettlementStore::load_batches(Database& d
     const auto stage = s->column_int64(9);
     if (stage < 0 || stage > 3) {
       s->reset();
-      return absl::DataLossError(absl::StrCat("batch ", b.batch_number, " of chain ", b.chain_id, " has stage ", stage));
+      return absl::DataLossError(
+          absl::StrCat("batch ", b.batch_number, " of chain ", b.chain_id, " has stage ", stage));
     }
     b.stage = static_cast<BatchStage>(stage);
     if (!s->column_is_null(10)) b.executed_block = static_cast<std::uint64_t>(s->column_int64(10));
-    if (!s->column_is_null(11)) b.chain_tree_index = static_cast<std::uint64_t>(s->column_int64(11));
+    if (!s->column_is_null(11))
+      b.chain_tree_index = static_cast<std::uint64_t>(s->column_int64(11));
     out.push_back(b);
   }
   s->reset();
   return out;
 }
 
-absl::StatusOr<std::vector<StoredExecution>> SettlementStore::load_gateway_executions(Database& db) {
+absl::StatusOr<std::vector<StoredExecution>> SettlementStore::load_gateway_executions(
+    Database& db) {
   std::vector<StoredExecution> out;
-  ZKR_ASSIGN_OR_RETURN(Statement * s,
-                       db.prepare("SELECT chain_id, batch_number, executed_block, chain_tree_index, chain_batch_root "
-                                  "FROM batches WHERE executed_block IS NOT NULL ORDER BY execution_seq"));
+  ZKR_ASSIGN_OR_RETURN(
+      Statement * s,
+      db.prepare(
+          "SELECT chain_id, batch_number, executed_block, chain_tree_index, chain_batch_root "
+          "FROM batches WHERE executed_block IS NOT NULL ORDER BY execution_seq"));
   while (true) {
     ZKR_ASSIGN_OR_RETURN(const bool row, s->step());
     if (!row) break;
@@ -229,8 +266,9 @@ absl::StatusOr<std::vector<StoredExecution>> SettlementStore::load_gateway_execu
 
 absl::StatusOr<std::vector<StoredBlock>> SettlementStore::load_blocks(Database& db) {
   std::vector<StoredBlock> out;
-  ZKR_ASSIGN_OR_RETURN(Statement * s,
-                       db.prepare("SELECT number, shared_root, chain_count FROM gateway_blocks ORDER BY number"));
+  ZKR_ASSIGN_OR_RETURN(
+      Statement * s,
+      db.prepare("SELECT number, shared_root, chain_count FROM gateway_blocks ORDER BY number"));
   while (true) {
     ZKR_ASSIGN_OR_RETURN(const bool row, s->step());
     if (!row) break;
@@ -246,8 +284,9 @@ absl::StatusOr<std::vector<StoredBlock>> SettlementStore::load_blocks(Database& 
 
 absl::StatusOr<std::vector<GatewayBatch>> SettlementStore::load_gateway_batches(Database& db) {
   std::vector<GatewayBatch> out;
-  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare("SELECT number, first_block, last_block, local_root, shared_root, "
-                                                 "batch_root FROM gateway_batches ORDER BY number"));
+  ZKR_ASSIGN_OR_RETURN(
+      Statement * s, db.prepare("SELECT number, first_block, last_block, local_root, shared_root, "
+                                "batch_root FROM gateway_batches ORDER BY number"));
   while (true) {
     ZKR_ASSIGN_OR_RETURN(const bool row, s->step());
     if (!row) break;

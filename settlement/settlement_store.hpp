@@ -35,23 +35,27 @@ class SettlementStore {
   static absl::Status put_setting(Database& db, std::string_view key, std::string_view value);
 
   static absl::Status insert_chain(Database& db, const ChainInfo& chain, std::int64_t seq);
-  static absl::Status insert_migration(Database& db, std::uint64_t chain_id, std::uint64_t first_batch,
-                                       SettlementLayer layer, std::int64_t seq);
+  static absl::Status insert_migration(Database& db, std::uint64_t chain_id,
+                                       std::uint64_t first_batch, SettlementLayer layer,
+                                       std::int64_t seq);
   static absl::Status insert_gateway_chain(Database& db, std::size_t index, std::uint64_t chain_id,
                                            std::uint64_t block);
   static absl::Status insert_batch(Database& db, const BatchInfo& batch);
-  static absl::Status set_stage(Database& db, std::uint64_t chain_id, std::uint64_t batch, BatchStage stage);
+  static absl::Status set_stage(Database& db, std::uint64_t chain_id, std::uint64_t batch,
+                                BatchStage stage);
   static absl::Status set_proof(Database& db, std::uint64_t chain_id, std::uint64_t batch,
                                 merkle::ByteSpan proof);
   static absl::Status set_executed(Database& db, std::uint64_t chain_id, std::uint64_t batch,
-                                   std::optional<std::uint64_t> block, std::optional<std::uint64_t> chain_tree_index,
-                                   std::int64_t seq);
+                                   std::optional<std::uint64_t> block,
+                                   std::optional<std::uint64_t> chain_tree_index, std::int64_t seq);
   static absl::Status insert_block(Database& db, const StoredBlock& block, std::int64_t seq);
-  static absl::Status insert_gateway_batch(Database& db, const GatewayBatch& batch, std::int64_t seq);
+  static absl::Status insert_gateway_batch(Database& db, const GatewayBatch& batch,
+                                           std::int64_t seq);
 
   // Loading at start, in replay order.
   static absl::StatusOr<std::vector<ChainInfo>> load_chains(Database& db);
-  static absl::StatusOr<std::vector<std::pair<std::uint64_t, std::uint64_t>>> load_gateway_chains(Database& db);
+  static absl::StatusOr<std::vector<std::pair<std::uint64_t, std::uint64_t>>> load_gateway_chains(
+      Database& db);
   static absl::StatusOr<std::vector<BatchInfo>> load_batches(Database& db);
   static absl::StatusOr<std::vector<StoredExecution>> load_gateway_executions(Database& db);
   static absl::StatusOr<std::vector<StoredBlock>> load_blocks(Database& db);

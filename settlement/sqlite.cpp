@@ -9,7 +9,9 @@ namespace zkr::settlement {
 
 // ---- Statement ----------------------------------------------------------------------------------
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+  sqlite3_finalize(stmt_);
+}
 
 Statement& Statement::bind(int index, std::int64_t value) {
   if (const int rc = sqlite3_bind_int64(stmt_, index, value); rc != SQLITE_OK && bind_status_.ok())
@@ -24,7 +26,8 @@ Statement& Statement::bind(int index, std::span<const std::uint8_t> blob) {
 }
 
 Statement& Statement::bind(int index, std::string_view text) {
-  const int rc = sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  const int rc =
+      sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   if (rc != SQLITE_OK && bind_status_.ok()) bind_status_ = db_->error(rc, "bind");
   return *this;
 }
@@ -59,7 +62,9 @@ void Statement::reset() noexcept {
   bind_status_ = absl::OkStatus();
 }
 
-std::int64_t Statement::column_int64(int i) const noexcept { return sqlite3_column_int64(stmt_, i); }
+std::int64_t Statement::column_int64(int i) const noexcept {
+  return sqlite3_column_int64(stmt_, i);
+}
 
 bool Statement::column_is_null(int i) const noexcept {
   return sqlite3_column_type(stmt_, i) == SQLITE_NULL;
@@ -73,7 +78,8 @@ std::span<const std::uint8_t> Statement::column_blob(int i) const noexcept {
 
 std::string Statement::column_text(int i) const {
   const unsigned char* p = sqlite3_column_text(stmt_, i);
-  return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i)))
+  return p ? std::string(reinterpret_cast<const char*>(p),
+                         static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i)))
            : std::string();
 }
 
@@ -93,8 +99,9 @@ absl::StatusOr<merkle::Word> Statement::column_word(int i) const {
 absl::StatusOr<std::unique_ptr<Database>> Database::open(const std::string& path,
                                                          const DatabaseOptions& options) {
   sqlite3* raw = nullptr;
-  const int flags = (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                    SQLITE_OPEN_NOMUTEX;
+  const int flags =
+      (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+      SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   std::unique_ptr<Database> db(new Database(raw, path));
   if (rc != SQLITE_OK) {
@@ -105,8 +112,9 @@ absl::StatusOr<std::unique_ptr<Database>> Database::open(const std::string& path
   sqlite3_busy_timeout(raw, options.busy_timeout_ms);
   if (!options.read_only) ZKR_RETURN_IF_ERROR(db->exec("PRAGMA journal_mode=WAL"));
   // Say what we mean: Debian's build would default WAL to FULL anyway.
-  ZKR_RETURN_IF_ERROR(db->exec(options.durability == Durability::kFull ? "PRAGMA synchronous=FULL"
-                                                                       : "PRAGMA synchronous=NORMAL"));
+  ZKR_RETURN_IF_ERROR(db->exec(options.durability == Durability::kFull
+                                   ? "PRAGMA synchronous=FULL"
+                                   : "PRAGMA synchronous=NORMAL"));
   ZKR_RETURN_IF_ERROR(db->exec("PRAGMA foreign_keys=ON"));
   ZKR_RETURN_IF_ERROR(db->exec(absl::StrCat("PRAGMA cache_size=-", options.cache_size_kib)));
   ZKR_RETURN_IF_ERROR(db->exec("PRAGMA temp_store=MEMORY"));
@@ -145,7 +153,8 @@ absl::Status Database::exec(std::string_view sql) {
   if (rc != SQLITE_OK) {
     const std::string msg = err ? err : sqlite3_errstr(rc);
     sqlite3_free(err);
-    return absl::Status(error(rc, "exec").code(), absl::StrCat("SQLite: ", msg, " in: ", text.substr(0, 200)));
+    return absl::Status(error(rc, "exec").code(),
+                        absl::StrCat("SQLite: ", msg, " in: ", text.substr(0, 200)));
   }
   return absl::OkStatus();
 }
@@ -166,7 +175,9 @@ absl::StatusOr<Statement*> Database::prepare(std::string_view sql) {
   return raw;
 }
 
-std::int64_t Database::last_insert_rowid() const noexcept { return sqlite3_last_insert_rowid(db_); }
+std::int64_t Database::last_insert_rowid() const noexcept {
+  return sqlite3_last_insert_rowid(db_);
+}
 
 bool Database::inject_fault(sqlite3_stmt* stmt) noexcept {
   if (fail_countdown_ <= 0 || sqlite3_stmt_readonly(stmt)) return false;

@@ -38,10 +38,14 @@ class Statement {
   ~Statement();
 
   Statement& bind(int index, std::int64_t value);
-  Statement& bind(int index, std::uint64_t value) { return bind(index, static_cast<std::int64_t>(value)); }
+  Statement& bind(int index, std::uint64_t value) {
+    return bind(index, static_cast<std::int64_t>(value));
+  }
   Statement& bind(int index, int value) { return bind(index, static_cast<std::int64_t>(value)); }
   Statement& bind(int index, std::span<const std::uint8_t> blob);
-  Statement& bind(int index, const merkle::Word& w) { return bind(index, std::span<const std::uint8_t>(w)); }
+  Statement& bind(int index, const merkle::Word& w) {
+    return bind(index, std::span<const std::uint8_t>(w));
+  }
   Statement& bind(int index, std::string_view text);
   Statement& bind_null(int index);
   template <typename T>

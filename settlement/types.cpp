@@ -16,10 +16,14 @@ std::optional<SettlementLayer> layer_from_name(std::string_view name) noexcept {
 
 const char* stage_name(BatchStage stage) noexcept {
   switch (stage) {
-    case BatchStage::kRecorded: return "recorded";
-    case BatchStage::kCommitted: return "committed";
-    case BatchStage::kProven: return "proven";
-    case BatchStage::kExecuted: return "executed";
+    case BatchStage::kRecorded:
+      return "recorded";
+    case BatchStage::kCommitted:
+      return "committed";
+    case BatchStage::kProven:
+      return "proven";
+    case BatchStage::kExecuted:
+      return "executed";
   }
   return "unknown";
 }

@@ -1,0 +1,108 @@
+// Start-up checks: trees rebuilt from the database must match the stored roots, or the engine
+// refuses to start and says why; a database newer than the binary is refused.
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "router/engine.hpp"
+#include "tests/support/engine_fixtures.hpp"
+
+namespace zkr::router {
+namespace {
+
+void execute_sql(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* err = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+  EXPECT_EQ(rc, SQLITE_OK) << (err ? err : "");
+  sqlite3_free(err);
+  sqlite3_close(db);
+}
+
+absl::Status open_status(const std::string& path) {
+  EngineConfig config;
+  config.database_path = path;
+  config.gateway = {.chain_id = 506, .first_block = 1};
+  return Engine::open(config).status();
+}
+
+// A database with one executed batch in sealed block 1 and Gateway batch 1.
+std::string prepared(const testing::TempDir& dir) {
+  const std::string path = dir.file("zkrouter.db");
+  auto engine = testing::open_engine(path, 1);
+  EXPECT_TRUE(
+      engine->register_chain({.chain_id = 270, .credential = testing::credential_for(270)}).ok());
+  EXPECT_TRUE(engine->ingest(testing::generated_batch(270, 1, 3)).ok());
+  EXPECT_TRUE(engine->commit_batch(270, 1).ok());
+  EXPECT_TRUE(engine->prove_batch(270, 1, merkle::Bytes{1}).ok());
+  EXPECT_TRUE(engine->execute_batch(270, 1).ok());
+  EXPECT_TRUE(engine->seal_block().ok());
+  EXPECT_TRUE(engine->seal_gateway_batch().ok());
+  return path;
+}
+
+TEST(Recovery, ReopensCleanly) {
+  testing::TempDir dir;
+  EXPECT_TRUE(open_status(prepared(dir)).ok());
+}
+
+TEST(Recovery, RefusesATamperedLog) {
+  testing::TempDir dir;
+  const std::string path = prepared(dir);
+  execute_sql(path, "UPDATE logs SET packed = zeroblob(88) WHERE log_index = 1");
+  const auto s = open_status(path);
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(s.message().find("batch 1 of chain 270: localRoot is"), std::string::npos) << s;
+}
+
+TEST(Recovery, RefusesATamperedSharedRoot) {
+  testing::TempDir dir;
+  const std::string path = prepared(dir);
+  execute_sql(path, "UPDATE gateway_blocks SET shared_root = zeroblob(32) WHERE number = 1");
+  const auto s = open_status(path);
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(s.message().find("shared root of Gateway block 1"), std::string::npos) << s;
+}
+
+TEST(Recovery, RefusesATamperedChainBatchRoot) {
+  testing::TempDir dir;
+  const std::string path = prepared(dir);
+  execute_sql(path, "UPDATE batches SET chain_batch_root = zeroblob(32)");
+  const auto s = open_status(path);
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+}
+
+TEST(Recovery, RefusesAGatewayBatchRootMismatch) {
+  testing::TempDir dir;
+  const std::string path = prepared(dir);
+  execute_sql(path, "UPDATE gateway_batches SET batch_root = zeroblob(32)");
+  const auto s = open_status(path);
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(s.message().find("root of Gateway batch 1"), std::string::npos) << s;
+}
+
+TEST(Recovery, RefusesADatabaseNewerThanTheBinary) {
+  testing::TempDir dir;
+  const std::string path = prepared(dir);
+  execute_sql(path, "INSERT INTO schema_migrations VALUES (999, 'future', 0)");
+  const auto s = open_status(path);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.message().find("schema version 999, newer than this zkrouter knows"),
+            std::string::npos)
+      << s;
+}
+
+TEST(Recovery, RefusesAnotherGatewaysDatabase) {
+  testing::TempDir dir;
+  const std::string path = prepared(dir);
+  EngineConfig config;
+  config.database_path = path;
+  config.gateway = {.chain_id = 9075, .first_block = 1};
+  const auto s = Engine::open(config).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.message().find("belongs to Gateway chain 506"), std::string::npos) << s;
+}
+
+}  // namespace
+}  // namespace zkr::router

@@ -1,0 +1,149 @@
+#include "tests/support/engine_fixtures.hpp"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <random>
+#include <stdexcept>
+
+#include "merkle/keccak.hpp"
+#include "merkle/log_tree.hpp"
+#include "merkle/message_root.hpp"
+#include "tests/support/vectors.hpp"
+
+namespace zkr::testing {
+
+TempDir::TempDir() {
+  static std::mt19937_64 rng(std::random_device{}());
+  path_ = std::filesystem::temp_directory_path() /
+          ("zkrouter-test-" + std::to_string(::getpid()) + "-" + std::to_string(rng()));
+  std::filesystem::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+namespace {
+
+merkle::Word tx_hash_for(std::uint64_t chain, std::uint64_t batch, std::size_t i) {
+  merkle::Bytes b;
+  for (const auto v : {chain, batch, static_cast<std::uint64_t>(i)}) {
+    const auto w = merkle::be32(v);
+    b.insert(b.end(), w.begin(), w.end());
+  }
+  return merkle::keccak256(merkle::ByteSpan(b));
+}
+
+router::BatchLog message_log(const merkle::L2Message& m, const merkle::Word& tx) {
+  return router::BatchLog{.log = merkle::message_to_log(m), .tx_hash = tx, .message = m.data};
+}
+
+}  // namespace
+
+router::SealedBatch scenario_batch(std::uint64_t chain_id, std::uint64_t batch_number) {
+  const auto& batches =
+      vectors().at("scenario").at("chains").at(std::to_string(chain_id)).at("batches").as_array();
+  for (const auto& b : batches) {
+    if (number(b.at("batchNumber")) != batch_number) continue;
+    router::SealedBatch out;
+    out.chain_id = chain_id;
+    out.batch_number = batch_number;
+    out.protocol_version = 29;
+    std::size_t i = 0;
+    for (const auto& m : b.at("messages").as_array()) {
+      out.logs.push_back(message_log(message(m), tx_hash_for(chain_id, batch_number, i++)));
+    }
+    out.aggregated_root = word(b.at("aggregatedRoot"));
+    out.local_root = word(b.at("localRoot"));
+    out.chain_batch_root = word(b.at("chainBatchRoot"));
+    return out;
+  }
+  throw std::runtime_error("no scenario batch " + std::to_string(batch_number) + " of chain " +
+                           std::to_string(chain_id));
+}
+
+void reseal(router::SealedBatch& b) {
+  std::vector<merkle::Word> leaves;
+  for (const auto& l : b.logs) leaves.push_back(merkle::log_leaf_hash(l.log));
+  const auto tree = merkle::LogTree::build(leaves);
+  if (!tree.ok()) return;  // oversize test batches keep their claimed roots
+  b.local_root = tree->root();
+  b.chain_batch_root = merkle::hash_pair(b.local_root, b.aggregated_root);
+}
+
+router::SealedBatch generated_batch(std::uint64_t chain_id, std::uint64_t batch_number,
+                                    std::size_t messages, std::uint64_t seed) {
+  std::mt19937_64 rng(chain_id * 1000003 + batch_number * 7919 + seed);
+  router::SealedBatch out;
+  out.chain_id = chain_id;
+  out.batch_number = batch_number;
+  out.protocol_version = 29;
+  for (std::size_t i = 0; i < messages; ++i) {
+    merkle::L2Message m;
+    m.tx_number_in_batch = static_cast<std::uint16_t>(i);
+    for (auto& byte : m.sender) byte = static_cast<std::uint8_t>(rng());
+    m.data.resize(8 + rng() % 64);
+    for (auto& byte : m.data) byte = static_cast<std::uint8_t>(rng());
+    out.logs.push_back(message_log(m, tx_hash_for(chain_id, batch_number, i)));
+  }
+  out.aggregated_root = merkle::chain_id_leaf(merkle::kZeroWord, chain_id);
+  reseal(out);
+  return out;
+}
+
+std::string credential_for(std::uint64_t chain_id) {
+  return "operator-secret-of-chain-" + std::to_string(chain_id);
+}
+
+std::string database_digest(const std::string& path) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    throw std::runtime_error("cannot open " + path);
+  }
+  std::vector<std::string> tables;
+  sqlite3_stmt* s = nullptr;
+  sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", -1,
+                     &s, nullptr);
+  while (sqlite3_step(s) == SQLITE_ROW)
+    tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
+  sqlite3_finalize(s);
+  merkle::Bytes all;
+  for (const auto& t : tables) {
+    all.insert(all.end(), t.begin(), t.end());
+    sqlite3_prepare_v2(db, ("SELECT * FROM \"" + t + "\" ORDER BY 1, 2, 3").c_str(), -1, &s,
+                       nullptr);
+    if (s == nullptr)
+      sqlite3_prepare_v2(db, ("SELECT * FROM \"" + t + "\" ORDER BY 1").c_str(), -1, &s, nullptr);
+    std::size_t rows = 0;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+      ++rows;
+      for (int c = 0; c < sqlite3_column_count(s); ++c) {
+        const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(s, c));
+        all.push_back(static_cast<std::uint8_t>(sqlite3_column_type(s, c)));
+        all.insert(all.end(), p, p + sqlite3_column_bytes(s, c));
+      }
+    }
+    sqlite3_finalize(s);
+    const std::string count = ":" + std::to_string(rows) + ";";
+    all.insert(all.end(), count.begin(), count.end());
+  }
+  sqlite3_close(db);
+  return merkle::to_hex(merkle::keccak256(merkle::ByteSpan(all)));
+}
+
+std::unique_ptr<router::Engine> open_engine(const std::string& path, std::uint64_t first_block) {
+  router::EngineConfig config;
+  config.database_path = path;
+  config.gateway = {.chain_id = 506, .first_block = first_block};
+  config.reader_connections = 2;
+  auto engine = router::Engine::open(config);
+  if (!engine.ok())
+    throw std::runtime_error("cannot open engine: " + std::string(engine.status().message()));
+  return std::move(*engine);
+}
+
+}  // namespace zkr::testing

@@ -1,0 +1,48 @@
+#pragma once
+// Fixtures for engine tests: temporary database files, batches from the spec's scenario and
+// generated ones, and a digest of a database's whole content.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "router/batch.hpp"
+#include "router/engine.hpp"
+
+namespace zkr::testing {
+
+/// A fresh directory under the system temp dir, removed with its content on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+/// The scenario batch `batch_number` of `chain_id` as its operator would submit it: logs from the
+/// listed messages, and the claimed roots exactly as vectors.json lists them.
+router::SealedBatch scenario_batch(std::uint64_t chain_id, std::uint64_t batch_number);
+
+/// A deterministic batch of `messages` L1Messenger messages, every root computed with the merkle
+/// module (for tests of behaviour, not of values).
+router::SealedBatch generated_batch(std::uint64_t chain_id, std::uint64_t batch_number,
+                                    std::size_t messages, std::uint64_t seed = 0);
+/// Recomputes the claimed roots of a batch after a test edits it.
+void reseal(router::SealedBatch& batch);
+
+/// The operator credential the fixtures register chains with.
+std::string credential_for(std::uint64_t chain_id);
+
+/// A digest of every row of every table (names, values), for "nothing changed" checks.
+std::string database_digest(const std::string& path);
+
+/// An engine over `path` with the scenario's Gateway (chain 506, first block 10).
+std::unique_ptr<router::Engine> open_engine(const std::string& path,
+                                            std::uint64_t first_block = 10);
+
+}  // namespace zkr::testing
