@@ -1,7 +1,8 @@
 -- zkrouter schema, version 1.
 -- Integers are SQLite INTEGER (64-bit); hashes and addresses are BLOBs of 32 / 20 bytes.
--- Random 32-byte hashes are never the key of a UNIQUE index (it slows inserts about tenfold):
--- transaction hashes are found through an index on their first 8 bytes (tx_key).
+-- No index is keyed on random values (transaction hashes, sender addresses): random inserts into a
+-- B-tree dirty a page per row and cut ingestion several-fold. Those lookups use an in-memory index
+-- that the router rebuilds from the logs table at start.
 
 -- Chains known to the router. settlement_layer is the current one; chain_migrations has the history.
 CREATE TABLE chains (
@@ -54,7 +55,6 @@ CREATE TABLE logs (
   batch_number         INTEGER NOT NULL,
   log_index            INTEGER NOT NULL,       -- leaf index in the batch's log tree
   tx_hash              BLOB    NOT NULL,
-  tx_key               INTEGER NOT NULL,       -- first 8 bytes of tx_hash, big-endian, signed
   packed               BLOB    NOT NULL,       -- the 88-byte log
   kind                 INTEGER NOT NULL,       -- 0 log, 1 message, 2 interop bundle
   sender               BLOB,                   -- messages: the caller of sendToL1
@@ -63,8 +63,6 @@ CREATE TABLE logs (
   recorded_seq         INTEGER NOT NULL,       -- event that recorded it
   PRIMARY KEY (chain_id, batch_number, log_index)
 ) WITHOUT ROWID;
-CREATE INDEX logs_by_tx ON logs(tx_key);
-CREATE INDEX logs_by_sender ON logs(sender) WHERE sender IS NOT NULL;
 CREATE INDEX logs_by_destination ON logs(destination_chain_id) WHERE destination_chain_id IS NOT NULL;
 
 -- Gateway blocks with their shared root (historicalRoot, the interop root).

@@ -79,7 +79,7 @@ bool is_messenger_log(const merkle::L2ToL1Log& log) noexcept {
 
 Word batch_content_hash(const SealedBatch& b) {
   merkle::Bytes buf;
-  buf.reserve(6 * 32 + b.logs.size() * (88 + 64));
+  buf.reserve(6 * 32 + b.logs.size() * (88 + 32));
   const auto put = [&buf](const Word& w) { buf.insert(buf.end(), w.begin(), w.end()); };
   put(merkle::be32(b.chain_id));
   put(merkle::be32(b.batch_number));
@@ -91,7 +91,7 @@ Word batch_content_hash(const SealedBatch& b) {
     const merkle::PackedLog packed = merkle::serialize(l.log);
     buf.insert(buf.end(), packed.begin(), packed.end());
     put(l.tx_hash);
-    put(l.message ? merkle::keccak256(merkle::ByteSpan(*l.message)) : merkle::kZeroWord);
+    // A message body is bound through the log's value, which validation checks is its keccak.
   }
   return merkle::keccak256(merkle::ByteSpan(buf));
 }

@@ -111,24 +111,29 @@ absl::Status Engine::load() {
 
 absl::Status Engine::load_log_trees() {
   trees_.clear();
-  ZKR_RETURN_IF_ERROR(MessageStore::for_each_batch_leaves(
+  index_ = MessageIndex();
+  ZKR_RETURN_IF_ERROR(MessageStore::for_each_batch(
       *writer_,
-      [this](std::uint64_t chain, std::uint64_t batch, std::vector<Word> leaves) -> absl::Status {
+      [this](std::uint64_t chain, std::uint64_t batch, std::vector<MessageStore::LoadedLog> logs) -> absl::Status {
         const settlement::BatchInfo* info = gateway_->batch(chain, batch);
         if (info == nullptr) {
-          return absl::DataLossError(absl::StrCat("logs are stored for batch ", batch, " of chain ",
-                                                  chain, ", which is not recorded"));
+          return absl::DataLossError(absl::StrCat("logs are stored for batch ", batch, " of chain ", chain,
+                                                  ", which is not recorded"));
+        }
+        std::vector<Word> leaves(logs.size());
+        for (std::size_t i = 0; i < logs.size(); ++i) {
+          leaves[i] = logs[i].leaf;
+          index_.add({chain, batch, i}, logs[i].tx_hash, i == 0 || logs[i].tx_hash != logs[i - 1].tx_hash,
+                     logs[i].sender, logs[i].seq);
         }
         ZKR_ASSIGN_OR_RETURN(merkle::LogTree tree, merkle::LogTree::build(leaves));
         if (tree.root() != info->local_root || tree.size() != info->log_count) {
           return absl::DataLossError(absl::StrCat(
-              "batch ", batch, " of chain ", chain, ": localRoot is ",
-              merkle::to_hex(info->local_root), " over ", info->log_count,
-              " logs in the database, but its stored logs give ", merkle::to_hex(tree.root()),
+              "batch ", batch, " of chain ", chain, ": localRoot is ", merkle::to_hex(info->local_root), " over ",
+              info->log_count, " logs in the database, but its stored logs give ", merkle::to_hex(tree.root()),
               " over ", tree.size(), "; refusing to serve proofs from an inconsistent database"));
         }
-        trees_.emplace(std::pair{chain, batch},
-                       std::make_shared<const merkle::LogTree>(std::move(tree)));
+        trees_.emplace(std::pair{chain, batch}, std::make_shared<const merkle::LogTree>(std::move(tree)));
         return absl::OkStatus();
       }));
   for (const auto& [key, info] : gateway_->batches()) {
@@ -156,13 +161,15 @@ absl::Status Engine::load_log_trees() {
 // ---- writes
 // ---------------------------------------------------------------------------------------------
 
-absl::Status Engine::write(const std::function<absl::Status(Database&)>& body) {
+absl::Status Engine::write(const std::function<absl::Status(Database&)>& body,
+                           const std::function<void()>& on_commit) {
   std::unique_lock lock(state_mutex_);
   absl::Status status = [&]() -> absl::Status {
     ZKR_ASSIGN_OR_RETURN(settlement::Transaction tx, settlement::Transaction::begin(*writer_));
     ZKR_RETURN_IF_ERROR(body(*writer_));
     return tx.commit();
   }();
+  if (status.ok() && on_commit) on_commit();
   if (!status.ok()) {
     // The transaction rolled back; memory may hold part of the change. Rebuild it from disk.
     gateway_ = std::make_unique<settlement::Gateway>(config_.gateway, config_.verifier);
@@ -192,41 +199,46 @@ absl::Status Engine::migrate_chain(std::uint64_t chain_id, SettlementLayer to) {
 
 absl::StatusOr<IngestResult> Engine::ingest(SealedBatch batch) {
   ZKR_ASSIGN_OR_RETURN(ValidatedBatch v, validate_batch(std::move(batch)));
-  IngestResult result{
-      .duplicate = false, .chain_batch_root = v.chain_batch_root, .log_count = v.batch.logs.size()};
+  IngestResult result{.duplicate = false, .chain_batch_root = v.chain_batch_root, .log_count = v.batch.logs.size()};
   const std::pair key{v.batch.chain_id, v.batch.batch_number};
-  {
-    std::shared_lock lock(state_mutex_);
-    const absl::Status next = gateway_->check_next_batch(key.first, key.second);
-    if (next.code() == absl::StatusCode::kAlreadyExists) {
-      const settlement::BatchInfo* stored = gateway_->batch(key.first, key.second);
-      if (stored != nullptr && stored->content_hash == v.content_hash) {
-        result.duplicate = true;
-        return result;
-      }
-      return absl::AlreadyExistsError(
-          absl::StrCat("fork: batch ", key.second, " of chain ", key.first,
-                       " is already recorded with different content (", "stored chainBatchRoot ",
-                       stored ? merkle::to_hex(stored->chain_batch_root) : "?", ", submitted ",
-                       merkle::to_hex(v.chain_batch_root), ")"));
-    }
-    ZKR_RETURN_IF_ERROR(next);
-  }
-  ZKR_RETURN_IF_ERROR(write([&](Database& db) -> absl::Status {
-    settlement::BatchInfo info;
-    info.chain_id = key.first;
-    info.batch_number = key.second;
-    info.protocol_version = v.batch.protocol_version;
-    info.log_count = static_cast<std::uint32_t>(v.batch.logs.size());
-    info.local_root = v.tree->root();
-    info.aggregated_root = v.batch.aggregated_root;
-    info.chain_batch_root = v.chain_batch_root;
-    info.content_hash = v.content_hash;
-    ZKR_RETURN_IF_ERROR(gateway_->record_batch(db, info));
-    ZKR_RETURN_IF_ERROR(MessageStore::insert(db, v));
-    trees_[key] = v.tree;  // under the exclusive lock; dropped below if the commit fails
-    return absl::OkStatus();
-  }));
+  std::int64_t first_seq = 0;
+  ZKR_RETURN_IF_ERROR(write(
+      [&](Database& db) -> absl::Status {
+        const absl::Status next = gateway_->check_next_batch(key.first, key.second);
+        if (next.code() == absl::StatusCode::kAlreadyExists) {
+          const settlement::BatchInfo* stored = gateway_->batch(key.first, key.second);
+          if (stored->content_hash == v.content_hash) {
+            result.duplicate = true;  // an exact resubmission: nothing to write
+            return absl::OkStatus();
+          }
+          return absl::AlreadyExistsError(absl::StrCat(
+              "fork: batch ", key.second, " of chain ", key.first, " is already recorded with different content ",
+              "(stored chainBatchRoot ", merkle::to_hex(stored->chain_batch_root), ", submitted ",
+              merkle::to_hex(v.chain_batch_root), ")"));
+        }
+        ZKR_RETURN_IF_ERROR(next);
+        settlement::BatchInfo info;
+        info.chain_id = key.first;
+        info.batch_number = key.second;
+        info.protocol_version = v.batch.protocol_version;
+        info.log_count = static_cast<std::uint32_t>(v.batch.logs.size());
+        info.local_root = v.tree->root();
+        info.aggregated_root = v.batch.aggregated_root;
+        info.chain_batch_root = v.chain_batch_root;
+        info.content_hash = v.content_hash;
+        ZKR_RETURN_IF_ERROR(gateway_->record_batch(db, info));
+        ZKR_ASSIGN_OR_RETURN(first_seq, MessageStore::insert(db, v));
+        return absl::OkStatus();
+      },
+      [&] {
+        if (result.duplicate) return;
+        trees_[key] = v.tree;
+        const auto& logs = v.batch.logs;
+        for (std::size_t i = 0; i < logs.size(); ++i) {
+          index_.add({key.first, key.second, i}, logs[i].tx_hash, i == 0 || logs[i].tx_hash != logs[i - 1].tx_hash,
+                     v.facts[i].sender, first_seq + static_cast<std::int64_t>(i));
+        }
+      }));
   return result;
 }
 
@@ -299,13 +311,48 @@ absl::StatusOr<LogRow> Engine::message(const MessageId& id) const {
 }
 
 absl::StatusOr<std::vector<LogRow>> Engine::logs_by_tx(const Word& tx_hash) const {
+  std::vector<MessageId> candidates;
+  {
+    std::shared_lock lock(state_mutex_);
+    candidates = index_.tx_candidates(tx_hash);
+  }
   auto lease = readers_->acquire();
-  return MessageStore::by_tx(lease.db(), tx_hash);
+  for (const MessageId& first : candidates) {
+    ZKR_ASSIGN_OR_RETURN(std::vector<LogRow> rows, MessageStore::tx_logs(lease.db(), first, tx_hash));
+    if (!rows.empty()) return rows;
+  }
+  return std::vector<LogRow>{};
 }
 
-absl::StatusOr<std::vector<LogRow>> Engine::list_messages(const MessageFilter& filter) const {
+absl::StatusOr<MessagePage> Engine::list_messages(const MessageFilter& filter) const {
+  constexpr std::size_t kMaxLimit = 1000;
+  constexpr std::size_t kMaxScanned = 10000;  // per call on the sender path; the cursor continues
+  MessageFilter f = filter;
+  f.limit = std::clamp<std::size_t>(f.limit, 1, kMaxLimit);
+  MessagePage page;
+  page.next_cursor = f.after_seq;
+  if (!f.sender) {
+    auto lease = readers_->acquire();
+    ZKR_ASSIGN_OR_RETURN(page.rows, MessageStore::list(lease.db(), f));
+    if (!page.rows.empty()) page.next_cursor = page.rows.back().recorded_seq;
+    return page;
+  }
+  std::vector<std::int64_t> seqs;
+  {
+    std::shared_lock lock(state_mutex_);
+    if (const std::vector<std::int64_t>* all = index_.sender_seqs(*f.sender)) {
+      auto it = std::upper_bound(all->begin(), all->end(), f.after_seq);
+      for (; it != all->end() && seqs.size() < kMaxScanned; ++it) seqs.push_back(*it);
+    }
+  }
   auto lease = readers_->acquire();
-  return MessageStore::list(lease.db(), filter);
+  for (const std::int64_t seq : seqs) {
+    page.next_cursor = seq;
+    ZKR_ASSIGN_OR_RETURN(std::vector<LogRow> rows, MessageStore::list(lease.db(), f, seq));
+    for (LogRow& r : rows) page.rows.push_back(std::move(r));
+    if (page.rows.size() >= f.limit) break;
+  }
+  return page;
 }
 
 absl::StatusOr<std::shared_ptr<const merkle::LogTree>> Engine::tree_for(

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "merkle/log_tree.hpp"
 #include "router/batch.hpp"
+#include "router/message_index.hpp"
 #include "router/message_store.hpp"
 #include "router/proof_service.hpp"
 #include "settlement/events.hpp"
@@ -94,7 +95,8 @@ class Engine {
   // ---- reads ----
   absl::StatusOr<LogRow> message(const MessageId& id) const;
   absl::StatusOr<std::vector<LogRow>> logs_by_tx(const merkle::Word& tx_hash) const;
-  absl::StatusOr<std::vector<LogRow>> list_messages(const MessageFilter& filter) const;
+  /// Messages matching the filter, oldest first, from `filter.after_seq` on.
+  absl::StatusOr<MessagePage> list_messages(const MessageFilter& filter) const;
   absl::StatusOr<MessageStatus> status(const MessageId& id) const;
   absl::StatusOr<BuiltProof> proof(const MessageId& id, ProofTarget target,
                                    std::optional<std::uint64_t> against_block = std::nullopt) const;
@@ -121,9 +123,10 @@ class Engine {
   explicit Engine(EngineConfig config);
   absl::Status load();
   absl::Status load_log_trees();
-  /// Runs `body` in a write transaction under the exclusive lock; on any failure rolls back and
-  /// reloads the Gateway's memory from the database.
-  absl::Status write(const std::function<absl::Status(settlement::Database&)>& body);
+  /// Runs `body` in a write transaction under the exclusive lock, then `on_commit` once it has
+  /// committed. On any failure rolls back and reloads the Gateway's memory from the database.
+  absl::Status write(const std::function<absl::Status(settlement::Database&)>& body,
+                     const std::function<void()>& on_commit = {});
   absl::StatusOr<std::shared_ptr<const merkle::LogTree>> tree_for(std::uint64_t chain_id,
                                                                   std::uint64_t batch_number) const;
   absl::StatusOr<BuiltProof> proof_for_row(const LogRow& row, ProofTarget target,
@@ -135,6 +138,7 @@ class Engine {
   mutable std::shared_mutex state_mutex_;  // guards gateway_ and trees_
   std::unique_ptr<settlement::Gateway> gateway_;
   std::map<std::pair<std::uint64_t, std::uint64_t>, std::shared_ptr<const merkle::LogTree>> trees_;
+  MessageIndex index_;
 };
 
 }  // namespace zkr::router

@@ -21,12 +21,6 @@ constexpr std::string_view kRowColumns =
     "l.chain_id, l.batch_number, l.log_index, l.tx_hash, l.packed, l.kind, l.sender, l.body, "
     "l.destination_chain_id, l.recorded_seq";
 
-std::int64_t tx_key(const merkle::Word& tx) noexcept {
-  std::uint64_t k = 0;
-  for (int i = 0; i < 8; ++i) k = (k << 8) | tx[i];
-  return static_cast<std::int64_t>(k);
-}
-
 absl::StatusOr<LogRow> read_row(const Statement& s) {
   LogRow r;
   r.id = {static_cast<std::uint64_t>(s.column_int64(0)),
@@ -90,13 +84,12 @@ absl::StatusOr<MessageId> MessageId::parse(std::string_view text) {
   return id;
 }
 
-absl::Status MessageStore::insert(Database& db, const ValidatedBatch& v) {
+absl::StatusOr<std::int64_t> MessageStore::insert(Database& db, const ValidatedBatch& v) {
   ZKR_ASSIGN_OR_RETURN(
       Statement * s,
-      db.prepare(
-          "INSERT INTO logs (chain_id, batch_number, log_index, tx_hash, tx_key, packed, kind, "
-          "sender, body, destination_chain_id, recorded_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-          "?7, ?8, ?9, ?10, ?11)"));
+      db.prepare("INSERT INTO logs (chain_id, batch_number, log_index, tx_hash, packed, kind, sender, body, "
+                 "destination_chain_id, recorded_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
+  std::int64_t first_seq = 0;
   const SealedBatch& b = v.batch;
   const std::int64_t now = settlement::now_ms();
   for (std::size_t i = 0; i < b.logs.size(); ++i) {
@@ -114,23 +107,23 @@ absl::Status MessageStore::insert(Database& db, const ValidatedBatch& v) {
         .bind(2, b.batch_number)
         .bind(3, static_cast<std::uint64_t>(i))
         .bind(4, l.tx_hash)
-        .bind(5, tx_key(l.tx_hash))
-        .bind(6, merkle::ByteSpan(packed))
-        .bind(7, static_cast<int>(f.kind));
+        .bind(5, merkle::ByteSpan(packed))
+        .bind(6, static_cast<int>(f.kind));
     if (f.sender) {
-      s->bind(8, merkle::ByteSpan(*f.sender));
+      s->bind(7, merkle::ByteSpan(*f.sender));
+    } else {
+      s->bind_null(7);
+    }
+    if (l.message) {
+      s->bind(8, merkle::ByteSpan(*l.message));
     } else {
       s->bind_null(8);
     }
-    if (l.message) {
-      s->bind(9, merkle::ByteSpan(*l.message));
-    } else {
-      s->bind_null(9);
-    }
-    s->bind(10, f.destination_chain_id).bind(11, seq);
+    s->bind(9, f.destination_chain_id).bind(10, seq);
     ZKR_RETURN_IF_ERROR(s->run());
+    if (i == 0) first_seq = seq;
   }
-  return absl::OkStatus();
+  return first_seq;
 }
 
 absl::StatusOr<std::optional<LogRow>> MessageStore::get(Database& db, const MessageId& id) {
@@ -144,16 +137,29 @@ absl::StatusOr<std::optional<LogRow>> MessageStore::get(Database& db, const Mess
   return std::move(rows.front());
 }
 
-absl::StatusOr<std::vector<LogRow>> MessageStore::by_tx(Database& db, const merkle::Word& tx_hash) {
-  ZKR_ASSIGN_OR_RETURN(
-      Statement * s, db.prepare(absl::StrCat("SELECT ", to_absl(kRowColumns),
-                                             " FROM logs l WHERE l.tx_key = ?1 AND l.tx_hash = ?2 "
-                                             "ORDER BY l.chain_id, l.batch_number, l.log_index")));
-  s->bind(1, tx_key(tx_hash)).bind(2, tx_hash);
-  return collect(s);
+absl::StatusOr<std::vector<LogRow>> MessageStore::tx_logs(Database& db, const MessageId& first,
+                                                          const merkle::Word& tx_hash) {
+  // A transaction's logs are contiguous in its batch: read forward from the first while the hash
+  // matches.
+  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare(absl::StrCat("SELECT ", to_absl(kRowColumns),
+                                                              " FROM logs l WHERE l.chain_id = ?1 AND "
+                                                              "l.batch_number = ?2 AND l.log_index >= ?3 "
+                                                              "ORDER BY l.log_index")));
+  s->bind(1, first.chain_id).bind(2, first.batch_number).bind(3, first.log_index);
+  std::vector<LogRow> rows;
+  while (true) {
+    ZKR_ASSIGN_OR_RETURN(const bool row, s->step());
+    if (!row) break;
+    ZKR_ASSIGN_OR_RETURN(LogRow r, read_row(*s));
+    if (r.tx_hash != tx_hash) break;
+    rows.push_back(std::move(r));
+  }
+  s->reset();
+  return rows;
 }
 
-absl::StatusOr<std::vector<LogRow>> MessageStore::list(Database& db, const MessageFilter& f) {
+absl::StatusOr<std::vector<LogRow>> MessageStore::list(Database& db, const MessageFilter& f,
+                                                       std::optional<std::int64_t> only_seq) {
   // Filters bind as NULL when absent; the planner uses the recorded_seq order via the events PK.
   ZKR_ASSIGN_OR_RETURN(
       Statement * s,
@@ -164,58 +170,60 @@ absl::StatusOr<std::vector<LogRow>> MessageStore::list(Database& db, const Messa
           "l.log_index = e.log_index WHERE e.seq > ?1 AND e.kind = ",
           static_cast<int>(settlement::EventKind::kMessageRecorded),
           " AND (?2 IS NULL OR l.chain_id = ?2) AND (?3 IS NULL OR l.destination_chain_id = ?3) "
-          "AND (?4 IS NULL OR l.sender = ?4) AND (?5 IS NULL OR l.kind = ?5) "
+          "AND (?5 IS NULL OR l.kind = ?5) "
           "AND (?6 IS NULL OR e.created_at >= ?6) AND (?7 IS NULL OR e.created_at < ?7) "
-          "ORDER BY e.seq LIMIT ?8")));
+          "AND (?9 IS NULL OR e.seq = ?9) ORDER BY e.seq LIMIT ?8")));
   s->bind(1, f.after_seq).bind(2, f.source_chain_id).bind(3, f.destination_chain_id);
-  if (f.sender) {
-    s->bind(4, merkle::ByteSpan(*f.sender));
-  } else {
-    s->bind_null(4);
-  }
   if (f.kind) {
     s->bind(5, static_cast<int>(*f.kind));
   } else {
     s->bind_null(5);
   }
-  s->bind(6, f.from_time_ms).bind(7, f.to_time_ms).bind(8, static_cast<std::int64_t>(f.limit));
+  s->bind(6, f.from_time_ms).bind(7, f.to_time_ms).bind(8, static_cast<std::int64_t>(f.limit)).bind(9, only_seq);
   return collect(s);
 }
 
-absl::Status MessageStore::for_each_batch_leaves(
-    Database& db,
-    const std::function<absl::Status(std::uint64_t, std::uint64_t, std::vector<merkle::Word>)>&
-        visit) {
-  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare("SELECT chain_id, batch_number, packed FROM logs "
-                                                 "ORDER BY chain_id, batch_number, log_index"));
+absl::Status MessageStore::for_each_batch(
+    Database& db, const std::function<absl::Status(std::uint64_t, std::uint64_t, std::vector<LoadedLog>)>& visit) {
+  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare("SELECT chain_id, batch_number, packed, tx_hash, sender, recorded_seq "
+                                                 "FROM logs ORDER BY chain_id, batch_number, log_index"));
   std::uint64_t chain = 0, batch = 0;
-  std::vector<merkle::Word> leaves;
+  std::vector<LoadedLog> logs;
   bool any = false;
-  while (true) {
-    ZKR_ASSIGN_OR_RETURN(const bool row, s->step());
-    const auto c = row ? static_cast<std::uint64_t>(s->column_int64(0)) : 0;
-    const auto b = row ? static_cast<std::uint64_t>(s->column_int64(1)) : 0;
-    if (any && (!row || c != chain || b != batch)) {
-      if (absl::Status st = visit(chain, batch, std::move(leaves)); !st.ok()) {
-        s->reset();
-        return st;
-      }
-      leaves.clear();
+  absl::Status status;
+  while (status.ok()) {
+    absl::StatusOr<bool> row = s->step();
+    if (!row.ok()) {
+      status = row.status();
+      break;
     }
-    if (!row) break;
+    const auto c = *row ? static_cast<std::uint64_t>(s->column_int64(0)) : 0;
+    const auto b = *row ? static_cast<std::uint64_t>(s->column_int64(1)) : 0;
+    if (any && (!*row || c != chain || b != batch)) {
+      status = visit(chain, batch, std::move(logs));
+      logs.clear();
+    }
+    if (!*row || !status.ok()) break;
     const auto packed = s->column_blob(2);
-    if (packed.size() != merkle::kLogSerializeSize) {
-      s->reset();
-      return absl::DataLossError(
-          absl::StrCat("a log of batch ", b, " of chain ", c, " is not 88 bytes"));
+    const auto sender = s->column_blob(4);
+    absl::StatusOr<merkle::Word> tx = s->column_word(3);
+    if (packed.size() != merkle::kLogSerializeSize || !tx.ok() || (!sender.empty() && sender.size() != 20)) {
+      status = absl::DataLossError(absl::StrCat("a log of batch ", b, " of chain ", c, " is malformed"));
+      break;
+    }
+    LoadedLog l{.leaf = merkle::keccak256(packed), .tx_hash = *tx, .sender = std::nullopt, .seq = s->column_int64(5)};
+    if (!sender.empty()) {
+      merkle::Address a;
+      std::memcpy(a.data(), sender.data(), 20);
+      l.sender = a;
     }
     chain = c;
     batch = b;
     any = true;
-    leaves.push_back(merkle::keccak256(packed));
+    logs.push_back(l);
   }
   s->reset();
-  return absl::OkStatus();
+  return status;
 }
 
 absl::StatusOr<std::int64_t> MessageStore::count(Database& db) {

@@ -40,7 +40,7 @@ struct LogRow {
 struct MessageFilter {
   std::optional<std::uint64_t> source_chain_id;
   std::optional<std::uint64_t> destination_chain_id;
-  std::optional<merkle::Address> sender;
+  std::optional<merkle::Address> sender;  // served by the engine's in-memory index
   std::optional<LogKind> kind;
   std::optional<std::int64_t> from_time_ms;  // recorded at or after
   std::optional<std::int64_t> to_time_ms;    // recorded before
@@ -48,23 +48,36 @@ struct MessageFilter {
   std::size_t limit = 100;
 };
 
+struct MessagePage {
+  std::vector<LogRow> rows;
+  std::int64_t next_cursor = 0;  // pass as after_seq to continue; rows may be fewer than the limit
+};
+
 class MessageStore {
  public:
   /// Inserts every log of the batch and one message_recorded event per log, in the caller's
-  /// transaction.
-  static absl::Status insert(settlement::Database& db, const ValidatedBatch& batch);
+  /// transaction. Returns the seq of the first log's event; the others follow one by one.
+  static absl::StatusOr<std::int64_t> insert(settlement::Database& db, const ValidatedBatch& batch);
   static absl::StatusOr<std::optional<LogRow>> get(settlement::Database& db, const MessageId& id);
-  /// Every log of a transaction, in batch order.
-  static absl::StatusOr<std::vector<LogRow>> by_tx(settlement::Database& db,
-                                                   const merkle::Word& tx_hash);
-  /// Logs matching the filter, ascending by recorded_seq.
-  static absl::StatusOr<std::vector<LogRow>> list(settlement::Database& db,
-                                                  const MessageFilter& filter);
-  /// Calls `visit(chain, batch, leaves)` for every batch's log leaves, in key order.
-  static absl::Status for_each_batch_leaves(
+  /// The logs of transaction `tx_hash` in one batch, starting at `first` (its first log).
+  static absl::StatusOr<std::vector<LogRow>> tx_logs(settlement::Database& db, const MessageId& first,
+                                                     const merkle::Word& tx_hash);
+  /// Logs matching the filter (all but `sender`), ascending by recorded_seq; with `only_seq`,
+  /// just that one log if it matches.
+  static absl::StatusOr<std::vector<LogRow>> list(settlement::Database& db, const MessageFilter& filter,
+                                                  std::optional<std::int64_t> only_seq = std::nullopt);
+
+  /// What start-up needs of each stored log.
+  struct LoadedLog {
+    merkle::Word leaf;
+    merkle::Word tx_hash;
+    std::optional<merkle::Address> sender;
+    std::int64_t seq;
+  };
+  /// Calls `visit(chain, batch, logs)` for every batch with stored logs, in key order.
+  static absl::Status for_each_batch(
       settlement::Database& db,
-      const std::function<absl::Status(std::uint64_t, std::uint64_t, std::vector<merkle::Word>)>&
-          visit);
+      const std::function<absl::Status(std::uint64_t, std::uint64_t, std::vector<LoadedLog>)>& visit);
   static absl::StatusOr<std::int64_t> count(settlement::Database& db);
 };
 

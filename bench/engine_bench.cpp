@@ -1,0 +1,184 @@
+// Engine benchmark: sustained ingestion into an on-disk database, and shape C proof latency from a
+// database of many messages — against the reference approach of rebuilding the batch's log tree
+// from the database for every request (what the ZKsync server does). Run: scripts/bench-engine.
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "merkle/keccak.hpp"
+#include "merkle/log_tree.hpp"
+#include "merkle/message_root.hpp"
+#include "router/engine.hpp"
+#include "settlement/sqlite.hpp"
+
+ABSL_FLAG(std::string, db, "/tmp/zkrouter-bench.db", "database file (recreated)");
+ABSL_FLAG(std::size_t, chains, 50, "chains settling on the Gateway");
+ABSL_FLAG(std::size_t, batches, 1000, "batches in all");
+ABSL_FLAG(std::size_t, batch_size, 1000, "messages per batch");
+ABSL_FLAG(std::size_t, requests, 20000, "proof requests per measurement");
+ABSL_FLAG(std::size_t, reference_requests, 2000, "requests for the rebuild-per-request reference");
+ABSL_FLAG(std::string, durability, "full", "full (synchronous=FULL) or normal");
+ABSL_FLAG(std::size_t, submitters, 2, "threads submitting batches concurrently (chain operators)");
+
+namespace {
+
+using namespace zkr;
+using Clock = std::chrono::steady_clock;
+
+double us_since(Clock::time_point t0) { return std::chrono::duration<double, std::micro>(Clock::now() - t0).count(); }
+
+double percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
+router::SealedBatch make_batch(std::uint64_t chain, std::uint64_t batch, std::size_t n, std::mt19937_64& rng) {
+  router::SealedBatch b;
+  b.chain_id = chain;
+  b.batch_number = batch;
+  b.protocol_version = 29;
+  std::vector<merkle::Word> leaves;
+  for (std::size_t i = 0; i < n; ++i) {
+    merkle::L2Message m;
+    m.tx_number_in_batch = static_cast<std::uint16_t>(i);
+    for (auto& x : m.sender) x = static_cast<std::uint8_t>(rng());
+    m.data.resize(32);
+    for (auto& x : m.data) x = static_cast<std::uint8_t>(rng());
+    merkle::Word tx;
+    for (auto& x : tx) x = static_cast<std::uint8_t>(rng());
+    b.logs.push_back({.log = merkle::message_to_log(m), .tx_hash = tx, .message = m.data});
+    leaves.push_back(merkle::log_leaf_hash(b.logs.back().log));
+  }
+  b.aggregated_root = merkle::chain_id_leaf(merkle::kZeroWord, chain);
+  b.local_root = merkle::LogTree::build(leaves)->root();
+  b.chain_batch_root = merkle::hash_pair(b.local_root, b.aggregated_root);
+  return b;
+}
+
+void check(const absl::Status& s) {
+  if (!s.ok()) {
+    std::fprintf(stderr, "engine_bench: %s\n", std::string(s.message()).c_str());
+    std::exit(1);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  const std::string path = absl::GetFlag(FLAGS_db);
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  const std::size_t chains = absl::GetFlag(FLAGS_chains), batches = absl::GetFlag(FLAGS_batches),
+                    batch_size = absl::GetFlag(FLAGS_batch_size);
+
+  router::EngineConfig config;
+  config.database_path = path;
+  config.durability = absl::GetFlag(FLAGS_durability) == "normal" ? settlement::Durability::kNormal
+                                                                  : settlement::Durability::kFull;
+  auto opened = router::Engine::open(config);
+  check(opened.status());
+  auto engine = std::move(*opened);
+  for (std::size_t c = 0; c < chains; ++c) {
+    check(engine->register_chain({.chain_id = 1000 + c, .credential = "benchmark-operator-credential"}));
+  }
+
+  // 1. Sustained ingestion: batches generated up front, then submitted back to back.
+  std::mt19937_64 rng(1);
+  std::vector<router::SealedBatch> pending;
+  pending.reserve(batches);
+  for (std::size_t i = 0; i < batches; ++i) pending.push_back(make_batch(1000 + i % chains, 1 + i / chains, batch_size, rng));
+  // Each submitter takes every n-th batch; batches of one chain stay in order because a chain's
+  // batches all fall to the same submitter when chains is a multiple of the submitter count.
+  const std::size_t submitters = std::max<std::size_t>(1, absl::GetFlag(FLAGS_submitters));
+  std::vector<std::vector<double>> per_thread(submitters);
+  const auto t_ingest = Clock::now();
+  {
+    std::vector<std::thread> threads;
+    for (std::size_t t = 0; t < submitters; ++t) {
+      threads.emplace_back([&, t] {
+        for (std::size_t i = t; i < pending.size(); i += submitters) {
+          const auto t0 = Clock::now();
+          check(engine->ingest(std::move(pending[i])).status());
+          per_thread[t].push_back(us_since(t0));
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+  }
+  const double ingest_s = us_since(t_ingest) / 1e6;
+  std::vector<double> batch_us;
+  for (const auto& v : per_thread) batch_us.insert(batch_us.end(), v.begin(), v.end());
+  const double messages = static_cast<double>(batches * batch_size);
+  std::printf("ingestion: %zu batches x %zu messages, durability=%s, %zu submitters\n", batches, batch_size,
+              absl::GetFlag(FLAGS_durability).c_str(), submitters);
+  std::printf("  %.0f messages/s acknowledged (%.2f s); per batch median %.0f us, p99 %.0f us\n", messages / ingest_s,
+              ingest_s, percentile(batch_us, 0.5), percentile(batch_us, 0.99));
+
+  // Settle everything on the Gateway: one block per 10 executions.
+  for (std::size_t i = 0; i < batches; ++i) {
+    const std::uint64_t chain = 1000 + i % chains, batch = 1 + i / chains;
+    check(engine->commit_batch(chain, batch));
+    check(engine->prove_batch(chain, batch, merkle::Bytes{1}));
+    check(engine->execute_batch(chain, batch).status());
+    if (i % 10 == 9) check(engine->seal_block().status());
+  }
+  check(engine->seal_block().status());
+
+  // 2. Shape C proof latency, random messages.
+  const std::size_t requests = absl::GetFlag(FLAGS_requests);
+  std::vector<router::MessageId> ids(requests);
+  for (auto& id : ids) {
+    const std::size_t i = rng() % batches;
+    id = {1000 + i % chains, 1 + i / chains, rng() % batch_size};
+  }
+  std::vector<double> proof_us;
+  for (const auto& id : ids) {
+    const auto t0 = Clock::now();
+    const auto p = engine->proof(id, router::ProofTarget::kGateway);
+    proof_us.push_back(us_since(t0));
+    check(p.status());
+  }
+  std::printf("shape C proofs from %.0f messages, %zu batches, %zu chains (in process):\n", messages, batches, chains);
+  std::printf("  median %.2f us, p99 %.2f us\n", percentile(proof_us, 0.5), percentile(proof_us, 0.99));
+
+  // 3. Reference: rebuild the batch's log tree from the database for every request.
+  settlement::DatabaseOptions ro;
+  ro.read_only = true;
+  auto db = settlement::Database::open(path, ro);
+  check(db.status());
+  std::vector<double> ref_us;
+  for (std::size_t r = 0; r < absl::GetFlag(FLAGS_reference_requests); ++r) {
+    const auto& id = ids[r];
+    const auto t0 = Clock::now();
+    auto s = (*db)->prepare("SELECT packed FROM logs WHERE chain_id = ?1 AND batch_number = ?2 ORDER BY log_index");
+    check(s.status());
+    (*s)->bind(1, id.chain_id).bind(2, id.batch_number);
+    std::vector<merkle::Word> leaves;
+    while (*(*s)->step()) leaves.push_back(merkle::keccak256((*s)->column_blob(0)));
+    (*s)->reset();
+    const auto tree = merkle::LogTree::build(leaves);
+    auto path_words = tree->path(id.log_index);
+    ref_us.push_back(us_since(t0));
+    check(path_words.status());
+  }
+  const double ref_median = percentile(ref_us, 0.5), ours = percentile(proof_us, 0.5);
+  std::printf("reference (rebuild the log tree per request): median %.1f us, p99 %.1f us\n", ref_median,
+              percentile(ref_us, 0.99));
+  std::printf("ratio reference / zkrouter (medians): %.0fx\n", ref_median / ours);
+
+  // 4. Reopening: every tree rebuilt from the database and checked against the stored roots.
+  engine.reset();
+  const auto t_open = Clock::now();
+  auto reopened = router::Engine::open(config);
+  check(reopened.status());
+  const double open_s = us_since(t_open) / 1e6;
+  check((*reopened)->proof(ids[0], router::ProofTarget::kGateway).status());
+  std::printf("reopen (rebuild and check every tree): %.2f s\n", open_s);
+  return 0;
+}

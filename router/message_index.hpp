@@ -1,0 +1,36 @@
+#pragma once
+// In-memory lookups whose keys are random (transaction hashes, sender addresses): kept out of
+// SQLite, where a random-key index would dirty a page per inserted row. Rebuilt from the logs
+// table at start. Not thread-safe: the engine guards it with its state lock.
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
+#include "merkle/types.hpp"
+#include "router/message_store.hpp"
+
+namespace zkr::router {
+
+class MessageIndex {
+ public:
+  /// Adds one log. `first_of_tx`: the previous log of its batch belongs to another transaction.
+  void add(const MessageId& id, const merkle::Word& tx_hash, bool first_of_tx,
+           const std::optional<merkle::Address>& sender, std::int64_t seq);
+
+  /// Where transactions whose hash starts like `tx_hash` begin (the first 8 bytes are the key;
+  /// callers confirm the full hash in the database).
+  std::vector<MessageId> tx_candidates(const merkle::Word& tx_hash) const;
+  /// The recorded_seq of every message from `sender`, ascending.
+  const std::vector<std::int64_t>* sender_seqs(const merkle::Address& sender) const;
+  std::size_t transactions() const noexcept { return by_tx_.size(); }
+
+ private:
+  static std::uint64_t tx_key(const merkle::Word& tx) noexcept;
+  absl::flat_hash_map<std::uint64_t, absl::InlinedVector<MessageId, 1>> by_tx_;
+  absl::flat_hash_map<merkle::Address, std::vector<std::int64_t>> by_sender_;
+};
+
+}  // namespace zkr::router
