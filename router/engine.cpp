@@ -105,6 +105,8 @@ absl::Status Engine::load() {
   gateway_ = std::make_unique<settlement::Gateway>(config_.gateway, config_.verifier);
   ZKR_RETURN_IF_ERROR(gateway_->load(*writer_));
   ZKR_RETURN_IF_ERROR(load_log_trees());
+  ZKR_ASSIGN_OR_RETURN(const std::int64_t seq, EventStore::last_seq(*writer_));
+  last_event_seq_ = seq;
   readers_ = std::make_unique<ReaderPool>();
   return readers_->open(config_.database_path, config_.reader_connections);
 }
@@ -114,26 +116,29 @@ absl::Status Engine::load_log_trees() {
   index_ = MessageIndex();
   ZKR_RETURN_IF_ERROR(MessageStore::for_each_batch(
       *writer_,
-      [this](std::uint64_t chain, std::uint64_t batch, std::vector<MessageStore::LoadedLog> logs) -> absl::Status {
+      [this](std::uint64_t chain, std::uint64_t batch,
+             std::vector<MessageStore::LoadedLog> logs) -> absl::Status {
         const settlement::BatchInfo* info = gateway_->batch(chain, batch);
         if (info == nullptr) {
-          return absl::DataLossError(absl::StrCat("logs are stored for batch ", batch, " of chain ", chain,
-                                                  ", which is not recorded"));
+          return absl::DataLossError(absl::StrCat("logs are stored for batch ", batch, " of chain ",
+                                                  chain, ", which is not recorded"));
         }
         std::vector<Word> leaves(logs.size());
         for (std::size_t i = 0; i < logs.size(); ++i) {
           leaves[i] = logs[i].leaf;
-          index_.add({chain, batch, i}, logs[i].tx_hash, i == 0 || logs[i].tx_hash != logs[i - 1].tx_hash,
-                     logs[i].sender, logs[i].seq);
+          index_.add({chain, batch, i}, logs[i].tx_hash,
+                     i == 0 || logs[i].tx_hash != logs[i - 1].tx_hash, logs[i].sender, logs[i].seq);
         }
         ZKR_ASSIGN_OR_RETURN(merkle::LogTree tree, merkle::LogTree::build(leaves));
         if (tree.root() != info->local_root || tree.size() != info->log_count) {
           return absl::DataLossError(absl::StrCat(
-              "batch ", batch, " of chain ", chain, ": localRoot is ", merkle::to_hex(info->local_root), " over ",
-              info->log_count, " logs in the database, but its stored logs give ", merkle::to_hex(tree.root()),
+              "batch ", batch, " of chain ", chain, ": localRoot is ",
+              merkle::to_hex(info->local_root), " over ", info->log_count,
+              " logs in the database, but its stored logs give ", merkle::to_hex(tree.root()),
               " over ", tree.size(), "; refusing to serve proofs from an inconsistent database"));
         }
-        trees_.emplace(std::pair{chain, batch}, std::make_shared<const merkle::LogTree>(std::move(tree)));
+        trees_.emplace(std::pair{chain, batch},
+                       std::make_shared<const merkle::LogTree>(std::move(tree)));
         return absl::OkStatus();
       }));
   for (const auto& [key, info] : gateway_->batches()) {
@@ -169,7 +174,17 @@ absl::Status Engine::write(const std::function<absl::Status(Database&)>& body,
     ZKR_RETURN_IF_ERROR(body(*writer_));
     return tx.commit();
   }();
-  if (status.ok() && on_commit) on_commit();
+  if (status.ok()) {
+    if (on_commit) on_commit();
+    if (absl::StatusOr<std::int64_t> seq = EventStore::last_seq(*writer_);
+        seq.ok() && *seq != last_event_seq_) {
+      {
+        std::lock_guard events(event_mutex_);
+        last_event_seq_ = *seq;
+      }
+      event_cv_.notify_all();
+    }
+  }
   if (!status.ok()) {
     // The transaction rolled back; memory may hold part of the change. Rebuild it from disk.
     gateway_ = std::make_unique<settlement::Gateway>(config_.gateway, config_.verifier);
@@ -199,7 +214,8 @@ absl::Status Engine::migrate_chain(std::uint64_t chain_id, SettlementLayer to) {
 
 absl::StatusOr<IngestResult> Engine::ingest(SealedBatch batch) {
   ZKR_ASSIGN_OR_RETURN(ValidatedBatch v, validate_batch(std::move(batch)));
-  IngestResult result{.duplicate = false, .chain_batch_root = v.chain_batch_root, .log_count = v.batch.logs.size()};
+  IngestResult result{
+      .duplicate = false, .chain_batch_root = v.chain_batch_root, .log_count = v.batch.logs.size()};
   const std::pair key{v.batch.chain_id, v.batch.batch_number};
   std::int64_t first_seq = 0;
   ZKR_RETURN_IF_ERROR(write(
@@ -211,10 +227,11 @@ absl::StatusOr<IngestResult> Engine::ingest(SealedBatch batch) {
             result.duplicate = true;  // an exact resubmission: nothing to write
             return absl::OkStatus();
           }
-          return absl::AlreadyExistsError(absl::StrCat(
-              "fork: batch ", key.second, " of chain ", key.first, " is already recorded with different content ",
-              "(stored chainBatchRoot ", merkle::to_hex(stored->chain_batch_root), ", submitted ",
-              merkle::to_hex(v.chain_batch_root), ")"));
+          return absl::AlreadyExistsError(
+              absl::StrCat("fork: batch ", key.second, " of chain ", key.first,
+                           " is already recorded with different content ",
+                           "(stored chainBatchRoot ", merkle::to_hex(stored->chain_batch_root),
+                           ", submitted ", merkle::to_hex(v.chain_batch_root), ")"));
         }
         ZKR_RETURN_IF_ERROR(next);
         settlement::BatchInfo info;
@@ -235,8 +252,9 @@ absl::StatusOr<IngestResult> Engine::ingest(SealedBatch batch) {
         trees_[key] = v.tree;
         const auto& logs = v.batch.logs;
         for (std::size_t i = 0; i < logs.size(); ++i) {
-          index_.add({key.first, key.second, i}, logs[i].tx_hash, i == 0 || logs[i].tx_hash != logs[i - 1].tx_hash,
-                     v.facts[i].sender, first_seq + static_cast<std::int64_t>(i));
+          index_.add({key.first, key.second, i}, logs[i].tx_hash,
+                     i == 0 || logs[i].tx_hash != logs[i - 1].tx_hash, v.facts[i].sender,
+                     first_seq + static_cast<std::int64_t>(i));
         }
       }));
   return result;
@@ -280,6 +298,12 @@ absl::StatusOr<settlement::GatewayBatch> Engine::seal_gateway_batch() {
   return batch;
 }
 
+std::int64_t Engine::wait_for_events(std::int64_t after, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(event_mutex_);
+  event_cv_.wait_for(lock, timeout, [&] { return last_event_seq_.load() > after; });
+  return last_event_seq_.load();
+}
+
 void Engine::inject_write_fault(int n) {
   std::unique_lock lock(state_mutex_);
   writer_->fail_nth_write(n);
@@ -318,7 +342,8 @@ absl::StatusOr<std::vector<LogRow>> Engine::logs_by_tx(const Word& tx_hash) cons
   }
   auto lease = readers_->acquire();
   for (const MessageId& first : candidates) {
-    ZKR_ASSIGN_OR_RETURN(std::vector<LogRow> rows, MessageStore::tx_logs(lease.db(), first, tx_hash));
+    ZKR_ASSIGN_OR_RETURN(std::vector<LogRow> rows,
+                         MessageStore::tx_logs(lease.db(), first, tx_hash));
     if (!rows.empty()) return rows;
   }
   return std::vector<LogRow>{};

@@ -5,6 +5,9 @@
 // acknowledged. Reads of the in-memory trees run concurrently under a shared lock; database reads
 // use their own connections.
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -115,6 +118,12 @@ class Engine {
   std::uint64_t gateway_chain_id() const noexcept { return config_.gateway.chain_id; }
   std::size_t unbatched_blocks() const;
 
+  /// The newest event's seq (0 when there is none).
+  std::int64_t last_event_seq() const noexcept { return last_event_seq_.load(); }
+  /// Blocks until an event newer than `after` is committed or `timeout` passes; returns the newest
+  /// seq.
+  std::int64_t wait_for_events(std::int64_t after, std::chrono::milliseconds timeout) const;
+
   /// Test hook: the Nth database write from now fails with an I/O error.
   void inject_write_fault(int n);
 
@@ -139,6 +148,9 @@ class Engine {
   std::unique_ptr<settlement::Gateway> gateway_;
   std::map<std::pair<std::uint64_t, std::uint64_t>, std::shared_ptr<const merkle::LogTree>> trees_;
   MessageIndex index_;
+  std::atomic<std::int64_t> last_event_seq_{0};
+  mutable std::mutex event_mutex_;
+  mutable std::condition_variable event_cv_;
 };
 
 }  // namespace zkr::router

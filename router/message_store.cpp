@@ -87,8 +87,10 @@ absl::StatusOr<MessageId> MessageId::parse(std::string_view text) {
 absl::StatusOr<std::int64_t> MessageStore::insert(Database& db, const ValidatedBatch& v) {
   ZKR_ASSIGN_OR_RETURN(
       Statement * s,
-      db.prepare("INSERT INTO logs (chain_id, batch_number, log_index, tx_hash, packed, kind, sender, body, "
-                 "destination_chain_id, recorded_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
+      db.prepare(
+          "INSERT INTO logs (chain_id, batch_number, log_index, tx_hash, packed, kind, sender, "
+          "body, "
+          "destination_chain_id, recorded_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
   std::int64_t first_seq = 0;
   const SealedBatch& b = v.batch;
   const std::int64_t now = settlement::now_ms();
@@ -141,10 +143,11 @@ absl::StatusOr<std::vector<LogRow>> MessageStore::tx_logs(Database& db, const Me
                                                           const merkle::Word& tx_hash) {
   // A transaction's logs are contiguous in its batch: read forward from the first while the hash
   // matches.
-  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare(absl::StrCat("SELECT ", to_absl(kRowColumns),
-                                                              " FROM logs l WHERE l.chain_id = ?1 AND "
-                                                              "l.batch_number = ?2 AND l.log_index >= ?3 "
-                                                              "ORDER BY l.log_index")));
+  ZKR_ASSIGN_OR_RETURN(Statement * s,
+                       db.prepare(absl::StrCat("SELECT ", to_absl(kRowColumns),
+                                               " FROM logs l WHERE l.chain_id = ?1 AND "
+                                               "l.batch_number = ?2 AND l.log_index >= ?3 "
+                                               "ORDER BY l.log_index")));
   s->bind(1, first.chain_id).bind(2, first.batch_number).bind(3, first.log_index);
   std::vector<LogRow> rows;
   while (true) {
@@ -179,14 +182,21 @@ absl::StatusOr<std::vector<LogRow>> MessageStore::list(Database& db, const Messa
   } else {
     s->bind_null(5);
   }
-  s->bind(6, f.from_time_ms).bind(7, f.to_time_ms).bind(8, static_cast<std::int64_t>(f.limit)).bind(9, only_seq);
+  s->bind(6, f.from_time_ms)
+      .bind(7, f.to_time_ms)
+      .bind(8, static_cast<std::int64_t>(f.limit))
+      .bind(9, only_seq);
   return collect(s);
 }
 
 absl::Status MessageStore::for_each_batch(
-    Database& db, const std::function<absl::Status(std::uint64_t, std::uint64_t, std::vector<LoadedLog>)>& visit) {
-  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare("SELECT chain_id, batch_number, packed, tx_hash, sender, recorded_seq "
-                                                 "FROM logs ORDER BY chain_id, batch_number, log_index"));
+    Database& db,
+    const std::function<absl::Status(std::uint64_t, std::uint64_t, std::vector<LoadedLog>)>&
+        visit) {
+  ZKR_ASSIGN_OR_RETURN(
+      Statement * s,
+      db.prepare("SELECT chain_id, batch_number, packed, tx_hash, sender, recorded_seq "
+                 "FROM logs ORDER BY chain_id, batch_number, log_index"));
   std::uint64_t chain = 0, batch = 0;
   std::vector<LoadedLog> logs;
   bool any = false;
@@ -207,11 +217,16 @@ absl::Status MessageStore::for_each_batch(
     const auto packed = s->column_blob(2);
     const auto sender = s->column_blob(4);
     absl::StatusOr<merkle::Word> tx = s->column_word(3);
-    if (packed.size() != merkle::kLogSerializeSize || !tx.ok() || (!sender.empty() && sender.size() != 20)) {
-      status = absl::DataLossError(absl::StrCat("a log of batch ", b, " of chain ", c, " is malformed"));
+    if (packed.size() != merkle::kLogSerializeSize || !tx.ok() ||
+        (!sender.empty() && sender.size() != 20)) {
+      status =
+          absl::DataLossError(absl::StrCat("a log of batch ", b, " of chain ", c, " is malformed"));
       break;
     }
-    LoadedLog l{.leaf = merkle::keccak256(packed), .tx_hash = *tx, .sender = std::nullopt, .seq = s->column_int64(5)};
+    LoadedLog l{.leaf = merkle::keccak256(packed),
+                .tx_hash = *tx,
+                .sender = std::nullopt,
+                .seq = s->column_int64(5)};
     if (!sender.empty()) {
       merkle::Address a;
       std::memcpy(a.data(), sender.data(), 20);

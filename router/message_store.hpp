@@ -60,12 +60,14 @@ class MessageStore {
   static absl::StatusOr<std::int64_t> insert(settlement::Database& db, const ValidatedBatch& batch);
   static absl::StatusOr<std::optional<LogRow>> get(settlement::Database& db, const MessageId& id);
   /// The logs of transaction `tx_hash` in one batch, starting at `first` (its first log).
-  static absl::StatusOr<std::vector<LogRow>> tx_logs(settlement::Database& db, const MessageId& first,
+  static absl::StatusOr<std::vector<LogRow>> tx_logs(settlement::Database& db,
+                                                     const MessageId& first,
                                                      const merkle::Word& tx_hash);
   /// Logs matching the filter (all but `sender`), ascending by recorded_seq; with `only_seq`,
   /// just that one log if it matches.
-  static absl::StatusOr<std::vector<LogRow>> list(settlement::Database& db, const MessageFilter& filter,
-                                                  std::optional<std::int64_t> only_seq = std::nullopt);
+  static absl::StatusOr<std::vector<LogRow>> list(
+      settlement::Database& db, const MessageFilter& filter,
+      std::optional<std::int64_t> only_seq = std::nullopt);
 
   /// What start-up needs of each stored log.
   struct LoadedLog {
@@ -77,7 +79,8 @@ class MessageStore {
   /// Calls `visit(chain, batch, logs)` for every batch with stored logs, in key order.
   static absl::Status for_each_batch(
       settlement::Database& db,
-      const std::function<absl::Status(std::uint64_t, std::uint64_t, std::vector<LoadedLog>)>& visit);
+      const std::function<absl::Status(std::uint64_t, std::uint64_t, std::vector<LoadedLog>)>&
+          visit);
   static absl::StatusOr<std::int64_t> count(settlement::Database& db);
 };
 

@@ -135,6 +135,65 @@ std::string database_digest(const std::string& path) {
   return merkle::to_hex(merkle::keccak256(merkle::ByteSpan(all)));
 }
 
+namespace {
+
+void must(const absl::Status& s, const std::string& what) {
+  if (!s.ok()) throw std::runtime_error(what + ": " + std::string(s.message()));
+}
+
+void settle(router::Engine& e, std::uint64_t chain, std::uint64_t batch) {
+  must(e.commit_batch(chain, batch), "commit");
+  must(e.prove_batch(chain, batch, merkle::Bytes{0xde, 0xad, 0xbe, 0xef}), "prove");
+  must(e.execute_batch(chain, batch).status(), "execute");
+}
+
+void ingest(router::Engine& e, std::uint64_t chain, std::uint64_t batch) {
+  must(e.ingest(scenario_batch(chain, batch)).status(), "ingest");
+}
+
+}  // namespace
+
+void replay_scenario(router::Engine& e) {
+  using settlement::SettlementLayer;
+  for (const std::uint64_t chain : {270, 271}) {
+    must(e.register_chain({.chain_id = chain,
+                           .layer = SettlementLayer::kGateway,
+                           .credential = credential_for(chain)}),
+         "register");
+  }
+  must(e.register_chain(
+           {.chain_id = 272, .layer = SettlementLayer::kL1, .credential = credential_for(272)}),
+       "register");
+  for (const auto& [chain, batch] : std::vector<std::pair<int, int>>{
+           {270, 1}, {270, 2}, {270, 3}, {271, 1}, {271, 2}, {272, 1}, {272, 2}}) {
+    ingest(e, chain, batch);
+  }
+  settle(e, 272, 1);  // 272 settles batches 1-2 on L1
+  settle(e, 272, 2);
+  const auto& gateway = vectors().at("scenario").at("gateway");
+  for (const auto& block : gateway.at("blocks").as_array()) {
+    const std::uint64_t n = number(block.at("number"));
+    for (const auto& ex : block.at("executes").as_array()) {
+      const std::uint64_t chain = number(ex.at("chainId")), batch = number(ex.at("batchNumber"));
+      if (chain ==
+          272) {  // opts in to the Gateway at the batch boundary, then settles batch 3 there
+        must(e.migrate_chain(272, SettlementLayer::kGateway), "migrate");
+        ingest(e, 272, 3);
+      }
+      settle(e, chain, batch);
+    }
+    const auto sealed = e.seal_block();
+    must(sealed.status(), "seal block");
+    if (*sealed != n)
+      throw std::runtime_error("sealed block " + std::to_string(*sealed) + ", expected " +
+                               std::to_string(n));
+    for (const auto& g : gateway.at("batches").as_array()) {
+      if (number(g.at("blocks").as_array().back()) == n)
+        must(e.seal_gateway_batch().status(), "seal Gateway batch");
+    }
+  }
+}
+
 std::unique_ptr<router::Engine> open_engine(const std::string& path, std::uint64_t first_block) {
   router::EngineConfig config;
   config.database_path = path;

@@ -41,6 +41,10 @@ std::string credential_for(std::uint64_t chain_id);
 /// A digest of every row of every table (names, values), for "nothing changed" checks.
 std::string database_digest(const std::string& path);
 
+/// Drives vectors.json's scenario through `engine` (chains registered, every batch ingested and
+/// settled in its listed Gateway block, 272's migration, Gateway batches). Throws on any failure.
+void replay_scenario(router::Engine& engine);
+
 /// An engine over `path` with the scenario's Gateway (chain 506, first block 10).
 std::unique_ptr<router::Engine> open_engine(const std::string& path,
                                             std::uint64_t first_block = 10);

@@ -1,0 +1,250 @@
+#include "api/json_codec.hpp"
+
+#include <charconv>
+
+#include "absl/strings/str_cat.h"
+#include "merkle/status.hpp"
+
+namespace zkr::api {
+namespace json = boost::json;
+
+json::value hex(merkle::ByteSpan bytes) {
+  return json::value(merkle::to_hex(bytes));
+}
+json::value hex(const merkle::Word& w) {
+  return json::value(merkle::to_hex(w));
+}
+
+namespace {
+
+absl::Status field_error(const char* name, absl::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat("field ", name, ": ", what));
+}
+
+absl::StatusOr<std::string_view> string_field(const json::object& o, const char* name) {
+  const json::value* v = o.if_contains(name);
+  if (v == nullptr) return field_error(name, "is required");
+  if (!v->is_string()) return field_error(name, "must be a string");
+  return std::string_view(v->get_string().data(), v->get_string().size());
+}
+
+template <typename T>
+absl::StatusOr<T> parsed(absl::StatusOr<T> v, const char* name) {
+  if (!v.ok()) return field_error(name, v.status().message());
+  return v;
+}
+
+json::value opt(const std::optional<std::uint64_t>& v) {
+  return v ? json::value(*v) : json::value(nullptr);
+}
+
+absl::StatusOr<router::BatchLog> log_from_json(const json::value& v, std::size_t index) {
+  const json::object* o = v.if_object();
+  if (o == nullptr)
+    return absl::InvalidArgumentError(absl::StrCat("logs[", index, "] must be an object"));
+  router::BatchLog l;
+  const auto fail = [index](const absl::Status& s) {
+    return absl::InvalidArgumentError(absl::StrCat("logs[", index, "]: ", s.message()));
+  };
+  if (o->contains("l2ShardId")) {
+    absl::StatusOr<std::uint64_t> shard = u64_field(*o, "l2ShardId");
+    if (!shard.ok() || *shard > 255) return fail(field_error("l2ShardId", "must be 0..255"));
+    l.log.l2_shard_id = static_cast<std::uint8_t>(*shard);
+  }
+  const json::value* service = o->if_contains("isService");
+  if (service == nullptr || !service->is_bool())
+    return fail(field_error("isService", "must be true or false"));
+  l.log.is_service = service->get_bool();
+  absl::StatusOr<std::uint64_t> tx_number = u64_field(*o, "txNumberInBatch");
+  if (!tx_number.ok()) return fail(tx_number.status());
+  if (*tx_number > 0xffff) return fail(field_error("txNumberInBatch", "must fit 16 bits"));
+  l.log.tx_number_in_batch = static_cast<std::uint16_t>(*tx_number);
+  absl::StatusOr<std::string_view> sender = string_field(*o, "sender");
+  if (!sender.ok()) return fail(sender.status());
+  absl::StatusOr<merkle::Address> sender_addr = parsed(merkle::parse_address(*sender), "sender");
+  if (!sender_addr.ok()) return fail(sender_addr.status());
+  l.log.sender = *sender_addr;
+  for (const auto& [name, target] : {std::pair{"key", &l.log.key}, std::pair{"value", &l.log.value},
+                                     std::pair{"txHash", &l.tx_hash}}) {
+    absl::StatusOr<merkle::Word> w = word_field(*o, name);
+    if (!w.ok()) return fail(w.status());
+    *target = *w;
+  }
+  if (const json::value* m = o->if_contains("message"); m != nullptr && !m->is_null()) {
+    if (!m->is_string()) return fail(field_error("message", "must be 0x hex"));
+    absl::StatusOr<merkle::Bytes> body =
+        parsed(merkle::parse_hex(std::string_view(m->get_string())), "message");
+    if (!body.ok()) return fail(body.status());
+    l.message = std::move(*body);
+  }
+  return l;
+}
+
+}  // namespace
+
+absl::StatusOr<merkle::Word> word_field(const json::object& o, const char* name) {
+  ZKR_ASSIGN_OR_RETURN(const std::string_view text, string_field(o, name));
+  return parsed(merkle::parse_word(text), name);
+}
+
+absl::StatusOr<std::uint64_t> u64_field(const json::object& o, const char* name) {
+  const json::value* v = o.if_contains(name);
+  if (v == nullptr) return field_error(name, "is required");
+  if (v->is_uint64()) return v->get_uint64();
+  if (v->is_int64() && v->get_int64() >= 0) return static_cast<std::uint64_t>(v->get_int64());
+  if (v->is_string()) {
+    std::uint64_t n = 0;
+    const auto& s = v->get_string();
+    const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+    if (ec == std::errc() && p == s.data() + s.size() && !s.empty()) return n;
+  }
+  return field_error(name, "must be a non-negative integer below 2^64");
+}
+
+absl::StatusOr<router::SealedBatch> batch_from_json(const json::value& v) {
+  const json::object* o = v.if_object();
+  if (o == nullptr) return absl::InvalidArgumentError("a batch must be a JSON object");
+  router::SealedBatch b;
+  ZKR_ASSIGN_OR_RETURN(b.chain_id, u64_field(*o, "chainId"));
+  ZKR_ASSIGN_OR_RETURN(b.batch_number, u64_field(*o, "batchNumber"));
+  ZKR_ASSIGN_OR_RETURN(const std::uint64_t version, u64_field(*o, "protocolVersion"));
+  if (version > 0xffffffff) return field_error("protocolVersion", "is too large");
+  b.protocol_version = static_cast<std::uint32_t>(version);
+  ZKR_ASSIGN_OR_RETURN(b.aggregated_root, word_field(*o, "aggregatedRoot"));
+  ZKR_ASSIGN_OR_RETURN(b.local_root, word_field(*o, "localRoot"));
+  ZKR_ASSIGN_OR_RETURN(b.chain_batch_root, word_field(*o, "chainBatchRoot"));
+  const json::value* logs = o->if_contains("logs");
+  if (logs == nullptr || !logs->is_array()) return field_error("logs", "must be an array");
+  if (logs->get_array().size() > merkle::kLogTreeLeaves) {
+    return absl::InvalidArgumentError(absl::StrCat("a batch holds at most ", merkle::kLogTreeLeaves,
+                                                   " L2->L1 logs, got ", logs->get_array().size()));
+  }
+  b.logs.reserve(logs->get_array().size());
+  for (std::size_t i = 0; i < logs->get_array().size(); ++i) {
+    ZKR_ASSIGN_OR_RETURN(router::BatchLog l, log_from_json(logs->get_array()[i], i));
+    b.logs.push_back(std::move(l));
+  }
+  return b;
+}
+
+json::value batch_to_json(const router::SealedBatch& b) {
+  json::array logs;
+  for (const router::BatchLog& l : b.logs) {
+    json::object o{{"l2ShardId", l.log.l2_shard_id},
+                   {"isService", l.log.is_service},
+                   {"txNumberInBatch", l.log.tx_number_in_batch},
+                   {"sender", hex(merkle::ByteSpan(l.log.sender))},
+                   {"key", hex(l.log.key)},
+                   {"value", hex(l.log.value)},
+                   {"txHash", hex(l.tx_hash)}};
+    if (l.message) o["message"] = hex(merkle::ByteSpan(*l.message));
+    logs.push_back(std::move(o));
+  }
+  return json::object{{"chainId", b.chain_id},
+                      {"batchNumber", b.batch_number},
+                      {"protocolVersion", b.protocol_version},
+                      {"aggregatedRoot", hex(b.aggregated_root)},
+                      {"localRoot", hex(b.local_root)},
+                      {"chainBatchRoot", hex(b.chain_batch_root)},
+                      {"logs", std::move(logs)}};
+}
+
+json::value message_to_json(const router::LogRow& r) {
+  json::object o{{"id", r.id.to_string()},
+                 {"chainId", r.id.chain_id},
+                 {"batchNumber", r.id.batch_number},
+                 {"index", r.id.log_index},
+                 {"txHash", hex(r.tx_hash)},
+                 {"txNumberInBatch", r.log.tx_number_in_batch},
+                 {"kind", router::log_kind_name(r.kind)},
+                 {"cursor", r.recorded_seq},
+                 {"log", json::object{{"l2ShardId", r.log.l2_shard_id},
+                                      {"isService", r.log.is_service},
+                                      {"txNumberInBatch", r.log.tx_number_in_batch},
+                                      {"sender", hex(merkle::ByteSpan(r.log.sender))},
+                                      {"key", hex(r.log.key)},
+                                      {"value", hex(r.log.value)}}}};
+  o["sender"] = r.sender ? hex(merkle::ByteSpan(*r.sender)) : json::value(nullptr);
+  o["data"] = r.body ? hex(merkle::ByteSpan(*r.body)) : json::value(nullptr);
+  o["destinationChainId"] = opt(r.destination_chain_id);
+  return o;
+}
+
+json::value status_to_json(const router::MessageStatus& s) {
+  json::array timeline;
+  for (const router::TimelineEntry& t : s.timeline) {
+    json::object e{{"stage", t.stage}, {"cursor", t.seq}, {"at", t.at_ms}};
+    if (t.gateway_block) e["gatewayBlock"] = *t.gateway_block;
+    if (t.gateway_batch) e["gatewayBatch"] = *t.gateway_batch;
+    timeline.push_back(std::move(e));
+  }
+  return json::object{
+      {"message", message_to_json(s.row)},
+      {"settlementLayer", settlement::layer_name(s.layer)},
+      {"status", s.status},
+      {"waitingFor", s.waiting_for.empty() ? json::value(nullptr) : json::value(s.waiting_for)},
+      {"gatewayBlockNumber", opt(s.gateway_block)},
+      {"gatewayBatchNumber", opt(s.gateway_batch)},
+      {"timeline", std::move(timeline)}};
+}
+
+json::value zks_proof_to_json(const router::BuiltProof& p) {
+  json::array words;
+  for (const merkle::Word& w : p.proof) words.push_back(hex(w));
+  return json::object{{"proof", std::move(words)},
+                      {"id", p.leaf_index},
+                      {"root", hex(p.chain_batch_root)},
+                      {"batchNumber", p.batch_number},
+                      {"gatewayBlockNumber", opt(p.gateway_block)}};
+}
+
+json::value proof_to_json(const router::BuiltProof& p) {
+  json::value v = zks_proof_to_json(p);
+  json::object& o = v.get_object();
+  o["shape"] = router::shape_name(p.shape);
+  o["gatewayBatchNumber"] = opt(p.gateway_batch);
+  o["settledRoot"] = json::object{
+      {"chainId", p.settled_chain_id}, {"number", p.settled_number}, {"root", hex(p.settled_root)}};
+  return v;
+}
+
+json::value batch_info_to_json(const settlement::BatchInfo& b) {
+  return json::object{{"chainId", b.chain_id},
+                      {"batchNumber", b.batch_number},
+                      {"protocolVersion", b.protocol_version},
+                      {"settlementLayer", settlement::layer_name(b.layer)},
+                      {"stage", settlement::stage_name(b.stage)},
+                      {"logCount", b.log_count},
+                      {"localRoot", hex(b.local_root)},
+                      {"aggregatedRoot", hex(b.aggregated_root)},
+                      {"chainBatchRoot", hex(b.chain_batch_root)},
+                      {"gatewayBlockNumber", opt(b.executed_block)},
+                      {"chainTreeIndex", opt(b.chain_tree_index)}};
+}
+
+json::value gateway_batch_to_json(const settlement::GatewayBatch& g) {
+  return json::object{{"number", g.number},
+                      {"firstBlock", g.first_block},
+                      {"lastBlock", g.last_block},
+                      {"localRoot", hex(g.local_root)},
+                      {"sharedRoot", hex(g.shared_root)},
+                      {"batchRoot", hex(g.batch_root)}};
+}
+
+json::value event_to_json(const settlement::Event& e) {
+  json::object o{
+      {"cursor", e.seq}, {"kind", settlement::event_kind_name(e.kind)}, {"at", e.created_at_ms}};
+  if (e.chain_id) o["chainId"] = *e.chain_id;
+  if (e.batch_number) o["batchNumber"] = *e.batch_number;
+  if (e.log_index) o["index"] = *e.log_index;
+  if (e.block_number) o["gatewayBlockNumber"] = *e.block_number;
+  if (e.gw_batch) o["gatewayBatchNumber"] = *e.gw_batch;
+  if (!e.detail.empty()) {
+    json::error_code ec;
+    json::value detail = json::parse(e.detail, ec);
+    if (!ec) o["detail"] = std::move(detail);
+  }
+  return o;
+}
+
+}  // namespace zkr::api

@@ -1,0 +1,35 @@
+#pragma once
+// JSON forms of the engine's types: what the API returns, and sealed batches as operators submit
+// them. Decoding errors are InvalidArgument naming the field.
+
+#include <boost/json.hpp>
+
+#include "absl/status/statusor.h"
+#include "router/batch.hpp"
+#include "router/engine.hpp"
+#include "settlement/events.hpp"
+
+namespace zkr::api {
+
+boost::json::value hex(merkle::ByteSpan bytes);
+boost::json::value hex(const merkle::Word& w);
+
+absl::StatusOr<merkle::Word> word_field(const boost::json::object& o, const char* name);
+absl::StatusOr<std::uint64_t> u64_field(const boost::json::object& o, const char* name);
+
+/// {chainId, batchNumber, protocolVersion, aggregatedRoot, localRoot, chainBatchRoot,
+///  logs: [{l2ShardId?, isService, txNumberInBatch, sender, key, value, txHash, message?}]}
+absl::StatusOr<router::SealedBatch> batch_from_json(const boost::json::value& v);
+boost::json::value batch_to_json(const router::SealedBatch& batch);
+
+boost::json::value message_to_json(const router::LogRow& row);
+boost::json::value status_to_json(const router::MessageStatus& status);
+/// The ZKsync shape {proof, id, root, batchNumber, gatewayBlockNumber}.
+boost::json::value zks_proof_to_json(const router::BuiltProof& proof);
+/// The native shape: the ZKsync fields plus shape, target and where the root must be settled.
+boost::json::value proof_to_json(const router::BuiltProof& proof);
+boost::json::value batch_info_to_json(const settlement::BatchInfo& batch);
+boost::json::value gateway_batch_to_json(const settlement::GatewayBatch& batch);
+boost::json::value event_to_json(const settlement::Event& event);
+
+}  // namespace zkr::api

@@ -1,0 +1,285 @@
+#include "absl/strings/str_cat.h"
+#include "api/json_codec.hpp"
+#include "api/methods.hpp"
+#include "merkle/status.hpp"
+
+namespace zkr::api {
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::size_t kMaxProofsPerCall = 100;
+
+absl::StatusOr<router::MessageId> message_id(const Params& p, std::size_t i) {
+  ZKR_ASSIGN_OR_RETURN(const std::string text, p.string(i));
+  return router::MessageId::parse(text);
+}
+
+absl::StatusOr<router::ProofTarget> target(const Params& p, std::size_t i) {
+  if (!p.has(i)) return router::ProofTarget::kGateway;
+  ZKR_ASSIGN_OR_RETURN(const std::string t, p.string(i));
+  if (t == "gateway") return router::ProofTarget::kGateway;
+  if (t == "l1") return router::ProofTarget::kL1;
+  return absl::InvalidArgumentError(
+      absl::StrCat("target must be \"gateway\" or \"l1\", got \"", t.substr(0, 32), "\""));
+}
+
+absl::StatusOr<merkle::Word> word_param(const Params& p, std::size_t i) {
+  ZKR_ASSIGN_OR_RETURN(const std::string text, p.string(i));
+  absl::StatusOr<merkle::Word> w = merkle::parse_word(text);
+  if (!w.ok())
+    return absl::InvalidArgumentError(absl::StrCat("parameter ", i, ": ", w.status().message()));
+  return w;
+}
+
+// A proof that cannot exist yet is reported with the reason "not_final".
+absl::Status proof_error(const absl::Status& s) {
+  return s.code() == absl::StatusCode::kFailedPrecondition ? with_reason(s, "not_final") : s;
+}
+
+absl::StatusOr<json::value> one_proof(const router::Engine& e, const json::value& params) {
+  const Params p(params, {"id", "target", "gatewayBlock"});
+  ZKR_RETURN_IF_ERROR(p.no_extra());
+  ZKR_ASSIGN_OR_RETURN(const router::MessageId id, message_id(p, 0));
+  ZKR_ASSIGN_OR_RETURN(const router::ProofTarget t, target(p, 1));
+  std::optional<std::uint64_t> block;
+  if (p.has(2)) {
+    ZKR_ASSIGN_OR_RETURN(block, p.u64(2));
+  }
+  absl::StatusOr<router::BuiltProof> proof = e.proof(id, t, block);
+  if (!proof.ok()) return proof_error(proof.status());
+  return proof_to_json(*proof);
+}
+
+json::value error_json(const absl::Status& s) {
+  const RpcError e = to_rpc_error(s);
+  return json::object{
+      {"code", e.code}, {"message", e.message}, {"data", json::object{{"reason", e.reason}}}};
+}
+
+}  // namespace
+
+void add_query_methods(Dispatcher& d, const router::Engine& e) {
+  // ZKsync compatible: null exactly where the ZKsync server returns null (no such log, or the
+  // proof does not exist yet); zkr_getProof says why.
+  d.add("zks_getL2ToL1LogProof",
+        [&e](const json::value& params, CallContext&) -> absl::StatusOr<json::value> {
+          const Params p(params, {"txHash", "index", "interopMode"});
+          ZKR_RETURN_IF_ERROR(p.no_extra());
+          ZKR_ASSIGN_OR_RETURN(const merkle::Word tx, word_param(p, 0));
+          std::uint64_t index = 0;
+          if (p.has(1)) {
+            ZKR_ASSIGN_OR_RETURN(index, p.u64(1));
+          }
+          router::ProofTarget t = router::ProofTarget::kL1;
+          if (p.has(2)) {
+            ZKR_ASSIGN_OR_RETURN(const std::string mode, p.string(2));
+            if (mode != "proof_based_gw") {
+              return absl::InvalidArgumentError(
+                  absl::StrCat("unknown interop mode \"", mode.substr(0, 32),
+                               "\"; the only mode is \"proof_based_gw\""));
+            }
+            t = router::ProofTarget::kGateway;
+          }
+          absl::StatusOr<router::BuiltProof> proof = e.proof_by_tx(tx, index, t);
+          if (!proof.ok()) {
+            if (proof.status().code() == absl::StatusCode::kNotFound ||
+                proof.status().code() == absl::StatusCode::kFailedPrecondition) {
+              return json::value(nullptr);
+            }
+            return proof.status();
+          }
+          return zks_proof_to_json(*proof);
+        });
+
+  d.add("zkr_getProof",
+        [&e](const json::value& params, CallContext&) { return one_proof(e, params); });
+
+  d.add("zkr_getProofs",
+        [&e](const json::value& params, CallContext&) -> absl::StatusOr<json::value> {
+          const Params p(params, {"requests"});
+          ZKR_RETURN_IF_ERROR(p.no_extra());
+          ZKR_ASSIGN_OR_RETURN(const json::value* requests, p.value(0));
+          if (!requests->is_array())
+            return absl::InvalidArgumentError("parameter 0 (requests) must be an array");
+          if (requests->get_array().size() > kMaxProofsPerCall) {
+            return with_reason(absl::InvalidArgumentError(absl::StrCat(
+                                   "at most ", kMaxProofsPerCall, " proofs per call, got ",
+                                   requests->get_array().size())),
+                               "too_many_requests");
+          }
+          json::array out;
+          for (const json::value& r : requests->get_array()) {
+            absl::StatusOr<json::value> proof = one_proof(e, r);
+            out.push_back(proof.ok()
+                              ? json::value(json::object{{"result", std::move(*proof)}})
+                              : json::value(json::object{{"error", error_json(proof.status())}}));
+          }
+          return out;
+        });
+
+  d.add("zkr_getMessage",
+        [&e](const json::value& params, CallContext&) -> absl::StatusOr<json::value> {
+          const Params p(params, {"id"});
+          ZKR_RETURN_IF_ERROR(p.no_extra());
+          ZKR_ASSIGN_OR_RETURN(const router::MessageId id, message_id(p, 0));
+          ZKR_ASSIGN_OR_RETURN(const router::LogRow row, e.message(id));
+          return message_to_json(row);
+        });
+
+  d.add("zkr_getMessagesByTx",
+        [&e](const json::value& params, CallContext&) -> absl::StatusOr<json::value> {
+          const Params p(params, {"txHash"});
+          ZKR_RETURN_IF_ERROR(p.no_extra());
+          ZKR_ASSIGN_OR_RETURN(const merkle::Word tx, word_param(p, 0));
+          ZKR_ASSIGN_OR_RETURN(const std::vector<router::LogRow> rows, e.logs_by_tx(tx));
+          json::array out;
+          for (const router::LogRow& r : rows) out.push_back(message_to_json(r));
+          return out;
+        });
+
+  d.add("zkr_getMessageStatus",
+        [&e](const json::value& params, CallContext&) -> absl::StatusOr<json::value> {
+          const Params p(params, {"id"});
+          ZKR_RETURN_IF_ERROR(p.no_extra());
+          ZKR_ASSIGN_OR_RETURN(const router::MessageId id, message_id(p, 0));
+          ZKR_ASSIGN_OR_RETURN(const router::MessageStatus status, e.status(id));
+          return status_to_json(status);
+        });
+
+  d.add("zkr_listMessages",
+        [&e](const json::value& params, CallContext&) -> absl::StatusOr<json::value> {
+          const Params p(params, {"filter"});
+          ZKR_RETURN_IF_ERROR(p.no_extra());
+          router::MessageFilter f;
+          if (p.has(0)) {
+            ZKR_ASSIGN_OR_RETURN(const json::value* fv, p.value(0));
+            const json::object* fo = fv->if_object();
+            if (fo == nullptr)
+              return absl::InvalidArgumentError("parameter 0 (filter) must be an object");
+            for (const auto& [key, value] : *fo) {
+              const std::string k(key);
+              if (k != "sourceChainId" && k != "destinationChainId" && k != "sender" &&
+                  k != "kind" && k != "fromTime" && k != "toTime" && k != "cursor" &&
+                  k != "limit") {
+                return absl::InvalidArgumentError(
+                    absl::StrCat("unknown filter field \"", k.substr(0, 32), "\""));
+              }
+            }
+            if (fo->contains("sourceChainId")) {
+              ZKR_ASSIGN_OR_RETURN(f.source_chain_id, u64_field(*fo, "sourceChainId"));
+            }
+            if (fo->contains("destinationChainId")) {
+              ZKR_ASSIGN_OR_RETURN(f.destination_chain_id, u64_field(*fo, "destinationChainId"));
+            }
+            if (const json::value* s = fo->if_contains("sender")) {
+              absl::StatusOr<merkle::Address> a =
+                  s->is_string() ? merkle::parse_address(std::string_view(s->get_string()))
+                                 : absl::StatusOr<merkle::Address>(
+                                       absl::InvalidArgumentError("must be a string"));
+              if (!a.ok())
+                return absl::InvalidArgumentError(
+                    absl::StrCat("filter sender: ", a.status().message()));
+              f.sender = *a;
+            }
+            if (const json::value* k = fo->if_contains("kind")) {
+              const std::string kind = k->is_string() ? std::string(k->get_string()) : "";
+              if (kind == "log")
+                f.kind = router::LogKind::kLog;
+              else if (kind == "message")
+                f.kind = router::LogKind::kMessage;
+              else if (kind == "bundle")
+                f.kind = router::LogKind::kBundle;
+              else
+                return absl::InvalidArgumentError(
+                    "filter kind must be \"log\", \"message\" or \"bundle\"");
+            }
+            if (fo->contains("fromTime")) {
+              ZKR_ASSIGN_OR_RETURN(const std::uint64_t t, u64_field(*fo, "fromTime"));
+              f.from_time_ms = static_cast<std::int64_t>(t);
+            }
+            if (fo->contains("toTime")) {
+              ZKR_ASSIGN_OR_RETURN(const std::uint64_t t, u64_field(*fo, "toTime"));
+              f.to_time_ms = static_cast<std::int64_t>(t);
+            }
+            if (fo->contains("cursor")) {
+              ZKR_ASSIGN_OR_RETURN(const std::uint64_t c, u64_field(*fo, "cursor"));
+              f.after_seq = static_cast<std::int64_t>(c);
+            }
+            if (fo->contains("limit")) {
+              ZKR_ASSIGN_OR_RETURN(f.limit, u64_field(*fo, "limit"));
+            }
+          }
+          ZKR_ASSIGN_OR_RETURN(const router::MessagePage page, e.list_messages(f));
+          json::array rows;
+          for (const router::LogRow& r : page.rows) rows.push_back(message_to_json(r));
+          return json::object{{"messages", std::move(rows)}, {"nextCursor", page.next_cursor}};
+        });
+
+  d.add("zkr_getInteropRoot",
+        [&e](const json::value& params, CallContext&) -> absl::StatusOr<json::value> {
+          const Params p(params, {"gatewayBlock"});
+          ZKR_RETURN_IF_ERROR(p.no_extra());
+          ZKR_ASSIGN_OR_RETURN(const std::uint64_t block, p.u64(0));
+          absl::StatusOr<merkle::Word> root = e.interop_root(block);
+          if (!root.ok()) return with_reason(root.status(), "not_final");
+          return json::object{{"chainId", e.gateway_chain_id()},
+                              {"gatewayBlockNumber", block},
+                              {"root", hex(*root)}};
+        });
+
+  d.add("zkr_getBatch",
+        [&e](const json::value& params, CallContext&) -> absl::StatusOr<json::value> {
+          const Params p(params, {"chainId", "batchNumber"});
+          ZKR_RETURN_IF_ERROR(p.no_extra());
+          ZKR_ASSIGN_OR_RETURN(const std::uint64_t chain, p.u64(0));
+          ZKR_ASSIGN_OR_RETURN(const std::uint64_t number, p.u64(1));
+          const auto b = e.batch(chain, number);
+          if (!b)
+            return absl::NotFoundError(absl::StrCat("no batch ", number, " of chain ", chain));
+          return batch_info_to_json(*b);
+        });
+
+  d.add("zkr_getChain",
+        [&e](const json::value& params, CallContext&) -> absl::StatusOr<json::value> {
+          const Params p(params, {"chainId"});
+          ZKR_RETURN_IF_ERROR(p.no_extra());
+          ZKR_ASSIGN_OR_RETURN(const std::uint64_t chain, p.u64(0));
+          const auto c = e.chain(chain);
+          if (!c) return absl::NotFoundError(absl::StrCat("unknown chain ", chain));
+          json::array history;
+          for (const auto& [first, layer] : c->history) {
+            history.push_back(json::object{{"fromBatch", first},
+                                           {"settlementLayer", settlement::layer_name(layer)}});
+          }
+          return json::object{{"chainId", c->chain_id},
+                              {"settlementLayer", settlement::layer_name(c->layer)},
+                              {"lastRecorded", c->last_recorded},
+                              {"lastCommitted", c->last_committed},
+                              {"lastProven", c->last_proven},
+                              {"lastExecuted", c->last_executed},
+                              {"history", std::move(history)}};
+        });
+
+  d.add("zkr_getGatewayBatch",
+        [&e](const json::value& params, CallContext&) -> absl::StatusOr<json::value> {
+          const Params p(params, {"number"});
+          ZKR_RETURN_IF_ERROR(p.no_extra());
+          ZKR_ASSIGN_OR_RETURN(const std::uint64_t number, p.u64(0));
+          const auto g = e.gateway_batch(number);
+          if (!g) return absl::NotFoundError(absl::StrCat("no Gateway batch ", number));
+          return gateway_batch_to_json(*g);
+        });
+
+  d.add("zkr_getGatewayStatus",
+        [&e](const json::value& params, CallContext&) -> absl::StatusOr<json::value> {
+          ZKR_RETURN_IF_ERROR(Params(params, {}).no_extra());
+          const auto sealed = e.last_sealed_block();
+          return json::object{
+              {"chainId", e.gateway_chain_id()},
+              {"lastSealedBlock", sealed ? json::value(*sealed) : json::value(nullptr)},
+              {"unbatchedBlocks", e.unbatched_blocks()}};
+        });
+}
+
+}  // namespace zkr::api

@@ -1,0 +1,251 @@
+#include "api/rpc.hpp"
+
+#include <charconv>
+
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+#include "merkle/status.hpp"
+
+namespace zkr::api {
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kReasonPayload = "zkr/reason";
+
+RpcError protocol_error(int code, std::string reason, std::string message) {
+  return RpcError{code, std::move(reason), std::move(message)};
+}
+
+json::value error_object(const json::value& id, const RpcError& e) {
+  return json::object{{"jsonrpc", "2.0"},
+                      {"id", id},
+                      {"error", json::object{{"code", e.code},
+                                             {"message", e.message},
+                                             {"data", json::object{{"reason", e.reason}}}}}};
+}
+
+bool valid_id(const json::value& id) {
+  return id.is_string() || id.is_number() || id.is_null();
+}
+
+}  // namespace
+
+absl::Status with_reason(absl::Status status, std::string_view reason) {
+  status.SetPayload(to_absl(kReasonPayload), absl::Cord(to_absl(reason)));
+  return status;
+}
+
+RpcError to_rpc_error(const absl::Status& status) {
+  RpcError e;
+  e.message = std::string(status.message());
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+      e = {-32602, "invalid_params", e.message};
+      break;
+    case absl::StatusCode::kNotFound:
+      e = {-32001, "not_found", e.message};
+      break;
+    case absl::StatusCode::kFailedPrecondition:
+      e = {-32002, "failed_precondition", e.message};
+      break;
+    case absl::StatusCode::kAlreadyExists:
+      e = {-32003, "already_exists", e.message};
+      break;
+    case absl::StatusCode::kPermissionDenied:
+      e = {-32004, "permission_denied", e.message};
+      break;
+    case absl::StatusCode::kUnauthenticated:
+      e = {-32005, "unauthenticated", e.message};
+      break;
+    case absl::StatusCode::kResourceExhausted:
+      e = {-32006, "resource_exhausted", e.message};
+      break;
+    case absl::StatusCode::kUnavailable:
+      e = {-32007, "unavailable", e.message};
+      break;
+    case absl::StatusCode::kDataLoss:
+      e = {-32603, "data_loss", e.message};
+      break;
+    default:
+      e = {-32603, "internal", e.message};
+      break;
+  }
+  if (const auto reason = status.GetPayload(to_absl(kReasonPayload)))
+    e.reason = std::string(*reason);
+  return e;
+}
+
+void Dispatcher::add(std::string name, Handler handler) {
+  handlers_.emplace(std::move(name), std::move(handler));
+}
+
+bool Dispatcher::has(std::string_view name) const {
+  return handlers_.contains(std::string(name));
+}
+
+std::string Dispatcher::error_response(const json::value& id, const RpcError& error) {
+  return json::serialize(error_object(id, error));
+}
+
+std::optional<json::value> Dispatcher::handle_one(const json::value& request,
+                                                  CallContext& context) const {
+  const json::object* obj = request.if_object();
+  if (obj == nullptr) {
+    return error_object(
+        nullptr, protocol_error(-32600, "invalid_request", "a request must be a JSON object"));
+  }
+  const json::value* id = obj->if_contains("id");
+  const json::value response_id = id != nullptr && valid_id(*id) ? *id : json::value(nullptr);
+  const json::value* version = obj->if_contains("jsonrpc");
+  const json::value* method = obj->if_contains("method");
+  if (version == nullptr || !version->is_string() || version->get_string() != "2.0") {
+    return error_object(response_id,
+                        protocol_error(-32600, "invalid_request", "\"jsonrpc\" must be \"2.0\""));
+  }
+  if (method == nullptr || !method->is_string()) {
+    return error_object(response_id,
+                        protocol_error(-32600, "invalid_request", "\"method\" must be a string"));
+  }
+  if (id != nullptr && !valid_id(*id)) {
+    return error_object(nullptr, protocol_error(-32600, "invalid_request",
+                                                "\"id\" must be a string, number or null"));
+  }
+  const json::value* params = obj->if_contains("params");
+  static const json::value kNoParams = json::array();
+  if (params != nullptr && !params->is_array() && !params->is_object()) {
+    return error_object(response_id, protocol_error(-32600, "invalid_request",
+                                                    "\"params\" must be an array or object"));
+  }
+  const std::string name(method->get_string());
+  const auto it = handlers_.find(name);
+  absl::StatusOr<json::value> result =
+      it == handlers_.end() ? absl::StatusOr<json::value>(absl::UnimplementedError(""))
+                            : it->second(params != nullptr ? *params : kNoParams, context);
+  if (id == nullptr) return std::nullopt;  // a notification: no response, whatever happened
+  if (it == handlers_.end()) {
+    return error_object(
+        response_id,
+        protocol_error(-32601, "method_not_found", absl::StrCat("no method ", name.substr(0, 64))));
+  }
+  if (!result.ok()) return error_object(response_id, to_rpc_error(result.status()));
+  return json::object{{"jsonrpc", "2.0"}, {"id", response_id}, {"result", std::move(*result)}};
+}
+
+std::optional<std::string> Dispatcher::handle(std::string_view text, CallContext& context) const {
+  json::parse_options options;
+  options.max_depth = limits_.max_depth;
+  json::error_code ec;
+  json::value doc = json::parse(json::string_view(text.data(), text.size()), ec, {}, options);
+  if (ec) {
+    return error_response(nullptr, protocol_error(-32700, "parse_error",
+                                                  absl::StrCat("invalid JSON: ", ec.message())));
+  }
+  if (!doc.is_array()) {
+    auto r = handle_one(doc, context);
+    return r ? std::optional(json::serialize(*r)) : std::nullopt;
+  }
+  const json::array& batch = doc.get_array();
+  if (batch.empty()) {
+    return error_response(nullptr, protocol_error(-32600, "invalid_request", "an empty batch"));
+  }
+  if (batch.size() > limits_.max_batch) {
+    return error_response(nullptr,
+                          protocol_error(-32600, "batch_too_long",
+                                         absl::StrCat("a batch holds at most ", limits_.max_batch,
+                                                      " requests, got ", batch.size())));
+  }
+  json::array responses;
+  for (const json::value& request : batch) {
+    if (auto r = handle_one(request, context)) responses.push_back(std::move(*r));
+  }
+  if (responses.empty()) return std::nullopt;
+  return json::serialize(responses);
+}
+
+std::optional<std::string> Dispatcher::refuse(std::string_view text, const RpcError& error) const {
+  json::parse_options options;
+  options.max_depth = limits_.max_depth;
+  json::error_code ec;
+  const json::value doc = json::parse(json::string_view(text.data(), text.size()), ec, {}, options);
+  const auto id_of = [](const json::value& request) -> std::optional<json::value> {
+    const json::object* o = request.if_object();
+    const json::value* id = o ? o->if_contains("id") : nullptr;
+    if (o != nullptr && id == nullptr) return std::nullopt;  // a notification
+    return id != nullptr && valid_id(*id) ? *id : json::value(nullptr);
+  };
+  if (ec || !doc.is_array()) {
+    const auto id = ec ? std::optional<json::value>(nullptr) : id_of(doc);
+    return id ? std::optional(error_response(*id, error)) : std::nullopt;
+  }
+  json::array out;
+  for (const json::value& request : doc.get_array()) {
+    if (const auto id = id_of(request)) out.push_back(error_object(*id, error));
+  }
+  if (out.empty()) return std::nullopt;
+  return json::serialize(out);
+}
+
+// ---- Params ----
+
+Params::Params(const json::value& params, std::initializer_list<const char*> names)
+    : params_(params), names_(names) {}
+
+const json::value* Params::at(std::size_t i) const {
+  if (const json::array* a = params_.if_array()) return i < a->size() ? &(*a)[i] : nullptr;
+  if (const json::object* o = params_.if_object(); o != nullptr && i < names_.size())
+    return o->if_contains(names_[i]);
+  return nullptr;
+}
+
+absl::Status Params::error(std::size_t i, std::string_view what) const {
+  return absl::InvalidArgumentError(absl::StrCat(
+      "parameter ", i, " (", i < names_.size() ? names_[i] : "?", ") ", to_absl(what)));
+}
+
+bool Params::has(std::size_t i) const {
+  const json::value* v = at(i);
+  return v != nullptr && !v->is_null();
+}
+
+absl::Status Params::require(std::size_t i) const {
+  return has(i) ? absl::OkStatus() : error(i, "is required");
+}
+
+absl::Status Params::no_extra() const {
+  if (const json::array* a = params_.if_array(); a != nullptr && a->size() > names_.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("this method takes at most ", names_.size(), " parameters, got ", a->size()));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<const json::value*> Params::value(std::size_t i) const {
+  ZKR_RETURN_IF_ERROR(require(i));
+  return at(i);
+}
+
+absl::StatusOr<std::uint64_t> Params::u64(std::size_t i) const {
+  ZKR_ASSIGN_OR_RETURN(const json::value* v, value(i));
+  if (v->is_uint64()) return v->get_uint64();
+  if (v->is_int64() && v->get_int64() >= 0) return static_cast<std::uint64_t>(v->get_int64());
+  if (v->is_string()) {
+    const std::string_view s(v->get_string().data(), v->get_string().size());
+    std::uint64_t n = 0;
+    const bool hex = s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+    const std::string_view digits = hex ? s.substr(2) : s;
+    const auto [p, ec] =
+        std::from_chars(digits.data(), digits.data() + digits.size(), n, hex ? 16 : 10);
+    if (ec == std::errc() && p == digits.data() + digits.size() && !digits.empty()) return n;
+  }
+  return error(i,
+               "must be a non-negative integer below 2^64 (a number, a decimal string or 0x hex)");
+}
+
+absl::StatusOr<std::string> Params::string(std::size_t i) const {
+  ZKR_ASSIGN_OR_RETURN(const json::value* v, value(i));
+  if (!v->is_string()) return error(i, "must be a string");
+  return std::string(v->get_string());
+}
+
+}  // namespace zkr::api

@@ -1,0 +1,100 @@
+#pragma once
+// JSON-RPC 2.0 without a transport: parsing (with depth and size limits), batches, notifications,
+// the method table, and the one place where an absl::Status becomes a JSON-RPC error with a stable
+// machine-readable reason in error.data.reason. Handlers run on the caller's thread.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include <boost/json.hpp>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace zkr::api {
+
+/// Marks a status with a specific reason (instead of the one its code maps to).
+absl::Status with_reason(absl::Status status, std::string_view reason);
+
+struct RpcError {
+  int code = 0;
+  std::string reason;
+  std::string message;
+};
+/// The mapping every handler error goes through (see docs/api.md, "Errors").
+RpcError to_rpc_error(const absl::Status& status);
+
+/// Receives subscription requests from a WebSocket connection.
+class SubscriptionSink {
+ public:
+  virtual ~SubscriptionSink() = default;
+  virtual absl::StatusOr<std::string> subscribe(const boost::json::value& params) = 0;
+  virtual absl::StatusOr<bool> unsubscribe(std::string_view id) = 0;
+};
+
+/// What a handler knows about the connection that called it.
+struct CallContext {
+  std::optional<std::string> bearer;                 // HTTP: the Authorization: Bearer credential
+  std::set<std::uint64_t>* authenticated = nullptr;  // WebSocket: chains this connection proved
+  SubscriptionSink* subscriptions = nullptr;         // WebSocket only
+};
+
+using Handler = std::function<absl::StatusOr<boost::json::value>(const boost::json::value& params,
+                                                                 CallContext&)>;
+
+struct RpcLimits {
+  std::size_t max_batch = 100;  // requests in one batch
+  std::size_t max_depth = 32;   // JSON nesting
+};
+
+class Dispatcher {
+ public:
+  explicit Dispatcher(RpcLimits limits = {}) : limits_(limits) {}
+  void add(std::string name, Handler handler);
+  bool has(std::string_view name) const;
+
+  /// Handles one HTTP body or WebSocket text message. Returns the response text, or nothing when
+  /// the input held only notifications.
+  std::optional<std::string> handle(std::string_view text, CallContext& context) const;
+
+  /// Answers every request in `text` with `error` without running it (e.g. rate limited), echoing
+  /// the ids it can read; nothing for notifications.
+  std::optional<std::string> refuse(std::string_view text, const RpcError& error) const;
+
+  /// Builds an error response (for transport-level refusals such as a body that is too large).
+  static std::string error_response(const boost::json::value& id, const RpcError& error);
+
+ private:
+  std::optional<boost::json::value> handle_one(const boost::json::value& request,
+                                               CallContext& context) const;
+  RpcLimits limits_;
+  std::unordered_map<std::string, Handler> handlers_;
+};
+
+// ---- parameter access for handlers ----
+
+/// Positional (array) or named (object) parameters, read by position with a name for errors.
+class Params {
+ public:
+  Params(const boost::json::value& params, std::initializer_list<const char*> names);
+  bool has(std::size_t i) const;
+  absl::StatusOr<std::uint64_t> u64(std::size_t i) const;
+  absl::StatusOr<std::string> string(std::size_t i) const;
+  absl::StatusOr<const boost::json::value*> value(std::size_t i) const;
+  absl::Status require(std::size_t i) const;
+  /// InvalidArgument if more positional parameters were given than the method takes.
+  absl::Status no_extra() const;
+
+ private:
+  const boost::json::value* at(std::size_t i) const;
+  absl::Status error(std::size_t i, std::string_view what) const;
+  const boost::json::value& params_;
+  std::vector<const char*> names_;
+};
+
+}  // namespace zkr::api

@@ -1,0 +1,533 @@
+// The only translation unit with Beast and Asio in it: listener, HTTP sessions, WebSocket sessions.
+// One strand per connection; a reader and a writer coroutine per WebSocket; engine calls run on the
+// worker pool, never on the I/O thread.
+
+#include "api/server.hpp"
+
+#include <atomic>
+#include <deque>
+#include <set>
+#include <thread>
+
+#include <boost/asio.hpp>
+#include <boost/beast.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "api/json_codec.hpp"
+#include "api/methods.hpp"
+#include "api/protobuf_batch.hpp"
+#include "api/subscription_hub.hpp"
+#include "merkle/status.hpp"
+
+namespace zkr::api {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace json = boost::json;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+using asio::use_awaitable;
+constexpr auto as_tuple = asio::as_tuple(use_awaitable);
+
+namespace {
+
+struct Counters {
+  std::atomic<std::uint64_t> connections_total{0}, connections_rejected{0}, http_requests{0},
+      ws_messages{0}, rate_limited{0}, too_large{0}, slow_consumers{0}, batches_submitted{0};
+  std::atomic<std::int64_t> connections_open{0}, websockets_open{0};
+};
+
+/// Token bucket: `rate` requests per second, up to `burst` at once.
+class TokenBucket {
+ public:
+  TokenBucket(double rate, double burst) : rate_(rate), burst_(burst), tokens_(burst) {}
+  bool take() {
+    const auto now = std::chrono::steady_clock::now();
+    tokens_ =
+        std::min(burst_, tokens_ + rate_ * std::chrono::duration<double>(now - last_).count());
+    last_ = now;
+    if (tokens_ < 1) return false;
+    tokens_ -= 1;
+    return true;
+  }
+
+ private:
+  double rate_, burst_, tokens_;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
+const RpcError kRateLimited{-32006, "rate_limited", "too many requests on this connection"};
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(router::Engine& e, ServerOptions o)
+      : engine(e),
+        options(std::move(o)),
+        dispatcher(options.rpc),
+        workers(options.workers),
+        hub(e) {
+    add_query_methods(dispatcher, engine);
+    add_ingest_methods(dispatcher, engine);
+    add_subscription_methods();
+  }
+
+  class WsConnection;
+  void add_subscription_methods();
+  awaitable<void> listen();
+  awaitable<void> serve_connection(tcp::socket socket);
+  awaitable<http::response<http::string_body>> handle_http(
+      const http::request<http::string_body>& req, TokenBucket& bucket);
+  awaitable<void> serve_websocket(beast::tcp_stream stream, http::request<http::string_body> req);
+  std::string health() const;
+  std::string metrics() const;
+
+  /// Runs `f` on the worker pool and resumes the caller on its own executor with the result.
+  template <typename F>
+  awaitable<std::invoke_result_t<F>> on_worker(F f) {
+    using R = std::invoke_result_t<F>;
+    co_return co_await asio::co_spawn(
+        workers, [f = std::move(f)]() mutable -> awaitable<R> { co_return f(); }, use_awaitable);
+  }
+
+  router::Engine& engine;
+  ServerOptions options;
+  Dispatcher dispatcher;
+  asio::io_context ioc{1};
+  asio::thread_pool workers;
+  SubscriptionHub hub;
+  std::optional<tcp::acceptor> acceptor;
+  std::thread io_thread;
+  Counters counters;
+  std::atomic<bool> running{false};
+};
+
+// ---- WebSocket ----------------------------------------------------------------------------------
+
+class Server::Impl::WsConnection : public SubscriptionSink,
+                                   public std::enable_shared_from_this<WsConnection> {
+ public:
+  WsConnection(Impl& server, beast::tcp_stream stream)
+      : server_(server),
+        ws_(std::move(stream)),
+        signal_(ws_.get_executor()),
+        bucket_(server.options.requests_per_second, server.options.request_burst) {}
+
+  ~WsConnection() override {
+    for (const std::string& id : subscriptions_) server_.hub.remove(id);
+  }
+
+  awaitable<void> run(http::request<http::string_body> req) {
+    websocket::stream_base::timeout timeout =
+        websocket::stream_base::timeout::suggested(beast::role_type::server);
+    timeout.idle_timeout = server_.options.idle_timeout;
+    timeout.keep_alive_pings = true;
+    ws_.set_option(timeout);
+    ws_.read_message_max(server_.options.max_body_bytes);
+    auto [ec] = co_await ws_.async_accept(req, as_tuple);
+    if (ec) co_return;
+    server_.counters.websockets_open++;
+    auto self = shared_from_this();
+    asio::co_spawn(ws_.get_executor(), writer(self), asio::detached);
+    co_await reader();
+    server_.counters.websockets_open--;
+  }
+
+  // SubscriptionSink: called from the worker pool while this connection's request is handled.
+  absl::StatusOr<std::string> subscribe(const json::value& params) override {
+    ZKR_ASSIGN_OR_RETURN(SubscriptionSpec spec, parse_subscription(params));
+    if (subscriptions_.size() >= server_.options.max_subscriptions_per_connection) {
+      return with_reason(absl::ResourceExhaustedError(absl::StrCat(
+                             "at most ", server_.options.max_subscriptions_per_connection,
+                             " subscriptions per connection")),
+                         "too_many_subscriptions");
+    }
+    const std::int64_t head = server_.engine.last_event_seq();
+    if (spec.from_cursor && *spec.from_cursor > head) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cursor ", *spec.from_cursor, " is ahead of the newest event ", head));
+    }
+    std::weak_ptr<WsConnection> weak = weak_from_this();
+    const std::string id = server_.hub.add(
+        spec,
+        [weak](std::string note) {
+          const auto c = weak.lock();
+          return c && c->offer(std::move(note));
+        },
+        [weak](std::string reason) {
+          if (const auto c = weak.lock())
+            c->close_soon(websocket::close_code::policy_error, std::move(reason));
+        });
+    subscriptions_.insert(id);
+    return id;
+  }
+
+  absl::StatusOr<bool> unsubscribe(std::string_view id) override {
+    const std::string key(id);
+    if (subscriptions_.erase(key) == 0) return false;
+    server_.hub.remove(key);
+    return true;
+  }
+
+  /// From any thread: queues a message unless the queue is full.
+  bool offer(std::string message) {
+    if (queued_.fetch_add(1) >= server_.options.max_queued_messages) {
+      queued_.fetch_sub(1);
+      server_.counters.slow_consumers++;
+      return false;
+    }
+    asio::post(ws_.get_executor(), [self = shared_from_this(), m = std::move(message)]() mutable {
+      self->queue_.push_back(std::move(m));
+      self->signal_.cancel();
+    });
+    return true;
+  }
+
+  /// From any thread: closes after the message in flight, with a close code and reason.
+  void close_soon(websocket::close_code code, std::string reason) {
+    asio::post(ws_.get_executor(),
+               [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
+                 if (reason.size() > 120) reason.resize(120);
+                 self->close_reason_ = websocket::close_reason(code, reason);
+                 self->queue_.clear();
+                 self->closing_ = true;
+                 self->signal_.cancel();
+               });
+  }
+
+ private:
+  // `self` keeps the connection alive until the writer is done.
+  awaitable<void> writer(std::shared_ptr<WsConnection> /*self*/) {
+    while (true) {
+      while (queue_.empty() && !closing_) {
+        signal_.expires_at(asio::steady_timer::time_point::max());
+        co_await signal_.async_wait(as_tuple);
+      }
+      if (closing_) break;
+      std::string message = std::move(queue_.front());
+      queue_.pop_front();
+      ws_.text(true);
+      auto [ec, n] = co_await ws_.async_write(asio::buffer(message), as_tuple);
+      queued_.fetch_sub(1);
+      if (ec) {
+        closing_ = true;
+        break;
+      }
+    }
+    if (close_reason_) {
+      auto [ec] = co_await ws_.async_close(*close_reason_, as_tuple);
+      (void)ec;
+    }
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+  }
+
+  awaitable<void> reader() {
+    beast::flat_buffer buffer;
+    CallContext context{.authenticated = &authenticated_, .subscriptions = this};
+    while (true) {
+      auto [ec, n] = co_await ws_.async_read(buffer, as_tuple);
+      if (ec == websocket::error::message_too_big) {
+        server_.counters.too_large++;
+        close_soon(websocket::close_code::too_big,
+                   absl::StrCat("message larger than ", server_.options.max_body_bytes, " bytes"));
+        break;
+      }
+      if (ec) break;
+      server_.counters.ws_messages++;
+      std::string text = beast::buffers_to_string(buffer.data());
+      buffer.consume(buffer.size());
+      if (!bucket_.take()) {
+        server_.counters.rate_limited++;
+        if (auto refusal = server_.dispatcher.refuse(text, kRateLimited))
+          offer(std::move(*refusal));
+        continue;
+      }
+      const bool binary = ws_.got_binary();
+      std::optional<std::string> response =
+          co_await server_.on_worker([this, &text, &context, binary] {
+            return binary ? handle_binary(text, context) : server_.dispatcher.handle(text, context);
+          });
+      if (response && !offer(std::move(*response))) {
+        close_soon(websocket::close_code::policy_error, "slow consumer: queue full");
+      }
+    }
+    closing_ = true;
+    signal_.cancel();
+  }
+
+  std::optional<std::string> handle_binary(std::string_view bytes, CallContext& context) {
+    absl::StatusOr<BatchFrame> frame = decode_batch_frame(bytes);
+    if (!frame.ok()) return Dispatcher::error_response(nullptr, to_rpc_error(frame.status()));
+    const json::value id(frame->request_id);
+    const std::uint64_t chain = frame->batch.chain_id, number = frame->batch.batch_number;
+    if (absl::Status s = authorize(server_.engine, context, chain); !s.ok()) {
+      return Dispatcher::error_response(id, to_rpc_error(s));
+    }
+    absl::StatusOr<router::IngestResult> r = server_.engine.ingest(std::move(frame->batch));
+    if (!r.ok()) return Dispatcher::error_response(id, to_rpc_error(r.status()));
+    server_.counters.batches_submitted++;
+    return json::serialize(
+        json::object{{"jsonrpc", "2.0"},
+                     {"id", id},
+                     {"result", json::object{{"chainId", chain},
+                                             {"batchNumber", number},
+                                             {"duplicate", r->duplicate},
+                                             {"logCount", r->log_count},
+                                             {"chainBatchRoot", hex(r->chain_batch_root)}}}});
+  }
+
+  Impl& server_;
+  websocket::stream<beast::tcp_stream> ws_;
+  asio::steady_timer signal_;
+  TokenBucket bucket_;
+  std::deque<std::string> queue_;  // strand only
+  std::atomic<std::size_t> queued_{0};
+  bool closing_ = false;  // strand only
+  std::optional<websocket::close_reason> close_reason_;
+  std::set<std::uint64_t> authenticated_;  // one request at a time, so no lock
+  std::set<std::string> subscriptions_;
+};
+
+void Server::Impl::add_subscription_methods() {
+  dispatcher.add(
+      "zkr_subscribe",
+      [](const json::value& params, CallContext& c) -> absl::StatusOr<json::value> {
+        if (c.subscriptions == nullptr) {
+          return absl::FailedPreconditionError("subscriptions need a WebSocket connection");
+        }
+        ZKR_ASSIGN_OR_RETURN(const std::string id, c.subscriptions->subscribe(params));
+        return json::value(id);
+      });
+  dispatcher.add(
+      "zkr_unsubscribe",
+      [](const json::value& params, CallContext& c) -> absl::StatusOr<json::value> {
+        if (c.subscriptions == nullptr)
+          return absl::FailedPreconditionError("subscriptions need a WebSocket connection");
+        const Params p(params, {"subscription"});
+        ZKR_RETURN_IF_ERROR(p.no_extra());
+        ZKR_ASSIGN_OR_RETURN(const std::string id, p.string(0));
+        ZKR_ASSIGN_OR_RETURN(const bool removed, c.subscriptions->unsubscribe(id));
+        return json::value(removed);
+      });
+}
+
+awaitable<void> Server::Impl::serve_websocket(beast::tcp_stream stream,
+                                              http::request<http::string_body> req) {
+  auto connection = std::make_shared<WsConnection>(*this, std::move(stream));
+  co_await connection->run(std::move(req));
+}
+
+// ---- HTTP
+// -----------------------------------------------------------------------------------------
+
+std::string Server::Impl::health() const {
+  const auto sealed = engine.last_sealed_block();
+  return json::serialize(
+      json::object{{"status", "ok"},
+                   {"gatewayChainId", engine.gateway_chain_id()},
+                   {"lastSealedBlock", sealed ? json::value(*sealed) : json::value(nullptr)},
+                   {"lastEventCursor", engine.last_event_seq()},
+                   {"subscriptions", hub.size()}});
+}
+
+std::string Server::Impl::metrics() const {
+  const auto& c = counters;
+  std::string out;
+  const auto line = [&out](const char* name, const char* type, const char* help, auto value) {
+    absl::StrAppend(&out, "# HELP ", name, " ", help, "\n# TYPE ", name, " ", type, "\n", name, " ",
+                    value, "\n");
+  };
+  line("zkrouter_connections_open", "gauge", "Open TCP connections.", c.connections_open.load());
+  line("zkrouter_websockets_open", "gauge", "Open WebSocket connections.",
+       c.websockets_open.load());
+  line("zkrouter_connections_total", "counter", "Accepted connections.",
+       c.connections_total.load());
+  line("zkrouter_connections_rejected_total", "counter", "Connections refused at the limit.",
+       c.connections_rejected.load());
+  line("zkrouter_http_requests_total", "counter", "HTTP requests.", c.http_requests.load());
+  line("zkrouter_ws_messages_total", "counter", "WebSocket messages received.",
+       c.ws_messages.load());
+  line("zkrouter_rate_limited_total", "counter",
+       "Requests refused by the per-connection rate limit.", c.rate_limited.load());
+  line("zkrouter_too_large_total", "counter", "Bodies or messages over the size limit.",
+       c.too_large.load());
+  line("zkrouter_slow_consumers_total", "counter",
+       "Messages refused because a connection's queue was full.", c.slow_consumers.load());
+  line("zkrouter_subscriptions", "gauge", "Active subscriptions.", hub.size());
+  line("zkrouter_notifications_total", "counter", "Subscription notifications queued.",
+       hub.delivered());
+  line("zkrouter_subscribers_dropped_total", "counter", "Subscribers dropped for falling behind.",
+       hub.dropped_subscribers());
+  line("zkrouter_binary_batches_total", "counter", "Batches submitted as protobuf frames.",
+       c.batches_submitted.load());
+  line("zkrouter_event_cursor", "gauge", "Newest event sequence number.", engine.last_event_seq());
+  return out;
+}
+
+awaitable<http::response<http::string_body>> Server::Impl::handle_http(
+    const http::request<http::string_body>& req, TokenBucket& bucket) {
+  counters.http_requests++;
+  http::response<http::string_body> res{http::status::ok, req.version()};
+  res.set(http::field::server, "zkrouter");
+  const auto target = req.target();
+  if (req.method() == http::verb::get && target == "/health") {
+    res.set(http::field::content_type, "application/json");
+    res.body() = co_await on_worker([this] { return health(); });
+  } else if (req.method() == http::verb::get && target == "/metrics") {
+    res.set(http::field::content_type, "text/plain; version=0.0.4");
+    res.body() = co_await on_worker([this] { return metrics(); });
+  } else if (req.method() == http::verb::post && (target == "/" || target == "/rpc")) {
+    res.set(http::field::content_type, "application/json");
+    if (!bucket.take()) {
+      counters.rate_limited++;
+      res.result(http::status::too_many_requests);
+      res.body() = dispatcher.refuse(req.body(), kRateLimited).value_or("");
+    } else {
+      CallContext context;
+      const auto auth = req[http::field::authorization];
+      if (auth.starts_with("Bearer ")) context.bearer = std::string(auth.substr(7));
+      std::optional<std::string> body = co_await on_worker(
+          [this, &req, &context] { return dispatcher.handle(req.body(), context); });
+      if (body) {
+        res.body() = std::move(*body);
+      } else {
+        res.result(http::status::no_content);
+      }
+    }
+  } else if (target == "/" || target == "/rpc" || target == "/health" || target == "/metrics") {
+    res.result(http::status::method_not_allowed);
+    res.set(http::field::content_type, "text/plain");
+    res.body() = "method not allowed\n";
+  } else {
+    res.result(http::status::not_found);
+    res.set(http::field::content_type, "text/plain");
+    res.body() =
+        "not found: use POST / (JSON-RPC), GET /health, GET /metrics, or a WebSocket upgrade\n";
+  }
+  res.prepare_payload();
+  co_return res;
+}
+
+awaitable<void> Server::Impl::serve_connection(tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  TokenBucket bucket(options.requests_per_second, options.request_burst);
+  while (true) {
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(options.max_body_bytes);
+    parser.header_limit(16 * 1024);
+    stream.expires_after(options.idle_timeout);
+    auto [ec, n] = co_await http::async_read(stream, buffer, parser, as_tuple);
+    if (ec == http::error::body_limit) {
+      counters.too_large++;
+      http::response<http::string_body> res{http::status::payload_too_large, 11};
+      res.set(http::field::content_type, "application/json");
+      res.body() = Dispatcher::error_response(
+          nullptr, {-32600, "too_large",
+                    absl::StrCat("request body larger than ", options.max_body_bytes, " bytes")});
+      res.keep_alive(false);
+      res.prepare_payload();
+      co_await http::async_write(stream, res, as_tuple);
+      break;
+    }
+    if (ec) break;
+    http::request<http::string_body> req = parser.release();
+    if (websocket::is_upgrade(req)) {
+      stream.expires_never();
+      co_await serve_websocket(std::move(stream), std::move(req));
+      co_return;
+    }
+    http::response<http::string_body> res = co_await handle_http(req, bucket);
+    res.keep_alive(req.keep_alive());
+    auto [wec, wn] = co_await http::async_write(stream, res, as_tuple);
+    if (wec || !res.keep_alive()) break;
+  }
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+awaitable<void> Server::Impl::listen() {
+  while (running) {
+    auto [ec, socket] = co_await acceptor->async_accept(as_tuple);
+    if (ec) {
+      if (ec == asio::error::operation_aborted) co_return;
+      continue;
+    }
+    if (counters.connections_open.load() >= static_cast<std::int64_t>(options.max_connections)) {
+      counters.connections_rejected++;
+      beast::error_code ignored;
+      socket.close(ignored);
+      continue;
+    }
+    counters.connections_total++;
+    counters.connections_open++;
+    auto strand = asio::make_strand(ioc);
+    asio::co_spawn(strand, serve_connection(std::move(socket)), [this](std::exception_ptr e) {
+      counters.connections_open--;
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          std::fprintf(stderr, "zkrouter: connection ended by an exception: %s\n", ex.what());
+        }
+      }
+    });
+  }
+}
+
+// ---- Server
+// -----------------------------------------------------------------------------------------
+
+Server::Server(router::Engine& engine, ServerOptions options)
+    : impl_(std::make_unique<Impl>(engine, std::move(options))) {}
+
+Server::~Server() {
+  stop();
+}
+
+absl::StatusOr<std::uint16_t> Server::start() {
+  Impl& s = *impl_;
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(s.options.address, ec);
+  if (ec)
+    return absl::InvalidArgumentError(
+        absl::StrCat("listen address ", s.options.address, ": ", ec.message()));
+  s.acceptor.emplace(s.ioc);
+  const tcp::endpoint endpoint(address, s.options.port);
+  s.acceptor->open(endpoint.protocol(), ec);
+  if (!ec) s.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) s.acceptor->bind(endpoint, ec);
+  if (!ec) s.acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", s.options.address, ":",
+                                               s.options.port, ": ", ec.message()));
+  }
+  const std::uint16_t port = s.acceptor->local_endpoint().port();
+  s.running = true;
+  s.hub.start();
+  asio::co_spawn(s.ioc, s.listen(), asio::detached);
+  s.io_thread = std::thread([&s] { s.ioc.run(); });
+  return port;
+}
+
+void Server::stop() {
+  Impl& s = *impl_;
+  if (!s.running.exchange(false)) return;
+  asio::post(s.ioc, [&s] {
+    beast::error_code ignored;
+    s.acceptor->close(ignored);
+  });
+  s.hub.stop();
+  s.ioc.stop();
+  if (s.io_thread.joinable()) s.io_thread.join();
+  s.workers.join();
+}
+
+std::string Server::metrics_text() const {
+  return impl_->metrics();
+}
+
+}  // namespace zkr::api

@@ -1,0 +1,51 @@
+#pragma once
+// The API server: one port for HTTP (POST JSON-RPC, GET /health, GET /metrics) and WebSocket
+// (JSON-RPC with subscriptions; binary frames carry protobuf batch submissions). Beast and Asio
+// stay inside server.cpp; this header is cheap to include.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "api/rpc.hpp"
+#include "router/engine.hpp"
+
+namespace zkr::api {
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 8545;                      // 0 picks a free port
+  std::size_t max_body_bytes = 16 * 1024 * 1024;  // HTTP body and WebSocket message
+  std::size_t max_connections = 1024;
+  std::chrono::seconds idle_timeout{60};
+  std::size_t max_subscriptions_per_connection = 32;
+  double requests_per_second = 2000;  // per connection, token bucket
+  double request_burst = 4000;
+  std::size_t max_queued_messages = 4096;  // per WebSocket; a full queue closes it
+  std::size_t workers = 2;                 // threads for engine calls
+  RpcLimits rpc;
+};
+
+class Server {
+ public:
+  Server(router::Engine& engine, ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /// Binds, listens and starts serving on background threads. Returns the bound port.
+  absl::StatusOr<std::uint16_t> start();
+  /// Stops accepting, closes connections, joins the threads. Idempotent.
+  void stop();
+
+  /// Prometheus text exposition of the server's counters.
+  std::string metrics_text() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace zkr::api

@@ -1,0 +1,258 @@
+#include "api/subscription_hub.hpp"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "api/json_codec.hpp"
+#include "api/rpc.hpp"
+#include "merkle/status.hpp"
+
+namespace zkr::api {
+namespace json = boost::json;
+using settlement::EventKind;
+
+namespace {
+
+bool is_chain_batch_event(EventKind k) {
+  return k == EventKind::kBatchRecorded || k == EventKind::kBatchCommitted ||
+         k == EventKind::kBatchProven || k == EventKind::kBatchExecuted ||
+         k == EventKind::kL1BatchFinal;
+}
+
+bool is_gateway_batch_event(EventKind k) {
+  return k == EventKind::kGatewayBatchSealed || k == EventKind::kGatewayBatchCommittedOnL1 ||
+         k == EventKind::kGatewayBatchProvenOnL1 || k == EventKind::kGatewayBatchExecutedOnL1 ||
+         k == EventKind::kGatewayBatchFinalOnL1 || k == EventKind::kL1Rollback;
+}
+
+}  // namespace
+
+std::optional<Topic> topic_from_name(std::string_view name) noexcept {
+  if (name == "messages") return Topic::kMessages;
+  if (name == "finality") return Topic::kFinality;
+  if (name == "interopRoots") return Topic::kInteropRoots;
+  if (name == "batches") return Topic::kBatches;
+  return std::nullopt;
+}
+
+absl::StatusOr<SubscriptionSpec> parse_subscription(const json::value& params) {
+  const Params p(params, {"topic", "filter", "fromCursor"});
+  ZKR_RETURN_IF_ERROR(p.no_extra());
+  ZKR_ASSIGN_OR_RETURN(const std::string name, p.string(0));
+  SubscriptionSpec spec;
+  const auto topic = topic_from_name(name);
+  if (!topic) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown topic \"", name.substr(0, 32),
+                     "\"; topics: messages, finality, interopRoots, batches"));
+  }
+  spec.topic = *topic;
+  if (p.has(1)) {
+    ZKR_ASSIGN_OR_RETURN(const json::value* fv, p.value(1));
+    const json::object* f = fv->if_object();
+    if (f == nullptr) return absl::InvalidArgumentError("parameter 1 (filter) must be an object");
+    for (const auto& [key, value] : *f) {
+      const std::string k(key);
+      const bool message_only = k == "destinationChainId" || k == "sender";
+      if (k != "sourceChainId" && !message_only) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("unknown filter field \"", k.substr(0, 32), "\""));
+      }
+      if (message_only && spec.topic != Topic::kMessages) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("filter field \"", k, "\" applies to topic messages only"));
+      }
+    }
+    if (f->contains("sourceChainId")) {
+      ZKR_ASSIGN_OR_RETURN(spec.source_chain_id, u64_field(*f, "sourceChainId"));
+    }
+    if (f->contains("destinationChainId")) {
+      ZKR_ASSIGN_OR_RETURN(spec.destination_chain_id, u64_field(*f, "destinationChainId"));
+    }
+    if (const json::value* s = f->if_contains("sender")) {
+      if (!s->is_string()) return absl::InvalidArgumentError("filter sender must be an address");
+      absl::StatusOr<merkle::Address> a = merkle::parse_address(std::string_view(s->get_string()));
+      if (!a.ok())
+        return absl::InvalidArgumentError(absl::StrCat("filter sender: ", a.status().message()));
+      spec.sender = *a;
+    }
+  }
+  if (p.has(2)) {
+    ZKR_ASSIGN_OR_RETURN(const std::uint64_t c, p.u64(2));
+    spec.from_cursor = static_cast<std::int64_t>(c);
+  }
+  return spec;
+}
+
+SubscriptionHub::SubscriptionHub(const router::Engine& engine, HubOptions options)
+    : engine_(engine), options_(options) {}
+
+SubscriptionHub::~SubscriptionHub() {
+  stop();
+}
+
+void SubscriptionHub::start() {
+  if (running_.exchange(true)) return;
+  window_end_ = engine_.last_event_seq();
+  thread_ = std::thread([this] { run(); });
+}
+
+void SubscriptionHub::stop() {
+  if (!running_.exchange(false)) return;
+  if (thread_.joinable()) thread_.join();
+}
+
+std::string SubscriptionHub::add(const SubscriptionSpec& spec, Deliver deliver, Dropped dropped) {
+  auto sub = std::make_shared<Sub>();
+  sub->spec = spec;
+  sub->cursor = spec.from_cursor.value_or(engine_.last_event_seq());
+  sub->deliver = std::move(deliver);
+  sub->dropped = std::move(dropped);
+  std::lock_guard lock(mutex_);
+  sub->id = absl::StrCat("0x", absl::Hex(next_id_++));
+  subs_.emplace(sub->id, sub);
+  return sub->id;
+}
+
+bool SubscriptionHub::remove(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  return subs_.erase(id) > 0;
+}
+
+std::size_t SubscriptionHub::size() const {
+  std::lock_guard lock(mutex_);
+  return subs_.size();
+}
+
+absl::StatusOr<std::vector<std::shared_ptr<const SubscriptionHub::Item>>> SubscriptionHub::load(
+    std::int64_t after, std::size_t limit) const {
+  ZKR_ASSIGN_OR_RETURN(const std::vector<settlement::Event> events,
+                       engine_.events_after(after, limit));
+  std::vector<router::LogRow> messages;
+  if (std::any_of(events.begin(), events.end(),
+                  [](const auto& e) { return e.kind == EventKind::kMessageRecorded; })) {
+    router::MessageFilter f;
+    f.after_seq = after;
+    f.limit = limit;
+    ZKR_ASSIGN_OR_RETURN(router::MessagePage page, engine_.list_messages(f));
+    messages = std::move(page.rows);
+  }
+  std::vector<std::shared_ptr<const Item>> items;
+  std::size_t m = 0;
+  for (const settlement::Event& e : events) {
+    auto item = std::make_shared<Item>();
+    item->event = e;
+    json::value result = event_to_json(e);
+    if (e.kind == EventKind::kMessageRecorded) {
+      while (m < messages.size() && messages[m].recorded_seq < e.seq) ++m;
+      if (m < messages.size() && messages[m].recorded_seq == e.seq) {
+        item->message = messages[m];
+        result.get_object()["message"] = message_to_json(messages[m]);
+      }
+    }
+    item->result_json = json::serialize(result);
+    items.push_back(std::move(item));
+  }
+  return items;
+}
+
+void SubscriptionHub::refill_window(std::int64_t head) {
+  while (window_end_ < head) {
+    absl::StatusOr<std::vector<std::shared_ptr<const Item>>> items =
+        load(window_end_, options_.replay_page);
+    if (!items.ok() || items->empty()) return;  // retried on the next pass
+    for (auto& item : *items) {
+      window_end_ = item->event.seq;
+      window_.push_back(std::move(item));
+    }
+    while (window_.size() > options_.window) window_.pop_front();
+  }
+}
+
+bool SubscriptionHub::matches(const SubscriptionSpec& spec, const Item& item) const {
+  const settlement::Event& e = item.event;
+  const bool chain_ok = !spec.source_chain_id || !e.chain_id ||
+                        *e.chain_id == *spec.source_chain_id ||
+                        e.kind == EventKind::kGatewayBlockSealed || is_gateway_batch_event(e.kind);
+  switch (spec.topic) {
+    case Topic::kMessages:
+      if (e.kind != EventKind::kMessageRecorded || !item.message) return false;
+      if (spec.source_chain_id && item.message->id.chain_id != *spec.source_chain_id) return false;
+      if (spec.destination_chain_id &&
+          item.message->destination_chain_id != spec.destination_chain_id)
+        return false;
+      if (spec.sender && item.message->sender != spec.sender) return false;
+      return true;
+    case Topic::kInteropRoots:
+      return e.kind == EventKind::kGatewayBlockSealed;
+    case Topic::kBatches:
+      return chain_ok && (is_chain_batch_event(e.kind) || is_gateway_batch_event(e.kind));
+    case Topic::kFinality:
+      return chain_ok && e.kind != EventKind::kBatchRecorded &&
+             (is_chain_batch_event(e.kind) || is_gateway_batch_event(e.kind) ||
+              e.kind == EventKind::kGatewayBlockSealed);
+  }
+  return false;
+}
+
+bool SubscriptionHub::serve(Sub& sub, std::int64_t head) {
+  const auto offer = [&](const Item& item) {
+    if (matches(sub.spec, item)) {
+      std::string note =
+          absl::StrCat(R"({"jsonrpc":"2.0","method":"zkr_subscription","params":{"subscription":")",
+                       sub.id, R"(","result":)", item.result_json, "}}");
+      if (!sub.deliver(std::move(note))) {
+        dropped_count_.fetch_add(1);
+        sub.dropped(absl::StrCat("slow consumer: queue full; resume with fromCursor=", sub.cursor));
+        return false;
+      }
+      delivered_.fetch_add(1);
+    }
+    sub.cursor = item.event.seq;
+    return true;
+  };
+  std::size_t pages = 0;
+  while (sub.cursor < head && pages++ < 8) {
+    const std::int64_t window_start = window_end_ - static_cast<std::int64_t>(window_.size()) + 1;
+    if (!window_.empty() && sub.cursor + 1 >= window_start) {
+      for (std::size_t i = static_cast<std::size_t>(sub.cursor + 1 - window_start);
+           i < window_.size() && window_[i]->event.seq <= head; ++i) {
+        if (!offer(*window_[i])) return false;
+      }
+      break;
+    }
+    absl::StatusOr<std::vector<std::shared_ptr<const Item>>> items =
+        load(sub.cursor, options_.replay_page);
+    if (!items.ok() || items->empty()) break;
+    for (const auto& item : *items) {
+      if (item->event.seq > head) break;
+      if (!offer(*item)) return false;
+    }
+  }
+  return true;
+}
+
+void SubscriptionHub::run() {
+  bool behind = false;
+  while (running_.load()) {
+    const std::int64_t head =
+        behind ? engine_.last_event_seq()
+               : engine_.wait_for_events(window_end_, std::chrono::milliseconds(50));
+    refill_window(head);
+    std::vector<std::shared_ptr<Sub>> subs;
+    {
+      std::lock_guard lock(mutex_);
+      for (const auto& [id, sub] : subs_) subs.push_back(sub);
+    }
+    behind = false;
+    for (const auto& sub : subs) {
+      if (!serve(*sub, std::min(head, window_end_))) {
+        remove(sub->id);
+        continue;
+      }
+      behind = behind || sub->cursor < std::min(head, window_end_);
+    }
+  }
+}
+
+}  // namespace zkr::api

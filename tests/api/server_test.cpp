@@ -1,0 +1,416 @@
+// The API over real sockets: a server on 127.0.0.1:0 over an engine holding the spec's scenario,
+// real HTTP and WebSocket clients, every method with good and bad input.
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
+
+#include "api/json_codec.hpp"
+#include "api/protobuf_batch.hpp"
+#include "api/server.hpp"
+#include "tests/support/engine_fixtures.hpp"
+#include "tests/support/rpc_client.hpp"
+#include "tests/support/vectors.hpp"
+
+namespace zkr::api {
+namespace {
+
+namespace json = boost::json;
+using testing::number;
+using testing::vectors;
+
+class Api : public ::testing::Test {
+ protected:
+  void start(ServerOptions options = {}) {
+    engine_ = testing::open_engine(dir_.file("zkrouter.db"));
+    testing::replay_scenario(*engine_);
+    options.port = 0;
+    server_ = std::make_unique<Server>(*engine_, options);
+    const auto port = server_->start();
+    ASSERT_TRUE(port.ok()) << port.status();
+    port_ = *port;
+  }
+  void SetUp() override { start(); }
+  void TearDown() override { server_.reset(); }
+
+  json::value call(const std::string& method, json::value params, const std::string& bearer = "") {
+    return testing::rpc_http(port_, method, std::move(params), bearer);
+  }
+  static std::string reason(const json::value& response) {
+    return std::string(response.at("error").at("data").at("reason").as_string());
+  }
+  std::string tx_of(std::uint64_t chain, std::uint64_t batch, std::uint64_t index) {
+    return merkle::to_hex(engine_->message({chain, batch, index})->tx_hash);
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<router::Engine> engine_;
+  std::unique_ptr<Server> server_;
+  std::uint16_t port_ = 0;
+};
+
+json::value json_batch(const router::SealedBatch& b) {
+  return batch_to_json(b);
+}
+
+void expect_words(const json::value& got, const json::value& expected, const std::string& what) {
+  ASSERT_TRUE(got.is_array()) << what << ": " << json::serialize(got);
+  ASSERT_EQ(got.as_array().size(), expected.as_array().size()) << what;
+  for (std::size_t i = 0; i < got.as_array().size(); ++i)
+    EXPECT_EQ(got.as_array()[i], expected.as_array()[i]) << what << " word " << i;
+}
+
+TEST_F(Api, EveryScenarioProofOverHttpEqualsTheVectors) {
+  std::size_t checked = 0;
+  for (const auto& p : vectors().at("scenario").at("proofs").as_array()) {
+    const std::uint64_t chain = number(p.at("chainId")), batch = number(p.at("batchNumber")),
+                        index = number(p.at("leafIndex"));
+    const std::string shape(p.at("shape").as_string());
+    json::value r;
+    if (p.as_object().contains("againstGatewayBlock")) {
+      r = call("zkr_getProof", json::array{router::MessageId{chain, batch, index}.to_string(),
+                                           "gateway", number(p.at("againstGatewayBlock"))});
+      EXPECT_EQ(r.at("result").at("shape"), json::value(shape));
+    } else if (shape == "C") {
+      r = call("zks_getL2ToL1LogProof",
+               json::array{tx_of(chain, batch, index), 0, "proof_based_gw"});
+    } else {
+      r = call("zks_getL2ToL1LogProof",
+               json::array{tx_of(chain, batch, index)});  // default: B, or A on L1
+    }
+    ASSERT_TRUE(r.as_object().contains("result")) << json::serialize(r);
+    const auto& result = r.at("result");
+    expect_words(result.at("proof"), p.at("proof"), shape + " " + std::to_string(chain));
+    EXPECT_EQ(result.at("id").to_number<std::uint64_t>(), index);
+    EXPECT_EQ(result.at("batchNumber").to_number<std::uint64_t>(), batch);
+    const auto& chains =
+        vectors().at("scenario").at("chains").at(std::to_string(chain)).at("batches").as_array();
+    EXPECT_EQ(result.at("root"), chains[batch - 1].at("chainBatchRoot"));
+    ++checked;
+  }
+  EXPECT_EQ(checked, 13U);
+}
+
+TEST_F(Api, NativeReadsReturnWhatTheEngineHolds) {
+  auto r = call("zkr_getInteropRoot", json::array{12});
+  EXPECT_EQ(r.at("result").at("root"),
+            vectors().at("scenario").at("gateway").at("blocks").as_array()[2].at("sharedRoot"));
+  r = call("zkr_getMessage", json::array{"271:2:16"});
+  EXPECT_EQ(r.at("result").at("data"), json::value("0x6d7367203237312f322f3136"));
+  r = call("zkr_getMessageStatus", json::array{"270:1:0"});
+  EXPECT_EQ(r.at("result").at("status"), json::value("gateway_batch_sealed"));
+  EXPECT_EQ(r.at("result").at("gatewayBlockNumber").to_number<std::uint64_t>(), 10U);
+  r = call("zkr_getMessagesByTx", json::array{tx_of(270, 3, 4)});
+  EXPECT_EQ(r.at("result").as_array().size(), 1U);
+  r = call("zkr_listMessages", json::array{json::object{{"sourceChainId", 271}, {"limit", 5}}});
+  EXPECT_EQ(r.at("result").at("messages").as_array().size(), 5U);
+  r = call("zkr_getBatch", json::array{272, 3});
+  EXPECT_EQ(r.at("result").at("settlementLayer"), json::value("gateway"));
+  r = call("zkr_getChain", json::array{272});
+  EXPECT_EQ(r.at("result").at("history").as_array().size(), 2U);
+  r = call("zkr_getGatewayBatch", json::array{2});
+  EXPECT_EQ(r.at("result").at("batchRoot"),
+            vectors().at("scenario").at("gateway").at("batches").as_array()[1].at("batchRoot"));
+  r = call("zkr_getGatewayStatus", json::array{});
+  EXPECT_EQ(r.at("result").at("lastSealedBlock").to_number<std::uint64_t>(), 14U);
+  r = call("zkr_getProofs",
+           json::array{json::array{json::array{"270:1:0"}, json::array{"272:1:2", "l1"},
+                                   json::array{"999:1:0"}}});
+  ASSERT_EQ(r.at("result").as_array().size(), 3U);
+  EXPECT_TRUE(r.at("result").as_array()[1].as_object().contains("result"));
+  EXPECT_EQ(r.at("result").as_array()[2].at("error").at("data").at("reason"),
+            json::value("not_found"));
+}
+
+TEST_F(Api, ProofsThatDoNotExistYetAreNullForZksAndExplainedNatively) {
+  ASSERT_TRUE(engine_->ingest(testing::generated_batch(270, 4, 2)).ok());
+  const std::string tx = tx_of(270, 4, 0);
+  auto r = call("zks_getL2ToL1LogProof", json::array{tx, 0, "proof_based_gw"});
+  EXPECT_TRUE(r.at("result").is_null()) << json::serialize(r);
+  r = call("zkr_getProof", json::array{"270:4:0", "gateway"});
+  EXPECT_EQ(reason(r), "not_final");
+  EXPECT_NE(std::string(r.at("error").at("message").as_string())
+                .find("waiting for execution on the Gateway"),
+            std::string::npos);
+  r = call("zks_getL2ToL1LogProof", json::array{"0x" + std::string(64, '7')});
+  EXPECT_TRUE(r.at("result").is_null());
+}
+
+TEST_F(Api, BadInputGetsSpecificErrors) {
+  const auto raw = [&](const std::string& body) {
+    return json::parse(testing::http_request(port_, "POST", "/", body).body);
+  };
+  auto r = raw("{not json");
+  EXPECT_EQ(r.at("error").at("code").to_number<std::int64_t>(), -32700);
+  EXPECT_EQ(reason(r), "parse_error");
+  r = raw(R"({"jsonrpc":"1.0","id":1,"method":"zkr_getGatewayStatus"})");
+  EXPECT_EQ(reason(r), "invalid_request");
+  r = raw(R"({"jsonrpc":"2.0","id":7,"method":"no_such_method"})");
+  EXPECT_EQ(r.at("error").at("code").to_number<std::int64_t>(), -32601);
+  EXPECT_EQ(r.at("id").to_number<std::int64_t>(), 7);
+  r = raw("[]");
+  EXPECT_EQ(reason(r), "invalid_request");
+  r = raw(std::string(100, '[') + std::string(100, ']'));
+  EXPECT_EQ(reason(r), "parse_error");
+  EXPECT_EQ(reason(call("zks_getL2ToL1LogProof", json::array{"0x12"})), "invalid_params");
+  EXPECT_EQ(reason(call("zks_getL2ToL1LogProof", json::array{"0x" + std::string(64, 'g')})),
+            "invalid_params");
+  EXPECT_EQ(reason(call("zks_getL2ToL1LogProof", json::array{tx_of(270, 1, 0), "abc"})),
+            "invalid_params");
+  EXPECT_EQ(
+      reason(call("zks_getL2ToL1LogProof", json::array{tx_of(270, 1, 0), 0, "proof_based_l1"})),
+      "invalid_params");
+  EXPECT_EQ(reason(call("zkr_getMessage", json::array{"270-1-0"})), "invalid_params");
+  EXPECT_EQ(reason(call("zkr_getMessage", json::array{"270:99:0"})), "not_found");
+  EXPECT_EQ(reason(call("zkr_getProof", json::array{"270:1:0", "mars"})), "invalid_params");
+  EXPECT_EQ(reason(call("zkr_getInteropRoot", json::array{99})), "not_final");
+  EXPECT_EQ(reason(call("zkr_listMessages", json::array{json::object{{"colour", "red"}}})),
+            "invalid_params");
+  EXPECT_EQ(reason(call("zkr_getBatch", json::array{270, 1, 5})),
+            "invalid_params");  // too many params
+  EXPECT_EQ(reason(call("zkr_subscribe", json::array{"messages"})),
+            "failed_precondition");  // needs a WebSocket
+}
+
+TEST_F(Api, BatchRequestsAnswerEachCallAndSkipNotifications) {
+  const std::string body = R"([{"jsonrpc":"2.0","id":1,"method":"zkr_getGatewayStatus"},
+    {"jsonrpc":"2.0","method":"zkr_getGatewayStatus"},
+    {"jsonrpc":"2.0","id":"b","method":"nope"}, 5])";
+  const auto r = json::parse(testing::http_request(port_, "POST", "/", body).body);
+  ASSERT_TRUE(r.is_array());
+  ASSERT_EQ(r.as_array().size(), 3U);
+  EXPECT_TRUE(r.as_array()[0].as_object().contains("result"));
+  EXPECT_EQ(r.as_array()[1].at("id"), json::value("b"));
+  EXPECT_EQ(r.as_array()[2].at("error").at("code").to_number<std::int64_t>(), -32600);
+  const auto only_notification = testing::http_request(
+      port_, "POST", "/", R"({"jsonrpc":"2.0","method":"zkr_getGatewayStatus"})");
+  EXPECT_EQ(only_notification.status, 204);
+  std::string long_batch = "[";
+  for (int i = 0; i < 101; ++i)
+    long_batch +=
+        std::string(i ? "," : "") + R"({"jsonrpc":"2.0","id":1,"method":"zkr_getGatewayStatus"})";
+  long_batch += "]";
+  EXPECT_EQ(reason(json::parse(testing::http_request(port_, "POST", "/", long_batch).body)),
+            "batch_too_long");
+}
+
+TEST_F(Api, HealthMetricsAndRoutes) {
+  const auto health = testing::http_request(port_, "GET", "/health");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(json::parse(health.body).at("status"), json::value("ok"));
+  call("zkr_getGatewayStatus", json::array{});
+  const auto metrics = testing::http_request(port_, "GET", "/metrics");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("zkrouter_http_requests_total "), std::string::npos);
+  EXPECT_NE(metrics.body.find("# TYPE zkrouter_subscriptions gauge"), std::string::npos);
+  EXPECT_EQ(testing::http_request(port_, "GET", "/nope").status, 404);
+  EXPECT_EQ(testing::http_request(port_, "GET", "/").status, 405);
+}
+
+TEST_F(Api, IngestionNeedsTheChainsCredential) {
+  const json::value batch = json_batch(testing::generated_batch(270, 4, 3));
+  auto r = call("zkr_submitBatch", json::array{batch});
+  EXPECT_EQ(reason(r), "unauthenticated");
+  r = call("zkr_submitBatch", json::array{batch}, testing::credential_for(271));
+  EXPECT_EQ(reason(r), "permission_denied");
+  r = call("zkr_submitBatch", json::array{batch}, testing::credential_for(270));
+  ASSERT_TRUE(r.as_object().contains("result")) << json::serialize(r);
+  EXPECT_FALSE(r.at("result").at("duplicate").as_bool());
+  r = call("zkr_submitBatch", json::array{batch}, testing::credential_for(270));
+  EXPECT_TRUE(r.at("result").at("duplicate").as_bool());
+  router::SealedBatch bad = testing::generated_batch(270, 5, 3);
+  bad.local_root[0] ^= 1;
+  r = call("zkr_submitBatch", json::array{json_batch(bad)}, testing::credential_for(270));
+  EXPECT_EQ(reason(r), "invalid_params");
+  EXPECT_NE(std::string(r.at("error").at("message").as_string()).find("localRoot mismatch"),
+            std::string::npos);
+  // The operator drives the Gateway lifecycle for its own chain only.
+  EXPECT_EQ(reason(call("zkr_commitBatch", json::array{270, 4}, testing::credential_for(271))),
+            "permission_denied");
+  EXPECT_TRUE(call("zkr_commitBatch", json::array{270, 4}, testing::credential_for(270))
+                  .as_object()
+                  .contains("result"));
+  EXPECT_TRUE(call("zkr_proveBatch", json::array{270, 4, "0x01"}, testing::credential_for(270))
+                  .as_object()
+                  .contains("result"));
+  r = call("zkr_executeBatch", json::array{270, 4}, testing::credential_for(270));
+  EXPECT_EQ(r.at("result").at("stage"), json::value("executed"));
+}
+
+TEST_F(Api, WebSocketIngestionWithProtobufFrames) {
+  testing::WsClient ws(port_);
+  BatchFrame frame{.request_id = 42, .batch = testing::generated_batch(271, 3, 4)};
+  ws.send_binary(encode_batch_frame(frame));
+  auto r = json::parse(*ws.read());
+  EXPECT_EQ(reason(r), "unauthenticated");
+  EXPECT_EQ(r.at("id").to_number<std::uint64_t>(), 42U);
+  auto auth = ws.call("zkr_authenticate", json::array{271, "wrong-credential-for-271"});
+  EXPECT_EQ(reason(auth), "permission_denied");
+  auth = ws.call("zkr_authenticate", json::array{271, testing::credential_for(271)});
+  ASSERT_TRUE(auth.at("result").at("authenticated").as_bool());
+  ws.send_binary(encode_batch_frame(frame));
+  r = json::parse(*ws.read());
+  ASSERT_TRUE(r.as_object().contains("result")) << json::serialize(r);
+  EXPECT_EQ(r.at("result").at("logCount").to_number<std::uint64_t>(), 4U);
+  EXPECT_EQ(engine_->batch(271, 3)->log_count, 4U);
+  ws.send_binary("\x12\xff\xff\xff garbage");
+  EXPECT_EQ(reason(json::parse(*ws.read())), "invalid_params");
+}
+
+TEST_F(Api, SubscriptionReplaysFromACursorAndResumesAfterADropWithNoGapOrDuplicate) {
+  // Every message_recorded event in the log is what a full replay must deliver.
+  std::set<std::int64_t> expected;
+  const auto all_events = [&] {
+    expected.clear();
+    const auto events = engine_->events_after(0, 1'000'000);
+    ASSERT_TRUE(events.ok());
+    for (const auto& e : *events) {
+      if (e.kind == settlement::EventKind::kMessageRecorded) expected.insert(e.seq);
+    }
+  };
+  std::vector<std::int64_t> received;
+  std::int64_t cursor = 0;
+  {
+    testing::WsClient ws(port_);
+    const auto sub = ws.call("zkr_subscribe", json::array{"messages", json::object{}, 0});
+    ASSERT_TRUE(sub.at("result").is_string()) << json::serialize(sub);
+    ASSERT_TRUE(ws.wait_notifications(10));
+    for (const auto& n : ws.take_notifications()) {
+      cursor = n.at("params").at("result").at("cursor").to_number<std::int64_t>();
+      received.push_back(cursor);
+    }
+  }  // dropped mid-stream
+  // More traffic while the client is away.
+  for (std::uint64_t b = 4; b <= 6; ++b)
+    ASSERT_TRUE(engine_->ingest(testing::generated_batch(270, b, 7)).ok());
+  testing::WsClient ws(port_);
+  ASSERT_TRUE(ws.call("zkr_subscribe", json::array{"messages", json::object{}, cursor})
+                  .at("result")
+                  .is_string());
+  std::thread more([&] {
+    for (std::uint64_t b = 3; b <= 4; ++b)
+      EXPECT_TRUE(engine_->ingest(testing::generated_batch(271, b, 5)).ok());
+  });
+  more.join();
+  all_events();
+  ASSERT_TRUE(ws.wait_notifications(expected.size() - received.size()));
+  for (const auto& n : ws.take_notifications())
+    received.push_back(n.at("params").at("result").at("cursor").to_number<std::int64_t>());
+  EXPECT_EQ(received.size(), expected.size());
+  EXPECT_EQ(std::set<std::int64_t>(received.begin(), received.end()), expected);
+  EXPECT_TRUE(std::is_sorted(received.begin(), received.end()));
+}
+
+TEST_F(Api, SubscriptionFiltersAndInteropRoots) {
+  testing::WsClient ws(port_);
+  ASSERT_TRUE(
+      ws.call("zkr_subscribe", json::array{"messages", json::object{{"sourceChainId", 271}}, 0})
+          .at("result")
+          .is_string());
+  ASSERT_TRUE(ws.call("zkr_subscribe", json::array{"interopRoots", json::object{}, 0})
+                  .at("result")
+                  .is_string());
+  // 271 has 18 messages in the scenario; the Gateway sealed 5 blocks.
+  ASSERT_TRUE(ws.wait_notifications(18 + 5));
+  std::size_t messages = 0, roots = 0;
+  for (const auto& n : ws.take_notifications()) {
+    const auto& result = n.at("params").at("result");
+    if (result.at("kind") == json::value("message_recorded")) {
+      ++messages;
+      EXPECT_EQ(result.at("chainId").to_number<std::uint64_t>(), 271U);
+    } else {
+      ++roots;
+      EXPECT_EQ(result.at("kind"), json::value("gateway_block_sealed"));
+    }
+  }
+  EXPECT_EQ(messages, 18U);
+  EXPECT_EQ(roots, 5U);
+  EXPECT_EQ(reason(ws.call("zkr_subscribe",
+                           json::array{"interopRoots", json::object{{"sender", "0x00"}}})),
+            "invalid_params");
+  EXPECT_EQ(reason(ws.call("zkr_subscribe", json::array{"weather"})), "invalid_params");
+  EXPECT_EQ(reason(ws.call("zkr_subscribe", json::array{"messages", json::object{}, 1'000'000})),
+            "invalid_params");
+  EXPECT_TRUE(ws.call("zkr_unsubscribe", json::array{"0x1"}).at("result").as_bool());
+  EXPECT_FALSE(ws.call("zkr_unsubscribe", json::array{"0x1"}).at("result").as_bool());
+}
+
+class ApiLimits : public Api {
+ protected:
+  void SetUp() override {
+    ServerOptions o;
+    o.max_body_bytes = 64 * 1024;
+    o.max_subscriptions_per_connection = 2;
+    o.max_queued_messages = 4;
+    o.requests_per_second = 5;
+    o.request_burst = 5;
+    start(o);
+  }
+};
+
+TEST_F(ApiLimits, OversizeBodiesAndFramesAreRefused) {
+  const auto r = testing::http_request(port_, "POST", "/", std::string(100 * 1024, ' '));
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(reason(json::parse(r.body)), "too_large");
+  {
+    testing::WsClient ws(port_);
+    ws.send_text(std::string(100 * 1024, ' '));
+    EXPECT_FALSE(ws.read().has_value());  // the server ends the connection
+    // The close frame (1009, too big) may be lost to a reset when the rest of the frame is unread.
+    EXPECT_TRUE(ws.closed());
+    if (ws.close_code() != 0) {
+      EXPECT_EQ(ws.close_code(), 1009);
+    }
+  }
+  const auto metrics = testing::http_request(port_, "GET", "/metrics").body;
+  EXPECT_NE(metrics.find("zkrouter_too_large_total 2"), std::string::npos) << metrics;
+}
+
+TEST_F(ApiLimits, TooManySubscriptionsAndRateLimit) {
+  testing::WsClient ws(port_);
+  EXPECT_TRUE(ws.call("zkr_subscribe", json::array{"interopRoots"}).at("result").is_string());
+  EXPECT_TRUE(ws.call("zkr_subscribe", json::array{"batches"}).at("result").is_string());
+  EXPECT_EQ(reason(ws.call("zkr_subscribe", json::array{"finality"})), "too_many_subscriptions");
+  // The bucket (5/s, burst 5) is spent by now: the next calls are refused, not queued.
+  std::size_t limited = 0;
+  for (int i = 0; i < 5; ++i) {
+    const auto r = ws.call("zkr_getGatewayStatus", json::array{});
+    if (r.as_object().contains("error") && reason(r) == "rate_limited") ++limited;
+  }
+  EXPECT_GT(limited, 0U);
+}
+
+TEST_F(ApiLimits, ASlowConsumerIsClosedWithTheCursorToResumeFrom) {
+  for (std::uint64_t b = 4; b <= 23; ++b)
+    ASSERT_TRUE(engine_->ingest(testing::generated_batch(270, b, 500)).ok());
+  testing::WsClient ws(port_, std::chrono::seconds(20));
+  ws.send_text(R"({"jsonrpc":"2.0","id":1,"method":"zkr_subscribe","params":["messages",{},0]})");
+  // Do not read for a while: the server's queue for this connection fills.
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  for (int i = 0; i < 20000 && ws.read().has_value(); ++i) {
+  }
+  ASSERT_TRUE(ws.closed());
+  EXPECT_EQ(ws.close_code(), 1008);
+  EXPECT_NE(ws.close_reason().find("fromCursor="), std::string::npos) << ws.close_reason();
+}
+
+TEST_F(Api, ConcurrentClients) {
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 25; ++i) {
+        const auto r = testing::rpc_http(port_, "zkr_getProof",
+                                         json::array{"271:2:" + std::to_string(i % 17)});
+        if (r.as_object().contains("result") && r.at("result").at("proof").as_array().size() == 23)
+          ++ok;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), 200);
+}
+
+}  // namespace
+}  // namespace zkr::api

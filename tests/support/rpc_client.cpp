@@ -1,0 +1,175 @@
+#include "tests/support/rpc_client.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/beast.hpp>
+#include <stdexcept>
+
+namespace zkr::testing {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace json = boost::json;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// Runs the io_context until `done` or the timeout; on timeout cancels what is pending.
+template <typename Cancel>
+bool run_until(asio::io_context& ioc, const bool& done, std::chrono::milliseconds timeout,
+               Cancel cancel) {
+  ioc.restart();
+  ioc.run_for(timeout);
+  if (done) return true;
+  cancel();
+  ioc.restart();
+  ioc.run();
+  return false;
+}
+
+}  // namespace
+
+HttpReply http_request(std::uint16_t port, const std::string& method, const std::string& target,
+                       const std::string& body, const std::string& bearer) {
+  asio::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  stream.expires_after(std::chrono::seconds(20));
+  stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  req.set(http::field::content_type, "application/json");
+  if (!bearer.empty()) req.set(http::field::authorization, "Bearer " + bearer);
+  req.body() = body;
+  req.prepare_payload();
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(256 * 1024 * 1024);
+  beast::error_code error;
+  bool done = false;
+  http::async_write(stream, req, [&](beast::error_code ec, std::size_t) {
+    if (ec && ec != asio::error::connection_reset && ec != asio::error::broken_pipe) {
+      error = ec;
+      done = true;
+      return;
+    }
+    http::async_read(stream, buffer, parser, [&](beast::error_code rec, std::size_t) {
+      error = rec;
+      done = true;
+    });
+  });
+  ioc.run();
+  if (!done || error) throw std::runtime_error("HTTP request failed: " + error.message());
+  const auto& res = parser.get();
+  return HttpReply{static_cast<int>(res.result_int()), res.body(),
+                   std::string(res[http::field::content_type])};
+}
+
+json::value rpc_http(std::uint16_t port, const std::string& method, json::value params,
+                     const std::string& bearer) {
+  const json::object request{
+      {"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", std::move(params)}};
+  const HttpReply reply = http_request(port, "POST", "/", json::serialize(request), bearer);
+  return json::parse(reply.body);
+}
+
+struct WsClient::Impl {
+  asio::io_context ioc;
+  websocket::stream<tcp::socket> ws{ioc};
+  std::chrono::milliseconds timeout{10000};
+  std::vector<json::value> notifications;
+  bool closed = false;
+  int close_code = 0;
+  std::string close_reason;
+};
+
+WsClient::WsClient(std::uint16_t port, std::chrono::milliseconds timeout)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->timeout = timeout;
+  impl_->ws.next_layer().connect({asio::ip::make_address("127.0.0.1"), port});
+  impl_->ws.read_message_max(512 * 1024 * 1024);
+  impl_->ws.handshake("127.0.0.1", "/");
+}
+
+WsClient::~WsClient() {
+  beast::error_code ec;
+  if (!impl_->closed) impl_->ws.next_layer().close(ec);
+}
+
+void WsClient::send_text(const std::string& text) {
+  impl_->ws.text(true);
+  beast::error_code ec;
+  impl_->ws.write(asio::buffer(text), ec);
+}
+
+void WsClient::send_binary(const std::string& bytes) {
+  impl_->ws.binary(true);
+  beast::error_code ec;
+  impl_->ws.write(asio::buffer(bytes), ec);
+}
+
+std::optional<std::string> WsClient::read() {
+  if (impl_->closed) return std::nullopt;
+  beast::flat_buffer buffer;
+  beast::error_code error;
+  bool done = false;
+  impl_->ws.async_read(buffer, [&](beast::error_code ec, std::size_t) {
+    error = ec;
+    done = true;
+  });
+  if (!run_until(impl_->ioc, done, impl_->timeout, [this] {
+        beast::error_code ignored;
+        impl_->ws.next_layer().cancel(ignored);
+      })) {
+    return std::nullopt;  // timed out
+  }
+  if (error) {
+    impl_->closed = true;
+    if (error == websocket::error::closed) {
+      impl_->close_code = impl_->ws.reason().code;
+      impl_->close_reason = std::string(impl_->ws.reason().reason.c_str());
+    }
+    return std::nullopt;
+  }
+  return beast::buffers_to_string(buffer.data());
+}
+
+json::value WsClient::call(const std::string& method, json::value params) {
+  const std::uint64_t id = next_id_++;
+  send_text(json::serialize(
+      json::object{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}}));
+  for (int i = 0; i < 100000; ++i) {
+    const auto text = read();
+    if (!text) throw std::runtime_error("connection ended before the response to " + method);
+    json::value v = json::parse(*text);
+    if (v.is_object() && v.as_object().contains("id") && v.at("id") == json::value(id)) return v;
+    impl_->notifications.push_back(std::move(v));
+  }
+  throw std::runtime_error("no response to " + method);
+}
+
+std::vector<json::value> WsClient::take_notifications() {
+  return std::exchange(impl_->notifications, {});
+}
+
+bool WsClient::wait_notifications(std::size_t n, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (impl_->notifications.size() < n && std::chrono::steady_clock::now() < deadline) {
+    const auto text = read();
+    if (!text) return false;
+    impl_->notifications.push_back(json::parse(*text));
+  }
+  return impl_->notifications.size() >= n;
+}
+
+bool WsClient::closed() const {
+  return impl_->closed;
+}
+int WsClient::close_code() const {
+  return impl_->close_code;
+}
+std::string WsClient::close_reason() const {
+  return impl_->close_reason;
+}
+
+}  // namespace zkr::testing
