@@ -1,10 +1,28 @@
-// zkrouter: the interop message router. This file dispatches the subcommands.
+// zkrouter: the interop message router. This file parses the command line and dispatches.
 
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 #include <string_view>
+#include <vector>
 
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "app/devnet.hpp"
 #include "app/version.hpp"
+
+ABSL_FLAG(std::string, data_dir, "data/devnet", "devnet: directory for the database and credentials");
+ABSL_FLAG(bool, fresh, false, "devnet: start from an empty database");
+ABSL_FLAG(std::string, listen, "127.0.0.1", "devnet: address the API listens on");
+ABSL_FLAG(int, port, 8545, "devnet: port of the API (0 picks a free one)");
+ABSL_FLAG(int, chains, 3, "devnet: chains settling on the Gateway (ids 270, 271, ...)");
+ABSL_FLAG(double, rate, 200, "devnet: messages per second over all chains");
+ABSL_FLAG(int, batch_ms, 1000, "devnet: milliseconds between the batches of each chain");
+ABSL_FLAG(int, block_ms, 500, "devnet: milliseconds between Gateway blocks");
+ABSL_FLAG(int, blocks_per_batch, 4, "devnet: Gateway blocks per Gateway batch");
+ABSL_FLAG(int, run_for, 0, "devnet: stop after this many seconds (0 = until Ctrl-C)");
+ABSL_FLAG(bool, plain, false, "devnet: log lines instead of the live view");
 
 namespace {
 
@@ -15,8 +33,7 @@ struct Command {
 };
 
 constexpr Command kCommands[] = {
-    {"devnet", "run the router, the Gateway, an embedded L1 and simulated chains in one process",
-     false},
+    {"devnet", "run the router, the Gateway and simulated chains in one process", true},
     {"serve", "run the router from a config file (--config FILE)", false},
     {"send", "send a message on a devnet chain and print its id", false},
     {"status", "print a message's timeline", false},
@@ -29,13 +46,34 @@ constexpr Command kCommands[] = {
 void print_usage(std::FILE* out) {
   std::fprintf(out, "zkrouter %s — interop message router for ZK chains settling on a Gateway\n\n",
                zkr::app::kVersion);
-  std::fprintf(out,
-               "usage: zkrouter <command> [options]   (zkrouter <command> --help)\n\ncommands:\n");
+  std::fprintf(out, "usage: zkrouter <command> [--flags]   (zkrouter <command> --help)\n\ncommands:\n");
   for (const Command& c : kCommands) {
     std::fprintf(out, "  %-8.*s %.*s%s\n", static_cast<int>(c.name.size()), c.name.data(),
-                 static_cast<int>(c.summary.size()), c.summary.data(),
-                 c.available ? "" : " (not in this build yet)");
+                 static_cast<int>(c.summary.size()), c.summary.data(), c.available ? "" : " (not in this build yet)");
   }
+}
+
+int devnet(int argc, char** argv) {
+  absl::SetProgramUsageMessage("zkrouter devnet [--port N] [--data_dir DIR] [--fresh] [--rate R] ...");
+  absl::ParseCommandLine(argc, argv);
+  zkr::app::DevnetOptions o;
+  o.data_dir = absl::GetFlag(FLAGS_data_dir);
+  o.fresh = absl::GetFlag(FLAGS_fresh);
+  o.listen_address = absl::GetFlag(FLAGS_listen);
+  const int port = absl::GetFlag(FLAGS_port);
+  if (port < 0 || port > 65535) {
+    std::fprintf(stderr, "zkrouter devnet: --port must be 0..65535, got %d\n", port);
+    return 2;
+  }
+  o.port = static_cast<std::uint16_t>(port);
+  o.gateway_chains = std::clamp(absl::GetFlag(FLAGS_chains), 1, 50);
+  o.messages_per_second = std::max(1.0, absl::GetFlag(FLAGS_rate));
+  o.batch_interval = std::chrono::milliseconds(std::max(50, absl::GetFlag(FLAGS_batch_ms)));
+  o.block_interval = std::chrono::milliseconds(std::max(50, absl::GetFlag(FLAGS_block_ms)));
+  o.blocks_per_gateway_batch = std::max(1, absl::GetFlag(FLAGS_blocks_per_batch));
+  if (absl::GetFlag(FLAGS_run_for) > 0) o.run_for = std::chrono::seconds(absl::GetFlag(FLAGS_run_for));
+  o.plain_output = absl::GetFlag(FLAGS_plain);
+  return zkr::app::run_devnet(o);
 }
 
 }  // namespace
@@ -50,11 +88,15 @@ int main(int argc, char** argv) {
     std::printf("zkrouter %s\n", zkr::app::kVersion);
     return 0;
   }
+  // The subcommand's own flags follow it: parse argv without the command word.
+  std::vector<char*> rest{argv[0]};
+  for (int i = 2; i < argc; ++i) rest.push_back(argv[i]);
+  if (command == "devnet") return devnet(static_cast<int>(rest.size()), rest.data());
   for (const Command& c : kCommands) {
     if (c.name == command) {
       std::fprintf(stderr, "zkrouter: '%s' is not in this build yet\n\n", argv[1]);
       print_usage(stderr);
-      return 0;
+      return 2;
     }
   }
   std::fprintf(stderr, "zkrouter: unknown command '%s'\n\n", argv[1]);

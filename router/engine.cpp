@@ -462,6 +462,11 @@ std::optional<std::uint64_t> Engine::last_sealed_block() const {
   return gateway_->message_root().last_sealed_block();
 }
 
+std::size_t Engine::gateway_batch_count() const {
+  std::shared_lock lock(state_mutex_);
+  return gateway_->gateway_batch_count();
+}
+
 std::size_t Engine::unbatched_blocks() const {
   std::shared_lock lock(state_mutex_);
   return gateway_->unbatched_blocks();

@@ -115,6 +115,7 @@ class Engine {
   std::optional<settlement::ChainInfo> chain(std::uint64_t chain_id) const;
   std::optional<settlement::GatewayBatch> gateway_batch(std::uint64_t number) const;
   std::optional<std::uint64_t> last_sealed_block() const;
+  std::size_t gateway_batch_count() const;
   std::uint64_t gateway_chain_id() const noexcept { return config_.gateway.chain_id; }
   std::size_t unbatched_blocks() const;
 

@@ -175,7 +175,9 @@ absl::StatusOr<std::vector<LogRow>> MessageStore::list(Database& db, const Messa
           " AND (?2 IS NULL OR l.chain_id = ?2) AND (?3 IS NULL OR l.destination_chain_id = ?3) "
           "AND (?5 IS NULL OR l.kind = ?5) "
           "AND (?6 IS NULL OR e.created_at >= ?6) AND (?7 IS NULL OR e.created_at < ?7) "
-          "AND (?9 IS NULL OR e.seq = ?9) ORDER BY e.seq LIMIT ?8")));
+          "AND (?9 IS NULL OR e.seq = ?9) AND (?10 IS NULL OR EXISTS (SELECT 1 FROM batches b WHERE "
+          "b.chain_id = l.chain_id AND b.batch_number = l.batch_number AND b.stage = ?10)) "
+          "ORDER BY e.seq LIMIT ?8")));
   s->bind(1, f.after_seq).bind(2, f.source_chain_id).bind(3, f.destination_chain_id);
   if (f.kind) {
     s->bind(5, static_cast<int>(*f.kind));
@@ -186,6 +188,11 @@ absl::StatusOr<std::vector<LogRow>> MessageStore::list(Database& db, const Messa
       .bind(7, f.to_time_ms)
       .bind(8, static_cast<std::int64_t>(f.limit))
       .bind(9, only_seq);
+  if (f.stage) {
+    s->bind(10, static_cast<int>(*f.stage));
+  } else {
+    s->bind_null(10);
+  }
   return collect(s);
 }
 

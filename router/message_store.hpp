@@ -12,6 +12,7 @@
 #include "merkle/log.hpp"
 #include "router/batch.hpp"
 #include "settlement/sqlite.hpp"
+#include "settlement/types.hpp"
 
 namespace zkr::router {
 
@@ -42,6 +43,7 @@ struct MessageFilter {
   std::optional<std::uint64_t> destination_chain_id;
   std::optional<merkle::Address> sender;  // served by the engine's in-memory index
   std::optional<LogKind> kind;
+  std::optional<settlement::BatchStage> stage;  // the stage its batch has reached
   std::optional<std::int64_t> from_time_ms;  // recorded at or after
   std::optional<std::int64_t> to_time_ms;    // recorded before
   std::int64_t after_seq = 0;                // paging cursor: recorded_seq of the last row seen

@@ -57,6 +57,10 @@ TEST_F(Queries, FiltersBySourceDestinationSenderAndKind) {
   EXPECT_EQ(ids({.kind = LogKind::kBundle}), (std::vector<std::string>{"270:1:4"}));
   EXPECT_TRUE(ids({.sender = merkle::kBootloaderAddress}).empty());
   EXPECT_EQ(ids({}).size(), 8U);
+  ASSERT_TRUE(engine_->commit_batch(271, 1).ok());
+  EXPECT_EQ(ids({.stage = settlement::BatchStage::kCommitted}),
+            (std::vector<std::string>{"271:1:0", "271:1:1", "271:1:2"}));
+  EXPECT_EQ(ids({.stage = settlement::BatchStage::kRecorded}).size(), 5U);
 }
 
 TEST_F(Queries, CursorPagingVisitsEveryMessageOnce) {

@@ -1,0 +1,343 @@
+#include "app/devnet.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <random>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "api/server.hpp"
+#include "merkle/constants.hpp"
+#include "merkle/keccak.hpp"
+#include "merkle/message_root.hpp"
+#include "router/bundle.hpp"
+#include "router/engine.hpp"
+
+namespace zkr::app {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using settlement::BatchStage;
+using settlement::SettlementLayer;
+
+std::atomic<bool> g_stop{false};
+void on_signal(int) { g_stop = true; }
+
+constexpr std::uint64_t kMigratingChain = 280;
+
+// A simulated chain's sequencer: builds sealed batches of messages with every root computed.
+class SimulatedChain {
+ public:
+  SimulatedChain(std::uint64_t id, std::vector<std::uint64_t> peers, std::uint64_t seed)
+      : id_(id), peers_(std::move(peers)), rng_(seed) {
+    for (auto& a : senders_)
+      for (auto& b : a) b = static_cast<std::uint8_t>(rng_());
+  }
+
+  std::uint64_t id() const { return id_; }
+
+  router::SealedBatch next_batch(std::uint64_t number, std::size_t messages, bool bundles_allowed) {
+    router::SealedBatch b;
+    b.chain_id = id_;
+    b.batch_number = number;
+    b.protocol_version = 29;
+    std::vector<merkle::Word> leaves;
+    for (std::size_t i = 0; i < messages; ++i) {
+      merkle::L2Message m;
+      m.tx_number_in_batch = static_cast<std::uint16_t>(i);
+      if (bundles_allowed && !peers_.empty() && rng_() % 4 == 0) {
+        router::InteropBundle bundle;
+        bundle.source_chain_id = id_;
+        bundle.destination_chain_id = peers_[rng_() % peers_.size()];
+        bundle.salt = merkle::be32(rng_());
+        router::InteropCall call;
+        call.to = senders_[rng_() % senders_.size()];
+        call.from = senders_[rng_() % senders_.size()];
+        call.data = {0xca, 0xfe, static_cast<std::uint8_t>(i)};
+        bundle.calls.push_back(call);
+        m.sender = merkle::kInteropCenterAddress;
+        m.data = router::encode_bundle_message(bundle);
+      } else {
+        m.sender = senders_[rng_() % senders_.size()];
+        const std::string text = absl::StrCat("hello from chain ", id_, " batch ", number, " #", i);
+        m.data.assign(text.begin(), text.end());
+      }
+      merkle::Bytes tx_seed;
+      for (const auto v : {id_, number, static_cast<std::uint64_t>(i)}) {
+        const auto w = merkle::be32(v);
+        tx_seed.insert(tx_seed.end(), w.begin(), w.end());
+      }
+      b.logs.push_back({.log = merkle::message_to_log(m), .tx_hash = merkle::keccak256(merkle::ByteSpan(tx_seed)),
+                        .message = m.data});
+      leaves.push_back(merkle::log_leaf_hash(b.logs.back().log));
+    }
+    b.aggregated_root = merkle::chain_id_leaf(merkle::kZeroWord, id_);
+    b.local_root = merkle::LogTree::build(leaves)->root();
+    b.chain_batch_root = merkle::hash_pair(b.local_root, b.aggregated_root);
+    return b;
+  }
+
+ private:
+  std::uint64_t id_;
+  std::vector<std::uint64_t> peers_;
+  std::mt19937_64 rng_;
+  std::array<merkle::Address, 4> senders_{};
+};
+
+// Latencies from a batch's sealing at its chain to Gateway finality of its messages.
+class Latencies {
+ public:
+  void sealed(std::uint64_t chain, std::uint64_t batch) {
+    std::lock_guard lock(mutex_);
+    pending_[{chain, batch}] = Clock::now();
+  }
+  void final_at(std::uint64_t chain, std::uint64_t batch) {
+    std::lock_guard lock(mutex_);
+    const auto it = pending_.find({chain, batch});
+    if (it == pending_.end()) return;
+    samples_.push_back(std::chrono::duration<double, std::milli>(Clock::now() - it->second).count());
+    if (samples_.size() > 1000) samples_.erase(samples_.begin());
+    pending_.erase(it);
+  }
+  std::pair<double, double> p50_p95() const {
+    std::lock_guard lock(mutex_);
+    if (samples_.empty()) return {0, 0};
+    std::vector<double> v = samples_;
+    std::sort(v.begin(), v.end());
+    return {v[v.size() / 2], v[std::min(v.size() - 1, v.size() * 95 / 100)]};
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::pair<std::uint64_t, std::uint64_t>, Clock::time_point> pending_;
+  std::vector<double> samples_;
+};
+
+std::string credential_file_contents(const std::map<std::uint64_t, std::string>& creds) {
+  std::string out = "# chain operator credentials of this devnet (keep private)\n";
+  for (const auto& [chain, c] : creds) absl::StrAppend(&out, chain, " ", c, "\n");
+  return out;
+}
+
+std::map<std::uint64_t, std::string> load_or_make_credentials(const std::filesystem::path& path,
+                                                              const std::vector<std::uint64_t>& chains) {
+  std::map<std::uint64_t, std::string> creds;
+  std::ifstream in(path);
+  std::uint64_t chain = 0;
+  std::string value, line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream fields(line);
+    if (fields >> chain >> value) creds[chain] = value;
+  }
+  std::random_device rd;
+  bool changed = false;
+  for (const std::uint64_t c : chains) {
+    if (creds.contains(c)) continue;
+    merkle::Word secret;
+    for (auto& b : secret) b = static_cast<std::uint8_t>(rd());
+    creds[c] = merkle::to_hex(secret).substr(2);
+    changed = true;
+  }
+  if (changed) {
+    std::ofstream out(path, std::ios::trunc);
+    out << credential_file_contents(creds);
+    std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  }
+  return creds;
+}
+
+}  // namespace
+
+int run_devnet(const DevnetOptions& o) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(o.data_dir, ec);
+  if (ec) {
+    std::fprintf(stderr, "zkrouter devnet: cannot create %s: %s\n", o.data_dir.c_str(), ec.message().c_str());
+    return 1;
+  }
+  const fs::path db = fs::path(o.data_dir) / "zkrouter.db";
+  if (o.fresh) {
+    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix, ec);
+  }
+  router::EngineConfig config;
+  config.database_path = db.string();
+  config.gateway = {.chain_id = o.gateway_chain_id, .first_block = 1};
+  auto opened = router::Engine::open(config);
+  if (!opened.ok()) {
+    std::fprintf(stderr, "zkrouter devnet: %s\n", std::string(opened.status().message()).c_str());
+    return 1;
+  }
+  router::Engine& engine = **opened;
+
+  std::vector<std::uint64_t> gateway_ids;
+  for (int i = 0; i < o.gateway_chains; ++i) gateway_ids.push_back(270 + static_cast<std::uint64_t>(i));
+  std::vector<std::uint64_t> all_ids = gateway_ids;
+  if (o.migrating_chain) all_ids.push_back(kMigratingChain);
+  const auto creds = load_or_make_credentials(fs::path(o.data_dir) / "credentials", all_ids);
+  for (const std::uint64_t id : all_ids) {
+    if (engine.chain(id)) continue;
+    const SettlementLayer layer = id == kMigratingChain ? SettlementLayer::kL1 : SettlementLayer::kGateway;
+    if (absl::Status s = engine.register_chain({.chain_id = id, .layer = layer, .credential = creds.at(id)}); !s.ok()) {
+      std::fprintf(stderr, "zkrouter devnet: %s\n", std::string(s.message()).c_str());
+      return 1;
+    }
+  }
+
+  api::ServerOptions server_options;
+  server_options.address = o.listen_address;
+  server_options.port = o.port;
+  api::Server server(engine, server_options);
+  const auto port = server.start();
+  if (!port.ok()) {
+    std::fprintf(stderr, "zkrouter devnet: %s\n", std::string(port.status().message()).c_str());
+    return 1;
+  }
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  std::printf("zkrouter devnet: API on http://%s:%u and ws://%s:%u (data in %s)\n", o.listen_address.c_str(), *port,
+              o.listen_address.c_str(), *port, o.data_dir.c_str());
+  std::printf("  see messages flow:  curl -s -X POST http://%s:%u -H 'content-type: application/json' -d "
+              "'{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"zkr_listMessages\",\"params\":[{\"limit\":3}]}'\n",
+              o.listen_address.c_str(), *port);
+  std::printf("  operator credentials: %s\n\n", (fs::path(o.data_dir) / "credentials").c_str());
+  std::fflush(stdout);
+
+  std::vector<SimulatedChain> chains;
+  for (const std::uint64_t id : all_ids) {
+    std::vector<std::uint64_t> peers;
+    for (const std::uint64_t p : gateway_ids)
+      if (p != id) peers.push_back(p);
+    chains.emplace_back(id, peers, id * 7919);
+  }
+  Latencies latencies;
+  std::atomic<std::uint64_t> messages_sent{0};
+  std::atomic<bool> failed{false};
+  const auto report = [&failed](const absl::Status& s, const char* what) {
+    if (s.ok()) return true;
+    std::fprintf(stderr, "zkrouter devnet: %s: %s\n", what, std::string(s.message()).c_str());
+    failed = true;
+    g_stop = true;
+    return false;
+  };
+
+  // Sequencers: every interval each chain seals a batch and moves its oldest open batch one stage.
+  std::thread sequencers([&] {
+    const std::size_t per_batch = std::max<std::size_t>(
+        1, static_cast<std::size_t>(o.messages_per_second * std::chrono::duration<double>(o.batch_interval).count() /
+                                    static_cast<double>(chains.size())));
+    auto next = Clock::now();
+    while (!g_stop) {
+      for (SimulatedChain& chain : chains) {
+        const settlement::ChainInfo info = *engine.chain(chain.id());
+        // Lifecycle: the oldest batch not executed advances one stage per tick.
+        if (info.last_executed < info.last_recorded) {
+          const std::uint64_t b = info.last_executed + 1;
+          const auto batch = *engine.batch(chain.id(), b);
+          if (batch.stage == BatchStage::kRecorded) {
+            report(engine.commit_batch(chain.id(), b), "commit");
+          } else if (batch.stage == BatchStage::kCommitted) {
+            report(engine.prove_batch(chain.id(), b, merkle::Bytes{0x01}), "prove");
+          } else if (batch.stage == BatchStage::kProven) {
+            const auto block = engine.execute_batch(chain.id(), b);
+            if (report(block.status(), "execute") && !block->has_value()) latencies.final_at(chain.id(), b);
+          }
+        }
+        // Chain 280 alternates between L1 and the Gateway at batch boundaries.
+        if (chain.id() == kMigratingChain && info.last_executed == info.last_recorded && info.last_recorded > 0 &&
+            info.last_recorded % static_cast<std::uint64_t>(o.migrate_every) == 0 &&
+            info.history.back().first <= info.last_recorded) {
+          const SettlementLayer to = info.layer == SettlementLayer::kL1 ? SettlementLayer::kGateway : SettlementLayer::kL1;
+          report(engine.migrate_chain(chain.id(), to), "migrate");
+        }
+        const std::uint64_t number = engine.chain(chain.id())->last_recorded + 1;
+        const bool on_gateway = engine.chain(chain.id())->layer == SettlementLayer::kGateway;
+        if (report(engine.ingest(chain.next_batch(number, per_batch, on_gateway)).status(), "ingest")) {
+          messages_sent += per_batch;
+          latencies.sealed(chain.id(), number);
+        }
+      }
+      next += o.batch_interval;
+      std::this_thread::sleep_until(next);
+    }
+  });
+
+  // The Gateway: seals a block every interval, a Gateway batch every few blocks.
+  std::thread gateway([&] {
+    auto next = Clock::now();
+    while (!g_stop) {
+      const auto sealed = engine.seal_block();
+      if (report(sealed.status(), "seal block")) {
+        for (const std::uint64_t id : all_ids) {
+          const auto info = engine.chain(id);
+          for (std::uint64_t b = info->last_executed; b > 0; --b) {
+            const auto batch = engine.batch(id, b);
+            if (!batch || batch->executed_block != *sealed) break;
+            latencies.final_at(id, b);
+          }
+        }
+        if (engine.unbatched_blocks() >= static_cast<std::size_t>(o.blocks_per_gateway_batch)) {
+          report(engine.seal_gateway_batch().status(), "seal Gateway batch");
+        }
+      }
+      next += o.block_interval;
+      std::this_thread::sleep_until(next);
+    }
+  });
+
+  // The view: refreshed in place on a terminal, plain lines otherwise.
+  const bool tty = !o.plain_output && ::isatty(STDOUT_FILENO);
+  const auto started = Clock::now();
+  std::uint64_t last_sent = messages_sent;
+  auto last_time = Clock::now();
+  while (!g_stop) {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    if (o.run_for && Clock::now() - started >= *o.run_for) g_stop = true;
+    const auto now = Clock::now();
+    const double rate = static_cast<double>(messages_sent - last_sent) /
+                        std::max(1e-3, std::chrono::duration<double>(now - last_time).count());
+    last_sent = messages_sent;
+    last_time = now;
+    const auto [p50, p95] = latencies.p50_p95();
+    std::string view;
+    if (tty) view += "\x1b[H\x1b[J";
+    absl::StrAppend(&view, "zkrouter devnet  ·  API :", *port, "  ·  ", static_cast<int>(rate), " msg/s  ·  to gateway_final p50 ",
+                    static_cast<int>(p50), " ms p95 ", static_cast<int>(p95), " ms\n");
+    if (tty) {
+      absl::StrAppend(&view, "chain  layer    recorded committed proven executed\n");
+      for (const std::uint64_t id : all_ids) {
+        const auto c = engine.chain(id);
+        char row[160];
+        std::snprintf(row, sizeof row, "%-6lu %-8s %8lu %9lu %6lu %8lu\n", static_cast<unsigned long>(id),
+                      settlement::layer_name(c->layer), static_cast<unsigned long>(c->last_recorded),
+                      static_cast<unsigned long>(c->last_committed), static_cast<unsigned long>(c->last_proven),
+                      static_cast<unsigned long>(c->last_executed));
+        view += row;
+      }
+    }
+    const auto sealed = engine.last_sealed_block();
+    absl::StrAppend(&view, tty ? "" : "  ", "gateway ", o.gateway_chain_id, ": block ", sealed ? *sealed : 0,
+                    ", gateway batches ", engine.gateway_batch_count(), ", events ",
+                    engine.last_event_seq(), "\n");
+    std::fputs(view.c_str(), stdout);
+    std::fflush(stdout);
+  }
+  sequencers.join();
+  gateway.join();
+  server.stop();
+  std::printf("zkrouter devnet: stopped cleanly; restart to resume from %s\n", db.c_str());
+  return failed ? 1 : 0;
+}
+
+}  // namespace zkr::app
