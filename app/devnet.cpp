@@ -31,7 +31,9 @@ using settlement::BatchStage;
 using settlement::SettlementLayer;
 
 std::atomic<bool> g_stop{false};
-void on_signal(int) { g_stop = true; }
+void on_signal(int) {
+  g_stop = true;
+}
 
 constexpr std::uint64_t kMigratingChain = 280;
 
@@ -51,7 +53,6 @@ class SimulatedChain {
     b.chain_id = id_;
     b.batch_number = number;
     b.protocol_version = 29;
-    std::vector<merkle::Word> leaves;
     for (std::size_t i = 0; i < messages; ++i) {
       merkle::L2Message m;
       m.tx_number_in_batch = static_cast<std::uint16_t>(i);
@@ -77,13 +78,12 @@ class SimulatedChain {
         const auto w = merkle::be32(v);
         tx_seed.insert(tx_seed.end(), w.begin(), w.end());
       }
-      b.logs.push_back({.log = merkle::message_to_log(m), .tx_hash = merkle::keccak256(merkle::ByteSpan(tx_seed)),
+      b.logs.push_back({.log = merkle::message_to_log(m),
+                        .tx_hash = merkle::keccak256(merkle::ByteSpan(tx_seed)),
                         .message = m.data});
-      leaves.push_back(merkle::log_leaf_hash(b.logs.back().log));
     }
     b.aggregated_root = merkle::chain_id_leaf(merkle::kZeroWord, id_);
-    b.local_root = merkle::LogTree::build(leaves)->root();
-    b.chain_batch_root = merkle::hash_pair(b.local_root, b.aggregated_root);
+    (void)router::seal_roots(b);  // cannot fail: batches are capped at 16384 messages below
     return b;
   }
 
@@ -105,7 +105,8 @@ class Latencies {
     std::lock_guard lock(mutex_);
     const auto it = pending_.find({chain, batch});
     if (it == pending_.end()) return;
-    samples_.push_back(std::chrono::duration<double, std::milli>(Clock::now() - it->second).count());
+    samples_.push_back(
+        std::chrono::duration<double, std::milli>(Clock::now() - it->second).count());
     if (samples_.size() > 1000) samples_.erase(samples_.begin());
     pending_.erase(it);
   }
@@ -129,8 +130,8 @@ std::string credential_file_contents(const std::map<std::uint64_t, std::string>&
   return out;
 }
 
-std::map<std::uint64_t, std::string> load_or_make_credentials(const std::filesystem::path& path,
-                                                              const std::vector<std::uint64_t>& chains) {
+std::map<std::uint64_t, std::string> load_or_make_credentials(
+    const std::filesystem::path& path, const std::vector<std::uint64_t>& chains) {
   std::map<std::uint64_t, std::string> creds;
   std::ifstream in(path);
   std::uint64_t chain = 0;
@@ -152,7 +153,8 @@ std::map<std::uint64_t, std::string> load_or_make_credentials(const std::filesys
   if (changed) {
     std::ofstream out(path, std::ios::trunc);
     out << credential_file_contents(creds);
-    std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    std::filesystem::permissions(
+        path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   }
   return creds;
 }
@@ -164,7 +166,8 @@ int run_devnet(const DevnetOptions& o) {
   std::error_code ec;
   fs::create_directories(o.data_dir, ec);
   if (ec) {
-    std::fprintf(stderr, "zkrouter devnet: cannot create %s: %s\n", o.data_dir.c_str(), ec.message().c_str());
+    std::fprintf(stderr, "zkrouter devnet: cannot create %s: %s\n", o.data_dir.c_str(),
+                 ec.message().c_str());
     return 1;
   }
   const fs::path db = fs::path(o.data_dir) / "zkrouter.db";
@@ -182,14 +185,18 @@ int run_devnet(const DevnetOptions& o) {
   router::Engine& engine = **opened;
 
   std::vector<std::uint64_t> gateway_ids;
-  for (int i = 0; i < o.gateway_chains; ++i) gateway_ids.push_back(270 + static_cast<std::uint64_t>(i));
+  for (int i = 0; i < o.gateway_chains; ++i)
+    gateway_ids.push_back(270 + static_cast<std::uint64_t>(i));
   std::vector<std::uint64_t> all_ids = gateway_ids;
   if (o.migrating_chain) all_ids.push_back(kMigratingChain);
   const auto creds = load_or_make_credentials(fs::path(o.data_dir) / "credentials", all_ids);
   for (const std::uint64_t id : all_ids) {
     if (engine.chain(id)) continue;
-    const SettlementLayer layer = id == kMigratingChain ? SettlementLayer::kL1 : SettlementLayer::kGateway;
-    if (absl::Status s = engine.register_chain({.chain_id = id, .layer = layer, .credential = creds.at(id)}); !s.ok()) {
+    const SettlementLayer layer =
+        id == kMigratingChain ? SettlementLayer::kL1 : SettlementLayer::kGateway;
+    if (absl::Status s =
+            engine.register_chain({.chain_id = id, .layer = layer, .credential = creds.at(id)});
+        !s.ok()) {
       std::fprintf(stderr, "zkrouter devnet: %s\n", std::string(s.message()).c_str());
       return 1;
     }
@@ -206,11 +213,13 @@ int run_devnet(const DevnetOptions& o) {
   }
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  std::printf("zkrouter devnet: API on http://%s:%u and ws://%s:%u (data in %s)\n", o.listen_address.c_str(), *port,
-              o.listen_address.c_str(), *port, o.data_dir.c_str());
-  std::printf("  see messages flow:  curl -s -X POST http://%s:%u -H 'content-type: application/json' -d "
-              "'{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"zkr_listMessages\",\"params\":[{\"limit\":3}]}'\n",
-              o.listen_address.c_str(), *port);
+  std::printf("zkrouter devnet: API on http://%s:%u and ws://%s:%u (data in %s)\n",
+              o.listen_address.c_str(), *port, o.listen_address.c_str(), *port, o.data_dir.c_str());
+  std::printf(
+      "  see messages flow:  curl -s -X POST http://%s:%u -H 'content-type: application/json' -d "
+      "'{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"zkr_listMessages\",\"params\":[{\"limit\":3}]}'"
+      "\n",
+      o.listen_address.c_str(), *port);
   std::printf("  operator credentials: %s\n\n", (fs::path(o.data_dir) / "credentials").c_str());
   std::fflush(stdout);
 
@@ -234,9 +243,11 @@ int run_devnet(const DevnetOptions& o) {
 
   // Sequencers: every interval each chain seals a batch and moves its oldest open batch one stage.
   std::thread sequencers([&] {
-    const std::size_t per_batch = std::max<std::size_t>(
-        1, static_cast<std::size_t>(o.messages_per_second * std::chrono::duration<double>(o.batch_interval).count() /
-                                    static_cast<double>(chains.size())));
+    const std::size_t per_batch = std::clamp<std::size_t>(
+        static_cast<std::size_t>(o.messages_per_second *
+                                 std::chrono::duration<double>(o.batch_interval).count() /
+                                 static_cast<double>(chains.size())),
+        1, merkle::kLogTreeLeaves);
     auto next = Clock::now();
     while (!g_stop) {
       for (SimulatedChain& chain : chains) {
@@ -251,19 +262,23 @@ int run_devnet(const DevnetOptions& o) {
             report(engine.prove_batch(chain.id(), b, merkle::Bytes{0x01}), "prove");
           } else if (batch.stage == BatchStage::kProven) {
             const auto block = engine.execute_batch(chain.id(), b);
-            if (report(block.status(), "execute") && !block->has_value()) latencies.final_at(chain.id(), b);
+            if (report(block.status(), "execute") && !block->has_value())
+              latencies.final_at(chain.id(), b);
           }
         }
         // Chain 280 alternates between L1 and the Gateway at batch boundaries.
-        if (chain.id() == kMigratingChain && info.last_executed == info.last_recorded && info.last_recorded > 0 &&
+        if (chain.id() == kMigratingChain && info.last_executed == info.last_recorded &&
+            info.last_recorded > 0 &&
             info.last_recorded % static_cast<std::uint64_t>(o.migrate_every) == 0 &&
             info.history.back().first <= info.last_recorded) {
-          const SettlementLayer to = info.layer == SettlementLayer::kL1 ? SettlementLayer::kGateway : SettlementLayer::kL1;
+          const SettlementLayer to =
+              info.layer == SettlementLayer::kL1 ? SettlementLayer::kGateway : SettlementLayer::kL1;
           report(engine.migrate_chain(chain.id(), to), "migrate");
         }
         const std::uint64_t number = engine.chain(chain.id())->last_recorded + 1;
         const bool on_gateway = engine.chain(chain.id())->layer == SettlementLayer::kGateway;
-        if (report(engine.ingest(chain.next_batch(number, per_batch, on_gateway)).status(), "ingest")) {
+        if (report(engine.ingest(chain.next_batch(number, per_batch, on_gateway)).status(),
+                   "ingest")) {
           messages_sent += per_batch;
           latencies.sealed(chain.id(), number);
         }
@@ -312,24 +327,27 @@ int run_devnet(const DevnetOptions& o) {
     const auto [p50, p95] = latencies.p50_p95();
     std::string view;
     if (tty) view += "\x1b[H\x1b[J";
-    absl::StrAppend(&view, "zkrouter devnet  ·  API :", *port, "  ·  ", static_cast<int>(rate), " msg/s  ·  to gateway_final p50 ",
-                    static_cast<int>(p50), " ms p95 ", static_cast<int>(p95), " ms\n");
+    absl::StrAppend(&view, "zkrouter devnet  ·  API :", *port, "  ·  ", static_cast<int>(rate),
+                    " msg/s  ·  to gateway_final p50 ", static_cast<int>(p50), " ms p95 ",
+                    static_cast<int>(p95), " ms\n");
     if (tty) {
       absl::StrAppend(&view, "chain  layer    recorded committed proven executed\n");
       for (const std::uint64_t id : all_ids) {
         const auto c = engine.chain(id);
         char row[160];
-        std::snprintf(row, sizeof row, "%-6lu %-8s %8lu %9lu %6lu %8lu\n", static_cast<unsigned long>(id),
-                      settlement::layer_name(c->layer), static_cast<unsigned long>(c->last_recorded),
-                      static_cast<unsigned long>(c->last_committed), static_cast<unsigned long>(c->last_proven),
+        std::snprintf(row, sizeof row, "%-6lu %-8s %8lu %9lu %6lu %8lu\n",
+                      static_cast<unsigned long>(id), settlement::layer_name(c->layer),
+                      static_cast<unsigned long>(c->last_recorded),
+                      static_cast<unsigned long>(c->last_committed),
+                      static_cast<unsigned long>(c->last_proven),
                       static_cast<unsigned long>(c->last_executed));
         view += row;
       }
     }
     const auto sealed = engine.last_sealed_block();
-    absl::StrAppend(&view, tty ? "" : "  ", "gateway ", o.gateway_chain_id, ": block ", sealed ? *sealed : 0,
-                    ", gateway batches ", engine.gateway_batch_count(), ", events ",
-                    engine.last_event_seq(), "\n");
+    absl::StrAppend(&view, tty ? "" : "  ", "gateway ", o.gateway_chain_id, ": block ",
+                    sealed ? *sealed : 0, ", gateway batches ", engine.gateway_batch_count(),
+                    ", events ", engine.last_event_seq(), "\n");
     std::fputs(view.c_str(), stdout);
     std::fflush(stdout);
   }

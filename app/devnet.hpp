@@ -13,19 +13,19 @@ namespace zkr::app {
 
 struct DevnetOptions {
   std::string data_dir = "data/devnet";
-  bool fresh = false;                  // delete the data directory's database first
+  bool fresh = false;  // delete the data directory's database first
   std::string listen_address = "127.0.0.1";
   std::uint16_t port = 8545;
   std::uint64_t gateway_chain_id = 506;
-  int gateway_chains = 3;              // chain ids 270, 271, …
-  bool migrating_chain = true;         // chain 280: L1 → Gateway → L1 …
-  int migrate_every = 8;               // batches between migrations of chain 280
-  double messages_per_second = 200;    // over all chains
+  int gateway_chains = 3;            // chain ids 270, 271, …
+  bool migrating_chain = true;       // chain 280: L1 → Gateway → L1 …
+  int migrate_every = 8;             // batches between migrations of chain 280
+  double messages_per_second = 200;  // over all chains
   std::chrono::milliseconds batch_interval{1000};
   std::chrono::milliseconds block_interval{500};
   int blocks_per_gateway_batch = 4;
   std::optional<std::chrono::seconds> run_for;  // stop by itself after this long
-  bool plain_output = false;           // log lines even on a terminal
+  bool plain_output = false;                    // log lines even on a terminal
 };
 
 /// Runs until SIGINT / SIGTERM (or run_for). Returns the process exit code.

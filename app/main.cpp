@@ -1,7 +1,7 @@
 // zkrouter: the interop message router. This file parses the command line and dispatches.
 
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <string_view>
 #include <vector>
@@ -12,7 +12,8 @@
 #include "app/devnet.hpp"
 #include "app/version.hpp"
 
-ABSL_FLAG(std::string, data_dir, "data/devnet", "devnet: directory for the database and credentials");
+ABSL_FLAG(std::string, data_dir, "data/devnet",
+          "devnet: directory for the database and credentials");
 ABSL_FLAG(bool, fresh, false, "devnet: start from an empty database");
 ABSL_FLAG(std::string, listen, "127.0.0.1", "devnet: address the API listens on");
 ABSL_FLAG(int, port, 8545, "devnet: port of the API (0 picks a free one)");
@@ -46,15 +47,18 @@ constexpr Command kCommands[] = {
 void print_usage(std::FILE* out) {
   std::fprintf(out, "zkrouter %s — interop message router for ZK chains settling on a Gateway\n\n",
                zkr::app::kVersion);
-  std::fprintf(out, "usage: zkrouter <command> [--flags]   (zkrouter <command> --help)\n\ncommands:\n");
+  std::fprintf(out,
+               "usage: zkrouter <command> [--flags]   (zkrouter <command> --help)\n\ncommands:\n");
   for (const Command& c : kCommands) {
     std::fprintf(out, "  %-8.*s %.*s%s\n", static_cast<int>(c.name.size()), c.name.data(),
-                 static_cast<int>(c.summary.size()), c.summary.data(), c.available ? "" : " (not in this build yet)");
+                 static_cast<int>(c.summary.size()), c.summary.data(),
+                 c.available ? "" : " (not in this build yet)");
   }
 }
 
 int devnet(int argc, char** argv) {
-  absl::SetProgramUsageMessage("zkrouter devnet [--port N] [--data_dir DIR] [--fresh] [--rate R] ...");
+  absl::SetProgramUsageMessage(
+      "zkrouter devnet [--port N] [--data_dir DIR] [--fresh] [--rate R] ...");
   absl::ParseCommandLine(argc, argv);
   zkr::app::DevnetOptions o;
   o.data_dir = absl::GetFlag(FLAGS_data_dir);
@@ -71,7 +75,8 @@ int devnet(int argc, char** argv) {
   o.batch_interval = std::chrono::milliseconds(std::max(50, absl::GetFlag(FLAGS_batch_ms)));
   o.block_interval = std::chrono::milliseconds(std::max(50, absl::GetFlag(FLAGS_block_ms)));
   o.blocks_per_gateway_batch = std::max(1, absl::GetFlag(FLAGS_blocks_per_batch));
-  if (absl::GetFlag(FLAGS_run_for) > 0) o.run_for = std::chrono::seconds(absl::GetFlag(FLAGS_run_for));
+  if (absl::GetFlag(FLAGS_run_for) > 0)
+    o.run_for = std::chrono::seconds(absl::GetFlag(FLAGS_run_for));
   o.plain_output = absl::GetFlag(FLAGS_plain);
   return zkr::app::run_devnet(o);
 }

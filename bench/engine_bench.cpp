@@ -31,19 +31,28 @@ namespace {
 using namespace zkr;
 using Clock = std::chrono::steady_clock;
 
-double us_since(Clock::time_point t0) { return std::chrono::duration<double, std::micro>(Clock::now() - t0).count(); }
+double us_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
+}
 
 double percentile(std::vector<double> v, double p) {
   std::sort(v.begin(), v.end());
   return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
 }
 
-router::SealedBatch make_batch(std::uint64_t chain, std::uint64_t batch, std::size_t n, std::mt19937_64& rng) {
+void check(const absl::Status& s) {
+  if (!s.ok()) {
+    std::fprintf(stderr, "engine_bench: %s\n", std::string(s.message()).c_str());
+    std::exit(1);
+  }
+}
+
+router::SealedBatch make_batch(std::uint64_t chain, std::uint64_t batch, std::size_t n,
+                               std::mt19937_64& rng) {
   router::SealedBatch b;
   b.chain_id = chain;
   b.batch_number = batch;
   b.protocol_version = 29;
-  std::vector<merkle::Word> leaves;
   for (std::size_t i = 0; i < n; ++i) {
     merkle::L2Message m;
     m.tx_number_in_batch = static_cast<std::uint16_t>(i);
@@ -53,19 +62,10 @@ router::SealedBatch make_batch(std::uint64_t chain, std::uint64_t batch, std::si
     merkle::Word tx;
     for (auto& x : tx) x = static_cast<std::uint8_t>(rng());
     b.logs.push_back({.log = merkle::message_to_log(m), .tx_hash = tx, .message = m.data});
-    leaves.push_back(merkle::log_leaf_hash(b.logs.back().log));
   }
   b.aggregated_root = merkle::chain_id_leaf(merkle::kZeroWord, chain);
-  b.local_root = merkle::LogTree::build(leaves)->root();
-  b.chain_batch_root = merkle::hash_pair(b.local_root, b.aggregated_root);
+  check(router::seal_roots(b));
   return b;
-}
-
-void check(const absl::Status& s) {
-  if (!s.ok()) {
-    std::fprintf(stderr, "engine_bench: %s\n", std::string(s.message()).c_str());
-    std::exit(1);
-  }
 }
 
 }  // namespace
@@ -85,14 +85,16 @@ int main(int argc, char** argv) {
   check(opened.status());
   auto engine = std::move(*opened);
   for (std::size_t c = 0; c < chains; ++c) {
-    check(engine->register_chain({.chain_id = 1000 + c, .credential = "benchmark-operator-credential"}));
+    check(engine->register_chain(
+        {.chain_id = 1000 + c, .credential = "benchmark-operator-credential"}));
   }
 
   // 1. Sustained ingestion: batches generated up front, then submitted back to back.
   std::mt19937_64 rng(1);
   std::vector<router::SealedBatch> pending;
   pending.reserve(batches);
-  for (std::size_t i = 0; i < batches; ++i) pending.push_back(make_batch(1000 + i % chains, 1 + i / chains, batch_size, rng));
+  for (std::size_t i = 0; i < batches; ++i)
+    pending.push_back(make_batch(1000 + i % chains, 1 + i / chains, batch_size, rng));
   // Each submitter takes every n-th batch; batches of one chain stay in order because a chain's
   // batches all fall to the same submitter when chains is a multiple of the submitter count.
   const std::size_t submitters = std::max<std::size_t>(1, absl::GetFlag(FLAGS_submitters));
@@ -115,10 +117,10 @@ int main(int argc, char** argv) {
   std::vector<double> batch_us;
   for (const auto& v : per_thread) batch_us.insert(batch_us.end(), v.begin(), v.end());
   const double messages = static_cast<double>(batches * batch_size);
-  std::printf("ingestion: %zu batches x %zu messages, durability=%s, %zu submitters\n", batches, batch_size,
-              absl::GetFlag(FLAGS_durability).c_str(), submitters);
-  std::printf("  %.0f messages/s acknowledged (%.2f s); per batch median %.0f us, p99 %.0f us\n", messages / ingest_s,
-              ingest_s, percentile(batch_us, 0.5), percentile(batch_us, 0.99));
+  std::printf("ingestion: %zu batches x %zu messages, durability=%s, %zu submitters\n", batches,
+              batch_size, absl::GetFlag(FLAGS_durability).c_str(), submitters);
+  std::printf("  %.0f messages/s acknowledged (%.2f s); per batch median %.0f us, p99 %.0f us\n",
+              messages / ingest_s, ingest_s, percentile(batch_us, 0.5), percentile(batch_us, 0.99));
 
   // Settle everything on the Gateway: one block per 10 executions.
   for (std::size_t i = 0; i < batches; ++i) {
@@ -144,8 +146,10 @@ int main(int argc, char** argv) {
     proof_us.push_back(us_since(t0));
     check(p.status());
   }
-  std::printf("shape C proofs from %.0f messages, %zu batches, %zu chains (in process):\n", messages, batches, chains);
-  std::printf("  median %.2f us, p99 %.2f us\n", percentile(proof_us, 0.5), percentile(proof_us, 0.99));
+  std::printf("shape C proofs from %.0f messages, %zu batches, %zu chains (in process):\n",
+              messages, batches, chains);
+  std::printf("  median %.2f us, p99 %.2f us\n", percentile(proof_us, 0.5),
+              percentile(proof_us, 0.99));
 
   // 3. Reference: rebuild the batch's log tree from the database for every request.
   settlement::DatabaseOptions ro;
@@ -156,7 +160,8 @@ int main(int argc, char** argv) {
   for (std::size_t r = 0; r < absl::GetFlag(FLAGS_reference_requests); ++r) {
     const auto& id = ids[r];
     const auto t0 = Clock::now();
-    auto s = (*db)->prepare("SELECT packed FROM logs WHERE chain_id = ?1 AND batch_number = ?2 ORDER BY log_index");
+    auto s = (*db)->prepare(
+        "SELECT packed FROM logs WHERE chain_id = ?1 AND batch_number = ?2 ORDER BY log_index");
     check(s.status());
     (*s)->bind(1, id.chain_id).bind(2, id.batch_number);
     std::vector<merkle::Word> leaves;
@@ -168,8 +173,8 @@ int main(int argc, char** argv) {
     check(path_words.status());
   }
   const double ref_median = percentile(ref_us, 0.5), ours = percentile(proof_us, 0.5);
-  std::printf("reference (rebuild the log tree per request): median %.1f us, p99 %.1f us\n", ref_median,
-              percentile(ref_us, 0.99));
+  std::printf("reference (rebuild the log tree per request): median %.1f us, p99 %.1f us\n",
+              ref_median, percentile(ref_us, 0.99));
   std::printf("ratio reference / zkrouter (medians): %.0fx\n", ref_median / ours);
 
   // 4. Reopening: every tree rebuilt from the database and checked against the stored roots.

@@ -77,6 +77,18 @@ bool is_messenger_log(const merkle::L2ToL1Log& log) noexcept {
   return log.is_service && log.sender == merkle::kL1MessengerAddress;
 }
 
+absl::Status seal_roots(SealedBatch& batch) {
+  std::vector<Word> leaves;
+  leaves.reserve(batch.logs.size());
+  for (const BatchLog& l : batch.logs) leaves.push_back(merkle::log_leaf_hash(l.log));
+  ZKR_ASSIGN_OR_RETURN(const merkle::LogTree tree, merkle::LogTree::build(leaves));
+  batch.local_root = tree.root();
+  batch.chain_batch_root = batch.protocol_version >= kGatewayProtocolVersion
+                               ? merkle::hash_pair(batch.local_root, batch.aggregated_root)
+                               : batch.local_root;
+  return absl::OkStatus();
+}
+
 Word batch_content_hash(const SealedBatch& b) {
   merkle::Bytes buf;
   buf.reserve(6 * 32 + b.logs.size() * (88 + 32));

@@ -51,13 +51,11 @@ absl::StatusOr<LogRow> read_row(const Statement& s) {
 
 absl::StatusOr<std::vector<LogRow>> collect(Statement* s) {
   std::vector<LogRow> rows;
-  while (true) {
-    ZKR_ASSIGN_OR_RETURN(const bool row, s->step());
-    if (!row) break;
-    ZKR_ASSIGN_OR_RETURN(LogRow r, read_row(*s));
+  ZKR_RETURN_IF_ERROR(for_each_row(s, [&rows](const Statement& row) -> absl::Status {
+    ZKR_ASSIGN_OR_RETURN(LogRow r, read_row(row));
     rows.push_back(std::move(r));
-  }
-  s->reset();
+    return absl::OkStatus();
+  }));
   return rows;
 }
 
@@ -175,7 +173,8 @@ absl::StatusOr<std::vector<LogRow>> MessageStore::list(Database& db, const Messa
           " AND (?2 IS NULL OR l.chain_id = ?2) AND (?3 IS NULL OR l.destination_chain_id = ?3) "
           "AND (?5 IS NULL OR l.kind = ?5) "
           "AND (?6 IS NULL OR e.created_at >= ?6) AND (?7 IS NULL OR e.created_at < ?7) "
-          "AND (?9 IS NULL OR e.seq = ?9) AND (?10 IS NULL OR EXISTS (SELECT 1 FROM batches b WHERE "
+          "AND (?9 IS NULL OR e.seq = ?9) AND (?10 IS NULL OR EXISTS (SELECT 1 FROM batches b "
+          "WHERE "
           "b.chain_id = l.chain_id AND b.batch_number = l.batch_number AND b.stage = ?10)) "
           "ORDER BY e.seq LIMIT ?8")));
   s->bind(1, f.after_seq).bind(2, f.source_chain_id).bind(3, f.destination_chain_id);
@@ -249,11 +248,7 @@ absl::Status MessageStore::for_each_batch(
 }
 
 absl::StatusOr<std::int64_t> MessageStore::count(Database& db) {
-  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare("SELECT COUNT(*) FROM logs"));
-  ZKR_ASSIGN_OR_RETURN(const bool row, s->step());
-  const std::int64_t n = row ? s->column_int64(0) : 0;
-  s->reset();
-  return n;
+  return db.scalar_int64("SELECT COUNT(*) FROM logs");
 }
 
 }  // namespace zkr::router

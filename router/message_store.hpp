@@ -44,9 +44,9 @@ struct MessageFilter {
   std::optional<merkle::Address> sender;  // served by the engine's in-memory index
   std::optional<LogKind> kind;
   std::optional<settlement::BatchStage> stage;  // the stage its batch has reached
-  std::optional<std::int64_t> from_time_ms;  // recorded at or after
-  std::optional<std::int64_t> to_time_ms;    // recorded before
-  std::int64_t after_seq = 0;                // paging cursor: recorded_seq of the last row seen
+  std::optional<std::int64_t> from_time_ms;     // recorded at or after
+  std::optional<std::int64_t> to_time_ms;       // recorded before
+  std::int64_t after_seq = 0;                   // paging cursor: recorded_seq of the last row seen
   std::size_t limit = 100;
 };
 

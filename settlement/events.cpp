@@ -37,22 +37,20 @@ std::optional<std::uint64_t> opt_u64(const Statement& s, int i) {
 
 absl::StatusOr<std::vector<Event>> collect(Statement* s) {
   std::vector<Event> out;
-  while (true) {
-    ZKR_ASSIGN_OR_RETURN(const bool row, s->step());
-    if (!row) break;
+  ZKR_RETURN_IF_ERROR(for_each_row(s, [&out](const Statement& row) {
     Event e;
-    e.seq = s->column_int64(0);
-    e.kind = static_cast<EventKind>(s->column_int64(1));
-    e.chain_id = opt_u64(*s, 2);
-    e.batch_number = opt_u64(*s, 3);
-    e.log_index = opt_u64(*s, 4);
-    e.block_number = opt_u64(*s, 5);
-    e.gw_batch = opt_u64(*s, 6);
-    e.created_at_ms = s->column_int64(7);
-    e.detail = s->column_text(8);
+    e.seq = row.column_int64(0);
+    e.kind = static_cast<EventKind>(row.column_int64(1));
+    e.chain_id = opt_u64(row, 2);
+    e.batch_number = opt_u64(row, 3);
+    e.log_index = opt_u64(row, 4);
+    e.block_number = opt_u64(row, 5);
+    e.gw_batch = opt_u64(row, 6);
+    e.created_at_ms = row.column_int64(7);
+    e.detail = row.column_text(8);
     out.push_back(std::move(e));
-  }
-  s->reset();
+    return absl::OkStatus();
+  }));
   return out;
 }
 
@@ -137,11 +135,7 @@ absl::StatusOr<std::optional<Event>> EventStore::for_block(Database& db, EventKi
 }
 
 absl::StatusOr<std::int64_t> EventStore::last_seq(Database& db) {
-  ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare("SELECT COALESCE(MAX(seq), 0) FROM events"));
-  ZKR_ASSIGN_OR_RETURN(const bool row, s->step());
-  const std::int64_t seq = row ? s->column_int64(0) : 0;
-  s->reset();
-  return seq;
+  return db.scalar_int64("SELECT COALESCE(MAX(seq), 0) FROM events");
 }
 
 }  // namespace zkr::settlement

@@ -12,11 +12,9 @@ absl::StatusOr<int> apply_migrations(Database& db, std::span<const Migration> mi
       db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name "
               "TEXT NOT NULL, "
               "applied_at INTEGER NOT NULL)"));
-  ZKR_ASSIGN_OR_RETURN(Statement * current,
-                       db.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
-  ZKR_ASSIGN_OR_RETURN(const bool has_row, current->step());
-  int version = has_row ? static_cast<int>(current->column_int64(0)) : 0;
-  current->reset();
+  ZKR_ASSIGN_OR_RETURN(const std::int64_t applied,
+                       db.scalar_int64("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+  int version = static_cast<int>(applied);
 
   const int newest = migrations.empty() ? 0 : migrations.back().version;
   if (version > newest) {

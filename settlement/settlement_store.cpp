@@ -155,32 +155,28 @@ absl::StatusOr<std::vector<ChainInfo>> SettlementStore::load_chains(Database& db
   ZKR_ASSIGN_OR_RETURN(Statement * s,
                        db.prepare("SELECT chain_id, settlement_layer, credential_hash, prover_key "
                                   "FROM chains ORDER BY chain_id"));
-  while (true) {
-    ZKR_ASSIGN_OR_RETURN(const bool row, s->step());
-    if (!row) break;
+  ZKR_RETURN_IF_ERROR(for_each_row(s, [&](const Statement& row) -> absl::Status {
     ChainInfo c;
-    c.chain_id = static_cast<std::uint64_t>(s->column_int64(0));
-    ZKR_ASSIGN_OR_RETURN(c.layer, read_layer(*s, 1));
-    ZKR_ASSIGN_OR_RETURN(c.credential_hash, s->column_word(2));
-    const auto key = s->column_blob(3);
+    c.chain_id = static_cast<std::uint64_t>(row.column_int64(0));
+    ZKR_ASSIGN_OR_RETURN(c.layer, read_layer(row, 1));
+    ZKR_ASSIGN_OR_RETURN(c.credential_hash, row.column_word(2));
+    const auto key = row.column_blob(3);
     c.prover_key.assign(key.begin(), key.end());
     chains.push_back(std::move(c));
-  }
-  s->reset();
+    return absl::OkStatus();
+  }));
   ZKR_ASSIGN_OR_RETURN(Statement * m,
                        db.prepare("SELECT chain_id, first_batch, settlement_layer FROM "
                                   "chain_migrations ORDER BY chain_id, first_batch"));
-  while (true) {
-    ZKR_ASSIGN_OR_RETURN(const bool row, m->step());
-    if (!row) break;
-    const auto chain_id = static_cast<std::uint64_t>(m->column_int64(0));
-    ZKR_ASSIGN_OR_RETURN(const SettlementLayer layer, read_layer(*m, 2));
+  ZKR_RETURN_IF_ERROR(for_each_row(m, [&](const Statement& row) -> absl::Status {
+    const auto chain_id = static_cast<std::uint64_t>(row.column_int64(0));
+    ZKR_ASSIGN_OR_RETURN(const SettlementLayer layer, read_layer(row, 2));
     for (ChainInfo& c : chains) {
       if (c.chain_id == chain_id)
-        c.history.emplace_back(static_cast<std::uint64_t>(m->column_int64(1)), layer);
+        c.history.emplace_back(static_cast<std::uint64_t>(row.column_int64(1)), layer);
     }
-  }
-  m->reset();
+    return absl::OkStatus();
+  }));
   return chains;
 }
 
@@ -191,17 +187,14 @@ SettlementStore::load_gateway_chains(Database& db) {
   ZKR_ASSIGN_OR_RETURN(Statement * s,
                        db.prepare("SELECT chain_index, chain_id, registered_block FROM "
                                   "gateway_chains ORDER BY chain_index"));
-  while (true) {
-    ZKR_ASSIGN_OR_RETURN(const bool row, s->step());
-    if (!row) break;
-    if (static_cast<std::size_t>(s->column_int64(0)) != out.size()) {
-      s->reset();
+  ZKR_RETURN_IF_ERROR(for_each_row(s, [&](const Statement& row) -> absl::Status {
+    if (static_cast<std::size_t>(row.column_int64(0)) != out.size()) {
       return absl::DataLossError("gateway_chains has a gap in its chain indices");
     }
-    out.emplace_back(static_cast<std::uint64_t>(s->column_int64(1)),
-                     static_cast<std::uint64_t>(s->column_int64(2)));
-  }
-  s->reset();
+    out.emplace_back(static_cast<std::uint64_t>(row.column_int64(1)),
+                     static_cast<std::uint64_t>(row.column_int64(2)));
+    return absl::OkStatus();
+  }));
   return out;
 }
 
@@ -212,32 +205,30 @@ absl::StatusOr<std::vector<BatchInfo>> SettlementStore::load_batches(Database& d
       db.prepare("SELECT chain_id, batch_number, protocol_version, settlement_layer, log_count, "
                  "local_root, aggregated_root, chain_batch_root, content_hash, stage, "
                  "executed_block, chain_tree_index FROM batches ORDER BY chain_id, batch_number"));
-  while (true) {
-    ZKR_ASSIGN_OR_RETURN(const bool row, s->step());
-    if (!row) break;
+  ZKR_RETURN_IF_ERROR(for_each_row(s, [&](const Statement& row) -> absl::Status {
     BatchInfo b;
-    b.chain_id = static_cast<std::uint64_t>(s->column_int64(0));
-    b.batch_number = static_cast<std::uint64_t>(s->column_int64(1));
-    b.protocol_version = static_cast<std::uint32_t>(s->column_int64(2));
-    ZKR_ASSIGN_OR_RETURN(b.layer, read_layer(*s, 3));
-    b.log_count = static_cast<std::uint32_t>(s->column_int64(4));
-    ZKR_ASSIGN_OR_RETURN(b.local_root, s->column_word(5));
-    ZKR_ASSIGN_OR_RETURN(b.aggregated_root, s->column_word(6));
-    ZKR_ASSIGN_OR_RETURN(b.chain_batch_root, s->column_word(7));
-    ZKR_ASSIGN_OR_RETURN(b.content_hash, s->column_word(8));
-    const auto stage = s->column_int64(9);
+    b.chain_id = static_cast<std::uint64_t>(row.column_int64(0));
+    b.batch_number = static_cast<std::uint64_t>(row.column_int64(1));
+    b.protocol_version = static_cast<std::uint32_t>(row.column_int64(2));
+    ZKR_ASSIGN_OR_RETURN(b.layer, read_layer(row, 3));
+    b.log_count = static_cast<std::uint32_t>(row.column_int64(4));
+    ZKR_ASSIGN_OR_RETURN(b.local_root, row.column_word(5));
+    ZKR_ASSIGN_OR_RETURN(b.aggregated_root, row.column_word(6));
+    ZKR_ASSIGN_OR_RETURN(b.chain_batch_root, row.column_word(7));
+    ZKR_ASSIGN_OR_RETURN(b.content_hash, row.column_word(8));
+    const auto stage = row.column_int64(9);
     if (stage < 0 || stage > 3) {
-      s->reset();
       return absl::DataLossError(
           absl::StrCat("batch ", b.batch_number, " of chain ", b.chain_id, " has stage ", stage));
     }
     b.stage = static_cast<BatchStage>(stage);
-    if (!s->column_is_null(10)) b.executed_block = static_cast<std::uint64_t>(s->column_int64(10));
-    if (!s->column_is_null(11))
-      b.chain_tree_index = static_cast<std::uint64_t>(s->column_int64(11));
+    if (!row.column_is_null(10))
+      b.executed_block = static_cast<std::uint64_t>(row.column_int64(10));
+    if (!row.column_is_null(11))
+      b.chain_tree_index = static_cast<std::uint64_t>(row.column_int64(11));
     out.push_back(b);
-  }
-  s->reset();
+    return absl::OkStatus();
+  }));
   return out;
 }
 
@@ -249,18 +240,16 @@ absl::StatusOr<std::vector<StoredExecution>> SettlementStore::load_gateway_execu
       db.prepare(
           "SELECT chain_id, batch_number, executed_block, chain_tree_index, chain_batch_root "
           "FROM batches WHERE executed_block IS NOT NULL ORDER BY execution_seq"));
-  while (true) {
-    ZKR_ASSIGN_OR_RETURN(const bool row, s->step());
-    if (!row) break;
+  ZKR_RETURN_IF_ERROR(for_each_row(s, [&](const Statement& row) -> absl::Status {
     StoredExecution e;
-    e.chain_id = static_cast<std::uint64_t>(s->column_int64(0));
-    e.batch_number = static_cast<std::uint64_t>(s->column_int64(1));
-    e.block = static_cast<std::uint64_t>(s->column_int64(2));
-    e.chain_tree_index = static_cast<std::uint64_t>(s->column_int64(3));
-    ZKR_ASSIGN_OR_RETURN(e.chain_batch_root, s->column_word(4));
+    e.chain_id = static_cast<std::uint64_t>(row.column_int64(0));
+    e.batch_number = static_cast<std::uint64_t>(row.column_int64(1));
+    e.block = static_cast<std::uint64_t>(row.column_int64(2));
+    e.chain_tree_index = static_cast<std::uint64_t>(row.column_int64(3));
+    ZKR_ASSIGN_OR_RETURN(e.chain_batch_root, row.column_word(4));
     out.push_back(e);
-  }
-  s->reset();
+    return absl::OkStatus();
+  }));
   return out;
 }
 
@@ -269,16 +258,14 @@ absl::StatusOr<std::vector<StoredBlock>> SettlementStore::load_blocks(Database& 
   ZKR_ASSIGN_OR_RETURN(
       Statement * s,
       db.prepare("SELECT number, shared_root, chain_count FROM gateway_blocks ORDER BY number"));
-  while (true) {
-    ZKR_ASSIGN_OR_RETURN(const bool row, s->step());
-    if (!row) break;
+  ZKR_RETURN_IF_ERROR(for_each_row(s, [&](const Statement& row) -> absl::Status {
     StoredBlock b;
-    b.number = static_cast<std::uint64_t>(s->column_int64(0));
-    ZKR_ASSIGN_OR_RETURN(b.shared_root, s->column_word(1));
-    b.chain_count = static_cast<std::size_t>(s->column_int64(2));
+    b.number = static_cast<std::uint64_t>(row.column_int64(0));
+    ZKR_ASSIGN_OR_RETURN(b.shared_root, row.column_word(1));
+    b.chain_count = static_cast<std::size_t>(row.column_int64(2));
     out.push_back(b);
-  }
-  s->reset();
+    return absl::OkStatus();
+  }));
   return out;
 }
 
@@ -287,19 +274,17 @@ absl::StatusOr<std::vector<GatewayBatch>> SettlementStore::load_gateway_batches(
   ZKR_ASSIGN_OR_RETURN(
       Statement * s, db.prepare("SELECT number, first_block, last_block, local_root, shared_root, "
                                 "batch_root FROM gateway_batches ORDER BY number"));
-  while (true) {
-    ZKR_ASSIGN_OR_RETURN(const bool row, s->step());
-    if (!row) break;
+  ZKR_RETURN_IF_ERROR(for_each_row(s, [&](const Statement& row) -> absl::Status {
     GatewayBatch b;
-    b.number = static_cast<std::uint64_t>(s->column_int64(0));
-    b.first_block = static_cast<std::uint64_t>(s->column_int64(1));
-    b.last_block = static_cast<std::uint64_t>(s->column_int64(2));
-    ZKR_ASSIGN_OR_RETURN(b.local_root, s->column_word(3));
-    ZKR_ASSIGN_OR_RETURN(b.shared_root, s->column_word(4));
-    ZKR_ASSIGN_OR_RETURN(b.batch_root, s->column_word(5));
+    b.number = static_cast<std::uint64_t>(row.column_int64(0));
+    b.first_block = static_cast<std::uint64_t>(row.column_int64(1));
+    b.last_block = static_cast<std::uint64_t>(row.column_int64(2));
+    ZKR_ASSIGN_OR_RETURN(b.local_root, row.column_word(3));
+    ZKR_ASSIGN_OR_RETURN(b.shared_root, row.column_word(4));
+    ZKR_ASSIGN_OR_RETURN(b.batch_root, row.column_word(5));
     out.push_back(b);
-  }
-  s->reset();
+    return absl::OkStatus();
+  }));
   return out;
 }
 

@@ -179,6 +179,16 @@ std::int64_t Database::last_insert_rowid() const noexcept {
   return sqlite3_last_insert_rowid(db_);
 }
 
+absl::StatusOr<std::int64_t> Database::scalar_int64(std::string_view sql) {
+  ZKR_ASSIGN_OR_RETURN(Statement * s, prepare(sql));
+  std::int64_t value = 0;
+  ZKR_RETURN_IF_ERROR(for_each_row(s, [&value](const Statement& row) {
+    value = row.column_int64(0);
+    return absl::OkStatus();
+  }));
+  return value;
+}
+
 bool Database::inject_fault(sqlite3_stmt* stmt) noexcept {
   if (fail_countdown_ <= 0 || sqlite3_stmt_readonly(stmt)) return false;
   return --fail_countdown_ == 0;

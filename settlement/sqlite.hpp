@@ -89,6 +89,8 @@ class Database {
   absl::StatusOr<Statement*> prepare(std::string_view sql);
 
   std::int64_t last_insert_rowid() const noexcept;
+  /// The first column of the first row of `sql` (0 when there is no row).
+  absl::StatusOr<std::int64_t> scalar_int64(std::string_view sql);
   const std::string& path() const noexcept { return path_; }
 
   /// Test hook (fault injection): the Nth write step from now fails with an I/O error (0 = off).
@@ -105,6 +107,25 @@ class Database {
   std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
   int fail_countdown_ = 0;
 };
+
+/// Steps through every row of a bound statement, calling `visit(const Statement&) -> absl::Status`;
+/// stops at the first error. The statement is reset afterwards either way.
+template <typename Visit>
+absl::Status for_each_row(Statement* s, Visit&& visit) {
+  absl::Status status;
+  while (status.ok()) {
+    absl::StatusOr<bool> row = s->step();
+    if (!row.ok()) {
+      status = row.status();
+    } else if (!*row) {
+      break;
+    } else {
+      status = visit(static_cast<const Statement&>(*s));
+    }
+  }
+  s->reset();
+  return status;
+}
 
 /// BEGIN IMMEDIATE … COMMIT; rolls back on destruction unless committed.
 class Transaction {
