@@ -252,9 +252,9 @@ int run_devnet(const DevnetOptions& o) {
     while (!g_stop) {
       for (SimulatedChain& chain : chains) {
         const settlement::ChainInfo info = *engine.chain(chain.id());
-        // Lifecycle: the oldest batch not executed advances one stage per tick.
-        if (info.last_executed < info.last_recorded) {
-          const std::uint64_t b = info.last_executed + 1;
+        // Lifecycle, pipelined: every open batch advances one stage per tick, oldest first (the
+        // Gateway requires each stage in batch order, which the loop keeps).
+        for (std::uint64_t b = info.last_executed + 1; b <= info.last_recorded && !g_stop; ++b) {
           const auto batch = *engine.batch(chain.id(), b);
           if (batch.stage == BatchStage::kRecorded) {
             report(engine.commit_batch(chain.id(), b), "commit");
@@ -266,14 +266,21 @@ int run_devnet(const DevnetOptions& o) {
               latencies.final_at(chain.id(), b);
           }
         }
-        // Chain 280 alternates between L1 and the Gateway at batch boundaries.
-        if (chain.id() == kMigratingChain && info.last_executed == info.last_recorded &&
-            info.last_recorded > 0 &&
-            info.last_recorded % static_cast<std::uint64_t>(o.migrate_every) == 0 &&
-            info.history.back().first <= info.last_recorded) {
-          const SettlementLayer to =
-              info.layer == SettlementLayer::kL1 ? SettlementLayer::kGateway : SettlementLayer::kL1;
-          report(engine.migrate_chain(chain.id(), to), "migrate");
+        const settlement::ChainInfo after = *engine.chain(chain.id());
+        // Chain 280 alternates between L1 and the Gateway every few batches. A migration happens
+        // at a batch boundary: the chain stops sealing until its last batch is executed.
+        const bool migration_due =
+            chain.id() == kMigratingChain && after.last_recorded > 0 &&
+            after.last_recorded % static_cast<std::uint64_t>(o.migrate_every) == 0 &&
+            after.history.back().first <= after.last_recorded;
+        if (migration_due) {
+          if (after.last_executed == after.last_recorded) {
+            const SettlementLayer to = after.layer == SettlementLayer::kL1
+                                           ? SettlementLayer::kGateway
+                                           : SettlementLayer::kL1;
+            report(engine.migrate_chain(chain.id(), to), "migrate");
+          }
+          continue;
         }
         const std::uint64_t number = engine.chain(chain.id())->last_recorded + 1;
         const bool on_gateway = engine.chain(chain.id())->layer == SettlementLayer::kGateway;
@@ -331,6 +338,8 @@ int run_devnet(const DevnetOptions& o) {
                     " msg/s  ·  to gateway_final p50 ", static_cast<int>(p50), " ms p95 ",
                     static_cast<int>(p95), " ms\n");
     if (tty) {
+      absl::StrAppend(&view, "http://", o.listen_address, ":", *port, "  ·  ws://",
+                      o.listen_address, ":", *port, "  ·  Ctrl-C stops  ·  docs/api.md\n\n");
       absl::StrAppend(&view, "chain  layer    recorded committed proven executed\n");
       for (const std::uint64_t id : all_ids) {
         const auto c = engine.chain(id);

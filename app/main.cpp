@@ -9,6 +9,8 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
 #include "app/devnet.hpp"
 #include "app/version.hpp"
 
@@ -58,7 +60,13 @@ void print_usage(std::FILE* out) {
 
 int devnet(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "zkrouter devnet [--port N] [--data_dir DIR] [--fresh] [--rate R] ...");
+      "zkrouter devnet [--port N] [--data_dir DIR] [--fresh] [--rate R] [--run_for S] [--plain]\n"
+      "Runs the router, its API, the Gateway and simulated chains in one process.");
+  absl::FlagsUsageConfig usage;
+  usage.contains_help_flags = [](absl::string_view file) {
+    return absl::StrContains(file, "app/");
+  };
+  absl::SetFlagsUsageConfig(usage);
   absl::ParseCommandLine(argc, argv);
   zkr::app::DevnetOptions o;
   o.data_dir = absl::GetFlag(FLAGS_data_dir);
