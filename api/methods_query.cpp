@@ -195,14 +195,20 @@ void add_query_methods(Dispatcher& d, const router::Engine& e) {
                     "filter kind must be \"log\", \"message\" or \"bundle\"");
             }
             if (const json::value* st = fo->if_contains("stage")) {
-        const std::string stage = st->is_string() ? std::string(st->get_string()) : "";
-        if (stage == "recorded") f.stage = settlement::BatchStage::kRecorded;
-        else if (stage == "committed") f.stage = settlement::BatchStage::kCommitted;
-        else if (stage == "proven") f.stage = settlement::BatchStage::kProven;
-        else if (stage == "executed") f.stage = settlement::BatchStage::kExecuted;
-        else return absl::InvalidArgumentError("filter stage must be recorded, committed, proven or executed");
-      }
-      if (fo->contains("fromTime")) {
+              const std::string stage = st->is_string() ? std::string(st->get_string()) : "";
+              if (stage == "recorded")
+                f.stage = settlement::BatchStage::kRecorded;
+              else if (stage == "committed")
+                f.stage = settlement::BatchStage::kCommitted;
+              else if (stage == "proven")
+                f.stage = settlement::BatchStage::kProven;
+              else if (stage == "executed")
+                f.stage = settlement::BatchStage::kExecuted;
+              else
+                return absl::InvalidArgumentError(
+                    "filter stage must be recorded, committed, proven or executed");
+            }
+            if (fo->contains("fromTime")) {
               ZKR_ASSIGN_OR_RETURN(const std::uint64_t t, u64_field(*fo, "fromTime"));
               f.from_time_ms = static_cast<std::int64_t>(t);
             }

@@ -530,4 +530,8 @@ std::string Server::metrics_text() const {
   return impl_->metrics();
 }
 
+void Server::add_method(std::string name, Handler handler) {
+  impl_->dispatcher.add(std::move(name), std::move(handler));
+}
+
 }  // namespace zkr::api

@@ -35,6 +35,9 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
+  /// Adds a method to the table (e.g. the devnet's own). Call before start().
+  void add_method(std::string name, Handler handler);
+
   /// Binds, listens and starts serving on background threads. Returns the bound port.
   absl::StatusOr<std::uint16_t> start();
   /// Stops accepting, closes connections, joins the threads. Idempotent.

@@ -16,10 +16,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "api/rpc.hpp"
 #include "api/server.hpp"
 #include "merkle/constants.hpp"
 #include "merkle/keccak.hpp"
 #include "merkle/message_root.hpp"
+#include "merkle/status.hpp"
 #include "router/bundle.hpp"
 #include "router/engine.hpp"
 
@@ -48,12 +50,31 @@ class SimulatedChain {
 
   std::uint64_t id() const { return id_; }
 
+  /// A message a user sends: included at the start of the chain's next batch. Returns its tx hash.
+  merkle::Word enqueue(const merkle::Address& sender, merkle::Bytes data) {
+    std::lock_guard lock(mutex_);
+    merkle::Word tx;
+    for (auto& b : tx) b = static_cast<std::uint8_t>(rng_());
+    queued_.push_back({sender, std::move(data), tx});
+    return tx;
+  }
+
   router::SealedBatch next_batch(std::uint64_t number, std::size_t messages, bool bundles_allowed) {
     router::SealedBatch b;
     b.chain_id = id_;
     b.batch_number = number;
     b.protocol_version = 29;
-    for (std::size_t i = 0; i < messages; ++i) {
+    {
+      std::lock_guard lock(mutex_);
+      for (Queued& q : queued_) {
+        merkle::L2Message m{.tx_number_in_batch = 0, .sender = q.sender, .data = std::move(q.data)};
+        b.logs.push_back(
+            {.log = merkle::message_to_log(m), .tx_hash = q.tx_hash, .message = m.data});
+      }
+      queued_.clear();
+    }
+    const std::size_t first = b.logs.size();
+    for (std::size_t i = first; i < first + messages; ++i) {
       merkle::L2Message m;
       m.tx_number_in_batch = static_cast<std::uint16_t>(i);
       if (bundles_allowed && !peers_.empty() && rng_() % 4 == 0) {
@@ -92,6 +113,13 @@ class SimulatedChain {
   std::vector<std::uint64_t> peers_;
   std::mt19937_64 rng_;
   std::array<merkle::Address, 4> senders_{};
+  struct Queued {
+    merkle::Address sender;
+    merkle::Bytes data;
+    merkle::Word tx_hash;
+  };
+  std::mutex mutex_;
+  std::vector<Queued> queued_;
 };
 
 // Latencies from a batch's sealing at its chain to Gateway finality of its messages.
@@ -206,6 +234,34 @@ int run_devnet(const DevnetOptions& o) {
   server_options.address = o.listen_address;
   server_options.port = o.port;
   api::Server server(engine, server_options);
+  std::vector<std::unique_ptr<SimulatedChain>> chains;
+  for (const std::uint64_t id : all_ids) {
+    std::vector<std::uint64_t> peers;
+    for (const std::uint64_t p : gateway_ids)
+      if (p != id) peers.push_back(p);
+    chains.push_back(std::make_unique<SimulatedChain>(id, peers, id * 7919));
+  }
+  // zkr_devnetSend(chainId, sender, data): sendToL1 on a simulated chain, in its next batch.
+  server.add_method(
+      "zkr_devnetSend",
+      [&chains](const boost::json::value& params,
+                api::CallContext&) -> absl::StatusOr<boost::json::value> {
+        const api::Params p(params, {"chainId", "sender", "data"});
+        ZKR_RETURN_IF_ERROR(p.no_extra());
+        ZKR_ASSIGN_OR_RETURN(const std::uint64_t chain_id, p.u64(0));
+        ZKR_ASSIGN_OR_RETURN(const std::string sender_hex, p.string(1));
+        ZKR_ASSIGN_OR_RETURN(const std::string data_hex, p.string(2));
+        ZKR_ASSIGN_OR_RETURN(const merkle::Address sender, merkle::parse_address(sender_hex));
+        ZKR_ASSIGN_OR_RETURN(merkle::Bytes data, merkle::parse_hex(data_hex));
+        if (data.size() > 64 * 1024)
+          return absl::InvalidArgumentError("a message is at most 64 KiB here");
+        for (const auto& c : chains) {
+          if (c->id() != chain_id) continue;
+          const merkle::Word tx = c->enqueue(sender, std::move(data));
+          return boost::json::object{{"chainId", chain_id}, {"txHash", merkle::to_hex(tx)}};
+        }
+        return absl::NotFoundError(absl::StrCat("no simulated chain ", chain_id));
+      });
   const auto port = server.start();
   if (!port.ok()) {
     std::fprintf(stderr, "zkrouter devnet: %s\n", std::string(port.status().message()).c_str());
@@ -223,13 +279,6 @@ int run_devnet(const DevnetOptions& o) {
   std::printf("  operator credentials: %s\n\n", (fs::path(o.data_dir) / "credentials").c_str());
   std::fflush(stdout);
 
-  std::vector<SimulatedChain> chains;
-  for (const std::uint64_t id : all_ids) {
-    std::vector<std::uint64_t> peers;
-    for (const std::uint64_t p : gateway_ids)
-      if (p != id) peers.push_back(p);
-    chains.emplace_back(id, peers, id * 7919);
-  }
   Latencies latencies;
   std::atomic<std::uint64_t> messages_sent{0};
   std::atomic<bool> failed{false};
@@ -250,7 +299,8 @@ int run_devnet(const DevnetOptions& o) {
         1, merkle::kLogTreeLeaves);
     auto next = Clock::now();
     while (!g_stop) {
-      for (SimulatedChain& chain : chains) {
+      for (const auto& chain_ptr : chains) {
+        SimulatedChain& chain = *chain_ptr;
         const settlement::ChainInfo info = *engine.chain(chain.id());
         // Lifecycle, pipelined: every open batch advances one stage per tick, oldest first (the
         // Gateway requires each stage in batch order, which the loop keeps).

@@ -1,10 +1,10 @@
-#include "tests/support/rpc_client.hpp"
+#include "api/client.hpp"
 
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 #include <stdexcept>
 
-namespace zkr::testing {
+namespace zkr::api {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -30,14 +30,15 @@ bool run_until(asio::io_context& ioc, const bool& done, std::chrono::millisecond
 
 }  // namespace
 
-HttpReply http_request(std::uint16_t port, const std::string& method, const std::string& target,
-                       const std::string& body, const std::string& bearer) {
+HttpReply http_request(const std::string& host, std::uint16_t port, const std::string& method,
+                       const std::string& target, const std::string& body,
+                       const std::string& bearer) {
   asio::io_context ioc;
   beast::tcp_stream stream(ioc);
   stream.expires_after(std::chrono::seconds(20));
-  stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  stream.connect(tcp::resolver(ioc).resolve(host, std::to_string(port)));
   http::request<http::string_body> req{http::string_to_verb(method), target, 11};
-  req.set(http::field::host, "127.0.0.1");
+  req.set(http::field::host, host);
   req.set(http::field::content_type, "application/json");
   if (!bearer.empty()) req.set(http::field::authorization, "Bearer " + bearer);
   req.body() = body;
@@ -65,11 +66,11 @@ HttpReply http_request(std::uint16_t port, const std::string& method, const std:
                    std::string(res[http::field::content_type])};
 }
 
-json::value rpc_http(std::uint16_t port, const std::string& method, json::value params,
-                     const std::string& bearer) {
+json::value rpc_http(const std::string& host, std::uint16_t port, const std::string& method,
+                     json::value params, const std::string& bearer) {
   const json::object request{
       {"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", std::move(params)}};
-  const HttpReply reply = http_request(port, "POST", "/", json::serialize(request), bearer);
+  const HttpReply reply = http_request(host, port, "POST", "/", json::serialize(request), bearer);
   return json::parse(reply.body);
 }
 
@@ -83,12 +84,18 @@ struct WsClient::Impl {
   std::string close_reason;
 };
 
-WsClient::WsClient(std::uint16_t port, std::chrono::milliseconds timeout)
+WsClient::WsClient(std::uint16_t port, std::chrono::milliseconds timeout, const std::string& host)
     : impl_(std::make_unique<Impl>()) {
   impl_->timeout = timeout;
-  impl_->ws.next_layer().connect({asio::ip::make_address("127.0.0.1"), port});
+  beast::error_code ec;
+  asio::connect(impl_->ws.next_layer(),
+                tcp::resolver(impl_->ioc).resolve(host, std::to_string(port), ec), ec);
+  if (ec)
+    throw std::runtime_error("cannot connect to ws://" + host + ":" + std::to_string(port) + ": " +
+                             ec.message());
   impl_->ws.read_message_max(512 * 1024 * 1024);
-  impl_->ws.handshake("127.0.0.1", "/");
+  impl_->ws.handshake(host, "/", ec);
+  if (ec) throw std::runtime_error("WebSocket handshake with " + host + " failed: " + ec.message());
 }
 
 WsClient::~WsClient() {
@@ -172,4 +179,4 @@ std::string WsClient::close_reason() const {
   return impl_->close_reason;
 }
 
-}  // namespace zkr::testing
+}  // namespace zkr::api

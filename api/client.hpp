@@ -1,0 +1,68 @@
+#pragma once
+// A small blocking JSON-RPC client for zkrouter over HTTP and WebSocket, used by the examples, the
+// CLI and the tests. Every operation has a timeout, so a caller fails instead of hanging. Beast
+// stays inside client.cpp.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/json.hpp>
+
+namespace zkr::api {
+
+struct HttpReply {
+  int status = 0;
+  std::string body;
+  std::string content_type;
+};
+
+/// One HTTP/1.1 request to `host`:`port` on a new connection. Throws std::runtime_error if the
+/// server cannot be reached or does not answer within 20 s.
+HttpReply http_request(const std::string& host, std::uint16_t port, const std::string& method,
+                       const std::string& target, const std::string& body = "",
+                       const std::string& bearer = "");
+inline HttpReply http_request(std::uint16_t port, const std::string& method,
+                              const std::string& target, const std::string& body = "",
+                              const std::string& bearer = "") {
+  return http_request("127.0.0.1", port, method, target, body, bearer);
+}
+/// POSTs a JSON-RPC call and returns the parsed response.
+boost::json::value rpc_http(const std::string& host, std::uint16_t port, const std::string& method,
+                            boost::json::value params, const std::string& bearer = "");
+inline boost::json::value rpc_http(std::uint16_t port, const std::string& method,
+                                   boost::json::value params, const std::string& bearer = "") {
+  return rpc_http("127.0.0.1", port, method, std::move(params), bearer);
+}
+
+class WsClient {
+ public:
+  /// Connects to ws://host:port/. Throws std::runtime_error if it cannot.
+  explicit WsClient(std::uint16_t port,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                    const std::string& host = "127.0.0.1");
+  ~WsClient();
+  void send_text(const std::string& text);
+  void send_binary(const std::string& bytes);
+  /// The next message; nullopt on close or timeout (then closed() / close_reason() say which).
+  std::optional<std::string> read();
+  /// Sends a call and reads until its response arrives, keeping notifications that came first.
+  boost::json::value call(const std::string& method, boost::json::value params);
+  /// Notifications received so far (and not yet taken).
+  std::vector<boost::json::value> take_notifications();
+  /// Reads until `n` notifications are held or the timeout passes.
+  bool wait_notifications(std::size_t n,
+                          std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  bool closed() const;
+  int close_code() const;
+  std::string close_reason() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::uint64_t next_id_ = 1;
+};
+
+}  // namespace zkr::api
