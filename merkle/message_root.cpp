@@ -90,7 +90,8 @@ SharedTree SharedTree::from_leaves(std::vector<Word> leaves) {
     const std::vector<Word>& below = tree.levels_[k - 1];
     std::vector<Word> level((below.size() + 1) / 2);
     const std::size_t pairs = below.size() / 2;
-    hash_pairs(std::span<const Word>(below.data(), 2 * pairs), std::span<Word>(level.data(), pairs));
+    hash_pairs(std::span<const Word>(below.data(), 2 * pairs),
+               std::span<Word>(level.data(), pairs));
     if (below.size() % 2 == 1) level[pairs] = hash_pair(below.back(), kMessageRootZeros[k - 1]);
     tree.levels_.push_back(std::move(level));
   }

@@ -15,7 +15,8 @@
 #define ZKR_CONCAT(a, b) ZKR_CONCAT_INNER(a, b)
 
 /// Evaluates `expr` (an absl::Status) and returns it from the enclosing function if it is not OK.
-#define ZKR_RETURN_IF_ERROR(expr) ZKR_RETURN_IF_ERROR_IMPL(ZKR_CONCAT(zkr_status_, __COUNTER__), expr)
+#define ZKR_RETURN_IF_ERROR(expr) \
+  ZKR_RETURN_IF_ERROR_IMPL(ZKR_CONCAT(zkr_status_, __COUNTER__), expr)
 #define ZKR_RETURN_IF_ERROR_IMPL(tmp, expr)                  \
   do {                                                       \
     if (::absl::Status tmp = (expr); !tmp.ok()) [[unlikely]] \

@@ -16,7 +16,9 @@ class Queries : public ::testing::Test {
   void SetUp() override {
     engine_ = testing::open_engine(dir_.file("zkrouter.db"), 1);
     for (const std::uint64_t chain : {270, 271}) {
-      ASSERT_TRUE(engine_->register_chain({.chain_id = chain, .credential = testing::credential_for(chain)}).ok());
+      ASSERT_TRUE(
+          engine_->register_chain({.chain_id = chain, .credential = testing::credential_for(chain)})
+              .ok());
     }
     // Chain 270 batch 1: 4 messages from `alice` (two in one transaction), then a bundle to 271.
     SealedBatch b = testing::generated_batch(270, 1, 4);
@@ -28,9 +30,11 @@ class Queries : public ::testing::Test {
     InteropBundle bundle;
     bundle.source_chain_id = 270;
     bundle.destination_chain_id = 271;
-    merkle::L2Message m{.tx_number_in_batch = 2, .sender = merkle::kInteropCenterAddress,
+    merkle::L2Message m{.tx_number_in_batch = 2,
+                        .sender = merkle::kInteropCenterAddress,
                         .data = encode_bundle_message(bundle)};
-    b.logs.push_back({.log = merkle::message_to_log(m), .tx_hash = merkle::be32(99), .message = m.data});
+    b.logs.push_back(
+        {.log = merkle::message_to_log(m), .tx_hash = merkle::be32(99), .message = m.data});
     testing::reseal(b);
     ASSERT_TRUE(engine_->ingest(b).ok());
     ASSERT_TRUE(engine_->ingest(testing::generated_batch(271, 1, 3)).ok());
@@ -50,9 +54,11 @@ class Queries : public ::testing::Test {
 };
 
 TEST_F(Queries, FiltersBySourceDestinationSenderAndKind) {
-  EXPECT_EQ(ids({.source_chain_id = 271}), (std::vector<std::string>{"271:1:0", "271:1:1", "271:1:2"}));
+  EXPECT_EQ(ids({.source_chain_id = 271}),
+            (std::vector<std::string>{"271:1:0", "271:1:1", "271:1:2"}));
   EXPECT_EQ(ids({.destination_chain_id = 271}), (std::vector<std::string>{"270:1:4"}));
-  EXPECT_EQ(ids({.sender = alice_}), (std::vector<std::string>{"270:1:0", "270:1:1", "270:1:2", "270:1:3"}));
+  EXPECT_EQ(ids({.sender = alice_}),
+            (std::vector<std::string>{"270:1:0", "270:1:1", "270:1:2", "270:1:3"}));
   EXPECT_EQ(ids({.sender = alice_, .limit = 2}), (std::vector<std::string>{"270:1:0", "270:1:1"}));
   EXPECT_EQ(ids({.kind = LogKind::kBundle}), (std::vector<std::string>{"270:1:4"}));
   EXPECT_TRUE(ids({.sender = merkle::kBootloaderAddress}).empty());
