@@ -41,7 +41,6 @@ zkr_build() {
     if [ "$1" = "--" ]; then shift; targets=("$@"); break; fi
     opts+=("$1"); shift
   done
-  export CCACHE_DIR="${CCACHE_DIR:-$ZKR_ROOT/.cache/ccache}"
   mkdir -p "$dir"
   cmake -S "$ZKR_ROOT" -B "$dir" -G Ninja "${opts[@]}" >"$dir/configure.log" 2>&1 || {
     cat "$dir/configure.log" >&2; zkr_log "configure failed"; return 1; }
