@@ -41,6 +41,8 @@ zkr_build() {
     if [ "$1" = "--" ]; then shift; targets=("$@"); break; fi
     opts+=("$1"); shift
   done
+  # Paths relative to the checkout in ccache's hash, so another clone of the same code hits too.
+  export CCACHE_BASEDIR="$ZKR_ROOT" CCACHE_NOHASHDIR=1
   mkdir -p "$dir"
   cmake -S "$ZKR_ROOT" -B "$dir" -G Ninja "${opts[@]}" >"$dir/configure.log" 2>&1 || {
     cat "$dir/configure.log" >&2; zkr_log "configure failed"; return 1; }
