@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
 #include <string_view>
 #include <vector>
 
@@ -12,6 +15,7 @@
 #include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
 #include "app/devnet.hpp"
+#include "app/verify_command.hpp"
 #include "app/version.hpp"
 
 ABSL_FLAG(std::string, data_dir, "data/devnet",
@@ -41,7 +45,7 @@ constexpr Command kCommands[] = {
     {"send", "send a message on a devnet chain and print its id", false},
     {"status", "print a message's timeline", false},
     {"proof", "print a message's proof in the ZKsync JSON shape", false},
-    {"verify", "check a proof offline, as the on-chain verifier does", false},
+    {"verify", "check a proof offline, as the on-chain verifier does (FILE or - for stdin)", true},
     {"watch", "subscribe to a stream and print it, resumable with --from-cursor", false},
     {"version", "print the version", true},
 };
@@ -105,6 +109,28 @@ int main(int argc, char** argv) {
   std::vector<char*> rest{argv[0]};
   for (int i = 2; i < argc; ++i) rest.push_back(argv[i]);
   if (command == "devnet") return devnet(static_cast<int>(rest.size()), rest.data());
+  if (command == "verify") {
+    if (argc != 3 || std::strcmp(argv[2], "--help") == 0) {
+      std::fprintf(
+          argc == 3 ? stdout : stderr,
+          "usage: zkrouter verify FILE|-\n  FILE holds {chainId, batchNumber, index, message: "
+          "{txNumberInBatch, sender, data} (or leaf), proof: [...], settledRoot: {chainId, number, "
+          "root}}\n");
+      return argc == 3 ? 0 : 2;
+    }
+    std::stringstream text;
+    if (std::strcmp(argv[2], "-") == 0) {
+      text << std::cin.rdbuf();
+    } else {
+      std::ifstream in(argv[2]);
+      if (!in) {
+        std::fprintf(stderr, "zkrouter verify: cannot read %s\n", argv[2]);
+        return 2;
+      }
+      text << in.rdbuf();
+    }
+    return zkr::app::verify_command(text.str());
+  }
   for (const Command& c : kCommands) {
     if (c.name == command) {
       std::fprintf(stderr, "zkrouter: '%s' is not in this build yet\n\n", argv[1]);
