@@ -67,8 +67,8 @@ struct Server::Impl {
       : engine(e),
         options(std::move(o)),
         dispatcher(options.rpc),
-        workers(options.workers),
-        hub(e) {
+        hub(e),
+        workers(options.workers) {
     add_query_methods(dispatcher, engine);
     add_ingest_methods(dispatcher, engine);
     add_subscription_methods();
@@ -92,12 +92,14 @@ struct Server::Impl {
         workers, [f = std::move(f)]() mutable -> awaitable<R> { co_return f(); }, use_awaitable);
   }
 
+  // Declaration order is destruction order in reverse: the io_context (destroying it destroys any
+  // open sessions, which unsubscribe from the hub) and the workers go before the hub.
   router::Engine& engine;
   ServerOptions options;
   Dispatcher dispatcher;
+  SubscriptionHub hub;
   asio::io_context ioc{1};
   asio::thread_pool workers;
-  SubscriptionHub hub;
   std::optional<tcp::acceptor> acceptor;
   std::thread io_thread;
   Counters counters;

@@ -336,6 +336,16 @@ TEST_F(Api, SubscriptionFiltersAndInteropRoots) {
   EXPECT_FALSE(ws.call("zkr_unsubscribe", json::array{"0x1"}).at("result").as_bool());
 }
 
+TEST_F(Api, StopsCleanlyWithSubscribersConnected) {
+  testing::WsClient ws(port_, std::chrono::seconds(5));
+  ASSERT_TRUE(ws.call("zkr_subscribe", json::array{"messages", json::object{}, 0}).at("result").is_string());
+  ASSERT_TRUE(ws.wait_notifications(1));
+  server_.reset();  // sessions still open: they must unsubscribe from a hub that still exists
+  for (int i = 0; i < 10000 && ws.read().has_value(); ++i) {
+  }
+  EXPECT_TRUE(ws.closed());
+}
+
 class ApiLimits : public Api {
  protected:
   void SetUp() override {
