@@ -13,7 +13,7 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <regex>
+#include <string_view>
 #include <thread>
 
 #include "merkle/verifier.hpp"
@@ -50,9 +50,16 @@ Devnet start_devnet(const std::string& data_dir, bool fresh) {
   d.out = fds[0];
   std::string text;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  const std::regex api(R"(API on http://127\.0\.0\.1:(\d+))");
-  std::smatch m;
-  while (std::chrono::steady_clock::now() < deadline && !std::regex_search(text, m, api)) {
+  constexpr std::string_view kBanner = "API on http://127.0.0.1:";
+  const auto port_in = [&text, kBanner]() -> int {
+    const std::size_t at = text.find(kBanner);
+    if (at == std::string::npos) return 0;
+    const std::size_t start = at + kBanner.size();
+    const std::size_t end = text.find_first_not_of("0123456789", start);
+    if (end == std::string::npos || end == start) return 0;  // the number may not be complete yet
+    return std::stoi(text.substr(start, end - start));
+  };
+  while (std::chrono::steady_clock::now() < deadline && port_in() == 0) {
     pollfd p{d.out, POLLIN, 0};
     if (::poll(&p, 1, 200) <= 0) continue;
     char buf[1024];
@@ -60,7 +67,7 @@ Devnet start_devnet(const std::string& data_dir, bool fresh) {
     if (n <= 0) break;
     text.append(buf, static_cast<std::size_t>(n));
   }
-  if (std::regex_search(text, m, api)) d.port = static_cast<std::uint16_t>(std::stoi(m[1]));
+  d.port = static_cast<std::uint16_t>(port_in());
   return d;
 }
 
