@@ -5,6 +5,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
+#include "app/client_commands.hpp"
 #include "app/devnet.hpp"
 #include "app/verify_command.hpp"
 #include "app/version.hpp"
@@ -30,6 +32,20 @@ ABSL_FLAG(int, block_ms, 500, "devnet: milliseconds between Gateway blocks");
 ABSL_FLAG(int, blocks_per_batch, 4, "devnet: Gateway blocks per Gateway batch");
 ABSL_FLAG(int, run_for, 0, "devnet: stop after this many seconds (0 = until Ctrl-C)");
 ABSL_FLAG(bool, plain, false, "devnet: log lines instead of the live view");
+ABSL_FLAG(std::string, host, "127.0.0.1",
+          "status/proof/send/watch: the router's host (with --port)");
+ABSL_FLAG(std::string, target, "gateway",
+          "proof: gateway (shape C) or l1 (shape B, or A for L1 chains)");
+ABSL_FLAG(int64_t, gateway_block, -1,
+          "proof: a later sealed Gateway block to prove against (shape C)");
+ABSL_FLAG(uint64_t, chain, 270, "send: the devnet chain to send on");
+ABSL_FLAG(std::string, sender, "0x000000000000000000000000000000000000c0de",
+          "send: the sender address");
+ABSL_FLAG(std::string, data, "0x68656c6c6f", "send: the message bytes, 0x hex");
+ABSL_FLAG(std::string, topic, "messages", "watch: messages, finality, interopRoots or batches");
+ABSL_FLAG(int64_t, source, -1, "watch: only this source chain");
+ABSL_FLAG(int64_t, from_cursor, -1, "watch: replay events after this cursor first");
+ABSL_FLAG(uint64_t, count, 0, "watch: stop after this many notifications (0: never)");
 
 namespace {
 
@@ -42,11 +58,11 @@ struct Command {
 constexpr Command kCommands[] = {
     {"devnet", "run the router, the Gateway and simulated chains in one process", true},
     {"serve", "run the router from a config file (--config FILE)", false},
-    {"send", "send a message on a devnet chain and print its id", false},
-    {"status", "print a message's timeline", false},
-    {"proof", "print a message's proof in the ZKsync JSON shape", false},
+    {"send", "send a message on a devnet chain and print its id", true},
+    {"status", "print a message's timeline", true},
+    {"proof", "print a message's proof in the ZKsync JSON shape", true},
     {"verify", "check a proof offline, as the on-chain verifier does (FILE or - for stdin)", true},
-    {"watch", "subscribe to a stream and print it, resumable with --from-cursor", false},
+    {"watch", "subscribe to a stream and print it, resumable with --from_cursor", true},
     {"version", "print the version", true},
 };
 
@@ -62,15 +78,62 @@ void print_usage(std::FILE* out) {
   }
 }
 
-int devnet(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "zkrouter devnet [--port N] [--data_dir DIR] [--fresh] [--rate R] [--run_for S] [--plain]\n"
-      "Runs the router, its API, the Gateway and simulated chains in one process.");
-  absl::FlagsUsageConfig usage;
-  usage.contains_help_flags = [](absl::string_view file) {
+void use_app_flags_in_help(const char* usage) {
+  absl::SetProgramUsageMessage(usage);
+  absl::FlagsUsageConfig config;
+  config.contains_help_flags = [](absl::string_view file) {
     return absl::StrContains(file, "app/");
   };
-  absl::SetFlagsUsageConfig(usage);
+  absl::SetFlagsUsageConfig(config);
+}
+
+std::optional<zkr::app::RouterAddress> router_address() {
+  const int port = absl::GetFlag(FLAGS_port);
+  if (port <= 0 || port > 65535) {
+    std::fprintf(stderr, "zkrouter: --port must be 1..65535, got %d\n", port);
+    return std::nullopt;
+  }
+  return zkr::app::RouterAddress{absl::GetFlag(FLAGS_host), static_cast<std::uint16_t>(port)};
+}
+
+// status / proof / send / watch: commands that talk to a running router.
+int client_command(std::string_view command, int argc, char** argv) {
+  use_app_flags_in_help(
+      "zkrouter status ID | proof ID [--target gateway|l1] [--gateway_block N] |\n"
+      "zkrouter send [--chain C --data 0x..] | watch [--topic T] [--source C] [--from_cursor N]\n"
+      "(all take --host and --port of the router)");
+  const std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  const auto router = router_address();
+  if (!router) return 2;
+  const bool needs_id = command == "status" || command == "proof";
+  if (positional.size() != (needs_id ? 2U : 1U)) {
+    std::fprintf(
+        stderr, "zkrouter %.*s: %s\n", static_cast<int>(command.size()), command.data(),
+        needs_id ? "give one message id (chain:batch:index)" : "takes no positional arguments");
+    return 2;
+  }
+  if (command == "status") return zkr::app::status_command(*router, positional[1]);
+  if (command == "proof") {
+    const std::int64_t block = absl::GetFlag(FLAGS_gateway_block);
+    return zkr::app::proof_command(*router, positional[1], absl::GetFlag(FLAGS_target),
+                                   block >= 0 ? std::optional<std::uint64_t>(block) : std::nullopt);
+  }
+  if (command == "send") {
+    return zkr::app::send_command(*router, absl::GetFlag(FLAGS_chain), absl::GetFlag(FLAGS_sender),
+                                  absl::GetFlag(FLAGS_data));
+  }
+  const std::int64_t source = absl::GetFlag(FLAGS_source),
+                     cursor = absl::GetFlag(FLAGS_from_cursor);
+  return zkr::app::watch_command(*router, absl::GetFlag(FLAGS_topic),
+                                 source >= 0 ? std::optional<std::uint64_t>(source) : std::nullopt,
+                                 cursor >= 0 ? std::optional<std::int64_t>(cursor) : std::nullopt,
+                                 absl::GetFlag(FLAGS_count));
+}
+
+int devnet(int argc, char** argv) {
+  use_app_flags_in_help(
+      "zkrouter devnet [--port N] [--data_dir DIR] [--fresh] [--rate R] [--run_for S] [--plain]\n"
+      "Runs the router, its API, the Gateway and simulated chains in one process.");
   absl::ParseCommandLine(argc, argv);
   zkr::app::DevnetOptions o;
   o.data_dir = absl::GetFlag(FLAGS_data_dir);
@@ -109,6 +172,9 @@ int main(int argc, char** argv) {
   std::vector<char*> rest{argv[0]};
   for (int i = 2; i < argc; ++i) rest.push_back(argv[i]);
   if (command == "devnet") return devnet(static_cast<int>(rest.size()), rest.data());
+  if (command == "status" || command == "proof" || command == "send" || command == "watch") {
+    return client_command(command, static_cast<int>(rest.size()), rest.data());
+  }
   if (command == "verify") {
     if (argc != 3 || std::strcmp(argv[2], "--help") == 0) {
       std::fprintf(

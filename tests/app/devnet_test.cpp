@@ -11,10 +11,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <string_view>
 #include <thread>
+#include <tuple>
 
 #include "merkle/verifier.hpp"
 #include "tests/support/engine_fixtures.hpp"
@@ -96,6 +99,17 @@ int stop_devnet(Devnet& d) {
   return -1;
 }
 
+// Runs `zkrouter ARGS` and returns (exit code, stdout).
+std::pair<int, std::string> cli(const std::string& args) {
+  std::FILE* p = ::popen((std::string(ZKR_BINARY) + " " + args + " 2>/dev/null").c_str(), "r");
+  std::string out;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int status = ::pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
 json::value call(std::uint16_t port, const std::string& method, json::value params) {
   return testing::rpc_http(port, method, std::move(params));
 }
@@ -153,6 +167,21 @@ TEST(Devnet, MessagesReachGatewayFinalityAndTheirProofsVerify) {
                                 " --port=" + std::to_string(d.port) + " > /dev/null 2>&1";
     EXPECT_EQ(std::system(command.c_str()), 0) << example;
   }
+  // The command line against the same devnet.
+  const std::string at = " --port=" + std::to_string(d.port);
+  auto [code, out] = cli("send --chain=272 --data=0x6869" + at);
+  EXPECT_EQ(code, 0);
+  EXPECT_EQ(out.rfind("272:", 0), 0U) << out;
+  std::tie(code, out) = cli("status 270:1:0" + at);
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(out.find("message_recorded"), std::string::npos) << out;
+  std::tie(code, out) = cli("proof 270:1:0" + at);
+  ASSERT_EQ(code, 0);
+  EXPECT_GE(json::parse(out).at("proof").as_array().size(), 22U) << out;
+  std::tie(code, out) = cli("watch --topic=interopRoots --from_cursor=0 --count=2" + at);
+  EXPECT_EQ(code, 0);
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2) << out;
+  EXPECT_EQ(cli("status 9:9:9" + at).first, 1);
   EXPECT_EQ(stop_devnet(d), 0) << "SIGINT must stop the devnet cleanly";
 
   // A restart resumes the same database: old proofs still there, blocks continue.
