@@ -338,7 +338,9 @@ TEST_F(Api, SubscriptionFiltersAndInteropRoots) {
 
 TEST_F(Api, StopsCleanlyWithSubscribersConnected) {
   testing::WsClient ws(port_, std::chrono::seconds(5));
-  ASSERT_TRUE(ws.call("zkr_subscribe", json::array{"messages", json::object{}, 0}).at("result").is_string());
+  ASSERT_TRUE(ws.call("zkr_subscribe", json::array{"messages", json::object{}, 0})
+                  .at("result")
+                  .is_string());
   ASSERT_TRUE(ws.wait_notifications(1));
   server_.reset();  // sessions still open: they must unsubscribe from a hub that still exists
   for (int i = 0; i < 10000 && ws.read().has_value(); ++i) {
