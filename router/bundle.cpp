@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "merkle/keccak.hpp"
 #include "merkle/status.hpp"
 
 namespace zkr::router {
@@ -222,14 +221,6 @@ Bytes encode_bundle_message(const InteropBundle& bundle) {
   const Bytes abi = encode_bundle(bundle);
   out.insert(out.end(), abi.begin(), abi.end());
   return out;
-}
-
-Word bundle_hash(std::uint64_t source_chain_id, ByteSpan bundle_abi) {
-  Bytes enc;
-  put_u64(enc, source_chain_id);
-  put_u64(enc, 64);
-  put_dynamic_bytes(enc, bundle_abi);
-  return merkle::keccak256(ByteSpan(enc));
 }
 
 }  // namespace zkr::router

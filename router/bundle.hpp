@@ -44,7 +44,5 @@ absl::StatusOr<InteropBundle> decode_bundle(merkle::ByteSpan abi);
 /// A whole sendToL1 message: 0x01 ‖ abi.encode(InteropBundle).
 absl::StatusOr<InteropBundle> decode_bundle_message(merkle::ByteSpan message);
 merkle::Bytes encode_bundle_message(const InteropBundle& bundle);
-/// keccak(abi.encode(uint256 sourceChainId, bytes bundleBytes)).
-merkle::Word bundle_hash(std::uint64_t source_chain_id, merkle::ByteSpan bundle_abi);
 
 }  // namespace zkr::router

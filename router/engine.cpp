@@ -390,28 +390,16 @@ absl::StatusOr<std::shared_ptr<const merkle::LogTree>> Engine::tree_for(
   return it->second;
 }
 
-absl::StatusOr<BuiltProof> Engine::proof_for_row(const LogRow& row, ProofTarget target,
-                                                 std::optional<std::uint64_t> against_block) const {
-  std::shared_lock lock(state_mutex_);
-  const settlement::BatchInfo* info = gateway_->batch(row.id.chain_id, row.id.batch_number);
-  if (info == nullptr)
-    return absl::NotFoundError(absl::StrCat("no batch for message ", row.id.to_string()));
-  ZKR_ASSIGN_OR_RETURN(const auto tree, tree_for(row.id.chain_id, row.id.batch_number));
-  return build_proof(*gateway_, *info, *tree, row.id.log_index, target, against_block);
-}
-
 absl::StatusOr<BuiltProof> Engine::proof(const MessageId& id, ProofTarget target,
                                          std::optional<std::uint64_t> against_block) const {
-  {
-    // Proofs need no database access: the id names the tree and the leaf.
-    std::shared_lock lock(state_mutex_);
-    const settlement::BatchInfo* info = gateway_->batch(id.chain_id, id.batch_number);
-    if (info == nullptr) return absl::NotFoundError(absl::StrCat("no message ", id.to_string()));
-    ZKR_ASSIGN_OR_RETURN(const auto tree, tree_for(id.chain_id, id.batch_number));
-    if (id.log_index >= tree->size())
-      return absl::NotFoundError(absl::StrCat("no message ", id.to_string()));
-    return build_proof(*gateway_, *info, *tree, id.log_index, target, against_block);
-  }
+  // Proofs need no database access: the id names the tree and the leaf.
+  std::shared_lock lock(state_mutex_);
+  const settlement::BatchInfo* info = gateway_->batch(id.chain_id, id.batch_number);
+  if (info == nullptr) return absl::NotFoundError(absl::StrCat("no message ", id.to_string()));
+  ZKR_ASSIGN_OR_RETURN(const auto tree, tree_for(id.chain_id, id.batch_number));
+  if (id.log_index >= tree->size())
+    return absl::NotFoundError(absl::StrCat("no message ", id.to_string()));
+  return build_proof(*gateway_, *info, *tree, id.log_index, target, against_block);
 }
 
 absl::StatusOr<BuiltProof> Engine::proof_by_tx(const Word& tx_hash, std::size_t index,
@@ -424,7 +412,7 @@ absl::StatusOr<BuiltProof> Engine::proof_by_tx(const Word& tx_hash, std::size_t 
     return absl::NotFoundError(absl::StrCat("transaction ", merkle::to_hex(tx_hash), " has ",
                                             rows.size(), " L2->L1 logs; no log ", index));
   }
-  return proof_for_row(rows[index], target, std::nullopt);
+  return proof(rows[index].id, target);
 }
 
 absl::StatusOr<Word> Engine::interop_root(std::uint64_t block) const {

@@ -139,8 +139,6 @@ class Engine {
                      const std::function<void()>& on_commit = {});
   absl::StatusOr<std::shared_ptr<const merkle::LogTree>> tree_for(std::uint64_t chain_id,
                                                                   std::uint64_t batch_number) const;
-  absl::StatusOr<BuiltProof> proof_for_row(const LogRow& row, ProofTarget target,
-                                           std::optional<std::uint64_t> against_block) const;
 
   EngineConfig config_;
   std::unique_ptr<settlement::Database> writer_;

@@ -247,8 +247,4 @@ absl::Status MessageStore::for_each_batch(
   return status;
 }
 
-absl::StatusOr<std::int64_t> MessageStore::count(Database& db) {
-  return db.scalar_int64("SELECT COUNT(*) FROM logs");
-}
-
 }  // namespace zkr::router

@@ -83,7 +83,6 @@ class MessageStore {
       settlement::Database& db,
       const std::function<absl::Status(std::uint64_t, std::uint64_t, std::vector<LoadedLog>)>&
           visit);
-  static absl::StatusOr<std::int64_t> count(settlement::Database& db);
 };
 
 }  // namespace zkr::router

@@ -232,12 +232,6 @@ const ChainInfo* Gateway::chain(std::uint64_t chain_id) const {
   return it == chains_.end() ? nullptr : &it->second;
 }
 
-std::vector<std::uint64_t> Gateway::chain_ids() const {
-  std::vector<std::uint64_t> ids;
-  for (const auto& [id, c] : chains_) ids.push_back(id);
-  return ids;
-}
-
 // ---- chain batches
 // --------------------------------------------------------------------------------
 

@@ -45,7 +45,6 @@ class Gateway {
   /// Moves a chain to `to` from its next batch on. Every recorded batch must be executed first.
   absl::Status migrate_chain(Database& db, std::uint64_t chain_id, SettlementLayer to);
   const ChainInfo* chain(std::uint64_t chain_id) const;
-  std::vector<std::uint64_t> chain_ids() const;
 
   // ---- chain batches ----
   /// Checks that `batch` may be recorded next for its chain: registered chain, next number.

@@ -89,15 +89,6 @@ absl::StatusOr<Word> MessageRootState::shared_root_at(std::uint64_t block) const
   return blocks_[block - first_block_].shared_root;
 }
 
-absl::StatusOr<Word> MessageRootState::chain_root_at(std::uint64_t chain_id,
-                                                     std::uint64_t block) const {
-  ZKR_RETURN_IF_ERROR(shared_root_at(block).status());
-  const auto it = chains_.find(chain_id);
-  if (it == chains_.end())
-    return absl::NotFoundError(absl::StrCat("chain ", chain_id, " is not on the Gateway"));
-  return it->second.tree.root_at(it->second.size_at(block));
-}
-
 const merkle::SharedTree& MessageRootState::snapshot_at(std::uint64_t block,
                                                         merkle::SharedTree& scratch) const {
   for (const auto& [b, tree] : recent_)

@@ -34,7 +34,6 @@ class MessageRootState {
   absl::StatusOr<std::size_t> register_chain(std::uint64_t chain_id);
   std::optional<std::size_t> chain_index(std::uint64_t chain_id) const;
   std::size_t chain_count() const noexcept { return shared_.size(); }
-  std::uint64_t chain_at(std::size_t index) const noexcept { return chain_ids_[index]; }
 
   struct Appended {
     std::size_t chain_tree_index;  // position of the batch leaf in the chain tree
@@ -51,8 +50,6 @@ class MessageRootState {
   std::size_t shared_depth() const noexcept { return shared_.depth(); }
   /// historicalRoot(block) of a sealed block. NotFound otherwise.
   absl::StatusOr<merkle::Word> shared_root_at(std::uint64_t block) const;
-  /// The chain's root as of the end of a sealed block.
-  absl::StatusOr<merkle::Word> chain_root_at(std::uint64_t chain_id, std::uint64_t block) const;
 
   /// The Gateway part of a proof for the batch at `chain_tree_index` of `chain_id`, against the
   /// state at the end of sealed block `block` (which must include that batch). O(depth) hashing
