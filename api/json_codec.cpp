@@ -228,7 +228,53 @@ json::value gateway_batch_to_json(const settlement::GatewayBatch& g) {
                       {"lastBlock", g.last_block},
                       {"localRoot", hex(g.local_root)},
                       {"sharedRoot", hex(g.shared_root)},
-                      {"batchRoot", hex(g.batch_root)}};
+                      {"batchRoot", hex(g.batch_root)},
+                      {"l1Stage", settlement::l1_stage_name(g.l1_stage)}};
+}
+
+json::value aggregated_proof_to_json(const settlement::AggregatedProof& p) {
+  json::array covered;
+  for (const settlement::BatchCommitment& c : p.covered) {
+    covered.push_back(json::object{{"chainId", c.chain_id},
+                                   {"batchNumber", c.batch_number},
+                                   {"chainBatchRoot", hex(c.chain_batch_root)},
+                                   {"previousBatchRoot", hex(c.previous_batch_root)}});
+  }
+  return json::object{{"commitmentsRoot", hex(p.commitments_root)},
+                      {"covered", std::move(covered)},
+                      {"gatewaySignature", merkle::to_hex(merkle::ByteSpan(p.signature.rsv()))}};
+}
+
+json::value l1_tx_to_json(const settlement::L1TxRecord& r) {
+  json::object o{{"action", r.action},
+                 {"firstBatch", r.first_batch},
+                 {"lastBatch", r.last_batch},
+                 {"txHash", hex(r.tx_hash)},
+                 {"nonce", r.nonce},
+                 {"attempt", r.attempt},
+                 {"maxFeePerGas", r.max_fee_per_gas},
+                 {"maxPriorityFeePerGas", r.max_priority_fee_per_gas},
+                 {"state", r.state}};
+  if (r.block_number) o["l1Block"] = *r.block_number;
+  if (r.gas_used) o["gasUsed"] = *r.gas_used;
+  return o;
+}
+
+json::value chain_cost_to_json(const settlement::ChainCost& c) {
+  return json::object{{"chainId", c.chain_id},
+                      {"batches", c.batches},
+                      {"directGas", c.direct_gas},
+                      {"shareGas", c.share_gas},
+                      {"shareZk", c.share_zk}};
+}
+
+json::value cost_to_json(const settlement::GatewayBatchCost& c) {
+  json::array chains;
+  for (const settlement::ChainCost& cc : c.chains) chains.push_back(chain_cost_to_json(cc));
+  return json::object{{"gatewayBatch", c.gw_batch}, {"coveredBatches", c.covered},
+                      {"directGas", c.direct_gas},  {"aggregatedGas", c.aggregated_gas},
+                      {"ratio", c.ratio},           {"feeWei", std::to_string(c.fee_wei)},
+                      {"feeZk", c.fee_zk},          {"chains", std::move(chains)}};
 }
 
 json::value event_to_json(const settlement::Event& e) {

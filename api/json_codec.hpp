@@ -30,6 +30,10 @@ boost::json::value zks_proof_to_json(const router::BuiltProof& proof);
 boost::json::value proof_to_json(const router::BuiltProof& proof);
 boost::json::value batch_info_to_json(const settlement::BatchInfo& batch);
 boost::json::value gateway_batch_to_json(const settlement::GatewayBatch& batch);
+boost::json::value aggregated_proof_to_json(const settlement::AggregatedProof& proof);
+boost::json::value l1_tx_to_json(const settlement::L1TxRecord& tx);
+boost::json::value chain_cost_to_json(const settlement::ChainCost& cost);
+boost::json::value cost_to_json(const settlement::GatewayBatchCost& cost);
 boost::json::value event_to_json(const settlement::Event& event);
 
 }  // namespace zkr::api

@@ -282,7 +282,50 @@ void add_query_methods(Dispatcher& d, const router::Engine& e) {
           ZKR_ASSIGN_OR_RETURN(const std::uint64_t number, p.u64(0));
           const auto g = e.gateway_batch(number);
           if (!g) return absl::NotFoundError(absl::StrCat("no Gateway batch ", number));
-          return gateway_batch_to_json(*g);
+          json::value out = gateway_batch_to_json(*g);
+          if (const auto proof = e.aggregated_proof(number))
+            out.as_object()["aggregatedProof"] = aggregated_proof_to_json(*proof);
+          ZKR_ASSIGN_OR_RETURN(const auto txs, e.l1_transactions(number, number));
+          json::array l1;
+          for (const auto& tx : txs) l1.push_back(l1_tx_to_json(tx));
+          out.as_object()["l1Transactions"] = std::move(l1);
+          return out;
+        });
+
+  // zkr_getCostReport({gatewayBatch} | {chainId} | {}): the cost ledger.
+  d.add("zkr_getCostReport",
+        [&e](const json::value& params, CallContext&) -> absl::StatusOr<json::value> {
+          const Params p(params, {"gatewayBatch", "chainId"});
+          ZKR_RETURN_IF_ERROR(p.no_extra());
+          if (p.has(0) && p.has(1))
+            return with_reason(absl::InvalidArgumentError("give gatewayBatch or chainId, not both"),
+                               "invalid_params");
+          if (p.has(0)) {
+            ZKR_ASSIGN_OR_RETURN(const std::uint64_t n, p.u64(0));
+            ZKR_ASSIGN_OR_RETURN(const auto cost, e.cost_of_gateway_batch(n));
+            return cost_to_json(cost);
+          }
+          if (p.has(1)) {
+            ZKR_ASSIGN_OR_RETURN(const std::uint64_t id, p.u64(1));
+            ZKR_ASSIGN_OR_RETURN(const auto cost, e.cost_of_chain(id));
+            return chain_cost_to_json(cost);
+          }
+          // Totals over every Gateway batch.
+          std::uint64_t direct = 0, aggregated = 0, covered = 0;
+          const std::size_t count = e.gateway_batch_count();
+          for (std::uint64_t n = 1; n <= count; ++n) {
+            ZKR_ASSIGN_OR_RETURN(const auto cost, e.cost_of_gateway_batch(n));
+            direct += cost.direct_gas;
+            aggregated += cost.aggregated_gas;
+            covered += cost.covered;
+          }
+          return json::object{
+              {"gatewayBatches", count},
+              {"coveredBatches", covered},
+              {"directGas", direct},
+              {"aggregatedGas", aggregated},
+              {"ratio",
+               direct == 0 ? 0.0 : static_cast<double>(aggregated) / static_cast<double>(direct)}};
         });
 
   d.add("zkr_getGatewayStatus",

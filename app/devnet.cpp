@@ -3,11 +3,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <random>
@@ -24,6 +26,8 @@
 #include "merkle/status.hpp"
 #include "router/bundle.hpp"
 #include "router/engine.hpp"
+#include "settlement/embedded_l1.hpp"
+#include "settlement/l1_submitter.hpp"
 
 namespace zkr::app {
 namespace {
@@ -152,39 +156,66 @@ class Latencies {
   std::vector<double> samples_;
 };
 
-std::string credential_file_contents(const std::map<std::uint64_t, std::string>& creds) {
-  std::string out = "# chain operator credentials of this devnet (keep private)\n";
-  for (const auto& [chain, c] : creds) absl::StrAppend(&out, chain, " ", c, "\n");
-  return out;
-}
-
-std::map<std::uint64_t, std::string> load_or_make_credentials(
-    const std::filesystem::path& path, const std::vector<std::uint64_t>& chains) {
-  std::map<std::uint64_t, std::string> creds;
+// The devnet's secrets, one "name hex" per line in <data_dir>/secrets (mode 600): each chain's
+// operator credential and prover key, the Gateway's signing key and the L1 submitter's key.
+// Missing ones are generated from the system's random source.
+std::map<std::string, std::string> load_or_make_secrets(const std::filesystem::path& path,
+                                                        const std::vector<std::string>& names) {
+  std::map<std::string, std::string> secrets;
   std::ifstream in(path);
-  std::uint64_t chain = 0;
-  std::string value, line;
+  std::string name, value, line;
   while (std::getline(in, line)) {
     if (line.empty() || line[0] == '#') continue;
     std::istringstream fields(line);
-    if (fields >> chain >> value) creds[chain] = value;
+    if (fields >> name >> value) secrets[name] = value;
   }
   std::random_device rd;
   bool changed = false;
-  for (const std::uint64_t c : chains) {
-    if (creds.contains(c)) continue;
-    merkle::Word secret;
-    for (auto& b : secret) b = static_cast<std::uint8_t>(rd());
-    creds[c] = merkle::to_hex(secret).substr(2);
+  for (const std::string& n : names) {
+    if (secrets.contains(n)) continue;
+    for (;;) {
+      merkle::Word secret;
+      for (auto& b : secret) b = static_cast<std::uint8_t>(rd());
+      // Every secret doubles as a valid secp256k1 key (a random word almost always is).
+      if (!settlement::secp256k1::PrivateKey::from_bytes(secret).ok()) continue;
+      secrets[n] = merkle::to_hex(secret).substr(2);
+      break;
+    }
     changed = true;
   }
   if (changed) {
     std::ofstream out(path, std::ios::trunc);
-    out << credential_file_contents(creds);
+    out << "# secrets of this devnet: operator credentials and signing keys (keep private)\n";
+    for (const auto& [n, v] : secrets) out << n << " " << v << "\n";
+    out.close();
     std::filesystem::permissions(
         path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   }
-  return creds;
+  return secrets;
+}
+
+std::shared_ptr<const settlement::secp256k1::PrivateKey> key_from(const std::string& hex) {
+  auto key = settlement::secp256k1::PrivateKey::from_hex(absl::StrCat("0x", hex));
+  ZKR_CHECK(key.ok());
+  return std::make_shared<const settlement::secp256k1::PrivateKey>(*key);
+}
+
+/// The devnet's L1 forgets nothing across restarts: it is rebuilt from the transactions the
+/// router recorded as included, each mined again in order, then buried under the finality depth.
+absl::Status rebuild_l1(router::Engine& engine, settlement::EmbeddedL1& l1,
+                        std::uint64_t finality_depth) {
+  ZKR_ASSIGN_OR_RETURN(const auto txs,
+                       engine.l1_transactions(1, std::numeric_limits<std::int64_t>::max()));
+  std::size_t replayed = 0;
+  for (const settlement::L1TxRecord& r : txs) {
+    if (r.state != "included" && r.state != "final") continue;
+    ZKR_RETURN_IF_ERROR(l1.send_raw(r.raw).status());
+    l1.mine();
+    ++replayed;
+  }
+  if (replayed > 0)
+    for (std::uint64_t i = 0; i < finality_depth; ++i) l1.mine();
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -202,9 +233,23 @@ int run_devnet(const DevnetOptions& o) {
   if (o.fresh) {
     for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix, ec);
   }
+  std::vector<std::uint64_t> gateway_ids;
+  for (int i = 0; i < o.gateway_chains; ++i)
+    gateway_ids.push_back(270 + static_cast<std::uint64_t>(i));
+  std::vector<std::uint64_t> all_ids = gateway_ids;
+  if (o.migrating_chain) all_ids.push_back(kMigratingChain);
+  std::vector<std::string> secret_names{"gateway-signer", "l1-submitter"};
+  for (const std::uint64_t id : all_ids) {
+    secret_names.push_back(absl::StrCat("operator-", id));
+    secret_names.push_back(absl::StrCat("prover-", id));
+  }
+  const auto secrets = load_or_make_secrets(fs::path(o.data_dir) / "secrets", secret_names);
+
   router::EngineConfig config;
   config.database_path = db.string();
-  config.gateway = {.chain_id = o.gateway_chain_id, .first_block = 1};
+  config.gateway = {.chain_id = o.gateway_chain_id,
+                    .first_block = 1,
+                    .signing_key = key_from(secrets.at("gateway-signer"))};
   auto opened = router::Engine::open(config);
   if (!opened.ok()) {
     std::fprintf(stderr, "zkrouter devnet: %s\n", std::string(opened.status().message()).c_str());
@@ -212,18 +257,17 @@ int run_devnet(const DevnetOptions& o) {
   }
   router::Engine& engine = **opened;
 
-  std::vector<std::uint64_t> gateway_ids;
-  for (int i = 0; i < o.gateway_chains; ++i)
-    gateway_ids.push_back(270 + static_cast<std::uint64_t>(i));
-  std::vector<std::uint64_t> all_ids = gateway_ids;
-  if (o.migrating_chain) all_ids.push_back(kMigratingChain);
-  const auto creds = load_or_make_credentials(fs::path(o.data_dir) / "credentials", all_ids);
+  std::map<std::uint64_t, std::shared_ptr<const settlement::secp256k1::PrivateKey>> provers;
   for (const std::uint64_t id : all_ids) {
+    provers[id] = key_from(secrets.at(absl::StrCat("prover-", id)));
     if (engine.chain(id)) continue;
     const SettlementLayer layer =
         id == kMigratingChain ? SettlementLayer::kL1 : SettlementLayer::kGateway;
-    if (absl::Status s =
-            engine.register_chain({.chain_id = id, .layer = layer, .credential = creds.at(id)});
+    if (absl::Status s = engine.register_chain(
+            {.chain_id = id,
+             .layer = layer,
+             .credential = secrets.at(absl::StrCat("operator-", id)),
+             .prover_key = settlement::secp256k1::compressed(provers[id]->public_key())});
         !s.ok()) {
       std::fprintf(stderr, "zkrouter devnet: %s\n", std::string(s.message()).c_str());
       return 1;
@@ -276,10 +320,34 @@ int run_devnet(const DevnetOptions& o) {
       "'{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"zkr_listMessages\",\"params\":[{\"limit\":3}]}'"
       "\n",
       o.listen_address.c_str(), *port);
-  std::printf("  operator credentials: %s\n\n", (fs::path(o.data_dir) / "credentials").c_str());
+  std::printf("  operator credentials and keys: %s\n\n",
+              (fs::path(o.data_dir) / "secrets").c_str());
   std::fflush(stdout);
 
-  Latencies latencies;
+  // The embedded L1 and the submitter that settles Gateway batches on it.
+  const merkle::Word settlement_seed =
+      merkle::keccak256(std::string_view("zkrouter devnet settlement"));
+  merkle::Address settlement_address{};
+  std::copy(settlement_seed.begin() + 12, settlement_seed.end(), settlement_address.begin());
+  settlement::EmbeddedL1 l1({.chain_id = o.l1_chain_id,
+                             .block_time = o.l1_block_interval,
+                             .finality_depth = o.l1_finality_depth,
+                             .settlement_address = settlement_address,
+                             .gateway_chain_id = o.gateway_chain_id,
+                             .gateway_key = config.gateway.signing_key->public_key(),
+                             .gas = config.gas_model});
+  if (absl::Status s = rebuild_l1(engine, l1, o.l1_finality_depth); !s.ok()) {
+    std::fprintf(stderr, "zkrouter devnet: rebuilding the embedded L1: %s\n",
+                 std::string(s.message()).c_str());
+    return 1;
+  }
+  l1.start_mining();
+  settlement::L1Submitter submitter(
+      {.settlement_address = settlement_address, .stuck_after = std::chrono::seconds(10)}, l1,
+      *key_from(secrets.at("l1-submitter")),
+      [&engine](const auto& body) { return engine.settle(body); });
+
+  Latencies latencies, l1_latencies;
   std::atomic<std::uint64_t> messages_sent{0};
   std::atomic<bool> failed{false};
   const auto report = [&failed](const absl::Status& s, const char* what) {
@@ -309,7 +377,15 @@ int run_devnet(const DevnetOptions& o) {
           if (batch.stage == BatchStage::kRecorded) {
             report(engine.commit_batch(chain.id(), b), "commit");
           } else if (batch.stage == BatchStage::kCommitted) {
-            report(engine.prove_batch(chain.id(), b, merkle::Bytes{0x01}), "prove");
+            // The chain's prover signs the batch commitment (see settlement/proof_verifier.hpp).
+            settlement::BatchCommitment c{.chain_id = chain.id(),
+                                          .batch_number = b,
+                                          .chain_batch_root = batch.chain_batch_root};
+            if (const auto prev = engine.batch(chain.id(), b - 1))
+              c.previous_batch_root = prev->chain_batch_root;
+            const auto proof = settlement::sign_commitment(c, *provers.at(chain.id()));
+            if (report(proof.status(), "sign proof"))
+              report(engine.prove_batch(chain.id(), b, *proof), "prove");
           } else if (batch.stage == BatchStage::kProven) {
             const auto block = engine.execute_batch(chain.id(), b);
             if (report(block.status(), "execute") && !block->has_value())
@@ -338,6 +414,7 @@ int run_devnet(const DevnetOptions& o) {
                    "ingest")) {
           messages_sent += per_batch;
           latencies.sealed(chain.id(), number);
+          l1_latencies.sealed(chain.id(), number);
         }
       }
       next += o.batch_interval;
@@ -368,6 +445,27 @@ int run_devnet(const DevnetOptions& o) {
     }
   });
 
+  // L1 submission: commit, prove (aggregated), execute, then follow to finality.
+  std::thread l1_sender([&] {
+    std::string last_error;
+    std::uint64_t final_seen = 0;
+    while (!g_stop) {
+      const auto tick = submitter.tick();
+      if (!tick.ok() && std::string(tick.status().message()) != last_error) {
+        last_error = std::string(tick.status().message());
+        std::fprintf(stderr, "zkrouter devnet: L1 submission: %s\n", last_error.c_str());
+      }
+      for (std::uint64_t n = final_seen + 1; n <= engine.gateway_batch_count(); ++n) {
+        const auto g = engine.gateway_batch(n);
+        if (!g || g->l1_stage != settlement::L1Stage::kFinal) break;
+        if (const auto proof = engine.aggregated_proof(n))
+          for (const auto& c : proof->covered) l1_latencies.final_at(c.chain_id, c.batch_number);
+        final_seen = n;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  });
+
   // The view: refreshed in place on a terminal, plain lines otherwise.
   const bool tty = !o.plain_output && ::isatty(STDOUT_FILENO);
   const auto started = Clock::now();
@@ -382,11 +480,16 @@ int run_devnet(const DevnetOptions& o) {
     last_sent = messages_sent;
     last_time = now;
     const auto [p50, p95] = latencies.p50_p95();
+    const auto [l1_p50, l1_p95] = l1_latencies.p50_p95();
+    std::array<std::size_t, 5> at_stage{};
+    for (std::uint64_t n = 1; n <= engine.gateway_batch_count(); ++n)
+      if (const auto g = engine.gateway_batch(n)) ++at_stage[static_cast<std::size_t>(g->l1_stage)];
     std::string view;
     if (tty) view += "\x1b[H\x1b[J";
     absl::StrAppend(&view, "zkrouter devnet  ·  API :", *port, "  ·  ", static_cast<int>(rate),
                     " msg/s  ·  to gateway_final p50 ", static_cast<int>(p50), " ms p95 ",
-                    static_cast<int>(p95), " ms\n");
+                    static_cast<int>(p95), " ms  ·  to l1_final p50 ", static_cast<int>(l1_p50),
+                    " ms p95 ", static_cast<int>(l1_p95), " ms\n");
     if (tty) {
       absl::StrAppend(&view, "http://", o.listen_address, ":", *port, "  ·  ws://",
                       o.listen_address, ":", *port, "  ·  Ctrl-C stops  ·  docs/api.md\n\n");
@@ -407,11 +510,17 @@ int run_devnet(const DevnetOptions& o) {
     absl::StrAppend(&view, tty ? "" : "  ", "gateway ", o.gateway_chain_id, ": block ",
                     sealed ? *sealed : 0, ", gateway batches ", engine.gateway_batch_count(),
                     ", events ", engine.last_event_seq(), "\n");
+    absl::StrAppend(&view, tty ? "" : "  ", "L1 ", o.l1_chain_id, ": block ", l1.head().value_or(0),
+                    ", finalized ", l1.finalized().value_or(0), ", Gateway batches sealed ",
+                    at_stage[0], " committed ", at_stage[1], " proven ", at_stage[2], " executed ",
+                    at_stage[3], " final ", at_stage[4], "\n");
     std::fputs(view.c_str(), stdout);
     std::fflush(stdout);
   }
   sequencers.join();
   gateway.join();
+  l1_sender.join();
+  l1.stop_mining();
   server.stop();
   std::printf("zkrouter devnet: stopped cleanly; restart to resume from %s\n", db.c_str());
   return failed ? 1 : 0;

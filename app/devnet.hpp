@@ -3,6 +3,7 @@
 // chains emit real interop traffic (L1Messenger messages and InteropCenter bundles to each other),
 // seal batches and drive them through commit / prove / execute; the Gateway seals blocks and
 // Gateway batches on a timer. One chain starts on L1 and migrates to the Gateway and back.
+// Gateway batches are aggregated and submitted to an embedded L1 until they are final there.
 
 #include <chrono>
 #include <cstdint>
@@ -24,6 +25,9 @@ struct DevnetOptions {
   std::chrono::milliseconds batch_interval{1000};
   std::chrono::milliseconds block_interval{500};
   int blocks_per_gateway_batch = 4;
+  std::chrono::milliseconds l1_block_interval{1000};
+  std::uint64_t l1_finality_depth = 4;  // blocks behind the head that are final
+  std::uint64_t l1_chain_id = 1337;
   std::optional<std::chrono::seconds> run_for;  // stop by itself after this long
   bool plain_output = false;                    // log lines even on a terminal
 };

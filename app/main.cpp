@@ -30,6 +30,8 @@ ABSL_FLAG(double, rate, 200, "devnet: messages per second over all chains");
 ABSL_FLAG(int, batch_ms, 1000, "devnet: milliseconds between the batches of each chain");
 ABSL_FLAG(int, block_ms, 500, "devnet: milliseconds between Gateway blocks");
 ABSL_FLAG(int, blocks_per_batch, 4, "devnet: Gateway blocks per Gateway batch");
+ABSL_FLAG(int, l1_block_ms, 1000, "devnet: milliseconds between blocks of the embedded L1");
+ABSL_FLAG(int, l1_finality, 4, "devnet: blocks behind the L1 head that count as final");
 ABSL_FLAG(int, run_for, 0, "devnet: stop after this many seconds (0 = until Ctrl-C)");
 ABSL_FLAG(bool, plain, false, "devnet: log lines instead of the live view");
 ABSL_FLAG(std::string, host, "127.0.0.1",
@@ -150,6 +152,9 @@ int devnet(int argc, char** argv) {
   o.batch_interval = std::chrono::milliseconds(std::max(50, absl::GetFlag(FLAGS_batch_ms)));
   o.block_interval = std::chrono::milliseconds(std::max(50, absl::GetFlag(FLAGS_block_ms)));
   o.blocks_per_gateway_batch = std::max(1, absl::GetFlag(FLAGS_blocks_per_batch));
+  o.l1_block_interval = std::chrono::milliseconds(std::max(50, absl::GetFlag(FLAGS_l1_block_ms)));
+  o.l1_finality_depth =
+      static_cast<std::uint64_t>(std::clamp(absl::GetFlag(FLAGS_l1_finality), 0, 1000));
   if (absl::GetFlag(FLAGS_run_for) > 0)
     o.run_for = std::chrono::seconds(absl::GetFlag(FLAGS_run_for));
   o.plain_output = absl::GetFlag(FLAGS_plain);

@@ -77,8 +77,16 @@ int main(int argc, char** argv) {
   const std::size_t chains = absl::GetFlag(FLAGS_chains), batches = absl::GetFlag(FLAGS_batches),
                     batch_size = absl::GetFlag(FLAGS_batch_size);
 
+  // Benchmark keys, derived from fixed labels: one prover key for every chain, one Gateway key.
+  const auto bench_key = [](std::string_view label) {
+    auto key = settlement::secp256k1::PrivateKey::from_bytes(merkle::keccak256(label));
+    check(key.status());
+    return std::make_shared<const settlement::secp256k1::PrivateKey>(*key);
+  };
+  const auto prover = bench_key("zkrouter bench prover");
   router::EngineConfig config;
   config.database_path = path;
+  config.gateway.signing_key = bench_key("zkrouter bench gateway");
   config.durability = absl::GetFlag(FLAGS_durability) == "normal" ? settlement::Durability::kNormal
                                                                   : settlement::Durability::kFull;
   auto opened = router::Engine::open(config);
@@ -86,7 +94,9 @@ int main(int argc, char** argv) {
   auto engine = std::move(*opened);
   for (std::size_t c = 0; c < chains; ++c) {
     check(engine->register_chain(
-        {.chain_id = 1000 + c, .credential = "benchmark-operator-credential"}));
+        {.chain_id = 1000 + c,
+         .credential = "benchmark-operator-credential",
+         .prover_key = settlement::secp256k1::compressed(prover->public_key())}));
   }
 
   // 1. Sustained ingestion: batches generated up front, then submitted back to back.
@@ -126,7 +136,14 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < batches; ++i) {
     const std::uint64_t chain = 1000 + i % chains, batch = 1 + i / chains;
     check(engine->commit_batch(chain, batch));
-    check(engine->prove_batch(chain, batch, merkle::Bytes{1}));
+    const auto info = *engine->batch(chain, batch);
+    settlement::BatchCommitment commitment{
+        .chain_id = chain, .batch_number = batch, .chain_batch_root = info.chain_batch_root};
+    if (const auto prev = engine->batch(chain, batch - 1))
+      commitment.previous_batch_root = prev->chain_batch_root;
+    const auto proof = settlement::sign_commitment(commitment, *prover);
+    check(proof.status());
+    check(engine->prove_batch(chain, batch, *proof));
     check(engine->execute_batch(chain, batch).status());
     if (i % 10 == 9) check(engine->seal_block().status());
   }

@@ -85,7 +85,7 @@ Word sha256(std::string_view text) {
 // ------------------------------------------------------------------------------
 
 Engine::Engine(EngineConfig config) : config_(std::move(config)) {
-  if (!config_.verifier) config_.verifier = std::make_shared<settlement::WellFormedProofVerifier>();
+  if (!config_.verifier) config_.verifier = std::make_shared<settlement::EcdsaProofVerifier>();
 }
 
 Engine::~Engine() = default;
@@ -460,6 +460,53 @@ std::size_t Engine::unbatched_blocks() const {
   return gateway_->unbatched_blocks();
 }
 
+absl::Status Engine::settle(
+    const std::function<absl::Status(settlement::Database&, settlement::Gateway&)>& body) {
+  return write([&](Database& db) { return body(db, *gateway_); });
+}
+
+std::optional<settlement::AggregatedProof> Engine::aggregated_proof(std::uint64_t gw_batch) const {
+  std::shared_lock lock(state_mutex_);
+  const settlement::AggregatedProof* p = gateway_->aggregated_proof(gw_batch);
+  if (p == nullptr) return std::nullopt;
+  return *p;
+}
+
+absl::StatusOr<settlement::GatewayBatchCost> Engine::cost_of_gateway_batch(
+    std::uint64_t gw_batch) const {
+  std::shared_lock lock(state_mutex_);
+  const settlement::AggregatedProof* p = gateway_->aggregated_proof(gw_batch);
+  const settlement::GatewayBatch* g = gateway_->gateway_batch(gw_batch);
+  if (p == nullptr || g == nullptr)
+    return absl::NotFoundError(absl::StrCat("Gateway batch ", gw_batch, " is not sealed"));
+  return settlement::cost_of(*p, *g, config_.gas_model);
+}
+
+absl::StatusOr<settlement::ChainCost> Engine::cost_of_chain(std::uint64_t chain_id) const {
+  std::shared_lock lock(state_mutex_);
+  if (gateway_->chain(chain_id) == nullptr)
+    return absl::NotFoundError(absl::StrCat("chain ", chain_id, " is not registered"));
+  settlement::ChainCost total{.chain_id = chain_id};
+  for (std::uint64_t n = 1; n <= gateway_->gateway_batch_count(); ++n) {
+    const settlement::GatewayBatchCost c = settlement::cost_of(
+        *gateway_->aggregated_proof(n), *gateway_->gateway_batch(n), config_.gas_model);
+    for (const settlement::ChainCost& cc : c.chains) {
+      if (cc.chain_id != chain_id) continue;
+      total.batches += cc.batches;
+      total.direct_gas += cc.direct_gas;
+      total.share_gas += cc.share_gas;
+      total.share_zk += cc.share_zk;
+    }
+  }
+  return total;
+}
+
+absl::StatusOr<std::vector<settlement::L1TxRecord>> Engine::l1_transactions(
+    std::uint64_t first, std::uint64_t last) const {
+  auto lease = readers_->acquire();
+  return settlement::load_l1_transactions(lease.db(), first, last);
+}
+
 // ---- status and timeline
 // ------------------------------------------------------------------------------
 
@@ -542,11 +589,28 @@ absl::StatusOr<MessageStatus> Engine::status(const MessageId& id) const {
         out.status = "gateway_final";
         out.waiting_for = absl::StrCat("a Gateway batch to include block ", *info.executed_block);
       } else {
-        out.status = l1_final ? "l1_final" : out.timeline.back().stage;
-        if (out.status == "gateway_batch_sealed") {
-          out.waiting_for = absl::StrCat("Gateway batch ", gw->number, " to be committed on L1");
-        } else if (!l1_final) {
-          out.waiting_for = absl::StrCat("L1 finality of Gateway batch ", gw->number);
+        // The Gateway batch's L1 stage, which an L1 reorg can also move back.
+        const std::string n = absl::StrCat(gw->number);
+        switch (gw->l1_stage) {
+          case settlement::L1Stage::kSealed:
+            out.status = "gateway_batch_sealed";
+            out.waiting_for = absl::StrCat("Gateway batch ", n, " to be committed on L1");
+            break;
+          case settlement::L1Stage::kCommitted:
+            out.status = "gateway_batch_committed";
+            out.waiting_for = absl::StrCat("the aggregated proof of Gateway batch ", n, " on L1");
+            break;
+          case settlement::L1Stage::kProven:
+            out.status = "gateway_batch_proven";
+            out.waiting_for = absl::StrCat("execution of Gateway batch ", n, " on L1");
+            break;
+          case settlement::L1Stage::kExecuted:
+            out.status = "gateway_batch_executed";
+            out.waiting_for = absl::StrCat("L1 finality of Gateway batch ", n);
+            break;
+          case settlement::L1Stage::kFinal:
+            out.status = "l1_final";
+            break;
         }
       }
       break;

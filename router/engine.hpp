@@ -25,6 +25,7 @@
 #include "router/proof_service.hpp"
 #include "settlement/events.hpp"
 #include "settlement/gateway.hpp"
+#include "settlement/l1_submitter.hpp"
 #include "settlement/sqlite.hpp"
 
 namespace zkr::router {
@@ -34,8 +35,10 @@ struct EngineConfig {
   settlement::GatewayConfig gateway;
   settlement::Durability durability = settlement::Durability::kFull;
   std::size_t reader_connections = 4;
-  /// Checks chain validity proofs; null means WellFormedProofVerifier.
+  /// Checks chain validity proofs; null means EcdsaProofVerifier.
   std::shared_ptr<const settlement::ProofVerifier> verifier;
+  /// Prices direct versus aggregated settlement in the cost report.
+  settlement::GasModel gas_model;
 };
 
 struct ChainRegistration {
@@ -90,6 +93,10 @@ class Engine {
   absl::StatusOr<std::uint64_t> seal_block();
   absl::StatusOr<settlement::GatewayBatch> seal_gateway_batch();
 
+  /// Runs `body` in one write transaction with the Gateway (what the L1 submitter writes with).
+  absl::Status settle(
+      const std::function<absl::Status(settlement::Database&, settlement::Gateway&)>& body);
+
   // ---- authentication ----
   /// OK if `credential` is chain_id's operator credential; PermissionDenied otherwise (without
   /// saying which part was wrong), NotFound for an unknown chain.
@@ -118,6 +125,14 @@ class Engine {
   std::size_t gateway_batch_count() const;
   std::uint64_t gateway_chain_id() const noexcept { return config_.gateway.chain_id; }
   std::size_t unbatched_blocks() const;
+  std::optional<settlement::AggregatedProof> aggregated_proof(std::uint64_t gw_batch) const;
+  /// The cost ledger entry of one Gateway batch under the configured gas model.
+  absl::StatusOr<settlement::GatewayBatchCost> cost_of_gateway_batch(std::uint64_t gw_batch) const;
+  /// One chain's totals over every Gateway batch that covered its batches.
+  absl::StatusOr<settlement::ChainCost> cost_of_chain(std::uint64_t chain_id) const;
+  /// The L1 transactions sent for Gateway batches first..last, oldest first.
+  absl::StatusOr<std::vector<settlement::L1TxRecord>> l1_transactions(std::uint64_t first,
+                                                                      std::uint64_t last) const;
 
   /// The newest event's seq (0 when there is none).
   std::int64_t last_event_seq() const noexcept { return last_event_seq_.load(); }

@@ -37,6 +37,22 @@ const Word& Gateway::gateway_local_root() noexcept {
 }
 
 absl::Status Gateway::check_settings(Database& db) {
+  if (!config_.signing_key)
+    return absl::InvalidArgumentError("the Gateway needs a signing key for its aggregated proofs");
+  const std::string key_hex =
+      merkle::to_hex(merkle::ByteSpan(secp256k1::compressed(config_.signing_key->public_key())));
+  ZKR_ASSIGN_OR_RETURN(const auto stored_key, SettlementStore::setting(db, "gateway_public_key"));
+  if (stored_key.has_value() && *stored_key != key_hex) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("database ", db.path(), " was created with Gateway key ", *stored_key,
+                     "; the configured key is ", key_hex,
+                     " (L1 checks aggregated proofs against the first one)"));
+  }
+  if (!stored_key.has_value()) {
+    ZKR_ASSIGN_OR_RETURN(Transaction tx, Transaction::begin(db));
+    ZKR_RETURN_IF_ERROR(SettlementStore::put_setting(db, "gateway_public_key", key_hex));
+    ZKR_RETURN_IF_ERROR(tx.commit());
+  }
   ZKR_ASSIGN_OR_RETURN(const auto stored_id, SettlementStore::setting(db, "gateway_chain_id"));
   ZKR_ASSIGN_OR_RETURN(const auto stored_first,
                        SettlementStore::setting(db, "gateway_first_block"));
@@ -64,7 +80,42 @@ absl::Status Gateway::load(Database& db) {
   chains_.clear();
   batches_.clear();
   gw_batches_.clear();
-  return replay(db);
+  gw_proofs_.clear();
+  ZKR_RETURN_IF_ERROR(replay(db));
+  return load_aggregated_proofs(db);
+}
+
+absl::Status Gateway::load_aggregated_proofs(Database& db) {
+  ZKR_ASSIGN_OR_RETURN(const std::vector<merkle::Bytes> stored,
+                       SettlementStore::load_aggregated_proofs(db));
+  if (stored.size() != gw_batches_.size()) {
+    return absl::DataLossError(absl::StrCat("the database has ", gw_batches_.size(),
+                                            " Gateway batches but ", stored.size(),
+                                            " aggregated proofs"));
+  }
+  for (std::size_t i = 0; i < stored.size(); ++i) {
+    const GatewayBatch& g = gw_batches_[i];
+    std::size_t consumed = 0;
+    auto decoded = decode_aggregated(stored[i], &consumed);
+    if (!decoded.ok() || consumed != stored[i].size())
+      return absl::DataLossError(
+          absl::StrCat("aggregated proof of Gateway batch ", g.number, " is unreadable"));
+    AggregatedProof& p = *decoded;
+    const std::vector<BatchCommitment> covered = covered_commitments(g.first_block, g.last_block);
+    const bool same_cover = p.covered.size() == covered.size() &&
+                            std::equal(covered.begin(), covered.end(), p.covered.begin(),
+                                       [](const auto& a, const auto& b) {
+                                         return commitment_leaf(a) == commitment_leaf(b);
+                                       });
+    if (p.gw_batch != g.number || p.batch_root != g.batch_root ||
+        p.gateway_chain_id != config_.chain_id || !same_cover)
+      return absl::DataLossError(absl::StrCat("aggregated proof of Gateway batch ", g.number,
+                                              " does not match the batches it covers"));
+    if (absl::Status s = verify_aggregated(p, config_.signing_key->public_key()); !s.ok())
+      return absl::DataLossError(s.message());
+    gw_proofs_.push_back(std::move(p));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Gateway::replay(Database& db) {
@@ -323,10 +374,7 @@ absl::Status Gateway::prove_batch(Database& db, std::uint64_t chain_id, std::uin
   ZKR_ASSIGN_OR_RETURN(BatchInfo * b,
                        batch_for_stage(chain_id, batch_number, BatchStage::kCommitted));
   ChainInfo& c = chains_.at(chain_id);
-  BatchCommitment commitment{
-      .chain_id = chain_id, .batch_number = batch_number, .chain_batch_root = b->chain_batch_root};
-  if (const BatchInfo* prev = batch(chain_id, batch_number - 1))
-    commitment.previous_batch_root = prev->chain_batch_root;
+  const BatchCommitment commitment = commitment_of(*b);
   if (absl::Status s = verifier_->verify(commitment, merkle::ByteSpan(c.prover_key), proof);
       !s.ok()) {
     return absl::Status(s.code(), absl::StrCat("validity proof rejected: ", s.message()));
@@ -412,8 +460,89 @@ absl::StatusOr<GatewayBatch> Gateway::seal_gateway_batch(Database& db) {
                                                    R"(,"lastBlock":)", g.last_block, R"(,"root":")",
                                                    merkle::to_hex(g.batch_root), R"("})")}));
   ZKR_RETURN_IF_ERROR(SettlementStore::insert_gateway_batch(db, g, seq));
+  ZKR_ASSIGN_OR_RETURN(
+      AggregatedProof proof,
+      aggregate(config_.chain_id, g, covered_commitments(g.first_block, g.last_block),
+                *config_.signing_key));
+  ZKR_RETURN_IF_ERROR(SettlementStore::insert_aggregated_proof(db, g.number, proof.covered.size(),
+                                                               merkle::ByteSpan(encode(proof))));
   gw_batches_.push_back(g);
+  gw_proofs_.push_back(std::move(proof));
   return g;
+}
+
+BatchCommitment Gateway::commitment_of(const BatchInfo& b) const {
+  BatchCommitment c{.chain_id = b.chain_id,
+                    .batch_number = b.batch_number,
+                    .chain_batch_root = b.chain_batch_root};
+  if (const BatchInfo* prev = batch(b.chain_id, b.batch_number - 1))
+    c.previous_batch_root = prev->chain_batch_root;
+  return c;
+}
+
+std::vector<BatchCommitment> Gateway::covered_commitments(std::uint64_t first,
+                                                          std::uint64_t last) const {
+  std::vector<const BatchInfo*> executed;
+  for (const auto& [key, b] : batches_) {
+    if (b.executed_block && *b.executed_block >= first && *b.executed_block <= last)
+      executed.push_back(&b);
+  }
+  // Within a block, the order the chain trees were appended in (then chain id) is stable.
+  std::stable_sort(executed.begin(), executed.end(), [](const BatchInfo* a, const BatchInfo* b) {
+    return *a->executed_block < *b->executed_block;
+  });
+  std::vector<BatchCommitment> out;
+  out.reserve(executed.size());
+  for (const BatchInfo* b : executed) out.push_back(commitment_of(*b));
+  return out;
+}
+
+const AggregatedProof* Gateway::aggregated_proof(std::uint64_t gw_batch) const {
+  if (gw_batch == 0 || gw_batch > gw_proofs_.size()) return nullptr;
+  return &gw_proofs_[gw_batch - 1];
+}
+
+absl::Status Gateway::set_l1_stage(Database& db, std::uint64_t first, std::uint64_t last,
+                                   L1Stage stage, std::string_view detail) {
+  if (first == 0 || last < first || last > gw_batches_.size())
+    return absl::InvalidArgumentError(
+        absl::StrCat("Gateway batches ", first, "..", last, " are not all sealed"));
+  for (std::uint64_t n = first; n <= last; ++n) {
+    GatewayBatch& g = gw_batches_[n - 1];
+    if (g.l1_stage == stage) continue;
+    EventKind kind = EventKind::kL1Rollback;
+    if (stage > g.l1_stage) {
+      switch (stage) {
+        case L1Stage::kCommitted:
+          kind = EventKind::kGatewayBatchCommittedOnL1;
+          break;
+        case L1Stage::kProven:
+          kind = EventKind::kGatewayBatchProvenOnL1;
+          break;
+        case L1Stage::kExecuted:
+          kind = EventKind::kGatewayBatchExecutedOnL1;
+          break;
+        case L1Stage::kFinal:
+          kind = EventKind::kGatewayBatchFinalOnL1;
+          break;
+        case L1Stage::kSealed:
+          break;
+      }
+    }
+    std::string text = absl::StrCat(R"({"from":")", l1_stage_name(g.l1_stage), R"(","to":")",
+                                    l1_stage_name(stage), R"(")");
+    if (!detail.empty()) absl::StrAppend(&text, ",", to_absl(detail));
+    text += "}";
+    ZKR_RETURN_IF_ERROR(EventStore::append(db, {.kind = kind,
+                                                .chain_id = config_.chain_id,
+                                                .block_number = g.last_block,
+                                                .gw_batch = g.number,
+                                                .detail = std::move(text)})
+                            .status());
+    ZKR_RETURN_IF_ERROR(SettlementStore::set_l1_stage(db, n, stage));
+    g.l1_stage = stage;
+  }
+  return absl::OkStatus();
 }
 
 const GatewayBatch* Gateway::gateway_batch(std::uint64_t number) const {

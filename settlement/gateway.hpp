@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "settlement/aggregation.hpp"
 #include "settlement/events.hpp"
 #include "settlement/message_root_state.hpp"
 #include "settlement/proof_verifier.hpp"
@@ -24,6 +25,9 @@ namespace zkr::settlement {
 struct GatewayConfig {
   std::uint64_t chain_id = 506;   // the Gateway's own chain id (shared-tree index 0)
   std::uint64_t first_block = 1;  // number of the first Gateway block
+  /// Signs each Gateway batch's aggregated proof. Required; its public key is fixed in the
+  /// database when it is created.
+  std::shared_ptr<const secp256k1::PrivateKey> signing_key;
 };
 
 class Gateway {
@@ -67,8 +71,8 @@ class Gateway {
   // ---- Gateway blocks and batches ----
   /// Seals the open block, recording its shared root (the interop root). Returns its number.
   absl::StatusOr<std::uint64_t> seal_block(Database& db);
-  /// Seals the blocks sealed since the last Gateway batch into a new one. FailedPrecondition if
-  /// there are none.
+  /// Seals the blocks sealed since the last Gateway batch into a new one and aggregates the
+  /// proofs of the chain batches executed in them. FailedPrecondition if there are none.
   absl::StatusOr<GatewayBatch> seal_gateway_batch(Database& db);
   const GatewayBatch* gateway_batch(std::uint64_t number) const;
   /// The Gateway batch that holds a sealed block, if that block is batched yet.
@@ -76,6 +80,13 @@ class Gateway {
   std::size_t gateway_batch_count() const noexcept { return gw_batches_.size(); }
   /// Blocks sealed but not yet in a Gateway batch.
   std::size_t unbatched_blocks() const noexcept;
+  /// The aggregated proof of a sealed Gateway batch.
+  const AggregatedProof* aggregated_proof(std::uint64_t gw_batch) const;
+  /// Moves Gateway batches first..last to `stage` on L1, with one event each: the stage's event
+  /// when it advances, kL1Rollback when a reorg lowers it. `detail` is a JSON object's members
+  /// (without braces) added to each event.
+  absl::Status set_l1_stage(Database& db, std::uint64_t first, std::uint64_t last, L1Stage stage,
+                            std::string_view detail);
 
   const MessageRootState& message_root() const noexcept { return *state_; }
   const GatewayConfig& config() const noexcept { return config_; }
@@ -84,6 +95,10 @@ class Gateway {
 
  private:
   absl::Status check_settings(Database& db);
+  absl::Status load_aggregated_proofs(Database& db);
+  /// Commitments of the chain batches executed in blocks first..last, in execution order.
+  std::vector<BatchCommitment> covered_commitments(std::uint64_t first, std::uint64_t last) const;
+  BatchCommitment commitment_of(const BatchInfo& b) const;
   absl::Status replay(Database& db);
   absl::StatusOr<BatchInfo*> batch_for_stage(std::uint64_t chain_id, std::uint64_t batch_number,
                                              BatchStage required);
@@ -96,6 +111,7 @@ class Gateway {
   std::map<std::uint64_t, ChainInfo> chains_;
   std::map<std::pair<std::uint64_t, std::uint64_t>, BatchInfo> batches_;
   std::vector<GatewayBatch> gw_batches_;
+  std::vector<AggregatedProof> gw_proofs_;  // parallel to gw_batches_
 };
 
 }  // namespace zkr::settlement

@@ -273,7 +273,7 @@ absl::StatusOr<std::vector<GatewayBatch>> SettlementStore::load_gateway_batches(
   std::vector<GatewayBatch> out;
   ZKR_ASSIGN_OR_RETURN(
       Statement * s, db.prepare("SELECT number, first_block, last_block, local_root, shared_root, "
-                                "batch_root FROM gateway_batches ORDER BY number"));
+                                "batch_root, l1_stage FROM gateway_batches ORDER BY number"));
   ZKR_RETURN_IF_ERROR(for_each_row(s, [&](const Statement& row) -> absl::Status {
     GatewayBatch b;
     b.number = static_cast<std::uint64_t>(row.column_int64(0));
@@ -282,10 +282,44 @@ absl::StatusOr<std::vector<GatewayBatch>> SettlementStore::load_gateway_batches(
     ZKR_ASSIGN_OR_RETURN(b.local_root, row.column_word(3));
     ZKR_ASSIGN_OR_RETURN(b.shared_root, row.column_word(4));
     ZKR_ASSIGN_OR_RETURN(b.batch_root, row.column_word(5));
+    const std::int64_t stage = row.column_int64(6);
+    if (stage < 0 || stage > static_cast<int>(L1Stage::kFinal))
+      return absl::DataLossError(absl::StrCat("Gateway batch ", b.number, " has L1 stage ", stage));
+    b.l1_stage = static_cast<L1Stage>(stage);
     out.push_back(b);
     return absl::OkStatus();
   }));
   return out;
+}
+
+absl::Status SettlementStore::insert_aggregated_proof(Database& db, std::uint64_t gw_batch,
+                                                      std::size_t covered, merkle::ByteSpan proof) {
+  ZKR_ASSIGN_OR_RETURN(
+      Statement * s, db.prepare("INSERT INTO gateway_batch_proofs (gw_batch, covered_count, proof) "
+                                "VALUES (?1, ?2, ?3)"));
+  return s->bind(1, gw_batch).bind(2, static_cast<std::uint64_t>(covered)).bind(3, proof).run();
+}
+
+absl::StatusOr<std::vector<merkle::Bytes>> SettlementStore::load_aggregated_proofs(Database& db) {
+  std::vector<merkle::Bytes> out;
+  ZKR_ASSIGN_OR_RETURN(
+      Statement * s,
+      db.prepare("SELECT gw_batch, proof FROM gateway_batch_proofs ORDER BY gw_batch"));
+  ZKR_RETURN_IF_ERROR(for_each_row(s, [&](const Statement& row) -> absl::Status {
+    if (static_cast<std::size_t>(row.column_int64(0)) != out.size() + 1)
+      return absl::DataLossError(absl::StrCat("aggregated proof ", row.column_int64(0),
+                                              " does not follow proof ", out.size()));
+    const auto blob = row.column_blob(1);
+    out.emplace_back(blob.begin(), blob.end());
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::Status SettlementStore::set_l1_stage(Database& db, std::uint64_t gw_batch, L1Stage stage) {
+  ZKR_ASSIGN_OR_RETURN(Statement * s,
+                       db.prepare("UPDATE gateway_batches SET l1_stage = ?2 WHERE number = ?1"));
+  return s->bind(1, gw_batch).bind(2, static_cast<int>(stage)).run();
 }
 
 }  // namespace zkr::settlement

@@ -60,6 +60,11 @@ class SettlementStore {
   static absl::StatusOr<std::vector<StoredExecution>> load_gateway_executions(Database& db);
   static absl::StatusOr<std::vector<StoredBlock>> load_blocks(Database& db);
   static absl::StatusOr<std::vector<GatewayBatch>> load_gateway_batches(Database& db);
+  static absl::Status insert_aggregated_proof(Database& db, std::uint64_t gw_batch,
+                                              std::size_t covered, merkle::ByteSpan proof);
+  /// The stored aggregated proofs, in Gateway batch order (DataLoss on a gap).
+  static absl::StatusOr<std::vector<merkle::Bytes>> load_aggregated_proofs(Database& db);
+  static absl::Status set_l1_stage(Database& db, std::uint64_t gw_batch, L1Stage stage);
 };
 
 }  // namespace zkr::settlement

@@ -28,6 +28,22 @@ const char* stage_name(BatchStage stage) noexcept {
   return "unknown";
 }
 
+const char* l1_stage_name(L1Stage stage) noexcept {
+  switch (stage) {
+    case L1Stage::kSealed:
+      return "sealed";
+    case L1Stage::kCommitted:
+      return "committed";
+    case L1Stage::kProven:
+      return "proven";
+    case L1Stage::kExecuted:
+      return "executed";
+    case L1Stage::kFinal:
+      return "final";
+  }
+  return "unknown";
+}
+
 SettlementLayer ChainInfo::layer_for(std::uint64_t batch) const noexcept {
   SettlementLayer result = history.empty() ? layer : history.front().second;
   for (const auto& [first, l] : history) {

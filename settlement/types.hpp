@@ -57,6 +57,10 @@ struct BatchInfo {
   std::optional<std::uint64_t> chain_tree_index;
 };
 
+/// How far a Gateway batch has got on L1.
+enum class L1Stage : int { kSealed = 0, kCommitted = 1, kProven = 2, kExecuted = 3, kFinal = 4 };
+const char* l1_stage_name(L1Stage stage) noexcept;  // "sealed", "committed", …, "final"
+
 struct GatewayBatch {
   std::uint64_t number = 0;
   std::uint64_t first_block = 0;
@@ -64,6 +68,7 @@ struct GatewayBatch {
   merkle::Word local_root{};
   merkle::Word shared_root{};
   merkle::Word batch_root{};
+  L1Stage l1_stage = L1Stage::kSealed;
 };
 
 }  // namespace zkr::settlement

@@ -231,7 +231,16 @@ TEST_F(Api, IngestionNeedsTheChainsCredential) {
   EXPECT_TRUE(call("zkr_commitBatch", json::array{270, 4}, testing::credential_for(270))
                   .as_object()
                   .contains("result"));
-  EXPECT_TRUE(call("zkr_proveBatch", json::array{270, 4, "0x01"}, testing::credential_for(270))
+  // A proof signed by another chain's prover key is rejected; the chain's own is accepted.
+  r = call("zkr_proveBatch", json::array{270, 4, "0x01"}, testing::credential_for(270));
+  EXPECT_EQ(reason(r), "invalid_params") << json::serialize(r);
+  r = call("zkr_proveBatch",
+           json::array{270, 4, merkle::to_hex(testing::validity_proof(*engine_, 271, 2))},
+           testing::credential_for(270));
+  EXPECT_EQ(reason(r), "invalid_params") << json::serialize(r);
+  EXPECT_TRUE(call("zkr_proveBatch",
+                   json::array{270, 4, merkle::to_hex(testing::validity_proof(*engine_, 270, 4))},
+                   testing::credential_for(270))
                   .as_object()
                   .contains("result"));
   r = call("zkr_executeBatch", json::array{270, 4}, testing::credential_for(270));

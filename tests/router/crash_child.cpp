@@ -29,12 +29,7 @@ int main(int argc, char** argv) {
     if (!engine->chain(chain)) {
       const auto layer = chain == testing::kCrashL1Chain ? settlement::SettlementLayer::kL1
                                                          : settlement::SettlementLayer::kGateway;
-      if (!engine
-               ->register_chain({.chain_id = chain,
-                                 .layer = layer,
-                                 .credential = testing::credential_for(chain)})
-               .ok())
-        return 4;
+      if (!engine->register_chain(testing::registration_for(chain, layer)).ok()) return 4;
     }
   }
   std::mt19937_64 rng(std::stoull(argv[2]));
@@ -56,7 +51,8 @@ int main(int argc, char** argv) {
         if (b > info.last_recorded) break;
         if (info.last_committed < b && engine->commit_batch(chain, b).ok())
           ack(absl::StrCat("ACK committed ", chain, " ", b));
-        if (info.last_proven < b && engine->prove_batch(chain, b, merkle::Bytes{1, 2, 3}).ok()) {
+        if (info.last_proven < b &&
+            engine->prove_batch(chain, b, testing::validity_proof(*engine, chain, b)).ok()) {
           ack(absl::StrCat("ACK proven ", chain, " ", b));
         }
         if (engine->execute_batch(chain, b).ok()) ack(absl::StrCat("ACK executed ", chain, " ", b));

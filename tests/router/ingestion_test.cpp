@@ -19,9 +19,7 @@ class Ingestion : public ::testing::Test {
     path_ = dir_.file("zkrouter.db");
     engine_ = testing::open_engine(path_, 1);
     for (const std::uint64_t chain : {270, 271}) {
-      ASSERT_TRUE(
-          engine_->register_chain({.chain_id = chain, .credential = testing::credential_for(chain)})
-              .ok());
+      ASSERT_TRUE(engine_->register_chain(testing::registration_for(chain)).ok());
     }
     ASSERT_TRUE(engine_->ingest(testing::generated_batch(270, 1, 5)).ok());
   }
@@ -128,7 +126,7 @@ TEST_F(Ingestion, AFailedWriteAtAnyPointLeavesNothingBehind) {
 
 TEST_F(Ingestion, AFailedGatewayExecutionRollsBackMemoryToo) {
   ASSERT_TRUE(engine_->commit_batch(270, 1).ok());
-  ASSERT_TRUE(engine_->prove_batch(270, 1, merkle::Bytes{1}).ok());
+  ASSERT_TRUE(engine_->prove_batch(270, 1, testing::validity_proof(*engine_, 270, 1)).ok());
   engine_->inject_write_fault(1);
   EXPECT_FALSE(engine_->execute_batch(270, 1).ok());
   // The engine reloaded: the batch is proven, not executed, and executing again works.
@@ -164,12 +162,10 @@ TEST_F(Ingestion, CredentialsAreCheckedWithoutLeakingThem) {
   EXPECT_EQ(engine_->check_credential(999, "x").code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(engine_->register_chain({.chain_id = 280, .credential = "short"}).code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(
-      engine_->register_chain({.chain_id = 270, .credential = testing::credential_for(270)}).code(),
-      absl::StatusCode::kAlreadyExists);
-  EXPECT_EQ(
-      engine_->register_chain({.chain_id = 506, .credential = testing::credential_for(506)}).code(),
-      absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->register_chain(testing::registration_for(270)).code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(engine_->register_chain(testing::registration_for(506)).code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(Ingestion, MigrationWaitsForABatchBoundary) {
@@ -179,7 +175,7 @@ TEST_F(Ingestion, MigrationWaitsForABatchBoundary) {
   EXPECT_NE(s.message().find("batches 1..2 not executed"), std::string::npos) << s;
   for (std::uint64_t b : {1, 2}) {
     ASSERT_TRUE(engine_->commit_batch(270, b).ok());
-    ASSERT_TRUE(engine_->prove_batch(270, b, merkle::Bytes{1}).ok());
+    ASSERT_TRUE(engine_->prove_batch(270, b, testing::validity_proof(*engine_, 270, b)).ok());
     ASSERT_TRUE(engine_->execute_batch(270, b).ok());
   }
   ASSERT_TRUE(engine_->migrate_chain(270, SettlementLayer::kL1).ok());
@@ -188,12 +184,12 @@ TEST_F(Ingestion, MigrationWaitsForABatchBoundary) {
   EXPECT_EQ(engine_->batch(270, 2)->layer, SettlementLayer::kGateway);
   // Back to the Gateway: the chain keeps its shared-tree index and its tree.
   ASSERT_TRUE(engine_->commit_batch(270, 3).ok());
-  ASSERT_TRUE(engine_->prove_batch(270, 3, merkle::Bytes{1}).ok());
+  ASSERT_TRUE(engine_->prove_batch(270, 3, testing::validity_proof(*engine_, 270, 3)).ok());
   ASSERT_TRUE(engine_->execute_batch(270, 3).ok());
   ASSERT_TRUE(engine_->migrate_chain(270, SettlementLayer::kGateway).ok());
   ASSERT_TRUE(engine_->ingest(testing::generated_batch(270, 4, 1)).ok());
   ASSERT_TRUE(engine_->commit_batch(270, 4).ok());
-  ASSERT_TRUE(engine_->prove_batch(270, 4, merkle::Bytes{1}).ok());
+  ASSERT_TRUE(engine_->prove_batch(270, 4, testing::validity_proof(*engine_, 270, 4)).ok());
   ASSERT_TRUE(engine_->execute_batch(270, 4).ok());
   EXPECT_EQ(engine_->batch(270, 4)->chain_tree_index, 2U);  // after batches 1 and 2
 }

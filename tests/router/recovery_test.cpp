@@ -23,7 +23,7 @@ void execute_sql(const std::string& path, const std::string& sql) {
 absl::Status open_status(const std::string& path) {
   EngineConfig config;
   config.database_path = path;
-  config.gateway = {.chain_id = 506, .first_block = 1};
+  config.gateway = {.chain_id = 506, .first_block = 1, .signing_key = testing::test_gateway_key()};
   return Engine::open(config).status();
 }
 
@@ -31,11 +31,10 @@ absl::Status open_status(const std::string& path) {
 std::string prepared(const testing::TempDir& dir) {
   const std::string path = dir.file("zkrouter.db");
   auto engine = testing::open_engine(path, 1);
-  EXPECT_TRUE(
-      engine->register_chain({.chain_id = 270, .credential = testing::credential_for(270)}).ok());
+  EXPECT_TRUE(engine->register_chain(testing::registration_for(270)).ok());
   EXPECT_TRUE(engine->ingest(testing::generated_batch(270, 1, 3)).ok());
   EXPECT_TRUE(engine->commit_batch(270, 1).ok());
-  EXPECT_TRUE(engine->prove_batch(270, 1, merkle::Bytes{1}).ok());
+  EXPECT_TRUE(engine->prove_batch(270, 1, testing::validity_proof(*engine, 270, 1)).ok());
   EXPECT_TRUE(engine->execute_batch(270, 1).ok());
   EXPECT_TRUE(engine->seal_block().ok());
   EXPECT_TRUE(engine->seal_gateway_batch().ok());
@@ -98,7 +97,7 @@ TEST(Recovery, RefusesAnotherGatewaysDatabase) {
   const std::string path = prepared(dir);
   EngineConfig config;
   config.database_path = path;
-  config.gateway = {.chain_id = 9075, .first_block = 1};
+  config.gateway = {.chain_id = 9075, .first_block = 1, .signing_key = testing::test_gateway_key()};
   const auto s = Engine::open(config).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(s.message().find("belongs to Gateway chain 506"), std::string::npos) << s;

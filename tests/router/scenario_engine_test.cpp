@@ -15,11 +15,6 @@ using settlement::SettlementLayer;
 using testing::number;
 using testing::vectors;
 
-const std::vector<merkle::Bytes>& dummy_proofs() {
-  static const std::vector<merkle::Bytes> proofs{merkle::Bytes{0xde, 0xad, 0xbe, 0xef}};
-  return proofs;
-}
-
 void ingest(Engine& e, std::uint64_t chain, std::uint64_t batch) {
   const auto r = e.ingest(testing::scenario_batch(chain, batch));
   ASSERT_TRUE(r.ok()) << r.status();
@@ -119,8 +114,7 @@ TEST(ScenarioEngine, ProofsByTransactionHashMatchProofsById) {
 TEST(ScenarioEngine, ProofsThatCannotExistYetSayWhatTheyWaitFor) {
   testing::TempDir dir;
   auto engine = testing::open_engine(dir.file("zkrouter.db"));
-  ASSERT_TRUE(
-      engine->register_chain({.chain_id = 270, .credential = testing::credential_for(270)}).ok());
+  ASSERT_TRUE(engine->register_chain(testing::registration_for(270)).ok());
   ingest(*engine, 270, 1);
   const MessageId id{270, 1, 0};
   auto p = engine->proof(id, ProofTarget::kGateway);
@@ -130,7 +124,7 @@ TEST(ScenarioEngine, ProofsThatCannotExistYetSayWhatTheyWaitFor) {
             std::string::npos)
       << p.status();
   ASSERT_TRUE(engine->commit_batch(270, 1).ok());
-  ASSERT_TRUE(engine->prove_batch(270, 1, dummy_proofs()[0]).ok());
+  ASSERT_TRUE(engine->prove_batch(270, 1, testing::validity_proof(*engine, 270, 1)).ok());
   p = engine->proof(id, ProofTarget::kGateway);
   EXPECT_NE(
       p.status().message().find("is proven on the Gateway, waiting for execution on the Gateway"),

@@ -4,6 +4,8 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <map>
+#include <mutex>
 #include <random>
 #include <stdexcept>
 
@@ -132,13 +134,67 @@ std::string database_digest(const std::string& path) {
 
 namespace {
 
+settlement::secp256k1::PrivateKey derived_key(const std::string& label) {
+  const merkle::Word seed = merkle::keccak256(std::string_view(label));
+  auto key = settlement::secp256k1::PrivateKey::from_bytes(seed);
+  if (!key.ok()) throw std::runtime_error("cannot derive key " + label);
+  return *key;
+}
+
+}  // namespace
+
+const settlement::secp256k1::PrivateKey& prover_key_for(std::uint64_t chain_id) {
+  static std::mutex mutex;
+  static std::map<std::uint64_t, settlement::secp256k1::PrivateKey> keys;
+  std::lock_guard lock(mutex);
+  auto it = keys.find(chain_id);
+  if (it == keys.end())
+    it = keys.emplace(chain_id, derived_key("zkrouter test prover " + std::to_string(chain_id)))
+             .first;
+  return it->second;
+}
+
+merkle::Bytes prover_public_for(std::uint64_t chain_id) {
+  return settlement::secp256k1::compressed(prover_key_for(chain_id).public_key());
+}
+
+router::ChainRegistration registration_for(std::uint64_t chain_id,
+                                           settlement::SettlementLayer layer) {
+  return {.chain_id = chain_id,
+          .layer = layer,
+          .credential = credential_for(chain_id),
+          .prover_key = prover_public_for(chain_id)};
+}
+
+std::shared_ptr<const settlement::secp256k1::PrivateKey> test_gateway_key() {
+  static const auto key = std::make_shared<const settlement::secp256k1::PrivateKey>(
+      derived_key("zkrouter test gateway"));
+  return key;
+}
+
+merkle::Bytes validity_proof(const router::Engine& engine, std::uint64_t chain_id,
+                             std::uint64_t batch_number) {
+  const auto batch = engine.batch(chain_id, batch_number);
+  if (!batch) throw std::runtime_error("no batch to prove");
+  settlement::BatchCommitment c{.chain_id = chain_id,
+                                .batch_number = batch_number,
+                                .chain_batch_root = batch->chain_batch_root};
+  if (const auto prev = engine.batch(chain_id, batch_number - 1))
+    c.previous_batch_root = prev->chain_batch_root;
+  auto proof = settlement::sign_commitment(c, prover_key_for(chain_id));
+  if (!proof.ok()) throw std::runtime_error("cannot sign a validity proof");
+  return *proof;
+}
+
+namespace {
+
 void must(const absl::Status& s, const std::string& what) {
   if (!s.ok()) throw std::runtime_error(what + ": " + std::string(s.message()));
 }
 
 void settle(router::Engine& e, std::uint64_t chain, std::uint64_t batch) {
   must(e.commit_batch(chain, batch), "commit");
-  must(e.prove_batch(chain, batch, merkle::Bytes{0xde, 0xad, 0xbe, 0xef}), "prove");
+  must(e.prove_batch(chain, batch, validity_proof(e, chain, batch)), "prove");
   must(e.execute_batch(chain, batch).status(), "execute");
 }
 
@@ -153,11 +209,14 @@ void replay_scenario(router::Engine& e) {
   for (const std::uint64_t chain : {270, 271}) {
     must(e.register_chain({.chain_id = chain,
                            .layer = SettlementLayer::kGateway,
-                           .credential = credential_for(chain)}),
+                           .credential = credential_for(chain),
+                           .prover_key = prover_public_for(chain)}),
          "register");
   }
-  must(e.register_chain(
-           {.chain_id = 272, .layer = SettlementLayer::kL1, .credential = credential_for(272)}),
+  must(e.register_chain({.chain_id = 272,
+                         .layer = SettlementLayer::kL1,
+                         .credential = credential_for(272),
+                         .prover_key = prover_public_for(272)}),
        "register");
   for (const auto& [chain, batch] : std::vector<std::pair<int, int>>{
            {270, 1}, {270, 2}, {270, 3}, {271, 1}, {271, 2}, {272, 1}, {272, 2}}) {
@@ -192,7 +251,7 @@ void replay_scenario(router::Engine& e) {
 std::unique_ptr<router::Engine> open_engine(const std::string& path, std::uint64_t first_block) {
   router::EngineConfig config;
   config.database_path = path;
-  config.gateway = {.chain_id = 506, .first_block = first_block};
+  config.gateway = {.chain_id = 506, .first_block = first_block, .signing_key = test_gateway_key()};
   config.reader_connections = 2;
   auto engine = router::Engine::open(config);
   if (!engine.ok())

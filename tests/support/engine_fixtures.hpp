@@ -38,6 +38,19 @@ void reseal(router::SealedBatch& batch);
 /// The operator credential the fixtures register chains with.
 std::string credential_for(std::uint64_t chain_id);
 
+/// Each chain's prover key (derived from its id) and its compressed public key, as registered.
+const settlement::secp256k1::PrivateKey& prover_key_for(std::uint64_t chain_id);
+merkle::Bytes prover_public_for(std::uint64_t chain_id);
+/// A registration with the fixtures' credential and prover key.
+router::ChainRegistration registration_for(
+    std::uint64_t chain_id,
+    settlement::SettlementLayer layer = settlement::SettlementLayer::kGateway);
+/// The Gateway's signing key in every fixture engine.
+std::shared_ptr<const settlement::secp256k1::PrivateKey> test_gateway_key();
+/// The validity proof of a recorded batch: its commitment signed by the chain's prover key.
+merkle::Bytes validity_proof(const router::Engine& engine, std::uint64_t chain_id,
+                             std::uint64_t batch_number);
+
 /// A digest of every row of every table (names, values), for "nothing changed" checks.
 std::string database_digest(const std::string& path);
 
