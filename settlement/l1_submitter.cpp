@@ -222,11 +222,16 @@ absl::Status L1Submitter::track(std::vector<L1TxRecord> group, std::uint64_t hea
     ZKR_ASSIGN_OR_RETURN(const bool known, client_.knows(live->tx_hash));
     if (!known) {
       // Persisted but never sent (a crash in between), or evicted: the same bytes again.
-      ZKR_RETURN_IF_ERROR(client_.send_raw(live->raw).status());
-      ++report.resent;
+      const auto sent = client_.send_raw(live->raw);
+      if (sent.ok()) {
+        ++report.resent;
+        return absl::OkStatus();
+      }
+      if (sent.status().code() == absl::StatusCode::kUnavailable) return sent.status();
+      // The node refuses the old bytes (the base fee has risen past them): replace them now.
+    } else if (now_ms() - live->sent_at_ms < config_.stuck_after.count()) {
       return absl::OkStatus();
     }
-    if (now_ms() - live->sent_at_ms < config_.stuck_after.count()) return absl::OkStatus();
     // Stuck: replace it with the same nonce and higher fees.
     ZKR_ASSIGN_OR_RETURN(const L1Fees fees, client_.fees());
     const std::uint64_t bump = 100 + std::max<std::uint32_t>(config_.fee_bump_percent, 10);

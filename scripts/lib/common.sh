@@ -33,6 +33,21 @@ zkr_ensure_apt() {
     "${missing[@]}" >/dev/null
 }
 
+# anvil (a real Ethereum node, from npm) for the L1 integration tests, under .tools/. Exports
+# ZKR_ANVIL with its path; installs Node.js and npm from Debian first if they are missing.
+ZKR_ANVIL_PACKAGE="@foundry-rs/anvil-linux-amd64@1.7.1"
+zkr_ensure_anvil() {
+  local bin="$ZKR_ROOT/.tools/node_modules/.bin/anvil"
+  if [ ! -x "$bin" ]; then
+    command -v npm >/dev/null || zkr_ensure_apt nodejs npm
+    zkr_log "installing $ZKR_ANVIL_PACKAGE from npm"
+    mkdir -p "$ZKR_ROOT/.tools"
+    npm install --prefix "$ZKR_ROOT/.tools" --no-audit --no-fund --loglevel=error \
+      "$ZKR_ANVIL_PACKAGE" >/dev/null
+  fi
+  export ZKR_ANVIL="$bin"
+}
+
 # zkr_build BUILD_DIR [cmake -D options...] [-- targets...]: configures once, then builds.
 zkr_build() {
   local dir="$1"; shift

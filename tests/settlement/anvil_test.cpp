@@ -1,0 +1,317 @@
+// L1 submission against a real Ethereum node: anvil, started by the test (the npm package
+// @foundry-rs/anvil-linux-amd64, installed by scripts/test; its path comes in ZKR_ANVIL).
+// Gateway batches are committed, proven and executed on it and followed to the `finalized` tag;
+// a stuck transaction is replaced with a higher fee; a restart between persisting and sending
+// does not send twice; a snapshot revert (a reorg) rolls stages back and the transactions are
+// resent. Every transaction is read back from the node and compared with what was meant.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "settlement/eth_rpc_client.hpp"
+#include "settlement/eth_tx.hpp"
+#include "settlement/l1_calls.hpp"
+#include "settlement/l1_submitter.hpp"
+#include "tests/support/engine_fixtures.hpp"
+
+extern char** environ;
+
+namespace zkr::settlement {
+namespace {
+
+namespace json = boost::json;
+
+// anvil's first development account (funded on every anvil).
+constexpr const char* kAnvilKey =
+    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+class Anvil {
+ public:
+  explicit Anvil(const std::string& binary) {
+    int out[2];
+    if (::pipe(out) != 0) return;
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&actions, out[0]);
+    std::vector<std::string> args{
+        binary, "--port", "0", "--chain-id", "31337", "--slots-in-an-epoch", "1"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    if (posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), environ) != 0) pid_ = 0;
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(out[1]);
+    FILE* f = ::fdopen(out[0], "r");
+    char line[512];
+    while (pid_ != 0 && f != nullptr && std::fgets(line, sizeof line, f) != nullptr) {
+      const std::string s(line);
+      const auto at = s.find("Listening on 127.0.0.1:");
+      if (at != std::string::npos) {
+        port_ = static_cast<std::uint16_t>(std::stoi(s.substr(at + 23)));
+        break;
+      }
+    }
+    // Keep draining anvil's output so it never blocks on a full pipe.
+    if (f != nullptr)
+      drain_ = std::thread([f] {
+        char buf[512];
+        while (std::fgets(buf, sizeof buf, f) != nullptr) {
+        }
+        std::fclose(f);
+      });
+  }
+  ~Anvil() {
+    if (pid_ != 0) {
+      ::kill(pid_, SIGTERM);
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
+    }
+    if (drain_.joinable()) drain_.join();
+  }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  pid_t pid_ = 0;
+  std::uint16_t port_ = 0;
+  std::thread drain_;
+};
+
+std::string anvil_binary() {
+  const char* path = std::getenv("ZKR_ANVIL");
+  return path != nullptr && std::filesystem::exists(path) ? path : "";
+}
+
+merkle::Address settlement_address() {
+  return *merkle::parse_address("0x00000000000000000000000000000000005e771e");
+}
+
+class AnvilSettlement : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string binary = anvil_binary();
+    if (binary.empty()) {
+      const char* ci = std::getenv("CI");
+      if (ci != nullptr && std::string(ci) == "true")
+        FAIL() << "ZKR_ANVIL must name the anvil binary in CI (scripts/test installs it)";
+      GTEST_SKIP() << "anvil not installed: run scripts/test, which installs it";
+    }
+    anvil_ = std::make_unique<Anvil>(binary);
+    ASSERT_NE(anvil_->port(), 0) << "anvil did not start";
+    client_ = *EthRpcClient::create("http://127.0.0.1:" + std::to_string(anvil_->port()));
+    engine_ = testing::open_engine(dir_.file("zkrouter.db"), 1);
+    for (const std::uint64_t chain : {270, 271})
+      ASSERT_TRUE(engine_->register_chain(testing::registration_for(chain)).ok());
+    for (std::uint64_t b = 1; b <= 3; ++b) {
+      for (const std::uint64_t chain : {270, 271}) {
+        ASSERT_TRUE(engine_->ingest(testing::generated_batch(chain, b, 4, b)).ok());
+        ASSERT_TRUE(engine_->commit_batch(chain, b).ok());
+        ASSERT_TRUE(
+            engine_->prove_batch(chain, b, testing::validity_proof(*engine_, chain, b)).ok());
+        ASSERT_TRUE(engine_->execute_batch(chain, b).ok());
+      }
+      ASSERT_TRUE(engine_->seal_block().ok());
+      ASSERT_TRUE(engine_->seal_gateway_batch().ok());
+    }
+  }
+
+  std::unique_ptr<L1Submitter> submitter(SubmitterConfig config = {}) {
+    config.settlement_address = settlement_address();
+    return std::make_unique<L1Submitter>(
+        config, *client_, *secp256k1::PrivateKey::from_hex(kAnvilKey),
+        [this](const auto& body) { return engine_->settle(body); });
+  }
+  json::value rpc(const std::string& method, json::array params = {}) {
+    auto v = client_->call(method, std::move(params));
+    EXPECT_TRUE(v.ok()) << method << ": " << v.status();
+    return v.ok() ? *v : json::value();
+  }
+  bool all_final() const {
+    for (std::uint64_t n = 1; n <= 3; ++n)
+      if (engine_->gateway_batch(n)->l1_stage != L1Stage::kFinal) return false;
+    return true;
+  }
+  // Ticks and mines until `done`.
+  template <typename Done>
+  bool drive(L1Submitter& s, Done done, int rounds = 80) {
+    for (int i = 0; i < rounds && !done(); ++i) {
+      const auto r = s.tick();
+      EXPECT_TRUE(r.ok()) << r.status();
+      rpc("evm_mine");
+    }
+    return done();
+  }
+  // Every transaction from the submitter on the canonical chain, decoded from the node's answer.
+  std::vector<json::object> our_transactions() {
+    std::vector<json::object> out;
+    const auto head = *client_->head();
+    const std::string me = merkle::to_hex(secp256k1::PrivateKey::from_hex(kAnvilKey)->address());
+    for (std::uint64_t n = 1; n <= head; ++n) {
+      const json::value block = rpc("eth_getBlockByNumber", {to_quantity(n), true});
+      for (const json::value& tx : block.at("transactions").as_array()) {
+        std::string from(tx.at("from").as_string());
+        std::transform(from.begin(), from.end(), from.begin(), ::tolower);
+        if (from == me) out.push_back(tx.as_object());
+      }
+    }
+    return out;
+  }
+  // The node's view of a transaction equals what the submitter signed and recorded.
+  void expect_matches_record(const json::object& node_tx, const L1TxRecord& record) {
+    const auto meant = eth::decode_signed(record.raw);
+    ASSERT_TRUE(meant.ok());
+    EXPECT_EQ(node_tx.at("hash").as_string(), merkle::to_hex(record.tx_hash));
+    EXPECT_EQ(*parse_quantity(node_tx.at("type")), 2U);
+    EXPECT_EQ(*parse_quantity(node_tx.at("chainId")), 31337U);
+    EXPECT_EQ(*parse_quantity(node_tx.at("nonce")), meant->tx.nonce);
+    EXPECT_EQ(*parse_quantity(node_tx.at("gas")), meant->tx.gas_limit);
+    EXPECT_EQ(*parse_quantity(node_tx.at("maxFeePerGas")), meant->tx.max_fee_per_gas);
+    EXPECT_EQ(*parse_quantity(node_tx.at("maxPriorityFeePerGas")),
+              meant->tx.max_priority_fee_per_gas);
+    EXPECT_EQ(*merkle::parse_address(std::string_view(node_tx.at("to").as_string())),
+              settlement_address());
+    const auto input = merkle::parse_hex(std::string_view(node_tx.at("input").as_string()));
+    ASSERT_TRUE(input.ok());
+    EXPECT_EQ(*input, meant->tx.data);
+    const auto call = l1calls::decode(*input);
+    ASSERT_TRUE(call.ok());
+    EXPECT_EQ(l1calls::action_name(call->action), record.action);
+    EXPECT_EQ(call->first, record.first_batch);
+    EXPECT_EQ(call->last, record.last_batch);
+    EXPECT_EQ(call->chain_id, 506U);
+  }
+  void expect_each_action_once() {
+    const auto rows = engine_->l1_transactions(1, 3);
+    ASSERT_TRUE(rows.ok());
+    std::map<std::string, L1TxRecord> live;
+    for (const auto& r : *rows)
+      if (r.state != "replaced") live[r.action] = r;
+    const auto txs = our_transactions();
+    ASSERT_EQ(txs.size(), 3U) << "one commit, one prove, one execute";
+    std::map<std::string, int> seen;
+    for (const json::object& tx : txs) {
+      const auto call =
+          l1calls::decode(*merkle::parse_hex(std::string_view(tx.at("input").as_string())));
+      ASSERT_TRUE(call.ok());
+      const std::string action = l1calls::action_name(call->action);
+      ++seen[action];
+      ASSERT_TRUE(live.contains(action));
+      expect_matches_record(tx, live.at(action));
+    }
+    EXPECT_EQ(seen, (std::map<std::string, int>{{"commit", 1}, {"execute", 1}, {"prove", 1}}));
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Anvil> anvil_;
+  std::unique_ptr<EthRpcClient> client_;
+  std::unique_ptr<router::Engine> engine_;
+};
+
+TEST_F(AnvilSettlement, CommitProveExecuteToFinality) {
+  auto s = submitter();
+  ASSERT_TRUE(drive(*s, [&] { return all_final(); }));
+  expect_each_action_once();
+  const auto rows = engine_->l1_transactions(1, 3);
+  for (const auto& r : *rows) {
+    EXPECT_EQ(r.state, "final");
+    const json::value receipt = rpc("eth_getTransactionReceipt", {merkle::to_hex(r.tx_hash)});
+    EXPECT_EQ(*parse_quantity(receipt.at("status")), 1U);
+    EXPECT_EQ(*parse_quantity(receipt.at("blockNumber")), *r.block_number);
+    EXPECT_EQ(*parse_quantity(receipt.at("gasUsed")), *r.gas_used);
+    EXPECT_LE(*r.block_number, *client_->finalized());
+  }
+  EXPECT_EQ(engine_->status({270, 2, 0})->status, "l1_final");
+}
+
+TEST_F(AnvilSettlement, AStuckTransactionIsReplacedWithAHigherFee) {
+  rpc("evm_setAutomine", {false});
+  auto s = submitter({.stuck_after = std::chrono::milliseconds(1)});
+  const auto first = s->tick();
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->sent, 1);
+  // The base fee jumps past what the commit offers: it stays in the pool through a block.
+  rpc("anvil_setNextBlockBaseFeePerGas", {"0x2540be400"});  // 10 gwei
+  rpc("evm_mine");
+  EXPECT_TRUE(our_transactions().empty());
+  int bumped = 0;
+  for (int i = 0; i < 10 && our_transactions().empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    const auto r = s->tick();
+    ASSERT_TRUE(r.ok()) << r.status();
+    bumped += r->bumped;
+    rpc("evm_mine");
+  }
+  EXPECT_GE(bumped, 1);
+  const auto rows = engine_->l1_transactions(1, 3);
+  ASSERT_GE(rows->size(), 2U);
+  EXPECT_EQ(rows->front().state, "replaced");
+  EXPECT_GT(rows->back().max_fee_per_gas, rows->front().max_fee_per_gas);
+  // The replaced transaction is never mined.
+  EXPECT_TRUE(rpc("eth_getTransactionReceipt", {merkle::to_hex(rows->front().tx_hash)}).is_null());
+  ASSERT_TRUE(drive(*s, [&] { return all_final(); }));
+  expect_each_action_once();
+}
+
+TEST_F(AnvilSettlement, ARestartInTheMiddleDoesNotSendTwice) {
+  {
+    auto s = submitter();
+    ASSERT_TRUE(s->tick().ok());  // commit sent and mined (automine)
+    rpc("evm_mine");
+    ASSERT_TRUE(s->tick().ok());  // commit included; prove persisted …
+    s->skip_next_send_for_test();
+    ASSERT_TRUE(s->tick().ok());  // … and the process "dies" before sending it
+  }
+  engine_.reset();
+  engine_ = testing::open_engine(dir_.file("zkrouter.db"), 1);
+  auto s = submitter();
+  ASSERT_TRUE(drive(*s, [&] { return all_final(); }));
+  expect_each_action_once();
+  EXPECT_EQ(*client_->nonce(secp256k1::PrivateKey::from_hex(kAnvilKey)->address()), 3U);
+}
+
+TEST_F(AnvilSettlement, AReorgRollsBackAndResends) {
+  const std::string snapshot(rpc("evm_snapshot").as_string());
+  auto s = submitter();
+  // Commit goes in (automine), is seen included, and prove follows; neither is final yet.
+  ASSERT_TRUE(s->tick().ok());
+  ASSERT_TRUE(s->tick().ok());
+  ASSERT_EQ(engine_->gateway_batch(1)->l1_stage, L1Stage::kCommitted);
+  const std::vector<L1TxRecord> sent = engine_->l1_transactions(1, 3).value();
+  ASSERT_EQ(sent.size(), 2U);
+  ASSERT_EQ(sent[0].state, "included");
+  const std::int64_t before = engine_->last_event_seq();
+  // Rewind the node to before the commit: both transactions leave the canonical chain.
+  EXPECT_TRUE(rpc("evm_revert", {snapshot}).as_bool());
+  rpc("evm_mine");
+  const auto r = s->tick();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_GE(r->rolled_back, 1);
+  const auto events = engine_->events_after(before, 100);
+  ASSERT_TRUE(events.ok());
+  bool rolled_back = false;
+  for (const auto& e : *events) rolled_back = rolled_back || e.kind == EventKind::kL1Rollback;
+  EXPECT_TRUE(rolled_back);
+  EXPECT_EQ(engine_->gateway_batch(1)->l1_stage, L1Stage::kSealed);
+  const bool done = drive(*s, [&] { return all_final(); });
+  if (!done) {
+    const std::vector<L1TxRecord> rows = engine_->l1_transactions(1, 3).value();
+    for (const L1TxRecord& row : rows)
+      ADD_FAILURE() << row.action << " nonce " << row.nonce << " " << row.state << " "
+                    << merkle::to_hex(row.tx_hash);
+  }
+  ASSERT_TRUE(done);
+  expect_each_action_once();
+}
+
+}  // namespace
+}  // namespace zkr::settlement
