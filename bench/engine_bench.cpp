@@ -11,6 +11,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "bench/synthetic_batch.hpp"
 #include "merkle/keccak.hpp"
 #include "merkle/log_tree.hpp"
 #include "merkle/message_root.hpp"
@@ -45,27 +46,6 @@ void check(const absl::Status& s) {
     std::fprintf(stderr, "engine_bench: %s\n", std::string(s.message()).c_str());
     std::exit(1);
   }
-}
-
-router::SealedBatch make_batch(std::uint64_t chain, std::uint64_t batch, std::size_t n,
-                               std::mt19937_64& rng) {
-  router::SealedBatch b;
-  b.chain_id = chain;
-  b.batch_number = batch;
-  b.protocol_version = 29;
-  for (std::size_t i = 0; i < n; ++i) {
-    merkle::L2Message m;
-    m.tx_number_in_batch = static_cast<std::uint16_t>(i);
-    for (auto& x : m.sender) x = static_cast<std::uint8_t>(rng());
-    m.data.resize(32);
-    for (auto& x : m.data) x = static_cast<std::uint8_t>(rng());
-    merkle::Word tx;
-    for (auto& x : tx) x = static_cast<std::uint8_t>(rng());
-    b.logs.push_back({.log = merkle::message_to_log(m), .tx_hash = tx, .message = m.data});
-  }
-  b.aggregated_root = merkle::chain_id_leaf(merkle::kZeroWord, chain);
-  check(router::seal_roots(b));
-  return b;
 }
 
 }  // namespace
@@ -104,7 +84,7 @@ int main(int argc, char** argv) {
   std::vector<router::SealedBatch> pending;
   pending.reserve(batches);
   for (std::size_t i = 0; i < batches; ++i)
-    pending.push_back(make_batch(1000 + i % chains, 1 + i / chains, batch_size, rng));
+    pending.push_back(bench::synthetic_batch(1000 + i % chains, 1 + i / chains, batch_size, rng));
   // Each submitter takes every n-th batch; batches of one chain stay in order because a chain's
   // batches all fall to the same submitter when chains is a multiple of the submitter count.
   const std::size_t submitters = std::max<std::size_t>(1, absl::GetFlag(FLAGS_submitters));

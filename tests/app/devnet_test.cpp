@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <set>
 #include <string_view>
 #include <thread>
 #include <tuple>
@@ -45,8 +46,8 @@ Devnet start_devnet(const std::string& data_dir, bool fresh) {
     ::close(fds[0]);
     const std::string dir = "--data_dir=" + data_dir;
     ::execl(ZKR_BINARY, ZKR_BINARY, "devnet", "--port=0", "--plain", "--batch_ms=300",
-            "--block_ms=200", dir.c_str(), fresh ? "--fresh" : "--rate=200",
-            static_cast<char*>(nullptr));
+            "--block_ms=200", "--l1_block_ms=200", "--l1_finality=2", dir.c_str(),
+            fresh ? "--fresh" : "--rate=200", static_cast<char*>(nullptr));
     std::_Exit(127);
   }
   ::close(fds[1]);
@@ -161,6 +162,51 @@ TEST(Devnet, MessagesReachGatewayFinalityAndTheirProofsVerify) {
         });
     EXPECT_TRUE(verified.ok()) << verified;
   }
+  // The first message reaches L1 finality: its Gateway batch was committed, proven (aggregated)
+  // and executed on the embedded L1 and is buried under the finality depth.
+  json::value l1_status;
+  for (int i = 0; i < 300; ++i) {  // up to 30 s
+    l1_status = call(d.port, "zkr_getMessageStatus", json::array{"270:1:0"});
+    if (l1_status.at("result").at("status") == json::value("l1_final")) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(l1_status.at("result").at("status"), json::value("l1_final"))
+      << json::serialize(l1_status);
+  const std::uint64_t gw_batch =
+      l1_status.at("result").at("gatewayBatchNumber").to_number<std::uint64_t>();
+  const auto gw = call(d.port, "zkr_getGatewayBatch", json::array{gw_batch}).at("result");
+  EXPECT_EQ(gw.at("l1Stage"), json::value("final"));
+  std::set<std::string> actions;
+  for (const auto& tx : gw.at("l1Transactions").as_array())
+    if (tx.at("state") == json::value("final"))
+      actions.insert(std::string(tx.at("action").as_string()));
+  EXPECT_EQ(actions, (std::set<std::string>{"commit", "execute", "prove"}));
+  // Its proof against the Gateway batch root settled on L1 (shape B) verifies.
+  const auto l1_proof = call(d.port, "zkr_getProof", json::array{"270:1:0", "l1"}).at("result");
+  {
+    const auto msg = call(d.port, "zkr_getMessage", json::array{"270:1:0"}).at("result");
+    merkle::L2Message message;
+    message.tx_number_in_batch =
+        static_cast<std::uint16_t>(msg.at("txNumberInBatch").to_number<std::uint64_t>());
+    message.sender = *merkle::parse_address(std::string(msg.at("sender").as_string()));
+    message.data = *merkle::parse_hex(std::string(msg.at("data").as_string()));
+    std::vector<merkle::Word> words;
+    for (const auto& w : l1_proof.at("proof").as_array())
+      words.push_back(*merkle::parse_word(std::string(w.as_string())));
+    const merkle::Word settled = *merkle::parse_word(std::string(gw.at("batchRoot").as_string()));
+    const auto verified = merkle::verify_message(
+        270, 1, 0, message, words,
+        [&](const merkle::Word& c, const merkle::Word& n) -> std::optional<merkle::Word> {
+          if (c == merkle::be32(506) && n == merkle::be32(gw_batch)) return settled;
+          return std::nullopt;
+        });
+    EXPECT_TRUE(verified.ok()) << verified;
+  }
+  const auto cost = call(d.port, "zkr_getCostReport", json::object{{"gatewayBatch", gw_batch}});
+  EXPECT_GT(cost.at("result").at("directGas").to_number<std::uint64_t>(),
+            cost.at("result").at("aggregatedGas").to_number<std::uint64_t>())
+      << json::serialize(cost);
+
   // Every example, as its README section says to run it, against this devnet.
   for (const char* example : {"dapp_send", "destination_verify", "explorer_stream"}) {
     const std::string command = std::string(ZKR_EXAMPLES_DIR) + "/" + example +
