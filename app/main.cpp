@@ -21,7 +21,7 @@
 #include "app/version.hpp"
 
 ABSL_FLAG(std::string, data_dir, "data/devnet",
-          "devnet: directory for the database and credentials");
+          "devnet: directory for the database and secrets");
 ABSL_FLAG(bool, fresh, false, "devnet: start from an empty database");
 ABSL_FLAG(std::string, listen, "127.0.0.1", "devnet: address the API listens on");
 ABSL_FLAG(int, port, 8545, "devnet: port of the API (0 picks a free one)");

@@ -137,6 +137,32 @@ TEST_F(Api, ProofsThatDoNotExistYetAreNullForZksAndExplainedNatively) {
   EXPECT_TRUE(r.at("result").is_null());
 }
 
+TEST_F(Api, GatewayBatchesShowTheirAggregatedProofAndCost) {
+  const auto gw = call("zkr_getGatewayBatch", json::array{1}).at("result");
+  EXPECT_EQ(gw.at("l1Stage"), json::value("sealed"));  // no L1 submitter runs in this fixture
+  EXPECT_TRUE(gw.at("l1Transactions").as_array().empty());
+  const auto& proof = gw.at("aggregatedProof");
+  const auto stored = engine_->aggregated_proof(1);
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(proof.at("covered").as_array().size(), stored->covered.size());
+  EXPECT_EQ(proof.at("commitmentsRoot"), json::value(merkle::to_hex(stored->commitments_root)));
+
+  const auto cost = call("zkr_getCostReport", json::object{{"gatewayBatch", 1}}).at("result");
+  const auto expected = engine_->cost_of_gateway_batch(1);
+  ASSERT_TRUE(expected.ok());
+  EXPECT_EQ(cost.at("aggregatedGas").to_number<std::uint64_t>(), expected->aggregated_gas);
+  EXPECT_EQ(cost.at("directGas").to_number<std::uint64_t>(), expected->direct_gas);
+  EXPECT_EQ(cost.at("chains").as_array().size(), expected->chains.size());
+  const auto chain = call("zkr_getCostReport", json::object{{"chainId", 270}}).at("result");
+  EXPECT_EQ(chain.at("batches").to_number<std::uint64_t>(), engine_->cost_of_chain(270)->batches);
+  const auto total = call("zkr_getCostReport", json::array{}).at("result");
+  EXPECT_EQ(total.at("gatewayBatches").to_number<std::uint64_t>(), engine_->gateway_batch_count());
+  EXPECT_EQ(reason(call("zkr_getCostReport", json::object{{"gatewayBatch", 1}, {"chainId", 270}})),
+            "invalid_params");
+  EXPECT_EQ(reason(call("zkr_getCostReport", json::object{{"gatewayBatch", 999}})), "not_found");
+  EXPECT_EQ(reason(call("zkr_getCostReport", json::object{{"chainId", 9}})), "not_found");
+}
+
 TEST_F(Api, BadInputGetsSpecificErrors) {
   const auto raw = [&](const std::string& body) {
     return json::parse(testing::http_request(port_, "POST", "/", body).body);
