@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "api/rpc.hpp"
 #include "api/server.hpp"
+#include "app/loops.hpp"
 #include "merkle/constants.hpp"
 #include "merkle/keccak.hpp"
 #include "merkle/message_root.hpp"
@@ -426,8 +427,8 @@ int run_devnet(const DevnetOptions& o) {
   std::thread gateway([&] {
     auto next = Clock::now();
     while (!g_stop) {
-      const auto sealed = engine.seal_block();
-      if (report(sealed.status(), "seal block")) {
+      const auto sealed = seal_gateway_step(engine, o.blocks_per_gateway_batch);
+      if (report(sealed.status(), "seal Gateway block or batch")) {
         for (const std::uint64_t id : all_ids) {
           const auto info = engine.chain(id);
           for (std::uint64_t b = info->last_executed; b > 0; --b) {
@@ -435,9 +436,6 @@ int run_devnet(const DevnetOptions& o) {
             if (!batch || batch->executed_block != *sealed) break;
             latencies.final_at(id, b);
           }
-        }
-        if (engine.unbatched_blocks() >= static_cast<std::size_t>(o.blocks_per_gateway_batch)) {
-          report(engine.seal_gateway_batch().status(), "seal Gateway batch");
         }
       }
       next += o.block_interval;
@@ -447,14 +445,10 @@ int run_devnet(const DevnetOptions& o) {
 
   // L1 submission: commit, prove (aggregated), execute, then follow to finality.
   std::thread l1_sender([&] {
-    std::string last_error;
+    L1Step step(submitter, "zkrouter devnet");
     std::uint64_t final_seen = 0;
     while (!g_stop) {
-      const auto tick = submitter.tick();
-      if (!tick.ok() && std::string(tick.status().message()) != last_error) {
-        last_error = std::string(tick.status().message());
-        std::fprintf(stderr, "zkrouter devnet: L1 submission: %s\n", last_error.c_str());
-      }
+      step();
       for (std::uint64_t n = final_seen + 1; n <= engine.gateway_batch_count(); ++n) {
         const auto g = engine.gateway_batch(n);
         if (!g || g->l1_stage != settlement::L1Stage::kFinal) break;

@@ -17,11 +17,11 @@
 #include "absl/strings/match.h"
 #include "app/client_commands.hpp"
 #include "app/devnet.hpp"
+#include "app/serve.hpp"
 #include "app/verify_command.hpp"
 #include "app/version.hpp"
 
-ABSL_FLAG(std::string, data_dir, "data/devnet",
-          "devnet: directory for the database and secrets");
+ABSL_FLAG(std::string, data_dir, "data/devnet", "devnet: directory for the database and secrets");
 ABSL_FLAG(bool, fresh, false, "devnet: start from an empty database");
 ABSL_FLAG(std::string, listen, "127.0.0.1", "devnet: address the API listens on");
 ABSL_FLAG(int, port, 8545, "devnet: port of the API (0 picks a free one)");
@@ -34,6 +34,7 @@ ABSL_FLAG(int, l1_block_ms, 1000, "devnet: milliseconds between blocks of the em
 ABSL_FLAG(int, l1_finality, 4, "devnet: blocks behind the L1 head that count as final");
 ABSL_FLAG(int, run_for, 0, "devnet: stop after this many seconds (0 = until Ctrl-C)");
 ABSL_FLAG(bool, plain, false, "devnet: log lines instead of the live view");
+ABSL_FLAG(std::string, config, "", "serve: the JSON config file (docs/config.md)");
 ABSL_FLAG(std::string, host, "127.0.0.1",
           "status/proof/send/watch: the router's host (with --port)");
 ABSL_FLAG(std::string, target, "gateway",
@@ -59,7 +60,7 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"devnet", "run the router, the Gateway and simulated chains in one process", true},
-    {"serve", "run the router from a config file (--config FILE)", false},
+    {"serve", "run the router from a config file (--config FILE)", true},
     {"send", "send a message on a devnet chain and print its id", true},
     {"status", "print a message's timeline", true},
     {"proof", "print a message's proof in the ZKsync JSON shape", true},
@@ -177,6 +178,19 @@ int main(int argc, char** argv) {
   std::vector<char*> rest{argv[0]};
   for (int i = 2; i < argc; ++i) rest.push_back(argv[i]);
   if (command == "devnet") return devnet(static_cast<int>(rest.size()), rest.data());
+  if (command == "serve") {
+    use_app_flags_in_help(
+        "zkrouter serve --config FILE\nRuns the router, its API, the Gateway and (if configured) "
+        "L1 "
+        "submission, as the config file says (docs/config.md).");
+    const std::vector<char*> positional =
+        absl::ParseCommandLine(static_cast<int>(rest.size()), rest.data());
+    if (positional.size() != 1 || absl::GetFlag(FLAGS_config).empty()) {
+      std::fprintf(stderr, "zkrouter serve: give the config file with --config FILE\n");
+      return 2;
+    }
+    return zkr::app::run_serve(absl::GetFlag(FLAGS_config));
+  }
   if (command == "status" || command == "proof" || command == "send" || command == "watch") {
     return client_command(command, static_cast<int>(rest.size()), rest.data());
   }

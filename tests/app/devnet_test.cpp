@@ -22,6 +22,7 @@
 
 #include "merkle/verifier.hpp"
 #include "tests/support/engine_fixtures.hpp"
+#include "tests/support/process.hpp"
 #include "tests/support/rpc_client.hpp"
 
 namespace zkr {
@@ -29,75 +30,18 @@ namespace {
 
 namespace json = boost::json;
 
-struct Devnet {
-  pid_t pid = -1;
-  int out = -1;
-  std::uint16_t port = 0;
-};
+using Devnet = testing::Process;
 
 // Starts the devnet on a free port and reads its banner for the port.
 Devnet start_devnet(const std::string& data_dir, bool fresh) {
-  int fds[2];
-  EXPECT_EQ(::pipe(fds), 0);
-  Devnet d;
-  d.pid = ::fork();
-  if (d.pid == 0) {
-    ::dup2(fds[1], 1);
-    ::close(fds[0]);
-    const std::string dir = "--data_dir=" + data_dir;
-    ::execl(ZKR_BINARY, ZKR_BINARY, "devnet", "--port=0", "--plain", "--batch_ms=300",
-            "--block_ms=200", "--l1_block_ms=200", "--l1_finality=2", dir.c_str(),
-            fresh ? "--fresh" : "--rate=200", static_cast<char*>(nullptr));
-    std::_Exit(127);
-  }
-  ::close(fds[1]);
-  d.out = fds[0];
-  std::string text;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  constexpr std::string_view kBanner = "API on http://127.0.0.1:";
-  const auto port_in = [&text, kBanner]() -> int {
-    const std::size_t at = text.find(kBanner);
-    if (at == std::string::npos) return 0;
-    const std::size_t start = at + kBanner.size();
-    const std::size_t end = text.find_first_not_of("0123456789", start);
-    if (end == std::string::npos || end == start) return 0;  // the number may not be complete yet
-    return std::stoi(text.substr(start, end - start));
-  };
-  while (std::chrono::steady_clock::now() < deadline && port_in() == 0) {
-    pollfd p{d.out, POLLIN, 0};
-    if (::poll(&p, 1, 200) <= 0) continue;
-    char buf[1024];
-    const ssize_t n = ::read(d.out, buf, sizeof buf);
-    if (n <= 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-  }
-  d.port = static_cast<std::uint16_t>(port_in());
-  return d;
+  return testing::start_process({ZKR_BINARY, "devnet", "--port=0", "--plain", "--batch_ms=300",
+                                 "--block_ms=200", "--l1_block_ms=200", "--l1_finality=2",
+                                 "--data_dir=" + data_dir, fresh ? "--fresh" : "--rate=200"},
+                                "API on http://127.0.0.1:");
 }
 
-// Stops with SIGINT, draining its output so it never blocks on a full pipe; returns the exit code.
 int stop_devnet(Devnet& d) {
-  ::kill(d.pid, SIGINT);
-  int status = 0;
-  bool eof = false;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (::waitpid(d.pid, &status, WNOHANG) == d.pid) {
-      ::close(d.out);
-      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-    pollfd p{d.out, POLLIN, 0};
-    if (!eof && ::poll(&p, 1, 50) > 0) {
-      char buf[4096];
-      eof = ::read(d.out, buf, sizeof buf) <= 0;  // drain so the child never blocks on a full pipe
-    } else {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  }
-  ::kill(d.pid, SIGKILL);
-  ::waitpid(d.pid, &status, 0);
-  ::close(d.out);
-  return -1;
+  return testing::stop_process(d);
 }
 
 // Runs `zkrouter ARGS` and returns (exit code, stdout).

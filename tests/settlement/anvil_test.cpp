@@ -22,75 +22,15 @@
 #include "settlement/eth_tx.hpp"
 #include "settlement/l1_calls.hpp"
 #include "settlement/l1_submitter.hpp"
+#include "tests/support/anvil.hpp"
 #include "tests/support/engine_fixtures.hpp"
-
-extern char** environ;
 
 namespace zkr::settlement {
 namespace {
 
 namespace json = boost::json;
 
-// anvil's first development account (funded on every anvil).
-constexpr const char* kAnvilKey =
-    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
-
-class Anvil {
- public:
-  explicit Anvil(const std::string& binary) {
-    int out[2];
-    if (::pipe(out) != 0) return;
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&actions, out[0]);
-    std::vector<std::string> args{
-        binary, "--port", "0", "--chain-id", "31337", "--slots-in-an-epoch", "1"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    if (posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), environ) != 0) pid_ = 0;
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(out[1]);
-    FILE* f = ::fdopen(out[0], "r");
-    char line[512];
-    while (pid_ != 0 && f != nullptr && std::fgets(line, sizeof line, f) != nullptr) {
-      const std::string s(line);
-      const auto at = s.find("Listening on 127.0.0.1:");
-      if (at != std::string::npos) {
-        port_ = static_cast<std::uint16_t>(std::stoi(s.substr(at + 23)));
-        break;
-      }
-    }
-    // Keep draining anvil's output so it never blocks on a full pipe.
-    if (f != nullptr)
-      drain_ = std::thread([f] {
-        char buf[512];
-        while (std::fgets(buf, sizeof buf, f) != nullptr) {
-        }
-        std::fclose(f);
-      });
-  }
-  ~Anvil() {
-    if (pid_ != 0) {
-      ::kill(pid_, SIGTERM);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-    }
-    if (drain_.joinable()) drain_.join();
-  }
-  std::uint16_t port() const { return port_; }
-
- private:
-  pid_t pid_ = 0;
-  std::uint16_t port_ = 0;
-  std::thread drain_;
-};
-
-std::string anvil_binary() {
-  const char* path = std::getenv("ZKR_ANVIL");
-  return path != nullptr && std::filesystem::exists(path) ? path : "";
-}
+using testing::kAnvilKey;
 
 merkle::Address settlement_address() {
   return *merkle::parse_address("0x00000000000000000000000000000000005e771e");
@@ -99,14 +39,13 @@ merkle::Address settlement_address() {
 class AnvilSettlement : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string binary = anvil_binary();
+    const std::string binary = testing::anvil_binary();
     if (binary.empty()) {
-      const char* ci = std::getenv("CI");
-      if (ci != nullptr && std::string(ci) == "true")
+      if (testing::in_ci())
         FAIL() << "ZKR_ANVIL must name the anvil binary in CI (scripts/test installs it)";
       GTEST_SKIP() << "anvil not installed: run scripts/test, which installs it";
     }
-    anvil_ = std::make_unique<Anvil>(binary);
+    anvil_ = std::make_unique<testing::Anvil>(binary);
     ASSERT_NE(anvil_->port(), 0) << "anvil did not start";
     client_ = *EthRpcClient::create("http://127.0.0.1:" + std::to_string(anvil_->port()));
     engine_ = testing::open_engine(dir_.file("zkrouter.db"), 1);
@@ -212,7 +151,7 @@ class AnvilSettlement : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  std::unique_ptr<Anvil> anvil_;
+  std::unique_ptr<testing::Anvil> anvil_;
   std::unique_ptr<EthRpcClient> client_;
   std::unique_ptr<router::Engine> engine_;
 };
@@ -283,8 +222,11 @@ TEST_F(AnvilSettlement, AReorgRollsBackAndResends) {
   const std::string snapshot(rpc("evm_snapshot").as_string());
   auto s = submitter();
   // Commit goes in (automine), is seen included, and prove follows; neither is final yet.
-  ASSERT_TRUE(s->tick().ok());
-  ASSERT_TRUE(s->tick().ok());
+  // (Ticks without mining by hand: anvil's automine includes each transaction on its own.)
+  for (int i = 0; i < 50 && engine_->l1_transactions(1, 3)->size() < 2; ++i) {
+    ASSERT_TRUE(s->tick().ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   ASSERT_EQ(engine_->gateway_batch(1)->l1_stage, L1Stage::kCommitted);
   const std::vector<L1TxRecord> sent = engine_->l1_transactions(1, 3).value();
   ASSERT_EQ(sent.size(), 2U);

@@ -1,0 +1,51 @@
+#include "app/loops.hpp"
+
+#include <cstdio>
+
+namespace zkr::app {
+
+PeriodicTask::PeriodicTask(std::chrono::milliseconds interval, std::function<void()> step) {
+  thread_ = std::thread([this, interval, step = std::move(step)] {
+    auto next = std::chrono::steady_clock::now();
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+      lock.unlock();
+      step();
+      lock.lock();
+      next += interval;
+      cv_.wait_until(lock, next, [this] { return stopping_; });
+    }
+  });
+}
+
+void PeriodicTask::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+absl::StatusOr<std::uint64_t> seal_gateway_step(router::Engine& engine, int blocks_per_batch) {
+  const auto sealed = engine.seal_block();
+  if (!sealed.ok()) return sealed.status();
+  if (engine.unbatched_blocks() >= static_cast<std::size_t>(blocks_per_batch)) {
+    if (auto batch = engine.seal_gateway_batch(); !batch.ok()) return batch.status();
+  }
+  return sealed;
+}
+
+void L1Step::operator()() {
+  const auto tick = submitter_->tick();
+  if (tick.ok()) {
+    last_error_.clear();
+    return;
+  }
+  const std::string message(tick.status().message());
+  if (message == last_error_) return;
+  last_error_ = message;
+  std::fprintf(stderr, "%s: L1 submission: %s\n", who_.c_str(), message.c_str());
+}
+
+}  // namespace zkr::app

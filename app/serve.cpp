@@ -1,0 +1,312 @@
+#include "app/serve.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <boost/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "api/server.hpp"
+#include "app/loops.hpp"
+#include "merkle/status.hpp"
+#include "router/engine.hpp"
+#include "settlement/eth_rpc_client.hpp"
+#include "settlement/l1_submitter.hpp"
+
+namespace zkr::app {
+namespace {
+
+namespace json = boost::json;
+
+std::atomic<bool> g_stop{false};
+void on_signal(int) {
+  g_stop = true;
+}
+
+/// Reads a JSON object's members with a path for errors, and rejects members nobody read.
+class ConfigObject {
+ public:
+  ConfigObject(const json::value* v, std::string path) : path_(std::move(path)) {
+    if (v != nullptr) object_ = v->if_object();
+    if (v != nullptr && object_ == nullptr) error_ = absl::StrCat(path_, " must be an object");
+  }
+  bool present() const { return object_ != nullptr; }
+  const json::value* get(std::string_view key) {
+    read_.push_back(std::string(key));
+    return object_ == nullptr ? nullptr : object_->if_contains(key);
+  }
+  std::string name(std::string_view key) const { return absl::StrCat(path_, ".", to_absl(key)); }
+
+  absl::StatusOr<std::string> string(std::string_view key, std::string fallback) {
+    const json::value* v = get(key);
+    if (v == nullptr) return fallback;
+    if (!v->is_string())
+      return absl::InvalidArgumentError(absl::StrCat(name(key), " must be a string"));
+    return std::string(v->as_string());
+  }
+  absl::StatusOr<std::uint64_t> u64(std::string_view key, std::uint64_t fallback,
+                                    std::uint64_t max = UINT64_MAX) {
+    const json::value* v = get(key);
+    if (v == nullptr) return fallback;
+    std::uint64_t out = 0;
+    if (v->is_uint64())
+      out = v->get_uint64();
+    else if (v->is_int64() && v->get_int64() >= 0)
+      out = static_cast<std::uint64_t>(v->get_int64());
+    else
+      return absl::InvalidArgumentError(absl::StrCat(name(key), " must be a non-negative integer"));
+    if (out > max)
+      return absl::InvalidArgumentError(absl::StrCat(name(key), " must be at most ", max));
+    return out;
+  }
+  absl::Status finish() const {
+    if (!error_.empty()) return absl::InvalidArgumentError(error_);
+    if (object_ == nullptr) return absl::OkStatus();
+    for (const auto& member : *object_) {
+      if (std::find(read_.begin(), read_.end(), std::string(member.key())) == read_.end())
+        return absl::InvalidArgumentError(
+            absl::StrCat("unknown setting ", name(std::string_view(member.key()))));
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  std::string path_;
+  const json::object* object_ = nullptr;
+  std::vector<std::string> read_;
+  std::string error_;
+};
+
+/// A secret named by `<key>File` (a file holding it) or `<key>Env` (an environment variable).
+absl::StatusOr<std::string> secret(ConfigObject& o, std::string_view key) {
+  ZKR_ASSIGN_OR_RETURN(const std::string file, o.string(absl::StrCat(to_absl(key), "File"), ""));
+  ZKR_ASSIGN_OR_RETURN(const std::string env, o.string(absl::StrCat(to_absl(key), "Env"), ""));
+  if (file.empty() == env.empty())
+    return absl::InvalidArgumentError(
+        absl::StrCat("give exactly one of ", o.name(key), "File or ", o.name(key), "Env"));
+  std::string value;
+  if (!file.empty()) {
+    std::ifstream in(file);
+    if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", o.name(key), "File ", file));
+    std::getline(in, value);
+  } else {
+    const char* v = std::getenv(env.c_str());
+    if (v == nullptr)
+      return absl::NotFoundError(
+          absl::StrCat("environment variable ", env, " (", o.name(key), "Env) is not set"));
+    value = v;
+  }
+  while (!value.empty() && (value.back() == '\r' || value.back() == ' ')) value.pop_back();
+  if (value.empty()) return absl::InvalidArgumentError(absl::StrCat(o.name(key), " is empty"));
+  return value;
+}
+
+absl::StatusOr<std::shared_ptr<const settlement::secp256k1::PrivateKey>> key_secret(
+    ConfigObject& o, std::string_view key) {
+  absl::StatusOr<std::string> text = secret(o, key);
+  if (!text.ok()) return text.status();
+  std::string& hex = *text;
+  auto parsed = settlement::secp256k1::PrivateKey::from_hex(
+      hex.compare(0, 2, "0x") == 0 ? hex : absl::StrCat("0x", hex));
+  std::fill(hex.begin(), hex.end(), '\0');
+  if (!parsed.ok())
+    return absl::InvalidArgumentError(
+        absl::StrCat(o.name(key), " is not a secp256k1 private key (64 hex digits)"));
+  return std::make_shared<const settlement::secp256k1::PrivateKey>(*parsed);
+}
+
+struct ServeConfig {
+  api::ServerOptions server;
+  router::EngineConfig engine;
+  std::vector<router::ChainRegistration> chains;
+  std::chrono::milliseconds block_interval{500};
+  int blocks_per_batch = 4;
+  std::unique_ptr<settlement::EthRpcClient> l1;
+  std::optional<settlement::SubmitterConfig> submitter;
+  std::optional<settlement::secp256k1::PrivateKey> l1_key;
+};
+
+absl::StatusOr<ServeConfig> load_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read the config file ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  json::error_code ec;
+  const json::value root = json::parse(text.str(), ec);
+  if (ec)
+    return absl::InvalidArgumentError(absl::StrCat(path, " is not valid JSON: ", ec.message()));
+  ServeConfig c;
+  ConfigObject top(&root, "config");
+
+  ConfigObject listen(top.get("listen"), "listen");
+  ZKR_ASSIGN_OR_RETURN(c.server.address, listen.string("address", "127.0.0.1"));
+  ZKR_ASSIGN_OR_RETURN(const std::uint64_t port, listen.u64("port", 8545, 65535));
+  c.server.port = static_cast<std::uint16_t>(port);
+  if (listen.get("tls") != nullptr)
+    return absl::UnimplementedError("listen.tls: TLS is not supported by this build yet");
+  ZKR_RETURN_IF_ERROR(listen.finish());
+
+  ConfigObject limits(top.get("limits"), "limits");
+  ZKR_ASSIGN_OR_RETURN(c.server.max_body_bytes,
+                       limits.u64("maxBodyBytes", c.server.max_body_bytes));
+  ZKR_ASSIGN_OR_RETURN(c.server.max_connections,
+                       limits.u64("maxConnections", c.server.max_connections));
+  ZKR_ASSIGN_OR_RETURN(const std::uint64_t idle, limits.u64("idleTimeoutSeconds", 60, 86400));
+  c.server.idle_timeout = std::chrono::seconds(idle);
+  ZKR_ASSIGN_OR_RETURN(
+      c.server.max_subscriptions_per_connection,
+      limits.u64("subscriptionsPerConnection", c.server.max_subscriptions_per_connection));
+  ZKR_ASSIGN_OR_RETURN(const std::uint64_t rps, limits.u64("requestsPerSecond", 2000));
+  c.server.requests_per_second = static_cast<double>(rps);
+  c.server.request_burst = static_cast<double>(2 * rps);
+  ZKR_ASSIGN_OR_RETURN(c.server.rpc.max_batch,
+                       limits.u64("maxBatchLength", c.server.rpc.max_batch));
+  ZKR_RETURN_IF_ERROR(limits.finish());
+
+  ZKR_ASSIGN_OR_RETURN(c.engine.database_path, top.string("database", "data/zkrouter.db"));
+  ZKR_ASSIGN_OR_RETURN(const std::string durability, top.string("durability", "full"));
+  if (durability != "full" && durability != "normal")
+    return absl::InvalidArgumentError("config.durability must be \"full\" or \"normal\"");
+  c.engine.durability =
+      durability == "full" ? settlement::Durability::kFull : settlement::Durability::kNormal;
+  ZKR_ASSIGN_OR_RETURN(const std::string log_level, top.string("logLevel", "info"));
+  if (log_level != "info" && log_level != "warning" && log_level != "error")
+    return absl::InvalidArgumentError("config.logLevel must be info, warning or error");
+
+  ConfigObject gw(top.get("gateway"), "gateway");
+  if (!gw.present()) return absl::InvalidArgumentError("config.gateway is required");
+  ZKR_ASSIGN_OR_RETURN(c.engine.gateway.chain_id, gw.u64("chainId", 506));
+  ZKR_ASSIGN_OR_RETURN(c.engine.gateway.first_block, gw.u64("firstBlock", 1));
+  ZKR_ASSIGN_OR_RETURN(c.engine.gateway.signing_key, key_secret(gw, "signingKey"));
+  ZKR_ASSIGN_OR_RETURN(const std::uint64_t block_ms, gw.u64("blockMs", 500, 3'600'000));
+  c.block_interval = std::chrono::milliseconds(std::max<std::uint64_t>(block_ms, 10));
+  ZKR_ASSIGN_OR_RETURN(const std::uint64_t per_batch, gw.u64("blocksPerBatch", 4, 10'000));
+  c.blocks_per_batch = static_cast<int>(std::max<std::uint64_t>(per_batch, 1));
+  ZKR_RETURN_IF_ERROR(gw.finish());
+
+  if (const json::value* chains = top.get("chains"); chains != nullptr) {
+    if (!chains->is_array()) return absl::InvalidArgumentError("config.chains must be an array");
+    std::size_t i = 0;
+    for (const json::value& entry : chains->as_array()) {
+      ConfigObject ch(&entry, absl::StrCat("chains[", i++, "]"));
+      router::ChainRegistration r;
+      ZKR_ASSIGN_OR_RETURN(r.chain_id, ch.u64("chainId", 0));
+      if (r.chain_id == 0) return absl::InvalidArgumentError(ch.name("chainId") + " is required");
+      ZKR_ASSIGN_OR_RETURN(const std::string layer, ch.string("settlementLayer", "gateway"));
+      const auto l = settlement::layer_from_name(layer);
+      if (!l)
+        return absl::InvalidArgumentError(ch.name("settlementLayer") + " must be gateway or l1");
+      r.layer = *l;
+      ZKR_ASSIGN_OR_RETURN(r.credential, secret(ch, "credential"));
+      ZKR_ASSIGN_OR_RETURN(const std::string prover, ch.string("proverKey", ""));
+      ZKR_ASSIGN_OR_RETURN(r.prover_key, merkle::parse_hex(prover));
+      if (!settlement::secp256k1::parse_public_key(r.prover_key).ok())
+        return absl::InvalidArgumentError(
+            ch.name("proverKey") + " must be the chain prover's secp256k1 public key (0x hex)");
+      ZKR_RETURN_IF_ERROR(ch.finish());
+      c.chains.push_back(std::move(r));
+    }
+  }
+
+  ConfigObject l1(top.get("l1"), "l1");
+  if (l1.present()) {
+    ZKR_ASSIGN_OR_RETURN(const std::string endpoint, l1.string("endpoint", ""));
+    ZKR_ASSIGN_OR_RETURN(c.l1, settlement::EthRpcClient::create(endpoint));
+    ZKR_ASSIGN_OR_RETURN(auto key, key_secret(l1, "key"));
+    c.l1_key = *key;
+    settlement::SubmitterConfig s;
+    ZKR_ASSIGN_OR_RETURN(const std::string address, l1.string("settlementAddress", ""));
+    ZKR_ASSIGN_OR_RETURN(s.settlement_address, merkle::parse_address(address));
+    ZKR_ASSIGN_OR_RETURN(s.confirmations, l1.u64("confirmations", 1, 1000));
+    ZKR_ASSIGN_OR_RETURN(s.max_batches_per_tx, l1.u64("maxBatchesPerTx", 16, 1024));
+    ZKR_ASSIGN_OR_RETURN(const std::uint64_t stuck, l1.u64("stuckAfterSeconds", 60, 86400));
+    s.stuck_after = std::chrono::seconds(stuck);
+    ZKR_ASSIGN_OR_RETURN(const std::uint64_t bump, l1.u64("feeBumpPercent", 25, 1000));
+    s.fee_bump_percent = static_cast<std::uint32_t>(std::max<std::uint64_t>(bump, 10));
+    c.submitter = s;
+  }
+  ZKR_RETURN_IF_ERROR(l1.finish());
+
+  ConfigObject gas(top.get("gasModel"), "gasModel");
+  settlement::GasModel& m = c.engine.gas_model;
+  ZKR_ASSIGN_OR_RETURN(m.tx_base_gas, gas.u64("txBaseGas", m.tx_base_gas));
+  ZKR_ASSIGN_OR_RETURN(m.proof_verification_gas,
+                       gas.u64("proofVerificationGas", m.proof_verification_gas));
+  ZKR_ASSIGN_OR_RETURN(m.batch_state_gas, gas.u64("batchStateGas", m.batch_state_gas));
+  ZKR_ASSIGN_OR_RETURN(m.per_commitment_gas, gas.u64("perCommitmentGas", m.per_commitment_gas));
+  ZKR_ASSIGN_OR_RETURN(m.gas_price_wei, gas.u64("gasPriceWei", m.gas_price_wei));
+  ZKR_ASSIGN_OR_RETURN(const std::uint64_t zk, gas.u64("zkPerEth", 20000));
+  m.zk_per_eth = static_cast<double>(zk);
+  ZKR_RETURN_IF_ERROR(gas.finish());
+  ZKR_RETURN_IF_ERROR(top.finish());
+  return c;
+}
+
+}  // namespace
+
+int run_serve(const std::string& config_path) {
+  auto loaded = load_config(config_path);
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "zkrouter serve: %s\n", std::string(loaded.status().message()).c_str());
+    return 2;
+  }
+  ServeConfig& c = *loaded;
+  auto opened = router::Engine::open(c.engine);
+  if (!opened.ok()) {
+    std::fprintf(stderr, "zkrouter serve: %s\n", std::string(opened.status().message()).c_str());
+    return 1;
+  }
+  router::Engine& engine = **opened;
+  for (const router::ChainRegistration& r : c.chains) {
+    if (engine.chain(r.chain_id)) continue;
+    if (absl::Status s = engine.register_chain(r); !s.ok()) {
+      std::fprintf(stderr, "zkrouter serve: registering chain %lu: %s\n",
+                   static_cast<unsigned long>(r.chain_id), std::string(s.message()).c_str());
+      return 1;
+    }
+  }
+  api::Server server(engine, c.server);
+  const auto port = server.start();
+  if (!port.ok()) {
+    std::fprintf(stderr, "zkrouter serve: %s\n", std::string(port.status().message()).c_str());
+    return 1;
+  }
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  std::printf("zkrouter serve: API on http://%s:%u and ws://%s:%u (database %s)\n",
+              c.server.address.c_str(), *port, c.server.address.c_str(), *port,
+              c.engine.database_path.c_str());
+  std::fflush(stdout);
+
+  const auto log_error = [](const char* what, const absl::Status& s) {
+    std::fprintf(stderr, "zkrouter serve: %s: %s\n", what, std::string(s.message()).c_str());
+  };
+  PeriodicTask sealer(c.block_interval, [&] {
+    if (auto s = seal_gateway_step(engine, c.blocks_per_batch); !s.ok())
+      log_error("Gateway", s.status());
+  });
+  std::unique_ptr<settlement::L1Submitter> submitter;
+  std::unique_ptr<PeriodicTask> l1_task;
+  if (c.submitter) {
+    submitter = std::make_unique<settlement::L1Submitter>(
+        *c.submitter, *c.l1, *c.l1_key,
+        [&engine](const auto& body) { return engine.settle(body); });
+    l1_task = std::make_unique<PeriodicTask>(std::chrono::milliseconds(1000),
+                                             L1Step(*submitter, "zkrouter serve"));
+  }
+  while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  l1_task.reset();
+  sealer.stop();
+  server.stop();
+  std::printf("zkrouter serve: stopped\n");
+  return 0;
+}
+
+}  // namespace zkr::app

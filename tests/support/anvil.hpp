@@ -1,0 +1,88 @@
+#pragma once
+// A real anvil node for tests: started on a free port, stopped on destruction. The binary comes
+// from ZKR_ANVIL (scripts/test installs the npm package and sets it).
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace zkr::testing {
+
+/// anvil's first development account (funded on every anvil).
+inline constexpr const char* kAnvilKey =
+    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+inline std::string anvil_binary() {
+  const char* path = std::getenv("ZKR_ANVIL");
+  return path != nullptr && std::filesystem::exists(path) ? path : "";
+}
+
+inline bool in_ci() {
+  const char* ci = std::getenv("CI");
+  return ci != nullptr && std::string(ci) == "true";
+}
+
+/// anvil on 127.0.0.1 with chain id 31337 and `finalized` two blocks behind the head.
+class Anvil {
+ public:
+  explicit Anvil(const std::string& binary) {
+    int out[2];
+    if (::pipe(out) != 0) return;
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&actions, out[0]);
+    std::vector<std::string> args{
+        binary, "--port", "0", "--chain-id", "31337", "--slots-in-an-epoch", "1"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    if (posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), environ) != 0) pid_ = 0;
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(out[1]);
+    FILE* f = ::fdopen(out[0], "r");
+    char line[512];
+    while (pid_ != 0 && f != nullptr && std::fgets(line, sizeof line, f) != nullptr) {
+      const std::string s(line);
+      const auto at = s.find("Listening on 127.0.0.1:");
+      if (at != std::string::npos) {
+        port_ = static_cast<std::uint16_t>(std::stoi(s.substr(at + 23)));
+        break;
+      }
+    }
+    // Keep draining anvil's output so it never blocks on a full pipe.
+    if (f != nullptr)
+      drain_ = std::thread([f] {
+        char buf[512];
+        while (std::fgets(buf, sizeof buf, f) != nullptr) {
+        }
+        std::fclose(f);
+      });
+  }
+  ~Anvil() {
+    if (pid_ != 0) {
+      ::kill(pid_, SIGTERM);
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
+    }
+    if (drain_.joinable()) drain_.join();
+  }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  pid_t pid_ = 0;
+  std::uint16_t port_ = 0;
+  std::thread drain_;
+};
+
+}  // namespace zkr::testing
