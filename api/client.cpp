@@ -1,7 +1,11 @@
 #include "api/client.hpp"
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast.hpp>
+#include <boost/beast/ssl.hpp>
+#include <functional>
+#include <optional>
 #include <stdexcept>
 
 namespace zkr::api {
@@ -72,6 +76,83 @@ json::value rpc_http(const std::string& host, std::uint16_t port, const std::str
       {"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", std::move(params)}};
   const HttpReply reply = http_request(host, port, "POST", "/", json::serialize(request), bearer);
   return json::parse(reply.body);
+}
+
+namespace {
+
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// Connects and completes a verified TLS handshake; the coroutine runs on `ioc`.
+asio::awaitable<void> tls_connect(TlsStream& stream, const std::string& host, std::uint16_t port) {
+  auto& tcp_layer = beast::get_lowest_layer(stream);
+  tcp_layer.expires_after(std::chrono::seconds(20));
+  tcp::resolver resolver(co_await asio::this_coro::executor);
+  const auto endpoints =
+      co_await resolver.async_resolve(host, std::to_string(port), asio::use_awaitable);
+  co_await tcp_layer.async_connect(endpoints, asio::use_awaitable);
+  stream.set_verify_callback(asio::ssl::host_name_verification(host));
+  co_await stream.async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
+}
+
+template <typename T>
+T run_tls(const std::string& ca_file, std::function<asio::awaitable<T>(TlsStream&)> body) {
+  asio::io_context ioc;
+  asio::ssl::context ctx(asio::ssl::context::tls_client);
+  ctx.set_verify_mode(asio::ssl::verify_peer);
+  ctx.load_verify_file(ca_file);
+  TlsStream stream(ioc, ctx);
+  std::optional<T> out;
+  std::exception_ptr failure;
+  asio::co_spawn(
+      ioc, [&]() -> asio::awaitable<void> { out = co_await body(stream); },
+      [&](std::exception_ptr e) { failure = e; });
+  ioc.run();
+  if (failure) {
+    try {
+      std::rethrow_exception(failure);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(std::string("TLS exchange failed: ") + e.what());
+    }
+  }
+  return std::move(*out);
+}
+
+}  // namespace
+
+HttpReply https_request(const std::string& host, std::uint16_t port, const std::string& ca_file,
+                        const std::string& method, const std::string& target,
+                        const std::string& body) {
+  return run_tls<HttpReply>(ca_file, [&](TlsStream& stream) -> asio::awaitable<HttpReply> {
+    co_await tls_connect(stream, host, port);
+    http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+    req.set(http::field::host, host);
+    req.set(http::field::content_type, "application/json");
+    req.body() = body;
+    req.prepare_payload();
+    co_await http::async_write(stream, req, asio::use_awaitable);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    co_await http::async_read(stream, buffer, res, asio::use_awaitable);
+    co_return HttpReply{static_cast<int>(res.result_int()), res.body(),
+                        std::string(res[http::field::content_type])};
+  });
+}
+
+std::string wss_exchange(const std::string& host, std::uint16_t port, const std::string& ca_file,
+                         const std::string& text) {
+  return run_tls<std::string>(ca_file, [&](TlsStream& stream) -> asio::awaitable<std::string> {
+    co_await tls_connect(stream, host, port);
+    beast::get_lowest_layer(stream).expires_never();
+    websocket::stream<TlsStream&> ws(stream);
+    ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
+    co_await ws.async_handshake(host, "/", asio::use_awaitable);
+    co_await ws.async_write(asio::buffer(text), asio::use_awaitable);
+    beast::flat_buffer buffer;
+    co_await ws.async_read(buffer, asio::use_awaitable);
+    std::string reply = beast::buffers_to_string(buffer.data());
+    co_await ws.async_close(websocket::close_code::normal, asio::use_awaitable);
+    co_return reply;
+  });
 }
 
 struct WsClient::Impl {

@@ -37,6 +37,15 @@ inline boost::json::value rpc_http(std::uint16_t port, const std::string& method
   return rpc_http("127.0.0.1", port, method, std::move(params), bearer);
 }
 
+/// One HTTPS request, verifying the server's certificate against the PEM `ca_file` and `host`.
+/// Throws std::runtime_error on any failure (including a certificate that does not verify).
+HttpReply https_request(const std::string& host, std::uint16_t port, const std::string& ca_file,
+                        const std::string& method, const std::string& target,
+                        const std::string& body = "");
+/// Over wss://host:port/ (verified as above): sends `text` and returns the first message back.
+std::string wss_exchange(const std::string& host, std::uint16_t port, const std::string& ca_file,
+                         const std::string& text);
+
 class WsClient {
  public:
   /// Connects to ws://host:port/. Throws std::runtime_error if it cannot.

@@ -77,7 +77,12 @@ RpcError to_rpc_error(const absl::Status& status) {
 }
 
 void Dispatcher::add(std::string name, Handler handler) {
-  handlers_.emplace(std::move(name), std::move(handler));
+  handlers_.try_emplace(std::move(name)).first->second.handler = std::move(handler);
+}
+
+std::uint64_t Dispatcher::answered(std::string_view method) const {
+  const auto it = handlers_.find(std::string(method));
+  return it == handlers_.end() ? 0 : it->second.answered.load(std::memory_order_relaxed);
 }
 
 bool Dispatcher::has(std::string_view name) const {
@@ -121,7 +126,9 @@ std::optional<json::value> Dispatcher::handle_one(const json::value& request,
   const auto it = handlers_.find(name);
   absl::StatusOr<json::value> result =
       it == handlers_.end() ? absl::StatusOr<json::value>(absl::UnimplementedError(""))
-                            : it->second(params != nullptr ? *params : kNoParams, context);
+                            : it->second.handler(params != nullptr ? *params : kNoParams, context);
+  if (result.ok() && it != handlers_.end())
+    it->second.answered.fetch_add(1, std::memory_order_relaxed);
   if (id == nullptr) return std::nullopt;  // a notification: no response, whatever happened
   if (it == handlers_.end()) {
     return error_object(

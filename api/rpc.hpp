@@ -3,6 +3,7 @@
 // the method table, and the one place where an absl::Status becomes a JSON-RPC error with a stable
 // machine-readable reason in error.data.reason. Handlers run on the caller's thread.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -56,6 +57,8 @@ class Dispatcher {
  public:
   explicit Dispatcher(RpcLimits limits = {}) : limits_(limits) {}
   void add(std::string name, Handler handler);
+  /// How many calls of `method` have succeeded so far.
+  std::uint64_t answered(std::string_view method) const;
   bool has(std::string_view name) const;
 
   /// Handles one HTTP body or WebSocket text message. Returns the response text, or nothing when
@@ -73,7 +76,11 @@ class Dispatcher {
   std::optional<boost::json::value> handle_one(const boost::json::value& request,
                                                CallContext& context) const;
   RpcLimits limits_;
-  std::unordered_map<std::string, Handler> handlers_;
+  struct Method {
+    Handler handler;
+    mutable std::atomic<std::uint64_t> answered{0};  // successful calls
+  };
+  std::unordered_map<std::string, Method> handlers_;
 };
 
 // ---- parameter access for handlers ----

@@ -10,7 +10,9 @@
 #include <thread>
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "api/json_codec.hpp"
@@ -35,7 +37,8 @@ namespace {
 
 struct Counters {
   std::atomic<std::uint64_t> connections_total{0}, connections_rejected{0}, http_requests{0},
-      ws_messages{0}, rate_limited{0}, too_large{0}, slow_consumers{0}, batches_submitted{0};
+      ws_messages{0}, rate_limited{0}, too_large{0}, slow_consumers{0}, batches_submitted{0},
+      tls_failures{0};
   std::atomic<std::int64_t> connections_open{0}, websockets_open{0};
 };
 
@@ -74,13 +77,18 @@ struct Server::Impl {
     add_subscription_methods();
   }
 
+  template <class Stream>
   class WsConnection;
   void add_subscription_methods();
   awaitable<void> listen();
   awaitable<void> serve_connection(tcp::socket socket);
+  /// HTTP requests on one connection until it closes or upgrades to a WebSocket.
+  template <class Stream>
+  awaitable<void> serve_http(Stream& stream);
   awaitable<http::response<http::string_body>> handle_http(
       const http::request<http::string_body>& req, TokenBucket& bucket);
-  awaitable<void> serve_websocket(beast::tcp_stream stream, http::request<http::string_body> req);
+  template <class Stream>
+  awaitable<void> serve_websocket(Stream stream, http::request<http::string_body> req);
   std::string health() const;
   std::string metrics() const;
 
@@ -101,6 +109,7 @@ struct Server::Impl {
   asio::io_context ioc{1};
   asio::thread_pool workers;
   std::optional<tcp::acceptor> acceptor;
+  std::optional<asio::ssl::context> tls;  // set when options.tls_certificate_file is
   std::thread io_thread;
   Counters counters;
   std::atomic<bool> running{false};
@@ -108,10 +117,11 @@ struct Server::Impl {
 
 // ---- WebSocket ----------------------------------------------------------------------------------
 
+template <class Stream>
 class Server::Impl::WsConnection : public SubscriptionSink,
-                                   public std::enable_shared_from_this<WsConnection> {
+                                   public std::enable_shared_from_this<WsConnection<Stream>> {
  public:
-  WsConnection(Impl& server, beast::tcp_stream stream)
+  WsConnection(Impl& server, Stream stream)
       : server_(server),
         ws_(std::move(stream)),
         signal_(ws_.get_executor()),
@@ -131,7 +141,7 @@ class Server::Impl::WsConnection : public SubscriptionSink,
     auto [ec] = co_await ws_.async_accept(req, as_tuple);
     if (ec) co_return;
     server_.counters.websockets_open++;
-    auto self = shared_from_this();
+    auto self = this->shared_from_this();
     asio::co_spawn(ws_.get_executor(), writer(self), asio::detached);
     co_await reader();
     server_.counters.websockets_open--;
@@ -151,7 +161,7 @@ class Server::Impl::WsConnection : public SubscriptionSink,
       return absl::InvalidArgumentError(
           absl::StrCat("cursor ", *spec.from_cursor, " is ahead of the newest event ", head));
     }
-    std::weak_ptr<WsConnection> weak = weak_from_this();
+    std::weak_ptr<WsConnection> weak = this->weak_from_this();
     const std::string id = server_.hub.add(
         spec,
         [weak](std::string note) {
@@ -180,17 +190,18 @@ class Server::Impl::WsConnection : public SubscriptionSink,
       server_.counters.slow_consumers++;
       return false;
     }
-    asio::post(ws_.get_executor(), [self = shared_from_this(), m = std::move(message)]() mutable {
-      self->queue_.push_back(std::move(m));
-      self->signal_.cancel();
-    });
+    asio::post(ws_.get_executor(),
+               [self = this->shared_from_this(), m = std::move(message)]() mutable {
+                 self->queue_.push_back(std::move(m));
+                 self->signal_.cancel();
+               });
     return true;
   }
 
   /// From any thread: closes after the message in flight, with a close code and reason.
   void close_soon(websocket::close_code code, std::string reason) {
     asio::post(ws_.get_executor(),
-               [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
+               [self = this->shared_from_this(), code, reason = std::move(reason)]() mutable {
                  if (reason.size() > 120) reason.resize(120);
                  self->close_reason_ = websocket::close_reason(code, reason);
                  self->queue_.clear();
@@ -282,7 +293,7 @@ class Server::Impl::WsConnection : public SubscriptionSink,
   }
 
   Impl& server_;
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<Stream> ws_;
   asio::steady_timer signal_;
   TokenBucket bucket_;
   std::deque<std::string> queue_;  // strand only
@@ -316,9 +327,9 @@ void Server::Impl::add_subscription_methods() {
       });
 }
 
-awaitable<void> Server::Impl::serve_websocket(beast::tcp_stream stream,
-                                              http::request<http::string_body> req) {
-  auto connection = std::make_shared<WsConnection>(*this, std::move(stream));
+template <class Stream>
+awaitable<void> Server::Impl::serve_websocket(Stream stream, http::request<http::string_body> req) {
+  auto connection = std::make_shared<WsConnection<Stream>>(*this, std::move(stream));
   co_await connection->run(std::move(req));
 }
 
@@ -356,9 +367,15 @@ std::string Server::Impl::metrics() const {
        "Requests refused by the per-connection rate limit.", c.rate_limited.load());
   line("zkrouter_too_large_total", "counter", "Bodies or messages over the size limit.",
        c.too_large.load());
+  line("zkrouter_tls_handshake_failures_total", "counter", "TLS handshakes that failed.",
+       c.tls_failures.load());
   line("zkrouter_slow_consumers_total", "counter",
        "Messages refused because a connection's queue was full.", c.slow_consumers.load());
   line("zkrouter_subscriptions", "gauge", "Active subscriptions.", hub.size());
+  line("zkrouter_proof_calls_total", "counter",
+       "Proof calls answered (zks_getL2ToL1LogProof, zkr_getProof, zkr_getProofs).",
+       dispatcher.answered("zks_getL2ToL1LogProof") + dispatcher.answered("zkr_getProof") +
+           dispatcher.answered("zkr_getProofs"));
   line("zkrouter_notifications_total", "counter", "Subscription notifications queued.",
        hub.delivered());
   line("zkrouter_subscribers_dropped_total", "counter", "Subscribers dropped for falling behind.",
@@ -413,15 +430,47 @@ awaitable<http::response<http::string_body>> Server::Impl::handle_http(
   co_return res;
 }
 
+namespace {
+
+awaitable<void> shut_down(beast::tcp_stream& stream) {
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  co_return;
+}
+
+awaitable<void> shut_down(beast::ssl_stream<beast::tcp_stream>& stream) {
+  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
+  auto [ec] = co_await stream.async_shutdown(as_tuple);  // close_notify; the peer may be gone
+  (void)ec;
+}
+
+}  // namespace
+
 awaitable<void> Server::Impl::serve_connection(tcp::socket socket) {
-  beast::tcp_stream stream(std::move(socket));
+  beast::tcp_stream tcp_stream(std::move(socket));
+  if (!tls) {
+    co_await serve_http(tcp_stream);
+    co_return;
+  }
+  beast::ssl_stream<beast::tcp_stream> stream(std::move(tcp_stream), *tls);
+  beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
+  auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, as_tuple);
+  if (ec) {
+    counters.tls_failures++;
+    co_return;
+  }
+  co_await serve_http(stream);
+}
+
+template <class Stream>
+awaitable<void> Server::Impl::serve_http(Stream& stream) {
   beast::flat_buffer buffer;
   TokenBucket bucket(options.requests_per_second, options.request_burst);
   while (true) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(options.max_body_bytes);
     parser.header_limit(16 * 1024);
-    stream.expires_after(options.idle_timeout);
+    beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
     auto [ec, n] = co_await http::async_read(stream, buffer, parser, as_tuple);
     if (ec == http::error::body_limit) {
       counters.too_large++;
@@ -438,7 +487,7 @@ awaitable<void> Server::Impl::serve_connection(tcp::socket socket) {
     if (ec) break;
     http::request<http::string_body> req = parser.release();
     if (websocket::is_upgrade(req)) {
-      stream.expires_never();
+      beast::get_lowest_layer(stream).expires_never();
       co_await serve_websocket(std::move(stream), std::move(req));
       co_return;
     }
@@ -447,8 +496,7 @@ awaitable<void> Server::Impl::serve_connection(tcp::socket socket) {
     auto [wec, wn] = co_await http::async_write(stream, res, as_tuple);
     if (wec || !res.keep_alive()) break;
   }
-  beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  co_await shut_down(stream);
 }
 
 awaitable<void> Server::Impl::listen() {
@@ -508,6 +556,22 @@ absl::StatusOr<std::uint16_t> Server::start() {
                                                s.options.port, ": ", ec.message()));
   }
   const std::uint16_t port = s.acceptor->local_endpoint().port();
+  if (!s.options.tls_certificate_file.empty() || !s.options.tls_private_key_file.empty()) {
+    if (s.options.tls_certificate_file.empty() || s.options.tls_private_key_file.empty())
+      return absl::InvalidArgumentError("TLS needs both a certificate file and a private key file");
+    s.tls.emplace(asio::ssl::context::tls_server);
+    s.tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                       asio::ssl::context::no_tlsv1_1);
+    s.tls->use_certificate_chain_file(s.options.tls_certificate_file, ec);
+    if (ec)
+      return absl::InvalidArgumentError(
+          absl::StrCat("TLS certificate ", s.options.tls_certificate_file, ": ", ec.message()));
+    s.tls->use_private_key_file(s.options.tls_private_key_file, asio::ssl::context::pem, ec);
+    if (ec)
+      return absl::InvalidArgumentError(
+          absl::StrCat("TLS private key ", s.options.tls_private_key_file, ": ", ec.message()));
+  }
   s.running = true;
   s.hub.start();
   asio::co_spawn(s.ioc, s.listen(), asio::detached);
@@ -530,6 +594,16 @@ void Server::stop() {
 
 std::string Server::metrics_text() const {
   return impl_->metrics();
+}
+
+std::uint64_t Server::proofs_served() const {
+  const Dispatcher& d = impl_->dispatcher;
+  return d.answered("zks_getL2ToL1LogProof") + d.answered("zkr_getProof") +
+         d.answered("zkr_getProofs");
+}
+
+std::size_t Server::subscriptions() const {
+  return impl_->hub.size();
 }
 
 void Server::add_method(std::string name, Handler handler) {

@@ -26,6 +26,9 @@ struct ServerOptions {
   std::size_t max_queued_messages = 4096;  // per WebSocket; a full queue closes it
   std::size_t workers = 2;                 // threads for engine calls
   RpcLimits rpc;
+  /// TLS (HTTPS and WSS on the same port) when both are set: PEM files, TLS 1.2 or newer.
+  std::string tls_certificate_file;
+  std::string tls_private_key_file;
 };
 
 class Server {
@@ -45,6 +48,10 @@ class Server {
 
   /// Prometheus text exposition of the server's counters.
   std::string metrics_text() const;
+  /// Proofs answered so far (zks_getL2ToL1LogProof, zkr_getProof, zkr_getProofs calls).
+  std::uint64_t proofs_served() const;
+  /// Active subscriptions over all connections.
+  std::size_t subscriptions() const;
 
  private:
   struct Impl;

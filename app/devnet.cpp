@@ -503,7 +503,8 @@ int run_devnet(const DevnetOptions& o) {
     const auto sealed = engine.last_sealed_block();
     absl::StrAppend(&view, tty ? "" : "  ", "gateway ", o.gateway_chain_id, ": block ",
                     sealed ? *sealed : 0, ", gateway batches ", engine.gateway_batch_count(),
-                    ", events ", engine.last_event_seq(), "\n");
+                    ", events ", engine.last_event_seq(), ", proof calls ", server.proofs_served(),
+                    ", subscriptions ", server.subscriptions(), "\n");
     absl::StrAppend(&view, tty ? "" : "  ", "L1 ", o.l1_chain_id, ": block ", l1.head().value_or(0),
                     ", finalized ", l1.finalized().value_or(0), ", Gateway batches sealed ",
                     at_stage[0], " committed ", at_stage[1], " proven ", at_stage[2], " executed ",

@@ -149,8 +149,15 @@ absl::StatusOr<ServeConfig> load_config(const std::string& path) {
   ZKR_ASSIGN_OR_RETURN(c.server.address, listen.string("address", "127.0.0.1"));
   ZKR_ASSIGN_OR_RETURN(const std::uint64_t port, listen.u64("port", 8545, 65535));
   c.server.port = static_cast<std::uint16_t>(port);
-  if (listen.get("tls") != nullptr)
-    return absl::UnimplementedError("listen.tls: TLS is not supported by this build yet");
+  ConfigObject tls(listen.get("tls"), "listen.tls");
+  if (tls.present()) {
+    ZKR_ASSIGN_OR_RETURN(c.server.tls_certificate_file, tls.string("certificateFile", ""));
+    ZKR_ASSIGN_OR_RETURN(c.server.tls_private_key_file, tls.string("privateKeyFile", ""));
+    if (c.server.tls_certificate_file.empty() || c.server.tls_private_key_file.empty())
+      return absl::InvalidArgumentError(
+          "listen.tls needs certificateFile and privateKeyFile (PEM files)");
+  }
+  ZKR_RETURN_IF_ERROR(tls.finish());
   ZKR_RETURN_IF_ERROR(listen.finish());
 
   ConfigObject limits(top.get("limits"), "limits");
@@ -280,9 +287,10 @@ int run_serve(const std::string& config_path) {
   }
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  std::printf("zkrouter serve: API on http://%s:%u and ws://%s:%u (database %s)\n",
-              c.server.address.c_str(), *port, c.server.address.c_str(), *port,
-              c.engine.database_path.c_str());
+  const bool tls = !c.server.tls_certificate_file.empty();
+  std::printf("zkrouter serve: API on %s://%s:%u and %s://%s:%u (database %s)\n",
+              tls ? "https" : "http", c.server.address.c_str(), *port, tls ? "wss" : "ws",
+              c.server.address.c_str(), *port, c.engine.database_path.c_str());
   std::fflush(stdout);
 
   const auto log_error = [](const char* what, const absl::Status& s) {

@@ -6,7 +6,7 @@ ZKR_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # Debian packages the build and the test suite need (Boost 1.81 explicitly: libboost-all-dev is
 # 1.74 and would remove 1.81).
 ZKR_APT_PACKAGES=(
-  cmake ninja-build g++ ccache pkg-config git
+  cmake ninja-build g++ ccache pkg-config git openssl
   libboost1.81-dev libboost-json1.81-dev
   libabsl-dev libprotozero-dev libsqlite3-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -396,6 +396,72 @@ class ApiLimits : public Api {
   }
 };
 
+// TLS: the same port serves HTTPS and WSS with a certificate made for the test by the openssl
+// command; clients verify it. Plain HTTP and a client trusting another CA get nowhere.
+class ApiTls : public Api {
+ protected:
+  static bool make_certificate(const std::string& dir, const std::string& name) {
+    const std::string cmd =
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+        "-nodes -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
+        "-keyout " +
+        dir + "/" + name + ".key -out " + dir + "/" + name + ".pem > /dev/null 2>&1";
+    return std::system(cmd.c_str()) == 0;
+  }
+  void SetUp() override {
+    ASSERT_TRUE(make_certificate(dir_.path().string(), "server")) << "openssl req failed";
+    ASSERT_TRUE(make_certificate(dir_.path().string(), "other"));
+    ServerOptions o;
+    o.tls_certificate_file = dir_.file("server.pem");
+    o.tls_private_key_file = dir_.file("server.key");
+    start(o);
+  }
+};
+
+TEST_F(ApiTls, HttpsAndWssOnOnePort) {
+  const std::string ca = dir_.file("server.pem");
+  const auto health = api::https_request("127.0.0.1", port_, ca, "GET", "/health");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_NE(health.body.find("\"status\":\"ok\""), std::string::npos) << health.body;
+  const std::string call =
+      R"({"jsonrpc":"2.0","id":7,"method":"zkr_getInteropRoot","params":[10]})";
+  const auto expected = engine_->interop_root(10);
+  ASSERT_TRUE(expected.ok());
+  const auto https =
+      json::parse(api::https_request("127.0.0.1", port_, ca, "POST", "/", call).body);
+  EXPECT_EQ(https.at("result").at("root"), json::value(merkle::to_hex(*expected)));
+  const auto wss = json::parse(api::wss_exchange("127.0.0.1", port_, ca, call));
+  EXPECT_EQ(wss.at("result").at("root"), json::value(merkle::to_hex(*expected)));
+  // A client that trusts another certificate refuses the server.
+  EXPECT_THROW(api::https_request("127.0.0.1", port_, dir_.file("other.pem"), "GET", "/health"),
+               std::runtime_error);
+  // Plain HTTP on the TLS port gets no HTTP answer.
+  bool plain_answered = false;
+  try {
+    plain_answered = testing::http_request(port_, "GET", "/health").status == 200;
+  } catch (const std::exception&) {
+  }
+  EXPECT_FALSE(plain_answered);
+  // The server still serves after those failures.
+  EXPECT_EQ(api::https_request("127.0.0.1", port_, ca, "GET", "/health").status, 200);
+  EXPECT_NE(server_->metrics_text().find("zkrouter_tls_handshake_failures_total 2"),
+            std::string::npos)
+      << server_->metrics_text();
+}
+
+TEST(ServerTls, AMissingCertificateIsAClearError) {
+  testing::TempDir dir;
+  auto engine = testing::open_engine(dir.file("zkrouter.db"));
+  ServerOptions o;
+  o.port = 0;
+  o.tls_certificate_file = dir.file("nope.pem");
+  o.tls_private_key_file = dir.file("nope.key");
+  Server server(*engine, o);
+  const auto port = server.start();
+  EXPECT_EQ(port.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(port.status().message().find("nope.pem"), std::string::npos) << port.status();
+}
+
 TEST_F(ApiLimits, OversizeBodiesAndFramesAreRefused) {
   const auto r = testing::http_request(port_, "POST", "/", std::string(100 * 1024, ' '));
   EXPECT_EQ(r.status, 413);

@@ -138,7 +138,8 @@ TEST(Serve, RefusesBadConfigurationsAndNamesTheSetting) {
   check(R"({"gateway":{)" + key + R"(},"colour":"blue"})", "unknown setting config.colour");
   check(R"({"gateway":{)" + key + R"(},"listen":{"port":70000}})",
         "listen.port must be at most 65535");
-  check(R"({"gateway":{)" + key + R"(},"listen":{"tls":{}}})", "TLS");
+  check(R"({"gateway":{)" + key + R"(},"listen":{"tls":{}}})",
+        "listen.tls needs certificateFile and privateKeyFile");
   check(R"({"gateway":{)" + key +
             R"(},"chains":[{"chainId":270,"credentialEnv":"HOME","proverKey":"0x02"}]})",
         "chains[0].proverKey");
