@@ -56,6 +56,8 @@ zkr_build() {
     if [ "$1" = "--" ]; then shift; targets=("$@"); break; fi
     opts+=("$1"); shift
   done
+  # CI treats warnings as errors (every script, so their builds share ccache entries).
+  [ "${CI:-}" = "true" ] && opts+=(-DZKR_WERROR=ON)
   # Paths relative to the checkout in ccache's hash, so another clone of the same code hits too.
   export CCACHE_BASEDIR="$ZKR_ROOT" CCACHE_NOHASHDIR=1
   mkdir -p "$dir"

@@ -26,8 +26,9 @@ struct Process {
 };
 
 /// Starts argv[0] with `argv` and reads its stdout until `banner` followed by a port number
-/// appears (at most 30 s).
-inline Process start_process(const std::vector<std::string>& argv, std::string_view banner) {
+/// appears (at most `wait`).
+inline Process start_process(const std::vector<std::string>& argv, std::string_view banner,
+                             std::chrono::seconds wait = std::chrono::seconds(30)) {
   int fds[2];
   Process d;
   if (::pipe(fds) != 0) return d;
@@ -43,7 +44,7 @@ inline Process start_process(const std::vector<std::string>& argv, std::string_v
   }
   ::close(fds[1]);
   d.out = fds[0];
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  const auto deadline = std::chrono::steady_clock::now() + wait;
   const auto port_in = [&d, banner]() -> int {
     const std::size_t at = d.text.find(banner);
     if (at == std::string::npos) return 0;

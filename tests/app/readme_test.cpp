@@ -1,0 +1,96 @@
+// The README's first command, the way a new user runs it: a clean checkout (a git clone of this
+// repository's committed state), `./scripts/devnet`, which installs what is missing, builds and
+// starts the devnet. Messages of every Gateway chain reach gateway_final, one reaches l1_final,
+// their proofs are fetched over the API and verified, and SIGINT stops it cleanly.
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "merkle/verifier.hpp"
+#include "tests/support/anvil.hpp"
+#include "tests/support/engine_fixtures.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/rpc_client.hpp"
+
+namespace zkr {
+namespace {
+
+namespace json = boost::json;
+
+std::string status_of(std::uint16_t port, const std::string& id) {
+  const auto r = testing::rpc_http(port, "zkr_getMessageStatus", json::array{id});
+  const auto* result = r.as_object().if_contains("result");
+  return result == nullptr ? "" : std::string(result->at("status").as_string());
+}
+
+TEST(Readme, TheFirstCommandOnACleanCheckout) {
+  const std::filesystem::path source = ZKR_SOURCE_DIR;
+  if (!std::filesystem::exists(source / ".git")) {
+    if (testing::in_ci()) FAIL() << "CI runs from a git checkout";
+    GTEST_SKIP() << "the source is not a git checkout";
+  }
+  testing::TempDir dir;
+  const std::string clone = dir.file("zkrouter");
+  const std::string git = "git clone -q " + source.string() + " " + clone + " > /dev/null 2>&1";
+  ASSERT_EQ(std::system(git.c_str()), 0);
+  // As the README says, plus a free port and short intervals so the test is quick.
+  testing::Process devnet = testing::start_process(
+      {"/bin/bash", clone + "/scripts/devnet", "--port=0", "--plain", "--batch_ms=300",
+       "--block_ms=200", "--l1_block_ms=200", "--l1_finality=2"},
+      "API on http://127.0.0.1:", std::chrono::seconds(1200));
+  ASSERT_NE(devnet.port, 0) << "no API banner; the command printed:\n" << devnet.text;
+  const std::uint16_t port = devnet.port;
+  bool l1_final = false;
+  for (const std::uint64_t chain : {270, 271, 272}) {
+    const std::string id = std::to_string(chain) + ":1:0";
+    std::string status;
+    for (int i = 0; i < 300; ++i) {
+      status = status_of(port, id);
+      if (status == "gateway_final" || status.rfind("gateway_batch", 0) == 0 ||
+          status == "l1_final")
+        break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_NE(status, "") << id;
+    const auto proof = testing::rpc_http(port, "zkr_getProof", json::array{id, "gateway"});
+    ASSERT_TRUE(proof.as_object().contains("result")) << json::serialize(proof);
+    const auto& p = proof.at("result");
+    const std::uint64_t block = p.at("gatewayBlockNumber").to_number<std::uint64_t>();
+    const merkle::Word root = *merkle::parse_word(
+        std::string(testing::rpc_http(port, "zkr_getInteropRoot", json::array{block})
+                        .at("result")
+                        .at("root")
+                        .as_string()));
+    const auto msg = testing::rpc_http(port, "zkr_getMessage", json::array{id}).at("result");
+    merkle::L2Message message;
+    message.tx_number_in_batch =
+        static_cast<std::uint16_t>(msg.at("txNumberInBatch").to_number<std::uint64_t>());
+    message.sender = *merkle::parse_address(std::string(msg.at("sender").as_string()));
+    message.data = *merkle::parse_hex(std::string(msg.at("data").as_string()));
+    std::vector<merkle::Word> words;
+    for (const auto& w : p.at("proof").as_array())
+      words.push_back(*merkle::parse_word(std::string(w.as_string())));
+    EXPECT_TRUE(merkle::verify_message(chain, 1, 0, message, words,
+                                       [&](const merkle::Word& c,
+                                           const merkle::Word& n) -> std::optional<merkle::Word> {
+                                         if (c == merkle::be32(506) && n == merkle::be32(block))
+                                           return root;
+                                         return std::nullopt;
+                                       })
+                    .ok())
+        << id;
+  }
+  for (int i = 0; i < 300 && !l1_final; ++i) {
+    l1_final = status_of(port, "270:1:0") == "l1_final";
+    if (!l1_final) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(l1_final) << "270:1:0 is " << status_of(port, "270:1:0");
+  EXPECT_EQ(testing::stop_process(devnet), 0) << "SIGINT must stop the devnet cleanly";
+  EXPECT_TRUE(std::filesystem::exists(clone + "/data/devnet/zkrouter.db"));
+}
+
+}  // namespace
+}  // namespace zkr
