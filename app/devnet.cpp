@@ -379,12 +379,8 @@ int run_devnet(const DevnetOptions& o) {
             report(engine.commit_batch(chain.id(), b), "commit");
           } else if (batch.stage == BatchStage::kCommitted) {
             // The chain's prover signs the batch commitment (see settlement/proof_verifier.hpp).
-            settlement::BatchCommitment c{.chain_id = chain.id(),
-                                          .batch_number = b,
-                                          .chain_batch_root = batch.chain_batch_root};
-            if (const auto prev = engine.batch(chain.id(), b - 1))
-              c.previous_batch_root = prev->chain_batch_root;
-            const auto proof = settlement::sign_commitment(c, *provers.at(chain.id()));
+            const auto proof = settlement::sign_commitment(*engine.commitment(chain.id(), b),
+                                                           *provers.at(chain.id()));
             if (report(proof.status(), "sign proof"))
               report(engine.prove_batch(chain.id(), b, *proof), "prove");
           } else if (batch.stage == BatchStage::kProven) {

@@ -68,13 +68,7 @@ Row run(int chains, int rounds, int messages) {
       check(engine.ingest(bench::synthetic_batch(chain, b, static_cast<std::size_t>(messages), rng))
                 .status());
       check(engine.commit_batch(chain, b));
-      settlement::BatchCommitment commitment{
-          .chain_id = chain,
-          .batch_number = b,
-          .chain_batch_root = engine.batch(chain, b)->chain_batch_root};
-      if (const auto prev = engine.batch(chain, b - 1))
-        commitment.previous_batch_root = prev->chain_batch_root;
-      const auto proof = settlement::sign_commitment(commitment, *prover);
+      const auto proof = settlement::sign_commitment(*engine.commitment(chain, b), *prover);
       check(proof.status());
       check(engine.prove_batch(chain, b, *proof));
       check(engine.execute_batch(chain, b).status());

@@ -116,12 +116,7 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < batches; ++i) {
     const std::uint64_t chain = 1000 + i % chains, batch = 1 + i / chains;
     check(engine->commit_batch(chain, batch));
-    const auto info = *engine->batch(chain, batch);
-    settlement::BatchCommitment commitment{
-        .chain_id = chain, .batch_number = batch, .chain_batch_root = info.chain_batch_root};
-    if (const auto prev = engine->batch(chain, batch - 1))
-      commitment.previous_batch_root = prev->chain_batch_root;
-    const auto proof = settlement::sign_commitment(commitment, *prover);
+    const auto proof = settlement::sign_commitment(*engine->commitment(chain, batch), *prover);
     check(proof.status());
     check(engine->prove_batch(chain, batch, *proof));
     check(engine->execute_batch(chain, batch).status());

@@ -460,6 +460,14 @@ std::size_t Engine::unbatched_blocks() const {
   return gateway_->unbatched_blocks();
 }
 
+std::optional<settlement::BatchCommitment> Engine::commitment(std::uint64_t chain_id,
+                                                              std::uint64_t batch_number) const {
+  std::shared_lock lock(state_mutex_);
+  const settlement::BatchInfo* b = gateway_->batch(chain_id, batch_number);
+  if (b == nullptr) return std::nullopt;
+  return gateway_->commitment_of(*b);
+}
+
 absl::Status Engine::settle(
     const std::function<absl::Status(settlement::Database&, settlement::Gateway&)>& body) {
   return write([&](Database& db) { return body(db, *gateway_); });

@@ -120,6 +120,9 @@ class Engine {
   std::optional<settlement::BatchInfo> batch(std::uint64_t chain_id,
                                              std::uint64_t batch_number) const;
   std::optional<settlement::ChainInfo> chain(std::uint64_t chain_id) const;
+  /// What a validity proof of a recorded batch must sign (see settlement/proof_verifier.hpp).
+  std::optional<settlement::BatchCommitment> commitment(std::uint64_t chain_id,
+                                                        std::uint64_t batch_number) const;
   std::optional<settlement::GatewayBatch> gateway_batch(std::uint64_t number) const;
   std::optional<std::uint64_t> last_sealed_block() const;
   std::size_t gateway_batch_count() const;

@@ -19,6 +19,24 @@ void put(merkle::Bytes& out, const merkle::Word& w) {
   out.insert(out.end(), w.begin(), w.end());
 }
 
+/// chainId ‖ batchNumber ‖ chainBatchRoot ‖ previousBatchRoot: a commitment's four words.
+void put_commitment(merkle::Bytes& out, const BatchCommitment& c) {
+  put(out, merkle::be32(c.chain_id));
+  put(out, merkle::be32(c.batch_number));
+  put(out, c.chain_batch_root);
+  put(out, c.previous_batch_root);
+}
+
+/// Calldata gas of one settlement call for batch `number` of `chain_id`.
+std::uint64_t call_gas(l1calls::Action action, std::uint64_t chain_id, std::uint64_t number,
+                       merkle::Bytes data) {
+  return l1calls::calldata_gas(l1calls::encode({.action = action,
+                                                .chain_id = chain_id,
+                                                .first = number,
+                                                .last = number,
+                                                .data = std::move(data)}));
+}
+
 merkle::Word word_at(merkle::ByteSpan b, std::size_t i) {
   merkle::Word w{};
   std::copy_n(b.begin() + static_cast<long>(32 * i), 32, w.begin());
@@ -36,10 +54,7 @@ absl::StatusOr<std::uint64_t> u64_at(merkle::ByteSpan b, std::size_t i, const ch
 
 merkle::Word commitment_leaf(const BatchCommitment& c) {
   merkle::Bytes buf;
-  put(buf, merkle::be32(c.chain_id));
-  put(buf, merkle::be32(c.batch_number));
-  put(buf, c.chain_batch_root);
-  put(buf, c.previous_batch_root);
+  put_commitment(buf, c);
   return merkle::keccak256(merkle::ByteSpan(buf));
 }
 
@@ -108,12 +123,7 @@ merkle::Bytes encode(const AggregatedProof& p) {
   put(out, p.signature.r);
   put(out, p.signature.s);
   put(out, merkle::be32(p.signature.recovery_id));
-  for (const BatchCommitment& c : p.covered) {
-    put(out, merkle::be32(c.chain_id));
-    put(out, merkle::be32(c.batch_number));
-    put(out, c.chain_batch_root);
-    put(out, c.previous_batch_root);
-  }
+  for (const BatchCommitment& c : p.covered) put_commitment(out, c);
   return out;
 }
 
@@ -160,17 +170,10 @@ std::uint64_t direct_settlement_gas(const BatchCommitment& c, const GasModel& mo
   prove_data.resize(prove_data.size() + 64, 0xff);  // r ‖ s: counted as non-zero bytes
   put(execute_data, merkle::be32(c.batch_number));
   put(execute_data, c.chain_batch_root);
-  std::uint64_t gas = 3 * model.tx_base_gas + model.proof_verification_gas + model.batch_state_gas;
-  for (auto [action, data] : {std::pair{l1calls::Action::kCommit, &commit_data},
-                              std::pair{l1calls::Action::kProve, &prove_data},
-                              std::pair{l1calls::Action::kExecute, &execute_data}}) {
-    gas += l1calls::calldata_gas(l1calls::encode({.action = action,
-                                                  .chain_id = c.chain_id,
-                                                  .first = c.batch_number,
-                                                  .last = c.batch_number,
-                                                  .data = *data}));
-  }
-  return gas;
+  return 3 * model.tx_base_gas + model.proof_verification_gas + model.batch_state_gas +
+         call_gas(l1calls::Action::kCommit, c.chain_id, c.batch_number, std::move(commit_data)) +
+         call_gas(l1calls::Action::kProve, c.chain_id, c.batch_number, std::move(prove_data)) +
+         call_gas(l1calls::Action::kExecute, c.chain_id, c.batch_number, std::move(execute_data));
 }
 
 GatewayBatchCost cost_of(const AggregatedProof& p, const GatewayBatch& batch,
@@ -182,22 +185,11 @@ GatewayBatchCost cost_of(const AggregatedProof& p, const GatewayBatch& batch,
   out.aggregated_gas = 3 * model.tx_base_gas + model.proof_verification_gas +
                        model.batch_state_gas + model.per_commitment_gas * p.covered.size();
   out.aggregated_gas +=
-      l1calls::calldata_gas(l1calls::encode({.action = l1calls::Action::kCommit,
-                                             .chain_id = p.gateway_chain_id,
-                                             .first = batch.number,
-                                             .last = batch.number,
-                                             .data = l1calls::commit_payload(one)}));
-  out.aggregated_gas += l1calls::calldata_gas(l1calls::encode({.action = l1calls::Action::kProve,
-                                                               .chain_id = p.gateway_chain_id,
-                                                               .first = batch.number,
-                                                               .last = batch.number,
-                                                               .data = encode(p)}));
-  out.aggregated_gas +=
-      l1calls::calldata_gas(l1calls::encode({.action = l1calls::Action::kExecute,
-                                             .chain_id = p.gateway_chain_id,
-                                             .first = batch.number,
-                                             .last = batch.number,
-                                             .data = l1calls::execute_payload(one)}));
+      call_gas(l1calls::Action::kCommit, p.gateway_chain_id, batch.number,
+               l1calls::commit_payload(one)) +
+      call_gas(l1calls::Action::kProve, p.gateway_chain_id, batch.number, encode(p)) +
+      call_gas(l1calls::Action::kExecute, p.gateway_chain_id, batch.number,
+               l1calls::execute_payload(one));
   out.fee_wei = out.aggregated_gas * model.gas_price_wei;
   out.fee_zk = static_cast<double>(out.fee_wei) / 1e18 * model.zk_per_eth;
 
@@ -205,9 +197,10 @@ GatewayBatchCost cost_of(const AggregatedProof& p, const GatewayBatch& batch,
   for (const BatchCommitment& c : p.covered) {
     ChainCost& cc = chains[c.chain_id];
     cc.chain_id = c.chain_id;
+    const std::uint64_t direct = direct_settlement_gas(c, model);
     cc.batches += 1;
-    cc.direct_gas += direct_settlement_gas(c, model);
-    out.direct_gas += direct_settlement_gas(c, model);
+    cc.direct_gas += direct;
+    out.direct_gas += direct;
   }
   for (auto& [id, cc] : chains) {
     cc.share_gas = out.aggregated_gas * cc.batches / std::max<std::size_t>(1, p.covered.size());

@@ -79,6 +79,7 @@ absl::Status Gateway::load(Database& db) {
   state_ = std::make_unique<MessageRootState>(config_.chain_id, config_.first_block);
   chains_.clear();
   batches_.clear();
+  executed_by_block_.clear();
   gw_batches_.clear();
   gw_proofs_.clear();
   ZKR_RETURN_IF_ERROR(replay(db));
@@ -101,12 +102,7 @@ absl::Status Gateway::load_aggregated_proofs(Database& db) {
       return absl::DataLossError(
           absl::StrCat("aggregated proof of Gateway batch ", g.number, " is unreadable"));
     AggregatedProof& p = *decoded;
-    const std::vector<BatchCommitment> covered = covered_commitments(g.first_block, g.last_block);
-    const bool same_cover = p.covered.size() == covered.size() &&
-                            std::equal(covered.begin(), covered.end(), p.covered.begin(),
-                                       [](const auto& a, const auto& b) {
-                                         return commitment_leaf(a) == commitment_leaf(b);
-                                       });
+    const bool same_cover = p.covered == covered_commitments(g.first_block, g.last_block);
     if (p.gw_batch != g.number || p.batch_root != g.batch_root ||
         p.gateway_chain_id != config_.chain_id || !same_cover)
       return absl::DataLossError(absl::StrCat("aggregated proof of Gateway batch ", g.number,
@@ -137,6 +133,8 @@ absl::Status Gateway::replay(Database& db) {
     if (b.stage >= BatchStage::kProven) c.last_proven = b.batch_number;
     if (b.stage >= BatchStage::kExecuted) c.last_executed = b.batch_number;
     batches_.emplace(std::pair{b.chain_id, b.batch_number}, b);
+    if (b.executed_block)
+      executed_by_block_[*b.executed_block].insert({b.chain_id, b.batch_number});
   }
 
   ZKR_ASSIGN_OR_RETURN(const auto registrations, SettlementStore::load_gateway_chains(db));
@@ -403,6 +401,7 @@ absl::StatusOr<std::optional<std::uint64_t>> Gateway::execute_batch(Database& db
       SettlementStore::set_executed(db, chain_id, batch_number, block, position, seq));
   b->stage = BatchStage::kExecuted;
   b->executed_block = block;
+  if (block) executed_by_block_[*block].insert({chain_id, batch_number});
   b->chain_tree_index = position;
   chains_.at(chain_id).last_executed = batch_number;
   return block;
@@ -482,18 +481,12 @@ BatchCommitment Gateway::commitment_of(const BatchInfo& b) const {
 
 std::vector<BatchCommitment> Gateway::covered_commitments(std::uint64_t first,
                                                           std::uint64_t last) const {
-  std::vector<const BatchInfo*> executed;
-  for (const auto& [key, b] : batches_) {
-    if (b.executed_block && *b.executed_block >= first && *b.executed_block <= last)
-      executed.push_back(&b);
-  }
-  // Within a block, the order the chain trees were appended in (then chain id) is stable.
-  std::stable_sort(executed.begin(), executed.end(), [](const BatchInfo* a, const BatchInfo* b) {
-    return *a->executed_block < *b->executed_block;
-  });
   std::vector<BatchCommitment> out;
-  out.reserve(executed.size());
-  for (const BatchInfo* b : executed) out.push_back(commitment_of(*b));
+  for (auto it = executed_by_block_.lower_bound(first);
+       it != executed_by_block_.end() && it->first <= last; ++it) {
+    for (const auto& [chain, number] : it->second)
+      out.push_back(commitment_of(batches_.at({chain, number})));
+  }
   return out;
 }
 
@@ -502,46 +495,43 @@ const AggregatedProof* Gateway::aggregated_proof(std::uint64_t gw_batch) const {
   return &gw_proofs_[gw_batch - 1];
 }
 
-absl::Status Gateway::set_l1_stage(Database& db, std::uint64_t first, std::uint64_t last,
-                                   L1Stage stage, std::string_view detail) {
-  if (first == 0 || last < first || last > gw_batches_.size())
-    return absl::InvalidArgumentError(
-        absl::StrCat("Gateway batches ", first, "..", last, " are not all sealed"));
-  for (std::uint64_t n = first; n <= last; ++n) {
-    GatewayBatch& g = gw_batches_[n - 1];
-    if (g.l1_stage == stage) continue;
-    EventKind kind = EventKind::kL1Rollback;
-    if (stage > g.l1_stage) {
-      switch (stage) {
-        case L1Stage::kCommitted:
-          kind = EventKind::kGatewayBatchCommittedOnL1;
-          break;
-        case L1Stage::kProven:
-          kind = EventKind::kGatewayBatchProvenOnL1;
-          break;
-        case L1Stage::kExecuted:
-          kind = EventKind::kGatewayBatchExecutedOnL1;
-          break;
-        case L1Stage::kFinal:
-          kind = EventKind::kGatewayBatchFinalOnL1;
-          break;
-        case L1Stage::kSealed:
-          break;
-      }
+absl::Status Gateway::set_l1_stage(Database& db, std::uint64_t gw_batch, L1Stage stage,
+                                   std::string_view detail) {
+  if (gw_batch == 0 || gw_batch > gw_batches_.size())
+    return absl::InvalidArgumentError(absl::StrCat("Gateway batch ", gw_batch, " is not sealed"));
+  GatewayBatch& g = gw_batches_[gw_batch - 1];
+  if (g.l1_stage == stage) return absl::OkStatus();
+  EventKind kind = EventKind::kL1Rollback;
+  if (stage > g.l1_stage) {
+    switch (stage) {
+      case L1Stage::kCommitted:
+        kind = EventKind::kGatewayBatchCommittedOnL1;
+        break;
+      case L1Stage::kProven:
+        kind = EventKind::kGatewayBatchProvenOnL1;
+        break;
+      case L1Stage::kExecuted:
+        kind = EventKind::kGatewayBatchExecutedOnL1;
+        break;
+      case L1Stage::kFinal:
+        kind = EventKind::kGatewayBatchFinalOnL1;
+        break;
+      case L1Stage::kSealed:
+        break;
     }
-    std::string text = absl::StrCat(R"({"from":")", l1_stage_name(g.l1_stage), R"(","to":")",
-                                    l1_stage_name(stage), R"(")");
-    if (!detail.empty()) absl::StrAppend(&text, ",", to_absl(detail));
-    text += "}";
-    ZKR_RETURN_IF_ERROR(EventStore::append(db, {.kind = kind,
-                                                .chain_id = config_.chain_id,
-                                                .block_number = g.last_block,
-                                                .gw_batch = g.number,
-                                                .detail = std::move(text)})
-                            .status());
-    ZKR_RETURN_IF_ERROR(SettlementStore::set_l1_stage(db, n, stage));
-    g.l1_stage = stage;
   }
+  std::string text = absl::StrCat(R"({"from":")", l1_stage_name(g.l1_stage), R"(","to":")",
+                                  l1_stage_name(stage), R"(")");
+  if (!detail.empty()) absl::StrAppend(&text, ",", to_absl(detail));
+  text += "}";
+  ZKR_RETURN_IF_ERROR(EventStore::append(db, {.kind = kind,
+                                              .chain_id = config_.chain_id,
+                                              .block_number = g.last_block,
+                                              .gw_batch = g.number,
+                                              .detail = std::move(text)})
+                          .status());
+  ZKR_RETURN_IF_ERROR(SettlementStore::set_l1_stage(db, gw_batch, stage));
+  g.l1_stage = stage;
   return absl::OkStatus();
 }
 

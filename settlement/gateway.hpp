@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -82,11 +83,13 @@ class Gateway {
   std::size_t unbatched_blocks() const noexcept;
   /// The aggregated proof of a sealed Gateway batch.
   const AggregatedProof* aggregated_proof(std::uint64_t gw_batch) const;
-  /// Moves Gateway batches first..last to `stage` on L1, with one event each: the stage's event
-  /// when it advances, kL1Rollback when a reorg lowers it. `detail` is a JSON object's members
-  /// (without braces) added to each event.
-  absl::Status set_l1_stage(Database& db, std::uint64_t first, std::uint64_t last, L1Stage stage,
+  /// Moves a Gateway batch to `stage` on L1 with an event: the stage's event when it advances,
+  /// kL1Rollback when a reorg lowers it. `detail` is a JSON object's members (without braces)
+  /// added to the event.
+  absl::Status set_l1_stage(Database& db, std::uint64_t gw_batch, L1Stage stage,
                             std::string_view detail);
+  /// What a validity proof of a recorded batch commits to (its root and its predecessor's).
+  BatchCommitment commitment_of(const BatchInfo& b) const;
 
   const MessageRootState& message_root() const noexcept { return *state_; }
   const GatewayConfig& config() const noexcept { return config_; }
@@ -98,7 +101,6 @@ class Gateway {
   absl::Status load_aggregated_proofs(Database& db);
   /// Commitments of the chain batches executed in blocks first..last, in execution order.
   std::vector<BatchCommitment> covered_commitments(std::uint64_t first, std::uint64_t last) const;
-  BatchCommitment commitment_of(const BatchInfo& b) const;
   absl::Status replay(Database& db);
   absl::StatusOr<BatchInfo*> batch_for_stage(std::uint64_t chain_id, std::uint64_t batch_number,
                                              BatchStage required);
@@ -110,6 +112,8 @@ class Gateway {
   std::unique_ptr<MessageRootState> state_;
   std::map<std::uint64_t, ChainInfo> chains_;
   std::map<std::pair<std::uint64_t, std::uint64_t>, BatchInfo> batches_;
+  /// Gateway block → the (chain, batch) pairs executed in it: what a Gateway batch covers.
+  std::map<std::uint64_t, std::set<std::pair<std::uint64_t, std::uint64_t>>> executed_by_block_;
   std::vector<GatewayBatch> gw_batches_;
   std::vector<AggregatedProof> gw_proofs_;  // parallel to gw_batches_
 };

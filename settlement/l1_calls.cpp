@@ -26,6 +26,17 @@ absl::StatusOr<std::uint64_t> read_u64(merkle::ByteSpan data, std::size_t at, co
   return *v;
 }
 
+constexpr std::array<std::uint8_t, 4> selector_of(std::string_view signature) {
+  const merkle::Word h = merkle::keccak256(signature);
+  return {h[0], h[1], h[2], h[3]};
+}
+
+// Indexed by Action; computed at compile time.
+constexpr std::array<std::array<std::uint8_t, 4>, 3> kSelectors{
+    selector_of("commitBatchesSharedBridge(uint256,uint256,uint256,bytes)"),
+    selector_of("proveBatchesSharedBridge(uint256,uint256,uint256,bytes)"),
+    selector_of("executeBatchesSharedBridge(uint256,uint256,uint256,bytes)")};
+
 }  // namespace
 
 const char* action_name(Action a) noexcept {
@@ -41,20 +52,7 @@ const char* action_name(Action a) noexcept {
 }
 
 std::array<std::uint8_t, 4> selector(Action a) {
-  const char* signature = "";
-  switch (a) {
-    case Action::kCommit:
-      signature = "commitBatchesSharedBridge(uint256,uint256,uint256,bytes)";
-      break;
-    case Action::kProve:
-      signature = "proveBatchesSharedBridge(uint256,uint256,uint256,bytes)";
-      break;
-    case Action::kExecute:
-      signature = "executeBatchesSharedBridge(uint256,uint256,uint256,bytes)";
-      break;
-  }
-  const merkle::Word h = merkle::keccak256(std::string_view(signature));
-  return {h[0], h[1], h[2], h[3]};
+  return kSelectors[static_cast<std::size_t>(a)];
 }
 
 merkle::Bytes encode(const Call& call) {

@@ -125,7 +125,7 @@ absl::Status move_range(Database& db, Gateway& gw, const L1TxRecord& r, L1Stage 
       return absl::DataLossError(absl::StrCat("L1 transaction ", r.id, " names Gateway batch ", n,
                                               ", which is not sealed"));
     if (raise ? g->l1_stage < target : g->l1_stage > target)
-      ZKR_RETURN_IF_ERROR(gw.set_l1_stage(db, n, n, target, detail));
+      ZKR_RETURN_IF_ERROR(gw.set_l1_stage(db, n, target, detail));
   }
   return absl::OkStatus();
 }
@@ -167,27 +167,21 @@ absl::StatusOr<TickReport> L1Submitter::tick() {
   for (L1TxRecord& r : open) by_nonce[r.nonce].push_back(std::move(r));
   bool waiting = false;
   for (auto& [nonce, group] : by_nonce) {
-    ZKR_RETURN_IF_ERROR(track(std::move(group), head, finalized, report));
+    ZKR_ASSIGN_OR_RETURN(const bool pending, track(std::move(group), head, finalized, report));
+    waiting = waiting || pending;
   }
   // Send the next step only when nothing sent is still short of its confirmations.
-  ZKR_RETURN_IF_ERROR(settle_([&](Database& db, Gateway&) -> absl::Status {
-    ZKR_ASSIGN_OR_RETURN(const std::int64_t pending,
-                         db.scalar_int64("SELECT COUNT(*) FROM l1_transactions WHERE state = "
-                                         "'pending'"));
-    waiting = pending > 0;
-    return absl::OkStatus();
-  }));
   if (!waiting) ZKR_RETURN_IF_ERROR(send_next(report));
   return report;
 }
 
-absl::Status L1Submitter::track(std::vector<L1TxRecord> group, std::uint64_t head,
-                                std::uint64_t finalized, TickReport& report) {
+absl::StatusOr<bool> L1Submitter::track(std::vector<L1TxRecord> group, std::uint64_t head,
+                                        std::uint64_t finalized, TickReport& report) {
   // The live attempt is the one not replaced; an older attempt may still be the one mined.
   auto live = std::find_if(group.begin(), group.end(), [](const L1TxRecord& r) {
     return r.state == "pending" || r.state == "included";
   });
-  if (live == group.end()) return absl::OkStatus();
+  if (live == group.end()) return false;
   std::optional<L1Receipt> receipt;
   L1TxRecord* mined = nullptr;
   for (auto it = group.rbegin(); it != group.rend() && !receipt; ++it) {
@@ -217,7 +211,7 @@ absl::Status L1Submitter::track(std::vector<L1TxRecord> group, std::uint64_t hea
       }));
       ++report.rolled_back;
       if (client_.send_raw(r.raw).ok()) ++report.resent;
-      return absl::OkStatus();
+      return true;
     }
     ZKR_ASSIGN_OR_RETURN(const bool known, client_.knows(live->tx_hash));
     if (!known) {
@@ -225,12 +219,12 @@ absl::Status L1Submitter::track(std::vector<L1TxRecord> group, std::uint64_t hea
       const auto sent = client_.send_raw(live->raw);
       if (sent.ok()) {
         ++report.resent;
-        return absl::OkStatus();
+        return true;
       }
       if (sent.status().code() == absl::StatusCode::kUnavailable) return sent.status();
       // The node refuses the old bytes (the base fee has risen past them): replace them now.
     } else if (now_ms() - live->sent_at_ms < config_.stuck_after.count()) {
-      return absl::OkStatus();
+      return true;
     }
     // Stuck: replace it with the same nonce and higher fees.
     ZKR_ASSIGN_OR_RETURN(const L1Fees fees, client_.fees());
@@ -252,7 +246,7 @@ absl::Status L1Submitter::track(std::vector<L1TxRecord> group, std::uint64_t hea
     }));
     ZKR_RETURN_IF_ERROR(client_.send_raw(next.raw).status());
     ++report.bumped;
-    return absl::OkStatus();
+    return true;
   }
 
   // Mined. If an earlier attempt won, it becomes the live row.
@@ -276,7 +270,7 @@ absl::Status L1Submitter::track(std::vector<L1TxRecord> group, std::uint64_t hea
   }
   const bool confirmed = head + 1 >= receipt->block_number + config_.confirmations;
   const bool final = receipt->block_number <= finalized;
-  if (!confirmed && winner.state == "pending" && superseded.empty()) return absl::OkStatus();
+  if (!confirmed && winner.state == "pending" && superseded.empty()) return true;
   const bool newly_included = winner.state == "pending" && confirmed;
   winner.block_number = receipt->block_number;
   winner.block_hash = receipt->block_hash;
@@ -297,7 +291,7 @@ absl::Status L1Submitter::track(std::vector<L1TxRecord> group, std::uint64_t hea
   }));
   if (newly_included) ++report.included;
   if (newly_final) ++report.finalized;
-  return absl::OkStatus();
+  return winner.state == "pending";
 }
 
 absl::StatusOr<L1TxRecord> L1Submitter::sign_record(const std::string& action, std::uint64_t first,
@@ -332,7 +326,7 @@ absl::StatusOr<L1TxRecord> L1Submitter::sign_record(const std::string& action, s
 
 absl::Status L1Submitter::send_next(TickReport& report) {
   // Choose the oldest Gateway batch not yet executed on L1 and the run of batches at its stage.
-  std::string action;
+  std::optional<l1calls::Action> action;
   std::uint64_t first = 0, last = 0;
   merkle::Bytes payload;
   std::uint64_t next_nonce = 0;
@@ -357,30 +351,30 @@ absl::Status L1Submitter::send_next(TickReport& report) {
     for (std::uint64_t i = first; i <= last; ++i) run.push_back(*gw.gateway_batch(i));
     switch (stage) {
       case L1Stage::kSealed:
-        action = "commit";
+        action = l1calls::Action::kCommit;
         payload = l1calls::commit_payload(run);
         break;
       case L1Stage::kCommitted:
-        action = "prove";
+        action = l1calls::Action::kProve;
         for (std::uint64_t i = first; i <= last; ++i) {
           const merkle::Bytes proof = encode(*gw.aggregated_proof(i));
           payload.insert(payload.end(), proof.begin(), proof.end());
         }
         break;
       default:
-        action = "execute";
+        action = l1calls::Action::kExecute;
         payload = l1calls::execute_payload(run);
         break;
     }
     return absl::OkStatus();
   }));
-  if (action.empty()) return absl::OkStatus();
+  if (!action) return absl::OkStatus();
 
-  const l1calls::Action kind = action == "commit"  ? l1calls::Action::kCommit
-                               : action == "prove" ? l1calls::Action::kProve
-                                                   : l1calls::Action::kExecute;
-  const merkle::Bytes calldata = l1calls::encode(
-      {.action = kind, .chain_id = gateway_chain, .first = first, .last = last, .data = payload});
+  const merkle::Bytes calldata = l1calls::encode({.action = *action,
+                                                  .chain_id = gateway_chain,
+                                                  .first = first,
+                                                  .last = last,
+                                                  .data = payload});
   ZKR_ASSIGN_OR_RETURN(const std::uint64_t node_nonce, client_.nonce(address_));
   const std::uint64_t nonce = std::max(next_nonce, node_nonce);
   ZKR_ASSIGN_OR_RETURN(const L1Fees fees, client_.fees());
@@ -388,7 +382,7 @@ absl::Status L1Submitter::send_next(TickReport& report) {
                        client_.estimate_gas(address_, config_.settlement_address, calldata));
   const std::uint64_t gas_limit = estimate * (100 + config_.gas_margin_percent) / 100;
   ZKR_ASSIGN_OR_RETURN(L1TxRecord r,
-                       sign_record(action, first, last, nonce, 0, calldata,
+                       sign_record(l1calls::action_name(*action), first, last, nonce, 0, calldata,
                                    2 * fees.base_fee_per_gas + fees.max_priority_fee_per_gas,
                                    fees.max_priority_fee_per_gas, gas_limit));
   // Written before it is sent: after a crash the same bytes are resent, never new ones.

@@ -80,8 +80,9 @@ class L1Submitter {
   void skip_next_send_for_test() { skip_next_send_ = true; }
 
  private:
-  absl::Status track(std::vector<L1TxRecord> group, std::uint64_t head, std::uint64_t finalized,
-                     TickReport& report);
+  /// Follows the attempts of one nonce; true while its transaction is still pending.
+  absl::StatusOr<bool> track(std::vector<L1TxRecord> group, std::uint64_t head,
+                             std::uint64_t finalized, TickReport& report);
   absl::Status send_next(TickReport& report);
   absl::StatusOr<L1TxRecord> sign_record(const std::string& action, std::uint64_t first,
                                          std::uint64_t last, std::uint64_t nonce,

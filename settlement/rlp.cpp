@@ -106,16 +106,6 @@ absl::StatusOr<Item> decode(merkle::ByteSpan data) {
   return item;
 }
 
-absl::StatusOr<std::uint64_t> to_u64(const Item& item) {
-  if (item.is_list) return absl::InvalidArgumentError("expected an RLP integer, found a list");
-  if (item.bytes.size() > 8) return absl::InvalidArgumentError("RLP integer exceeds 64 bits");
-  if (!item.bytes.empty() && item.bytes[0] == 0)
-    return absl::InvalidArgumentError("RLP integer has a leading zero");
-  std::uint64_t v = 0;
-  for (std::uint8_t b : item.bytes) v = (v << 8) | b;
-  return v;
-}
-
 absl::StatusOr<merkle::Word> to_word(const Item& item) {
   if (item.is_list) return absl::InvalidArgumentError("expected an RLP integer, found a list");
   if (item.bytes.size() > 32) return absl::InvalidArgumentError("RLP integer exceeds 256 bits");
@@ -124,6 +114,13 @@ absl::StatusOr<merkle::Word> to_word(const Item& item) {
   merkle::Word w{};
   std::copy(item.bytes.begin(), item.bytes.end(), w.end() - static_cast<long>(item.bytes.size()));
   return w;
+}
+
+absl::StatusOr<std::uint64_t> to_u64(const Item& item) {
+  if (!item.is_list && item.bytes.size() > 8)
+    return absl::InvalidArgumentError("RLP integer exceeds 64 bits");
+  ZKR_ASSIGN_OR_RETURN(const merkle::Word w, to_word(item));
+  return *merkle::to_u64(w);
 }
 
 }  // namespace zkr::settlement::rlp

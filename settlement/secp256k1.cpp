@@ -100,9 +100,13 @@ const BIGNUM* order() {
   return EC_GROUP_get0_order(group());
 }
 
-BnPtr half_order() {
-  BnPtr half(BN_dup(order()));
-  ZKR_CHECK(half && BN_rshift1(half.get(), half.get()) == 1);
+/// n / 2: the largest s Ethereum accepts (EIP-2). Computed once.
+const BIGNUM* half_order() {
+  static const BIGNUM* half = [] {
+    BIGNUM* h = BN_dup(order());
+    ZKR_CHECK(h != nullptr && BN_rshift1(h, h) == 1);
+    return h;
+  }();
   return half;
 }
 
@@ -173,7 +177,7 @@ absl::StatusOr<Signature> PrivateKey::sign(const merkle::Word& digest) const {
   Signature out;
   out.r = word_from(ECDSA_SIG_get0_r(sig.get()));
   BnPtr s(BN_dup(ECDSA_SIG_get0_s(sig.get())));
-  if (BN_cmp(s.get(), half_order().get()) > 0) {
+  if (BN_cmp(s.get(), half_order()) > 0) {
     // (r, n - s) is the other valid signature; Ethereum accepts only the low one.
     ZKR_CHECK(BN_sub(s.get(), order(), s.get()) == 1);
   }
@@ -221,7 +225,7 @@ absl::Status verify(const PublicKey& key, const merkle::Word& digest, const merk
   BnPtr sb = bn_from(s);
   if (!rb || !sb || !in_scalar_range(rb.get()) || !in_scalar_range(sb.get()))
     return absl::InvalidArgumentError("signature r or s is outside [1, n)");
-  if (BN_cmp(sb.get(), half_order().get()) > 0)
+  if (BN_cmp(sb.get(), half_order()) > 0)
     return absl::InvalidArgumentError(
         "signature s is in the upper half of the group order (a malleable signature)");
   SigPtr sig(ECDSA_SIG_new());

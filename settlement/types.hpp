@@ -24,6 +24,7 @@ struct BatchCommitment {
   std::uint64_t batch_number = 0;
   merkle::Word chain_batch_root{};
   merkle::Word previous_batch_root{};  // zero for the chain's first batch
+  friend bool operator==(const BatchCommitment&, const BatchCommitment&) = default;
 };
 
 struct ChainInfo {

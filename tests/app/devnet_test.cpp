@@ -20,7 +20,7 @@
 #include <thread>
 #include <tuple>
 
-#include "merkle/verifier.hpp"
+#include "tests/support/api_proof.hpp"
 #include "tests/support/engine_fixtures.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/rpc_client.hpp"
@@ -46,13 +46,7 @@ int stop_devnet(Devnet& d) {
 
 // Runs `zkrouter ARGS` and returns (exit code, stdout).
 std::pair<int, std::string> cli(const std::string& args) {
-  std::FILE* p = ::popen((std::string(ZKR_BINARY) + " " + args + " 2>/dev/null").c_str(), "r");
-  std::string out;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return testing::run_command(std::string(ZKR_BINARY) + " " + args + " 2>/dev/null");
 }
 
 json::value call(std::uint16_t port, const std::string& method, json::value params) {
@@ -88,22 +82,8 @@ TEST(Devnet, MessagesReachGatewayFinalityAndTheirProofsVerify) {
     const merkle::Word interop_root =
         *merkle::parse_word(std::string(root.at("result").at("root").as_string()));
     // Verify as the destination's L2MessageVerification does, from the message itself.
-    const auto msg = call(d.port, "zkr_getMessage", json::array{id}).at("result");
-    // Rebuilt from the message (sender, bytes), as the destination's L2MessageVerification does.
-    merkle::L2Message message;
-    message.tx_number_in_batch =
-        static_cast<std::uint16_t>(msg.at("txNumberInBatch").to_number<std::uint64_t>());
-    message.sender = *merkle::parse_address(std::string(msg.at("sender").as_string()));
-    message.data = *merkle::parse_hex(std::string(msg.at("data").as_string()));
-    std::vector<merkle::Word> words;
-    for (const auto& w : p.at("proof").as_array())
-      words.push_back(*merkle::parse_word(std::string(w.as_string())));
-    const auto verified = merkle::verify_message(
-        chain, 1, 0, message, words,
-        [&](const merkle::Word& c, const merkle::Word& n) -> std::optional<merkle::Word> {
-          if (c == merkle::be32(506) && n == merkle::be32(block)) return interop_root;
-          return std::nullopt;
-        });
+    const absl::Status verified =
+        testing::verify_served_proof(d.port, chain, 1, 0, p, 506, block, interop_root);
     EXPECT_TRUE(verified.ok()) << verified;
   }
   // The first message reaches L1 finality: its Gateway batch was committed, proven (aggregated)
@@ -127,25 +107,10 @@ TEST(Devnet, MessagesReachGatewayFinalityAndTheirProofsVerify) {
   EXPECT_EQ(actions, (std::set<std::string>{"commit", "execute", "prove"}));
   // Its proof against the Gateway batch root settled on L1 (shape B) verifies.
   const auto l1_proof = call(d.port, "zkr_getProof", json::array{"270:1:0", "l1"}).at("result");
-  {
-    const auto msg = call(d.port, "zkr_getMessage", json::array{"270:1:0"}).at("result");
-    merkle::L2Message message;
-    message.tx_number_in_batch =
-        static_cast<std::uint16_t>(msg.at("txNumberInBatch").to_number<std::uint64_t>());
-    message.sender = *merkle::parse_address(std::string(msg.at("sender").as_string()));
-    message.data = *merkle::parse_hex(std::string(msg.at("data").as_string()));
-    std::vector<merkle::Word> words;
-    for (const auto& w : l1_proof.at("proof").as_array())
-      words.push_back(*merkle::parse_word(std::string(w.as_string())));
-    const merkle::Word settled = *merkle::parse_word(std::string(gw.at("batchRoot").as_string()));
-    const auto verified = merkle::verify_message(
-        270, 1, 0, message, words,
-        [&](const merkle::Word& c, const merkle::Word& n) -> std::optional<merkle::Word> {
-          if (c == merkle::be32(506) && n == merkle::be32(gw_batch)) return settled;
-          return std::nullopt;
-        });
-    EXPECT_TRUE(verified.ok()) << verified;
-  }
+  const merkle::Word settled = *merkle::parse_word(std::string(gw.at("batchRoot").as_string()));
+  const absl::Status l1_verified =
+      testing::verify_served_proof(d.port, 270, 1, 0, l1_proof, 506, gw_batch, settled);
+  EXPECT_TRUE(l1_verified.ok()) << l1_verified;
   const auto cost = call(d.port, "zkr_getCostReport", json::object{{"gatewayBatch", gw_batch}});
   EXPECT_GT(cost.at("result").at("directGas").to_number<std::uint64_t>(),
             cost.at("result").at("aggregatedGas").to_number<std::uint64_t>())

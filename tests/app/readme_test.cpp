@@ -9,8 +9,8 @@
 #include <filesystem>
 #include <string>
 
-#include "merkle/verifier.hpp"
 #include "tests/support/anvil.hpp"
+#include "tests/support/api_proof.hpp"
 #include "tests/support/engine_fixtures.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/rpc_client.hpp"
@@ -64,24 +64,9 @@ TEST(Readme, TheFirstCommandOnACleanCheckout) {
                         .at("result")
                         .at("root")
                         .as_string()));
-    const auto msg = testing::rpc_http(port, "zkr_getMessage", json::array{id}).at("result");
-    merkle::L2Message message;
-    message.tx_number_in_batch =
-        static_cast<std::uint16_t>(msg.at("txNumberInBatch").to_number<std::uint64_t>());
-    message.sender = *merkle::parse_address(std::string(msg.at("sender").as_string()));
-    message.data = *merkle::parse_hex(std::string(msg.at("data").as_string()));
-    std::vector<merkle::Word> words;
-    for (const auto& w : p.at("proof").as_array())
-      words.push_back(*merkle::parse_word(std::string(w.as_string())));
-    EXPECT_TRUE(merkle::verify_message(chain, 1, 0, message, words,
-                                       [&](const merkle::Word& c,
-                                           const merkle::Word& n) -> std::optional<merkle::Word> {
-                                         if (c == merkle::be32(506) && n == merkle::be32(block))
-                                           return root;
-                                         return std::nullopt;
-                                       })
-                    .ok())
-        << id;
+    const absl::Status verified =
+        testing::verify_served_proof(port, chain, 1, 0, p, 506, block, root);
+    EXPECT_TRUE(verified.ok()) << id << ": " << verified;
   }
   for (int i = 0; i < 300 && !l1_final; ++i) {
     l1_final = status_of(port, "270:1:0") == "l1_final";

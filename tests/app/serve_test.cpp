@@ -27,16 +27,9 @@ void write_file(const std::string& path, const std::string& text) {
   out << text;
 }
 
-// Runs `zkrouter serve --config PATH` expecting it to refuse; returns (exit code, stderr).
+// Runs `zkrouter serve --config PATH` expecting it to refuse; returns (exit code, its output).
 std::pair<int, std::string> refused(const std::string& path) {
-  const std::string cmd = std::string(ZKR_BINARY) + " serve --config=" + path + " 2>&1";
-  std::FILE* p = ::popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[1024];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return testing::run_command(std::string(ZKR_BINARY) + " serve --config=" + path + " 2>&1");
 }
 
 TEST(Serve, SettlesABatchSubmittedOverTheApiOnAnvil) {

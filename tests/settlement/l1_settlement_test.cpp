@@ -307,11 +307,7 @@ TEST_F(L1Settlement, AReorgRollsStagesBackAndTheTransactionIsResent) {
   const auto r = s->tick();
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_GE(r->rolled_back, 1);
-  const auto events = engine_->events_after(before, 100);
-  ASSERT_TRUE(events.ok());
-  bool rolled_back = false;
-  for (const auto& e : *events) rolled_back = rolled_back || e.kind == EventKind::kL1Rollback;
-  EXPECT_TRUE(rolled_back);
+  EXPECT_TRUE(testing::has_event_after(*engine_, before, EventKind::kL1Rollback));
   EXPECT_LT(engine_->gateway_batch(1)->l1_stage, L1Stage::kProven);
   EXPECT_EQ(engine_->status({270, 1, 0})->status == "l1_final", false);
   ASSERT_TRUE(drive(*s, [&] { return all_final(); }));

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <random>
@@ -95,6 +96,13 @@ std::string credential_for(std::uint64_t chain_id) {
   return "operator-secret-of-chain-" + std::to_string(chain_id);
 }
 
+bool has_event_after(const router::Engine& engine, std::int64_t after, settlement::EventKind kind) {
+  const auto events = engine.events_after(after, 1000);
+  if (!events.ok()) throw std::runtime_error("cannot read events");
+  return std::any_of(events->begin(), events->end(),
+                     [kind](const settlement::Event& e) { return e.kind == kind; });
+}
+
 std::string database_digest(const std::string& path) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
@@ -174,14 +182,9 @@ std::shared_ptr<const settlement::secp256k1::PrivateKey> test_gateway_key() {
 
 merkle::Bytes validity_proof(const router::Engine& engine, std::uint64_t chain_id,
                              std::uint64_t batch_number) {
-  const auto batch = engine.batch(chain_id, batch_number);
-  if (!batch) throw std::runtime_error("no batch to prove");
-  settlement::BatchCommitment c{.chain_id = chain_id,
-                                .batch_number = batch_number,
-                                .chain_batch_root = batch->chain_batch_root};
-  if (const auto prev = engine.batch(chain_id, batch_number - 1))
-    c.previous_batch_root = prev->chain_batch_root;
-  auto proof = settlement::sign_commitment(c, prover_key_for(chain_id));
+  const auto commitment = engine.commitment(chain_id, batch_number);
+  if (!commitment) throw std::runtime_error("no batch to prove");
+  auto proof = settlement::sign_commitment(*commitment, prover_key_for(chain_id));
   if (!proof.ok()) throw std::runtime_error("cannot sign a validity proof");
   return *proof;
 }

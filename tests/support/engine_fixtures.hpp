@@ -51,6 +51,9 @@ std::shared_ptr<const settlement::secp256k1::PrivateKey> test_gateway_key();
 merkle::Bytes validity_proof(const router::Engine& engine, std::uint64_t chain_id,
                              std::uint64_t batch_number);
 
+/// Whether an event of `kind` was committed after cursor `after` (looks at the next 1000).
+bool has_event_after(const router::Engine& engine, std::int64_t after, settlement::EventKind kind);
+
 /// A digest of every row of every table (names, values), for "nothing changed" checks.
 std::string database_digest(const std::string& path);
 

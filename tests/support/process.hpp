@@ -10,10 +10,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace zkr::testing {
@@ -89,6 +91,18 @@ inline int stop_process(Process& d) {
   ::waitpid(d.pid, &status, 0);
   ::close(d.out);
   return -1;
+}
+
+/// Runs a shell command and returns (exit code, what it printed on stdout).
+inline std::pair<int, std::string> run_command(const std::string& command) {
+  std::FILE* p = ::popen(command.c_str(), "r");
+  if (p == nullptr) return {-1, ""};
+  std::string out;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int status = ::pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
 }  // namespace zkr::testing
