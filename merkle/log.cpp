@@ -44,6 +44,13 @@ Word log_leaf_hash(const L2ToL1Log& log) noexcept {
   return keccak256(ByteSpan(packed));
 }
 
+void log_leaf_hashes(std::span<const PackedLog> packed, std::span<Word> out) noexcept {
+  static_assert(sizeof(PackedLog) == kLogSerializeSize);  // contiguous, no padding
+  keccak256_many(
+      ByteSpan(reinterpret_cast<const std::uint8_t*>(packed.data()), packed.size_bytes()),
+      kLogSerializeSize, out.first(packed.size()));
+}
+
 L2ToL1Log message_hash_to_log(std::uint16_t tx_number_in_batch, const Address& sender,
                               const Word& data_hash) noexcept {
   return L2ToL1Log{.l2_shard_id = 0,

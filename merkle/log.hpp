@@ -31,6 +31,9 @@ PackedLog serialize(const L2ToL1Log& log) noexcept;
 absl::StatusOr<L2ToL1Log> deserialize_log(ByteSpan packed);
 /// keccak256(serialize(log)): the leaf of the batch's log tree.
 Word log_leaf_hash(const L2ToL1Log& log) noexcept;
+/// The leaves of many serialized logs at once (several per permutation on SIMD CPUs):
+/// out[i] = keccak256(packed[i]); out.size() == packed.size().
+void log_leaf_hashes(std::span<const PackedLog> packed, std::span<Word> out) noexcept;
 
 /// An arbitrary message sent with L1Messenger.sendToL1 (`L2Message` in the verifier contracts).
 struct L2Message {

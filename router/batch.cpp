@@ -77,10 +77,22 @@ bool is_messenger_log(const merkle::L2ToL1Log& log) noexcept {
   return log.is_service && log.sender == merkle::kL1MessengerAddress;
 }
 
+namespace {
+
+/// The batch's log-tree leaves, hashed several at a time.
+std::vector<Word> leaves_of(const std::vector<BatchLog>& logs) {
+  std::vector<merkle::PackedLog> packed;
+  packed.reserve(logs.size());
+  for (const BatchLog& l : logs) packed.push_back(merkle::serialize(l.log));
+  std::vector<Word> leaves(logs.size());
+  merkle::log_leaf_hashes(packed, leaves);
+  return leaves;
+}
+
+}  // namespace
+
 absl::Status seal_roots(SealedBatch& batch) {
-  std::vector<Word> leaves;
-  leaves.reserve(batch.logs.size());
-  for (const BatchLog& l : batch.logs) leaves.push_back(merkle::log_leaf_hash(l.log));
+  const std::vector<Word> leaves = leaves_of(batch.logs);
   ZKR_ASSIGN_OR_RETURN(const merkle::LogTree tree, merkle::LogTree::build(leaves));
   batch.local_root = tree.root();
   batch.chain_batch_root = batch.protocol_version >= kGatewayProtocolVersion
@@ -123,8 +135,6 @@ absl::StatusOr<ValidatedBatch> validate_batch(SealedBatch batch) {
   }
   ValidatedBatch out;
   out.facts.reserve(batch.logs.size());
-  std::vector<Word> leaves;
-  leaves.reserve(batch.logs.size());
   for (std::size_t i = 0; i < batch.logs.size(); ++i) {
     const BatchLog& l = batch.logs[i];
     if (i > 0 && l.log.tx_number_in_batch < batch.logs[i - 1].log.tx_number_in_batch) {
@@ -134,9 +144,8 @@ absl::StatusOr<ValidatedBatch> validate_batch(SealedBatch batch) {
     }
     ZKR_ASSIGN_OR_RETURN(LogFacts facts, check_log(batch.chain_id, i, l));
     out.facts.push_back(facts);
-    leaves.push_back(merkle::log_leaf_hash(l.log));
   }
-  ZKR_ASSIGN_OR_RETURN(merkle::LogTree tree, merkle::LogTree::build(leaves));
+  ZKR_ASSIGN_OR_RETURN(merkle::LogTree tree, merkle::LogTree::build(leaves_of(batch.logs)));
   if (tree.root() != batch.local_root)
     return root_mismatch("localRoot", batch.local_root, tree.root());
   if (batch.protocol_version >= kGatewayProtocolVersion) {

@@ -205,6 +205,8 @@ absl::Status MessageStore::for_each_batch(
                  "FROM logs ORDER BY chain_id, batch_number, log_index"));
   std::uint64_t chain = 0, batch = 0;
   std::vector<LoadedLog> logs;
+  std::vector<merkle::PackedLog> packed_logs;  // the batch's logs, hashed together at its end
+  std::vector<merkle::Word> leaves;
   bool any = false;
   absl::Status status;
   while (status.ok()) {
@@ -216,8 +218,12 @@ absl::Status MessageStore::for_each_batch(
     const auto c = *row ? static_cast<std::uint64_t>(s->column_int64(0)) : 0;
     const auto b = *row ? static_cast<std::uint64_t>(s->column_int64(1)) : 0;
     if (any && (!*row || c != chain || b != batch)) {
+      leaves.resize(packed_logs.size());
+      merkle::log_leaf_hashes(packed_logs, leaves);
+      for (std::size_t i = 0; i < logs.size(); ++i) logs[i].leaf = leaves[i];
       status = visit(chain, batch, std::move(logs));
       logs.clear();
+      packed_logs.clear();
     }
     if (!*row || !status.ok()) break;
     const auto packed = s->column_blob(2);
@@ -229,10 +235,9 @@ absl::Status MessageStore::for_each_batch(
           absl::DataLossError(absl::StrCat("a log of batch ", b, " of chain ", c, " is malformed"));
       break;
     }
-    LoadedLog l{.leaf = merkle::keccak256(packed),
-                .tx_hash = *tx,
-                .sender = std::nullopt,
-                .seq = s->column_int64(5)};
+    merkle::PackedLog& p = packed_logs.emplace_back();
+    std::memcpy(p.data(), packed.data(), p.size());
+    LoadedLog l{.leaf = {}, .tx_hash = *tx, .sender = std::nullopt, .seq = s->column_int64(5)};
     if (!sender.empty()) {
       merkle::Address a;
       std::memcpy(a.data(), sender.data(), 20);

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
+#include <cstdlib>
+#include <random>
+
 #include "merkle/constants.hpp"
 #include "tests/support/vectors.hpp"
 
@@ -63,6 +66,83 @@ TEST(Keccak, HashPairsHashesEveryPair) {
   hash_pairs(in, out);
   for (std::size_t i = 0; i < out.size(); ++i)
     EXPECT_EQ(out[i], hash_pair(in[2 * i], in[2 * i + 1]));
+}
+
+// Every multi-message path this CPU has, against the one-message hash (itself checked against the
+// published vectors above): all strides a one-block message can have, and counts that leave every
+// possible remainder after the 4- and 8-message groups.
+class KeccakBackends : public ::testing::TestWithParam<KeccakBackend> {
+ protected:
+  void SetUp() override {
+    previous_ = keccak_backend();
+    if (!set_keccak_backend(GetParam()))
+      GTEST_SKIP() << "this CPU has no " << keccak_backend_name(GetParam());
+  }
+  void TearDown() override { set_keccak_backend(previous_); }
+
+ private:
+  KeccakBackend previous_ = KeccakBackend::kPortable;
+};
+
+TEST_P(KeccakBackends, ManyMessagesEqualOneAtATime) {
+  std::mt19937_64 rng(GetParam() == KeccakBackend::kAvx512 ? 8 : 4);
+  for (std::size_t stride = 0; stride <= kKeccakMaxShortMessage; ++stride) {
+    for (std::size_t count : {0U, 1U, 3U, 4U, 5U, 7U, 8U, 9U, 15U, 17U}) {
+      Bytes in(stride * count);
+      for (auto& b : in) b = static_cast<std::uint8_t>(rng());
+      std::vector<Word> out(count);
+      keccak256_many(ByteSpan(in), stride, out);
+      for (std::size_t i = 0; i < count; ++i) {
+        ASSERT_EQ(to_hex(out[i]), to_hex(keccak256(ByteSpan(in).subspan(i * stride, stride))))
+            << "stride " << stride << ", message " << i << " of " << count;
+      }
+    }
+  }
+}
+
+TEST_P(KeccakBackends, ReproducesThePublishedVectors) {
+  // Each short published input, eight times over so the SIMD groups are full.
+  for (const auto& c : vectors().at("keccak256").as_array()) {
+    const auto& o = c.as_object();
+    if (!o.contains("input")) continue;
+    const Bytes input = testing::bytes(o.at("input"));
+    if (input.size() > kKeccakMaxShortMessage) continue;
+    Bytes in;
+    for (int i = 0; i < 8; ++i) in.insert(in.end(), input.begin(), input.end());
+    std::vector<Word> out(8);
+    keccak256_many(ByteSpan(in), input.size(), out);
+    for (const Word& w : out) EXPECT_EQ(to_hex(w), to_hex(testing::word(o.at("hash"))));
+  }
+}
+
+TEST_P(KeccakBackends, HashPairsAndLeavesEqualOneAtATime) {
+  std::vector<Word> in(2 * 37);
+  for (std::size_t i = 0; i < in.size(); ++i) in[i] = keccak256(ByteSpan(be32(i)));
+  std::vector<Word> out(37);
+  hash_pairs(in, out);
+  for (std::size_t i = 0; i < out.size(); ++i)
+    EXPECT_EQ(out[i], hash_pair(in[2 * i], in[2 * i + 1])) << i;
+}
+
+INSTANTIATE_TEST_SUITE_P(Keccak, KeccakBackends,
+                         ::testing::Values(KeccakBackend::kPortable, KeccakBackend::kAvx2,
+                                           KeccakBackend::kAvx512),
+                         [](const auto& param_info) {
+                           return std::string(keccak_backend_name(param_info.param));
+                         });
+
+TEST(Keccak, BackendFollowsTheEnvironment) {
+  const char* env = std::getenv("ZKR_KECCAK");
+  if (env == nullptr) {
+    // Unset: the best one the CPU has.
+    const KeccakBackend best =
+        keccak_backend_supported(KeccakBackend::kAvx512) ? KeccakBackend::kAvx512
+        : keccak_backend_supported(KeccakBackend::kAvx2) ? KeccakBackend::kAvx2
+                                                         : KeccakBackend::kPortable;
+    EXPECT_EQ(keccak_backend(), best);
+  } else if (std::string_view(env) == "portable") {
+    EXPECT_EQ(keccak_backend(), KeccakBackend::kPortable);
+  }
 }
 
 TEST(Constants, EqualTheSpecValues) {

@@ -1,0 +1,13 @@
+// Compiled with -mavx512f (see CMakeLists.txt); called only when the CPU reports AVX-512F.
+#include "merkle/keccak_simd.hpp"
+
+namespace zkr::merkle::detail {
+
+using U64x8 = std::uint64_t __attribute__((vector_size(64)));
+
+std::size_t keccak256_many_avx512(const std::uint8_t* in, std::size_t stride, std::size_t count,
+                                  std::uint8_t* out) noexcept {
+  return simd::hash_groups<U64x8, 8>(in, stride, count, out);
+}
+
+}  // namespace zkr::merkle::detail
