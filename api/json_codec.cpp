@@ -1,6 +1,8 @@
 #include "api/json_codec.hpp"
 
+#include <array>
 #include <charconv>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "merkle/status.hpp"
@@ -206,6 +208,66 @@ json::value proof_to_json(const router::BuiltProof& p) {
   o["settledRoot"] = json::object{
       {"chainId", p.settled_chain_id}, {"number", p.settled_number}, {"root", hex(p.settled_root)}};
   return v;
+}
+
+namespace {
+
+/// Two hex digits per byte value, so a word is 32 table lookups and one append.
+constexpr std::array<std::array<char, 2>, 256> kHexPairs = [] {
+  constexpr char kDigits[] = "0123456789abcdef";
+  std::array<std::array<char, 2>, 256> t{};
+  for (std::size_t i = 0; i < 256; ++i) t[i] = {kDigits[i >> 4], kDigits[i & 0xf]};
+  return t;
+}();
+
+void append_hex(std::string& out, const merkle::Word& w) {
+  char text[68] = {'"', '0', 'x'};
+  for (std::size_t i = 0; i < 32; ++i) std::memcpy(text + 3 + 2 * i, kHexPairs[w[i]].data(), 2);
+  text[67] = '"';
+  out.append(text, sizeof text);
+}
+
+void append_opt(std::string& out, const std::optional<std::uint64_t>& v) {
+  if (v) {
+    absl::StrAppend(&out, *v);
+  } else {
+    out += "null";
+  }
+}
+
+/// The fields zks_getL2ToL1LogProof returns, without the closing brace.
+void append_zks_fields(std::string& out, const router::BuiltProof& p) {
+  out.reserve(out.size() + 68 * p.proof.size() + 400);
+  out += "{\"proof\":[";
+  for (std::size_t i = 0; i < p.proof.size(); ++i) {
+    if (i > 0) out += ',';
+    append_hex(out, p.proof[i]);
+  }
+  absl::StrAppend(&out, "],\"id\":", p.leaf_index, ",\"root\":");
+  append_hex(out, p.chain_batch_root);
+  absl::StrAppend(&out, ",\"batchNumber\":", p.batch_number, ",\"gatewayBlockNumber\":");
+  append_opt(out, p.gateway_block);
+}
+
+}  // namespace
+
+std::string zks_proof_json_text(const router::BuiltProof& p) {
+  std::string out;
+  append_zks_fields(out, p);
+  out += '}';
+  return out;
+}
+
+std::string proof_json_text(const router::BuiltProof& p) {
+  std::string out;
+  append_zks_fields(out, p);
+  absl::StrAppend(&out, ",\"shape\":\"", router::shape_name(p.shape), "\",\"gatewayBatchNumber\":");
+  append_opt(out, p.gateway_batch);
+  absl::StrAppend(&out, ",\"settledRoot\":{\"chainId\":", p.settled_chain_id,
+                  ",\"number\":", p.settled_number, ",\"root\":");
+  append_hex(out, p.settled_root);
+  out += "}}";
+  return out;
 }
 
 json::value batch_info_to_json(const settlement::BatchInfo& b) {

@@ -37,7 +37,8 @@ absl::Status proof_error(const absl::Status& s) {
   return s.code() == absl::StatusCode::kFailedPrecondition ? with_reason(s, "not_final") : s;
 }
 
-absl::StatusOr<json::value> one_proof(const router::Engine& e, const json::value& params) {
+absl::StatusOr<router::BuiltProof> requested_proof(const router::Engine& e,
+                                                   const json::value& params) {
   const Params p(params, {"id", "target", "gatewayBlock"});
   ZKR_RETURN_IF_ERROR(p.no_extra());
   ZKR_ASSIGN_OR_RETURN(const router::MessageId id, message_id(p, 0));
@@ -48,7 +49,12 @@ absl::StatusOr<json::value> one_proof(const router::Engine& e, const json::value
   }
   absl::StatusOr<router::BuiltProof> proof = e.proof(id, t, block);
   if (!proof.ok()) return proof_error(proof.status());
-  return proof_to_json(*proof);
+  return proof;
+}
+
+absl::StatusOr<json::value> one_proof(const router::Engine& e, const json::value& params) {
+  ZKR_ASSIGN_OR_RETURN(const router::BuiltProof proof, requested_proof(e, params));
+  return proof_to_json(proof);
 }
 
 json::value error_json(const absl::Status& s) {
@@ -62,61 +68,69 @@ json::value error_json(const absl::Status& s) {
 void add_query_methods(Dispatcher& d, const router::Engine& e) {
   // ZKsync compatible: null exactly where the ZKsync server returns null (no such log, or the
   // proof does not exist yet); zkr_getProof says why.
-  d.add("zks_getL2ToL1LogProof",
-        [&e](const json::value& params, CallContext&) -> absl::StatusOr<json::value> {
-          const Params p(params, {"txHash", "index", "interopMode"});
-          ZKR_RETURN_IF_ERROR(p.no_extra());
-          ZKR_ASSIGN_OR_RETURN(const merkle::Word tx, word_param(p, 0));
-          std::uint64_t index = 0;
-          if (p.has(1)) {
-            ZKR_ASSIGN_OR_RETURN(index, p.u64(1));
-          }
-          router::ProofTarget t = router::ProofTarget::kL1;
-          if (p.has(2)) {
-            ZKR_ASSIGN_OR_RETURN(const std::string mode, p.string(2));
-            if (mode != "proof_based_gw") {
-              return absl::InvalidArgumentError(
-                  absl::StrCat("unknown interop mode \"", mode.substr(0, 32),
-                               "\"; the only mode is \"proof_based_gw\""));
-            }
-            t = router::ProofTarget::kGateway;
-          }
-          absl::StatusOr<router::BuiltProof> proof = e.proof_by_tx(tx, index, t);
-          if (!proof.ok()) {
-            if (proof.status().code() == absl::StatusCode::kNotFound ||
-                proof.status().code() == absl::StatusCode::kFailedPrecondition) {
-              return json::value(nullptr);
-            }
-            return proof.status();
-          }
-          return zks_proof_to_json(*proof);
-        });
+  d.add_raw("zks_getL2ToL1LogProof",
+            [&e](const json::value& params, CallContext&) -> absl::StatusOr<std::string> {
+              const Params p(params, {"txHash", "index", "interopMode"});
+              ZKR_RETURN_IF_ERROR(p.no_extra());
+              ZKR_ASSIGN_OR_RETURN(const merkle::Word tx, word_param(p, 0));
+              std::uint64_t index = 0;
+              if (p.has(1)) {
+                ZKR_ASSIGN_OR_RETURN(index, p.u64(1));
+              }
+              router::ProofTarget t = router::ProofTarget::kL1;
+              if (p.has(2)) {
+                ZKR_ASSIGN_OR_RETURN(const std::string mode, p.string(2));
+                if (mode != "proof_based_gw") {
+                  return absl::InvalidArgumentError(
+                      absl::StrCat("unknown interop mode \"", mode.substr(0, 32),
+                                   "\"; the only mode is \"proof_based_gw\""));
+                }
+                t = router::ProofTarget::kGateway;
+              }
+              absl::StatusOr<router::BuiltProof> proof = e.proof_by_tx(tx, index, t);
+              if (!proof.ok()) {
+                if (proof.status().code() == absl::StatusCode::kNotFound ||
+                    proof.status().code() == absl::StatusCode::kFailedPrecondition) {
+                  return std::string("null");
+                }
+                return proof.status();
+              }
+              return zks_proof_json_text(*proof);
+            });
 
-  d.add("zkr_getProof",
-        [&e](const json::value& params, CallContext&) { return one_proof(e, params); });
+  // Proofs and interop roots come from the in-memory trees alone: they run on the I/O thread.
+  d.add_raw(
+      "zkr_getProof",
+      [&e](const json::value& params, CallContext&) -> absl::StatusOr<std::string> {
+        ZKR_ASSIGN_OR_RETURN(const router::BuiltProof proof, requested_proof(e, params));
+        return proof_json_text(proof);
+      },
+      Cost::kInline);
 
-  d.add("zkr_getProofs",
-        [&e](const json::value& params, CallContext&) -> absl::StatusOr<json::value> {
-          const Params p(params, {"requests"});
-          ZKR_RETURN_IF_ERROR(p.no_extra());
-          ZKR_ASSIGN_OR_RETURN(const json::value* requests, p.value(0));
-          if (!requests->is_array())
-            return absl::InvalidArgumentError("parameter 0 (requests) must be an array");
-          if (requests->get_array().size() > kMaxProofsPerCall) {
-            return with_reason(absl::InvalidArgumentError(absl::StrCat(
-                                   "at most ", kMaxProofsPerCall, " proofs per call, got ",
-                                   requests->get_array().size())),
-                               "too_many_requests");
-          }
-          json::array out;
-          for (const json::value& r : requests->get_array()) {
-            absl::StatusOr<json::value> proof = one_proof(e, r);
-            out.push_back(proof.ok()
-                              ? json::value(json::object{{"result", std::move(*proof)}})
-                              : json::value(json::object{{"error", error_json(proof.status())}}));
-          }
-          return out;
-        });
+  d.add(
+      "zkr_getProofs",
+      [&e](const json::value& params, CallContext&) -> absl::StatusOr<json::value> {
+        const Params p(params, {"requests"});
+        ZKR_RETURN_IF_ERROR(p.no_extra());
+        ZKR_ASSIGN_OR_RETURN(const json::value* requests, p.value(0));
+        if (!requests->is_array())
+          return absl::InvalidArgumentError("parameter 0 (requests) must be an array");
+        if (requests->get_array().size() > kMaxProofsPerCall) {
+          return with_reason(absl::InvalidArgumentError(absl::StrCat("at most ", kMaxProofsPerCall,
+                                                                     " proofs per call, got ",
+                                                                     requests->get_array().size())),
+                             "too_many_requests");
+        }
+        json::array out;
+        for (const json::value& r : requests->get_array()) {
+          absl::StatusOr<json::value> proof = one_proof(e, r);
+          out.push_back(proof.ok()
+                            ? json::value(json::object{{"result", std::move(*proof)}})
+                            : json::value(json::object{{"error", error_json(proof.status())}}));
+        }
+        return out;
+      },
+      Cost::kInline);
 
   d.add("zkr_getMessage",
         [&e](const json::value& params, CallContext&) -> absl::StatusOr<json::value> {
@@ -230,17 +244,18 @@ void add_query_methods(Dispatcher& d, const router::Engine& e) {
           return json::object{{"messages", std::move(rows)}, {"nextCursor", page.next_cursor}};
         });
 
-  d.add("zkr_getInteropRoot",
-        [&e](const json::value& params, CallContext&) -> absl::StatusOr<json::value> {
-          const Params p(params, {"gatewayBlock"});
-          ZKR_RETURN_IF_ERROR(p.no_extra());
-          ZKR_ASSIGN_OR_RETURN(const std::uint64_t block, p.u64(0));
-          absl::StatusOr<merkle::Word> root = e.interop_root(block);
-          if (!root.ok()) return with_reason(root.status(), "not_final");
-          return json::object{{"chainId", e.gateway_chain_id()},
-                              {"gatewayBlockNumber", block},
-                              {"root", hex(*root)}};
-        });
+  d.add(
+      "zkr_getInteropRoot",
+      [&e](const json::value& params, CallContext&) -> absl::StatusOr<json::value> {
+        const Params p(params, {"gatewayBlock"});
+        ZKR_RETURN_IF_ERROR(p.no_extra());
+        ZKR_ASSIGN_OR_RETURN(const std::uint64_t block, p.u64(0));
+        absl::StatusOr<merkle::Word> root = e.interop_root(block);
+        if (!root.ok()) return with_reason(root.status(), "not_final");
+        return json::object{
+            {"chainId", e.gateway_chain_id()}, {"gatewayBlockNumber", block}, {"root", hex(*root)}};
+      },
+      Cost::kInline);
 
   d.add("zkr_getBatch",
         [&e](const json::value& params, CallContext&) -> absl::StatusOr<json::value> {

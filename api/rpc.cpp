@@ -1,5 +1,6 @@
 #include "api/rpc.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "absl/strings/cord.h"
@@ -76,8 +77,27 @@ RpcError to_rpc_error(const absl::Status& status) {
   return e;
 }
 
-void Dispatcher::add(std::string name, Handler handler) {
-  handlers_.try_emplace(std::move(name)).first->second.handler = std::move(handler);
+void Dispatcher::add(std::string name, Handler handler, Cost cost) {
+  Method& m = handlers_.try_emplace(std::move(name)).first->second;
+  m.handler = std::move(handler);
+  m.raw = nullptr;
+  m.cost = cost;
+}
+
+void Dispatcher::add_raw(std::string name, RawHandler handler, Cost cost) {
+  Method& m = handlers_.try_emplace(std::move(name)).first->second;
+  m.handler = nullptr;
+  m.raw = std::move(handler);
+  m.cost = cost;
+}
+
+bool Dispatcher::is_inline(const json::value& request) const {
+  const json::object* obj = request.if_object();
+  const json::value* method = obj != nullptr ? obj->if_contains("method") : nullptr;
+  if (method == nullptr || !method->is_string()) return true;  // answered with an error
+  const json::string& name = method->get_string();
+  const auto it = handlers_.find(std::string(name.data(), name.size()));
+  return it == handlers_.end() || it->second.cost == Cost::kInline;
 }
 
 std::uint64_t Dispatcher::answered(std::string_view method) const {
@@ -93,8 +113,7 @@ std::string Dispatcher::error_response(const json::value& id, const RpcError& er
   return json::serialize(error_object(id, error));
 }
 
-std::optional<json::value> Dispatcher::handle_one(const json::value& request,
-                                                  CallContext& context) const {
+std::optional<json::value> Dispatcher::check(const json::value& request, Call& call) const {
   const json::object* obj = request.if_object();
   if (obj == nullptr) {
     return error_object(
@@ -122,48 +141,92 @@ std::optional<json::value> Dispatcher::handle_one(const json::value& request,
     return error_object(response_id, protocol_error(-32600, "invalid_request",
                                                     "\"params\" must be an array or object"));
   }
-  const std::string name(method->get_string());
-  const auto it = handlers_.find(name);
-  absl::StatusOr<json::value> result =
-      it == handlers_.end() ? absl::StatusOr<json::value>(absl::UnimplementedError(""))
-                            : it->second.handler(params != nullptr ? *params : kNoParams, context);
-  if (result.ok() && it != handlers_.end())
-    it->second.answered.fetch_add(1, std::memory_order_relaxed);
-  if (id == nullptr) return std::nullopt;  // a notification: no response, whatever happened
-  if (it == handlers_.end()) {
-    return error_object(
-        response_id,
-        protocol_error(-32601, "method_not_found", absl::StrCat("no method ", name.substr(0, 64))));
-  }
-  if (!result.ok()) return error_object(response_id, to_rpc_error(result.status()));
-  return json::object{{"jsonrpc", "2.0"}, {"id", response_id}, {"result", std::move(*result)}};
+  call.id = id;
+  call.name = std::string(method->get_string());
+  const auto it = handlers_.find(call.name);
+  call.method = it == handlers_.end() ? nullptr : &it->second;
+  call.params = params != nullptr ? params : &kNoParams;
+  return std::nullopt;
 }
 
-std::optional<std::string> Dispatcher::handle(std::string_view text, CallContext& context) const {
+std::optional<json::value> Dispatcher::handle_one(const json::value& request,
+                                                  CallContext& context) const {
+  Call call;
+  if (auto error = check(request, call)) return error;
+  absl::StatusOr<json::value> result = absl::UnimplementedError("");
+  if (call.method != nullptr && call.method->raw) {
+    absl::StatusOr<std::string> text = call.method->raw(*call.params, context);
+    if (text.ok()) {
+      result = json::parse(*text);
+    } else {
+      result = text.status();
+    }
+  } else if (call.method != nullptr) {
+    result = call.method->handler(*call.params, context);
+  }
+  if (result.ok() && call.method != nullptr)
+    call.method->answered.fetch_add(1, std::memory_order_relaxed);
+  if (call.id == nullptr) return std::nullopt;  // a notification: no response, whatever happened
+  if (call.method == nullptr) {
+    return error_object(*call.id,
+                        protocol_error(-32601, "method_not_found",
+                                       absl::StrCat("no method ", call.name.substr(0, 64))));
+  }
+  if (!result.ok()) return error_object(*call.id, to_rpc_error(result.status()));
+  return json::object{{"jsonrpc", "2.0"}, {"id", *call.id}, {"result", std::move(*result)}};
+}
+
+std::optional<std::string> Dispatcher::handle_single(const json::value& request,
+                                                     CallContext& context) const {
+  Call call;
+  if (check(request, call) || call.method == nullptr || !call.method->raw || call.id == nullptr) {
+    auto r = handle_one(request, context);
+    return r ? std::optional(json::serialize(*r)) : std::nullopt;
+  }
+  absl::StatusOr<std::string> text = call.method->raw(*call.params, context);
+  if (!text.ok()) return error_response(*call.id, to_rpc_error(text.status()));
+  call.method->answered.fetch_add(1, std::memory_order_relaxed);
+  return absl::StrCat("{\"jsonrpc\":\"2.0\",\"id\":", json::serialize(*call.id),
+                      ",\"result\":", *text, "}");
+}
+
+Dispatcher::Parsed Dispatcher::parse(std::string_view text) const {
+  Parsed out;
   json::parse_options options;
   options.max_depth = limits_.max_depth;
   json::error_code ec;
-  json::value doc = json::parse(json::string_view(text.data(), text.size()), ec, {}, options);
+  out.doc = json::parse(json::string_view(text.data(), text.size()), ec, {}, options);
   if (ec) {
-    return error_response(nullptr, protocol_error(-32700, "parse_error",
-                                                  absl::StrCat("invalid JSON: ", ec.message())));
+    out.error = error_response(
+        nullptr,
+        protocol_error(-32700, "parse_error", absl::StrCat("invalid JSON: ", ec.message())));
+    return out;
   }
-  if (!doc.is_array()) {
-    auto r = handle_one(doc, context);
-    return r ? std::optional(json::serialize(*r)) : std::nullopt;
+  if (!out.doc.is_array()) {
+    out.runs_inline = is_inline(out.doc);
+    return out;
   }
-  const json::array& batch = doc.get_array();
+  const json::array& batch = out.doc.get_array();
   if (batch.empty()) {
-    return error_response(nullptr, protocol_error(-32600, "invalid_request", "an empty batch"));
+    out.error =
+        error_response(nullptr, protocol_error(-32600, "invalid_request", "an empty batch"));
+  } else if (batch.size() > limits_.max_batch) {
+    out.error = error_response(
+        nullptr, protocol_error(-32600, "batch_too_long",
+                                absl::StrCat("a batch holds at most ", limits_.max_batch,
+                                             " requests, got ", batch.size())));
+  } else {
+    out.runs_inline = std::all_of(batch.begin(), batch.end(),
+                                  [this](const json::value& r) { return is_inline(r); });
   }
-  if (batch.size() > limits_.max_batch) {
-    return error_response(nullptr,
-                          protocol_error(-32600, "batch_too_long",
-                                         absl::StrCat("a batch holds at most ", limits_.max_batch,
-                                                      " requests, got ", batch.size())));
-  }
+  return out;
+}
+
+std::optional<std::string> Dispatcher::handle(const Parsed& parsed, CallContext& context) const {
+  if (parsed.error) return parsed.error;
+  if (!parsed.doc.is_array()) return handle_single(parsed.doc, context);
   json::array responses;
-  for (const json::value& request : batch) {
+  for (const json::value& request : parsed.doc.get_array()) {
     if (auto r = handle_one(request, context)) responses.push_back(std::move(*r));
   }
   if (responses.empty()) return std::nullopt;

@@ -48,22 +48,44 @@ struct CallContext {
 using Handler = std::function<absl::StatusOr<boost::json::value>(const boost::json::value& params,
                                                                  CallContext&)>;
 
+/// A handler whose result is already serialized JSON (hot methods: no document is built).
+using RawHandler =
+    std::function<absl::StatusOr<std::string>(const boost::json::value& params, CallContext&)>;
+
 struct RpcLimits {
   std::size_t max_batch = 100;  // requests in one batch
   std::size_t max_depth = 32;   // JSON nesting
 };
 
+/// Where a method may run. kInline methods only read memory (no database, no waiting on other
+/// threads beyond a shared lock), so the server runs them on the connection's I/O thread and saves
+/// two thread hand-offs per call; everything else goes to the worker pool.
+enum class Cost { kInline, kBlocking };
+
 class Dispatcher {
  public:
   explicit Dispatcher(RpcLimits limits = {}) : limits_(limits) {}
-  void add(std::string name, Handler handler);
+  void add(std::string name, Handler handler, Cost cost = Cost::kBlocking);
+  void add_raw(std::string name, RawHandler handler, Cost cost = Cost::kBlocking);
   /// How many calls of `method` have succeeded so far.
   std::uint64_t answered(std::string_view method) const;
   bool has(std::string_view name) const;
 
+  /// One HTTP body or WebSocket text message, parsed: the document (or the error answering it),
+  /// and whether every method it calls is kInline.
+  struct Parsed {
+    boost::json::value doc;
+    std::optional<std::string> error;
+    bool runs_inline = true;
+  };
+  Parsed parse(std::string_view text) const;
+  std::optional<std::string> handle(const Parsed& parsed, CallContext& context) const;
+
   /// Handles one HTTP body or WebSocket text message. Returns the response text, or nothing when
   /// the input held only notifications.
-  std::optional<std::string> handle(std::string_view text, CallContext& context) const;
+  std::optional<std::string> handle(std::string_view text, CallContext& context) const {
+    return handle(parse(text), context);
+  }
 
   /// Answers every request in `text` with `error` without running it (e.g. rate limited), echoing
   /// the ids it can read; nothing for notifications.
@@ -73,13 +95,29 @@ class Dispatcher {
   static std::string error_response(const boost::json::value& id, const RpcError& error);
 
  private:
+  struct Method;
+  /// A request that passed the protocol checks.
+  struct Call {
+    const boost::json::value* id = nullptr;  // null: a notification
+    const Method* method = nullptr;          // null: no such method
+    std::string name;
+    const boost::json::value* params = nullptr;
+  };
+  /// The protocol checks of one request: an error response, or `call` filled in.
+  std::optional<boost::json::value> check(const boost::json::value& request, Call& call) const;
   std::optional<boost::json::value> handle_one(const boost::json::value& request,
                                                CallContext& context) const;
+  /// handle_one for a request on its own, serialized; raw handlers' text is spliced in unparsed.
+  std::optional<std::string> handle_single(const boost::json::value& request,
+                                           CallContext& context) const;
   RpcLimits limits_;
   struct Method {
     Handler handler;
+    RawHandler raw;  // instead of `handler` when set
+    Cost cost = Cost::kBlocking;
     mutable std::atomic<std::uint64_t> answered{0};  // successful calls
   };
+  bool is_inline(const boost::json::value& request) const;
   std::unordered_map<std::string, Method> handlers_;
 };
 

@@ -1,6 +1,7 @@
 // The only translation unit with Beast and Asio in it: listener, HTTP sessions, WebSocket sessions.
-// One strand per connection; a reader and a writer coroutine per WebSocket; engine calls run on the
-// worker pool, never on the I/O thread.
+// One strand per connection; a reader and a writer coroutine per WebSocket. Methods that only read
+// memory (Cost::kInline: proofs, interop roots) run on the connection's I/O thread; every other
+// engine call runs on the worker pool, never on an I/O thread.
 
 #include "api/server.hpp"
 
@@ -106,11 +107,11 @@ struct Server::Impl {
   ServerOptions options;
   Dispatcher dispatcher;
   SubscriptionHub hub;
-  asio::io_context ioc{1};
+  asio::io_context ioc{static_cast<int>(std::max<std::size_t>(1, options.io_threads))};
   asio::thread_pool workers;
   std::optional<tcp::acceptor> acceptor;
   std::optional<asio::ssl::context> tls;  // set when options.tls_certificate_file is
-  std::thread io_thread;
+  std::vector<std::thread> io_threads;
   Counters counters;
   std::atomic<bool> running{false};
 };
@@ -185,16 +186,20 @@ class Server::Impl::WsConnection : public SubscriptionSink,
 
   /// From any thread: queues a message unless the queue is full.
   bool offer(std::string message) {
-    if (queued_.fetch_add(1) >= server_.options.max_queued_messages) {
-      queued_.fetch_sub(1);
-      server_.counters.slow_consumers++;
-      return false;
-    }
+    if (!reserve_slot()) return false;
     asio::post(ws_.get_executor(),
                [self = this->shared_from_this(), m = std::move(message)]() mutable {
                  self->queue_.push_back(std::move(m));
                  self->signal_.cancel();
                });
+    return true;
+  }
+
+  /// On the connection's strand (the reader's answers): the same without a hand-off.
+  bool offer_here(std::string message) {
+    if (!reserve_slot()) return false;
+    queue_.push_back(std::move(message));
+    signal_.cancel();
     return true;
   }
 
@@ -211,6 +216,15 @@ class Server::Impl::WsConnection : public SubscriptionSink,
   }
 
  private:
+  bool reserve_slot() {
+    if (queued_.fetch_add(1) >= server_.options.max_queued_messages) {
+      queued_.fetch_sub(1);
+      server_.counters.slow_consumers++;
+      return false;
+    }
+    return true;
+  }
+
   // `self` keeps the connection alive until the writer is done.
   awaitable<void> writer(std::shared_ptr<WsConnection> /*self*/) {
     while (true) {
@@ -255,15 +269,20 @@ class Server::Impl::WsConnection : public SubscriptionSink,
       if (!bucket_.take()) {
         server_.counters.rate_limited++;
         if (auto refusal = server_.dispatcher.refuse(text, kRateLimited))
-          offer(std::move(*refusal));
+          offer_here(std::move(*refusal));
         continue;
       }
-      const bool binary = ws_.got_binary();
-      std::optional<std::string> response =
-          co_await server_.on_worker([this, &text, &context, binary] {
-            return binary ? handle_binary(text, context) : server_.dispatcher.handle(text, context);
-          });
-      if (response && !offer(std::move(*response))) {
+      std::optional<std::string> response;
+      if (ws_.got_binary()) {
+        response = co_await server_.on_worker(
+            [this, &text, &context] { return handle_binary(text, context); });
+      } else if (const Dispatcher::Parsed call = server_.dispatcher.parse(text); call.runs_inline) {
+        response = server_.dispatcher.handle(call, context);
+      } else {
+        response = co_await server_.on_worker(
+            [this, &call, &context] { return server_.dispatcher.handle(call, context); });
+      }
+      if (response && !offer_here(std::move(*response))) {
         close_soon(websocket::close_code::policy_error, "slow consumer: queue full");
       }
     }
@@ -408,8 +427,14 @@ awaitable<http::response<http::string_body>> Server::Impl::handle_http(
       CallContext context;
       const auto auth = req[http::field::authorization];
       if (auth.starts_with("Bearer ")) context.bearer = std::string(auth.substr(7));
-      std::optional<std::string> body = co_await on_worker(
-          [this, &req, &context] { return dispatcher.handle(req.body(), context); });
+      const Dispatcher::Parsed call = dispatcher.parse(req.body());
+      std::optional<std::string> body;
+      if (call.runs_inline) {  // (not a conditional expression: g++ 12 miscompiles co_await in one)
+        body = dispatcher.handle(call, context);
+      } else {
+        body = co_await on_worker(
+            [this, &call, &context] { return dispatcher.handle(call, context); });
+      }
       if (body) {
         res.body() = std::move(*body);
       } else {
@@ -501,7 +526,10 @@ awaitable<void> Server::Impl::serve_http(Stream& stream) {
 
 awaitable<void> Server::Impl::listen() {
   while (running) {
-    auto [ec, socket] = co_await acceptor->async_accept(as_tuple);
+    // The socket is bound to its connection's strand, so every handler of it is serialized
+    // whichever I/O thread runs it.
+    auto strand = asio::make_strand(ioc);
+    auto [ec, socket] = co_await acceptor->async_accept(strand, as_tuple);
     if (ec) {
       if (ec == asio::error::operation_aborted) co_return;
       continue;
@@ -514,7 +542,6 @@ awaitable<void> Server::Impl::listen() {
     }
     counters.connections_total++;
     counters.connections_open++;
-    auto strand = asio::make_strand(ioc);
     asio::co_spawn(strand, serve_connection(std::move(socket)), [this](std::exception_ptr e) {
       counters.connections_open--;
       if (e) {
@@ -575,7 +602,8 @@ absl::StatusOr<std::uint16_t> Server::start() {
   s.running = true;
   s.hub.start();
   asio::co_spawn(s.ioc, s.listen(), asio::detached);
-  s.io_thread = std::thread([&s] { s.ioc.run(); });
+  for (std::size_t i = 0; i < std::max<std::size_t>(1, s.options.io_threads); ++i)
+    s.io_threads.emplace_back([&s] { s.ioc.run(); });
   return port;
 }
 
@@ -588,7 +616,8 @@ void Server::stop() {
   });
   s.hub.stop();
   s.ioc.stop();
-  if (s.io_thread.joinable()) s.io_thread.join();
+  for (std::thread& t : s.io_threads) t.join();
+  s.io_threads.clear();
   s.workers.join();
 }
 

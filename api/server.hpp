@@ -24,7 +24,9 @@ struct ServerOptions {
   double requests_per_second = 2000;  // per connection, token bucket
   double request_burst = 4000;
   std::size_t max_queued_messages = 4096;  // per WebSocket; a full queue closes it
-  std::size_t workers = 2;                 // threads for engine calls
+  std::size_t io_threads = 1;  // threads for sockets and in-memory (kInline) methods; on 2 cores
+                               // one beats two (bench/RESULTS.md); raise it with more cores
+  std::size_t workers = 2;     // threads for engine calls that may block
   RpcLimits rpc;
   /// TLS (HTTPS and WSS on the same port) when both are set: PEM files, TLS 1.2 or newer.
   std::string tls_certificate_file;

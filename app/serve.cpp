@@ -175,6 +175,11 @@ absl::StatusOr<ServeConfig> load_config(const std::string& path) {
   c.server.request_burst = static_cast<double>(2 * rps);
   ZKR_ASSIGN_OR_RETURN(c.server.rpc.max_batch,
                        limits.u64("maxBatchLength", c.server.rpc.max_batch));
+  ZKR_ASSIGN_OR_RETURN(c.server.io_threads, limits.u64("ioThreads", c.server.io_threads, 64));
+  ZKR_ASSIGN_OR_RETURN(c.server.workers, limits.u64("workerThreads", c.server.workers, 64));
+  if (c.server.io_threads == 0 || c.server.workers == 0)
+    return absl::InvalidArgumentError(
+        "limits.ioThreads and limits.workerThreads must be at least 1");
   ZKR_RETURN_IF_ERROR(limits.finish());
 
   ZKR_ASSIGN_OR_RETURN(c.engine.database_path, top.string("database", "data/zkrouter.db"));

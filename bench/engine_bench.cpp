@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <thread>
 
@@ -13,6 +14,7 @@
 #include "absl/flags/parse.h"
 #include "bench/synthetic_batch.hpp"
 #include "merkle/keccak.hpp"
+#include "merkle/log.hpp"
 #include "merkle/log_tree.hpp"
 #include "merkle/message_root.hpp"
 #include "router/engine.hpp"
@@ -25,6 +27,9 @@ ABSL_FLAG(std::size_t, batch_size, 1000, "messages per batch");
 ABSL_FLAG(std::size_t, requests, 20000, "proof requests per measurement");
 ABSL_FLAG(std::size_t, reference_requests, 2000, "requests for the rebuild-per-request reference");
 ABSL_FLAG(std::string, durability, "full", "full (synchronous=FULL) or normal");
+ABSL_FLAG(std::string, serve_config, "",
+          "also write a `zkrouter serve` config for the database to this file (for the load "
+          "benchmark), with the Gateway key beside it");
 ABSL_FLAG(std::size_t, submitters, 2, "threads submitting batches concurrently (chain operators)");
 
 namespace {
@@ -48,6 +53,27 @@ void check(const absl::Status& s) {
   }
 }
 
+constexpr std::string_view kGatewayKeyLabel = "zkrouter bench gateway";
+
+/// A serve config for the benchmark database: the API's per-connection rate limit raised so the
+/// load generator measures the server, not the limiter.
+void write_serve_config(const std::string& out, const std::string& db,
+                        const merkle::Word& gateway_secret) {
+  const std::string key_file = out + ".gateway-key";
+  {
+    std::ofstream key(key_file, std::ios::trunc);
+    key << merkle::to_hex(gateway_secret) << "\n";
+  }
+  std::filesystem::permissions(
+      key_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  std::ofstream config(out, std::ios::trunc);
+  config << "{\"listen\": {\"address\": \"127.0.0.1\", \"port\": 0},\n"
+         << " \"database\": \"" << db << "\",\n"
+         << " \"gateway\": {\"signingKeyFile\": \"" << key_file << "\"},\n"
+         << " \"limits\": {\"maxConnections\": 4096, \"requestsPerSecond\": 10000000}}\n";
+  check(config ? absl::OkStatus() : absl::InternalError("cannot write " + out));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -66,12 +92,14 @@ int main(int argc, char** argv) {
   const auto prover = bench_key("zkrouter bench prover");
   router::EngineConfig config;
   config.database_path = path;
-  config.gateway.signing_key = bench_key("zkrouter bench gateway");
+  config.gateway.signing_key = bench_key(kGatewayKeyLabel);
   config.durability = absl::GetFlag(FLAGS_durability) == "normal" ? settlement::Durability::kNormal
                                                                   : settlement::Durability::kFull;
   auto opened = router::Engine::open(config);
   check(opened.status());
   auto engine = std::move(*opened);
+  if (const std::string out = absl::GetFlag(FLAGS_serve_config); !out.empty())
+    write_serve_config(out, path, merkle::keccak256(std::string_view(kGatewayKeyLabel)));
   for (std::size_t c = 0; c < chains; ++c) {
     check(engine->register_chain(
         {.chain_id = 1000 + c,
@@ -156,9 +184,15 @@ int main(int argc, char** argv) {
         "SELECT packed FROM logs WHERE chain_id = ?1 AND batch_number = ?2 ORDER BY log_index");
     check(s.status());
     (*s)->bind(1, id.chain_id).bind(2, id.batch_number);
-    std::vector<merkle::Word> leaves;
-    while (*(*s)->step()) leaves.push_back(merkle::keccak256((*s)->column_blob(0)));
+    std::vector<merkle::PackedLog> packed;
+    while (*(*s)->step()) {
+      const auto blob = (*s)->column_blob(0);
+      std::copy_n(blob.begin(), std::min(blob.size(), sizeof(merkle::PackedLog)),
+                  packed.emplace_back().begin());
+    }
     (*s)->reset();
+    std::vector<merkle::Word> leaves(packed.size());
+    merkle::log_leaf_hashes(packed, leaves);  // hashed as fast as zkrouter itself does
     const auto tree = merkle::LogTree::build(leaves);
     auto path_words = tree->path(id.log_index);
     ref_us.push_back(us_since(t0));

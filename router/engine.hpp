@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "merkle/log_tree.hpp"
 #include "router/batch.hpp"
@@ -163,7 +164,10 @@ class Engine {
   std::unique_ptr<ReaderPool> readers_;
   mutable std::shared_mutex state_mutex_;  // guards gateway_ and trees_
   std::unique_ptr<settlement::Gateway> gateway_;
-  std::map<std::pair<std::uint64_t, std::uint64_t>, std::shared_ptr<const merkle::LogTree>> trees_;
+  // Looked up on every proof: hashed, not ordered (no order is needed).
+  absl::flat_hash_map<std::pair<std::uint64_t, std::uint64_t>,
+                      std::shared_ptr<const merkle::LogTree>>
+      trees_;
   MessageIndex index_;
   std::atomic<std::int64_t> last_event_seq_{0};
   mutable std::mutex event_mutex_;

@@ -65,8 +65,7 @@ Word MessageRootState::seal_block() {
   }
   changed_in_open_block_.clear();
   blocks_.push_back(BlockRecord{shared_.root(), shared_.size()});
-  recent_.emplace_back(block, shared_);
-  if (recent_.size() > kRecentSnapshots) recent_.pop_front();
+  remember(block, std::make_shared<const merkle::SharedTree>(shared_));
   ++open_block_;
   return blocks_.back().shared_root;
 }
@@ -89,18 +88,31 @@ absl::StatusOr<Word> MessageRootState::shared_root_at(std::uint64_t block) const
   return blocks_[block - first_block_].shared_root;
 }
 
-const merkle::SharedTree& MessageRootState::snapshot_at(std::uint64_t block,
-                                                        merkle::SharedTree& scratch) const {
-  for (const auto& [b, tree] : recent_)
-    if (b == block) return tree;
+namespace {
+std::size_t snapshot_bytes(const merkle::SharedTree& tree) {
+  return 2 * sizeof(Word) * tree.size() + 256;  // the levels halve: ~2n nodes, plus overhead
+}
+}  // namespace
+
+void MessageRootState::remember(std::uint64_t block, Snapshot tree) const {
+  std::lock_guard lock(cache_mutex_);
+  if (cached_.contains(block)) return;
+  cached_bytes_ += snapshot_bytes(*tree);
+  lru_.emplace_front(block, std::move(tree));
+  cached_[block] = lru_.begin();
+  while (cached_bytes_ > kSnapshotBudgetBytes && lru_.size() > 1) {
+    cached_bytes_ -= snapshot_bytes(*lru_.back().second);
+    cached_.erase(lru_.back().first);
+    lru_.pop_back();
+  }
+}
+
+MessageRootState::Snapshot MessageRootState::snapshot_at(std::uint64_t block) const {
   {
     std::lock_guard lock(cache_mutex_);
-    for (auto it = cache_.begin(); it != cache_.end(); ++it) {
-      if (it->first == block) {
-        cache_.splice(cache_.begin(), cache_, it);
-        scratch = it->second;
-        return scratch;
-      }
+    if (const auto it = cached_.find(block); it != cached_.end()) {
+      lru_.splice(lru_.begin(), lru_, it->second);
+      return it->second->second;
     }
   }
   // Rebuild: every registered chain's leaf as of the end of `block`.
@@ -111,12 +123,11 @@ const merkle::SharedTree& MessageRootState::snapshot_at(std::uint64_t block,
     const ChainHistory& chain = chains_.at(id);
     leaves[i] = merkle::chain_id_leaf(*chain.tree.root_at(chain.size_at(block)), id);
   }
-  scratch = merkle::SharedTree::from_leaves(std::move(leaves));
-  ZKR_CHECK(scratch.root() == record.shared_root);
-  std::lock_guard lock(cache_mutex_);
-  cache_.emplace_front(block, scratch);
-  if (cache_.size() > kCachedSnapshots) cache_.pop_back();
-  return scratch;
+  auto tree = std::make_shared<const merkle::SharedTree>(
+      merkle::SharedTree::from_leaves(std::move(leaves)));
+  ZKR_CHECK(tree->root() == record.shared_root);
+  remember(block, tree);
+  return tree;
 }
 
 absl::StatusOr<merkle::GatewayProofPart> MessageRootState::gateway_part(
@@ -133,13 +144,12 @@ absl::StatusOr<merkle::GatewayProofPart> MessageRootState::gateway_part(
                                                       " precedes the execution of leaf ",
                                                       chain_tree_index, " of chain ", chain_id));
   }
-  merkle::SharedTree scratch;
-  const merkle::SharedTree& shared = snapshot_at(block, scratch);
+  const Snapshot shared = snapshot_at(block);
   merkle::GatewayProofPart part;
   part.batch_leaf_index = chain_tree_index;
   ZKR_ASSIGN_OR_RETURN(part.chain_path, it->second.tree.path_at(chain_tree_index, size));
   part.chain_index = *index;
-  ZKR_ASSIGN_OR_RETURN(part.shared_path, shared.path(*index));
+  ZKR_ASSIGN_OR_RETURN(part.shared_path, shared->path(*index));
   part.gateway_chain_id = gateway_chain_id_;
   return part;
 }

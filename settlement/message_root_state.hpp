@@ -5,9 +5,9 @@
 // Not thread-safe, except the const queries, which may run concurrently with each other.
 
 #include <cstdint>
-#include <deque>
 #include <list>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
@@ -68,7 +68,11 @@ class MessageRootState {
     merkle::Word shared_root;
     std::size_t chain_count;
   };
-  const merkle::SharedTree& snapshot_at(std::uint64_t block, merkle::SharedTree& scratch) const;
+  using Snapshot = std::shared_ptr<const merkle::SharedTree>;
+  /// The shared tree at the end of sealed `block`: from the cache, or rebuilt and cached.
+  Snapshot snapshot_at(std::uint64_t block) const;
+  /// Caches `tree` as block's snapshot and evicts the least recently used beyond the budget.
+  void remember(std::uint64_t block, Snapshot tree) const;
 
   std::uint64_t gateway_chain_id_;
   std::uint64_t first_block_;
@@ -80,12 +84,15 @@ class MessageRootState {
   std::vector<std::uint64_t> changed_in_open_block_;
   std::vector<BlockRecord> blocks_;  // blocks_[b - first_block_]
 
-  // Shared trees at the end of recent blocks, and an LRU of rebuilt older ones.
-  static constexpr std::size_t kRecentSnapshots = 64;
-  static constexpr std::size_t kCachedSnapshots = 64;
-  std::deque<std::pair<std::uint64_t, merkle::SharedTree>> recent_;
+  // Shared trees at the end of sealed blocks, least recently used last, within a memory budget:
+  // each is about 64 bytes per chain, so the default keeps ~10 000 blocks of 50 chains. Every
+  // newly sealed block goes in; older ones are rebuilt from the chain trees on a miss.
+  static constexpr std::size_t kSnapshotBudgetBytes = 32 << 20;
   mutable std::mutex cache_mutex_;
-  mutable std::list<std::pair<std::uint64_t, merkle::SharedTree>> cache_;
+  mutable std::list<std::pair<std::uint64_t, Snapshot>> lru_;
+  mutable std::unordered_map<std::uint64_t, std::list<std::pair<std::uint64_t, Snapshot>>::iterator>
+      cached_;
+  mutable std::size_t cached_bytes_ = 0;
 };
 
 }  // namespace zkr::settlement

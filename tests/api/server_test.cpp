@@ -92,6 +92,35 @@ TEST_F(Api, EveryScenarioProofOverHttpEqualsTheVectors) {
   EXPECT_EQ(checked, 13U);
 }
 
+TEST_F(Api, ProofTextIsTheSerializedDocument) {
+  // The proof methods write their JSON directly; it must be exactly the document's serialization,
+  // for every shape, and a batch (which parses the text back) must carry the same result.
+  std::size_t checked = 0;
+  for (const auto& p : vectors().at("scenario").at("proofs").as_array()) {
+    const router::MessageId id{number(p.at("chainId")), number(p.at("batchNumber")),
+                               number(p.at("leafIndex"))};
+    for (const auto target : {router::ProofTarget::kGateway, router::ProofTarget::kL1}) {
+      const auto proof = engine_->proof(id, target);
+      if (!proof.ok()) continue;
+      EXPECT_EQ(proof_json_text(*proof), json::serialize(proof_to_json(*proof)));
+      EXPECT_EQ(zks_proof_json_text(*proof), json::serialize(zks_proof_to_json(*proof)));
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 13U);
+  const json::value batch =
+      json::parse(testing::http_request(
+                      "127.0.0.1", port_, "POST", "/",
+                      R"([{"jsonrpc":"2.0","id":"a","method":"zkr_getProof","params":["270:1:0"]},
+                 {"jsonrpc":"2.0","id":7,"method":"zkr_getProof","params":["270:1:0"]}])")
+                      .body);
+  const json::value single = call("zkr_getProof", json::array{"270:1:0"});
+  ASSERT_TRUE(batch.is_array()) << json::serialize(batch);
+  EXPECT_EQ(batch.as_array()[0].at("id"), json::value("a"));
+  EXPECT_EQ(batch.as_array()[0].at("result"), single.at("result"));
+  EXPECT_EQ(batch.as_array()[1].at("result"), single.at("result"));
+}
+
 TEST_F(Api, NativeReadsReturnWhatTheEngineHolds) {
   auto r = call("zkr_getInteropRoot", json::array{12});
   EXPECT_EQ(r.at("result").at("root"),
