@@ -1,6 +1,8 @@
 #include "api/subscription_hub.hpp"
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "api/json_codec.hpp"
@@ -195,22 +197,65 @@ bool SubscriptionHub::matches(const SubscriptionSpec& spec, const Item& item) co
   return false;
 }
 
-bool SubscriptionHub::serve(Sub& sub, std::int64_t head) {
-  const auto offer = [&](const Item& item) {
-    if (matches(sub.spec, item)) {
-      std::string note =
-          absl::StrCat(R"({"jsonrpc":"2.0","method":"zkr_subscription","params":{"subscription":")",
-                       sub.id, R"(","result":)", item.result_json, "}}");
-      if (!sub.deliver(std::move(note))) {
-        dropped_count_.fetch_add(1);
-        sub.dropped(absl::StrCat("slow consumer: queue full; resume with fromCursor=", sub.cursor));
-        return false;
-      }
-      delivered_.fetch_add(1);
+bool SubscriptionHub::offer(Sub& sub, const Item& item) {
+  if (matches(sub.spec, item)) {
+    std::string note =
+        absl::StrCat(R"({"jsonrpc":"2.0","method":"zkr_subscription","params":{"subscription":")",
+                     sub.id, R"(","result":)", item.result_json, "}}");
+    if (!sub.deliver(std::move(note))) {
+      dropped_count_.fetch_add(1);
+      sub.dropped(absl::StrCat("slow consumer: queue full; resume with fromCursor=", sub.cursor));
+      return false;
     }
-    sub.cursor = item.event.seq;
+    delivered_.fetch_add(1);
+  }
+  sub.cursor = item.event.seq;
+  return true;
+}
+
+std::vector<std::string> SubscriptionHub::serve_by_sender(std::vector<std::shared_ptr<Sub>>& subs,
+                                                          std::int64_t head) {
+  std::vector<std::string> dropped;
+  if (window_.empty()) return dropped;
+  const std::int64_t window_start = window_end_ - static_cast<std::int64_t>(window_.size()) + 1;
+  std::map<merkle::Address, std::vector<Sub*>> by_sender;
+  std::int64_t from = head;
+  const auto indexed = [&](const std::shared_ptr<Sub>& sub) {
+    if (sub->spec.topic != Topic::kMessages || !sub->spec.sender ||
+        sub->cursor + 1 < window_start || sub->cursor >= head) {
+      return false;
+    }
+    by_sender[*sub->spec.sender].push_back(sub.get());
+    from = std::min(from, sub->cursor);
     return true;
   };
+  std::vector<std::shared_ptr<Sub>> rest;
+  std::vector<std::shared_ptr<Sub>> mine;
+  for (auto& sub : subs) (indexed(sub) ? mine : rest).push_back(std::move(sub));
+  subs = std::move(rest);
+  std::set<Sub*> gone;
+  for (std::size_t i = static_cast<std::size_t>(from + 1 - window_start);
+       i < window_.size() && window_[i]->event.seq <= head; ++i) {
+    const Item& item = *window_[i];
+    if (!item.message || !item.message->sender) continue;
+    const auto it = by_sender.find(*item.message->sender);
+    if (it == by_sender.end()) continue;
+    for (Sub* sub : it->second) {
+      if (item.event.seq <= sub->cursor || gone.contains(sub)) continue;
+      if (!offer(*sub, item)) {
+        gone.insert(sub);
+        dropped.push_back(sub->id);
+      }
+    }
+  }
+  // Nothing else in the window matches them: they are caught up.
+  for (const auto& sub : mine)
+    if (!gone.contains(sub.get())) sub->cursor = std::max(sub->cursor, head);
+  return dropped;
+}
+
+bool SubscriptionHub::serve(Sub& sub, std::int64_t head) {
+  const auto offer = [&](const Item& item) { return this->offer(sub, item); };
   std::size_t pages = 0;
   while (sub.cursor < head && pages++ < 8) {
     const std::int64_t window_start = window_end_ - static_cast<std::int64_t>(window_.size()) + 1;
@@ -245,6 +290,7 @@ void SubscriptionHub::run() {
       for (const auto& [id, sub] : subs_) subs.push_back(sub);
     }
     behind = false;
+    for (const std::string& id : serve_by_sender(subs, std::min(head, window_end_))) remove(id);
     for (const auto& sub : subs) {
       if (!serve(*sub, std::min(head, window_end_))) {
         remove(sub->id);

@@ -81,6 +81,12 @@ class SubscriptionHub {
   void refill_window(std::int64_t head);
   /// Serves one subscription up to the head. False if it was dropped.
   bool serve(Sub& sub, std::int64_t head);
+  /// Queues `item` to `sub` if it matches and advances its cursor; false if `sub` was dropped.
+  bool offer(Sub& sub, const Item& item);
+  /// Serves every caught-up subscription that follows one sender in a single pass over the
+  /// window, through an index by sender; returns the ones it dropped.
+  std::vector<std::string> serve_by_sender(std::vector<std::shared_ptr<Sub>>& subs,
+                                           std::int64_t head);
   bool matches(const SubscriptionSpec& spec, const Item& item) const;
 
   const router::Engine& engine_;

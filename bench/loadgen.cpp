@@ -47,6 +47,9 @@ ABSL_FLAG(std::size_t, batch_size, 1000, "database layout: messages per batch");
 ABSL_FLAG(std::size_t, sample, 2000, "transaction hashes sampled for zks_getL2ToL1LogProof");
 ABSL_FLAG(std::string, label, "", "a name for this run in the --json line");
 ABSL_FLAG(bool, json, false, "print one JSON summary line at the end");
+ABSL_FLAG(bool, probe, false,
+          "send one request, retrying until it is answered with a result (at most 60 s); exit 0 "
+          "then (used to time a cold start)");
 
 namespace {
 
@@ -301,6 +304,21 @@ int main(int argc, char** argv) {
   const std::string method = absl::GetFlag(FLAGS_method);
   const std::size_t connections = std::max<std::size_t>(1, absl::GetFlag(FLAGS_connections));
   const std::size_t threads = std::max<std::size_t>(1, absl::GetFlag(FLAGS_threads));
+
+  if (absl::GetFlag(FLAGS_probe)) {
+    RequestMaker maker(method, {}, 1);
+    const auto give_up = Clock::now() + std::chrono::seconds(60);
+    while (Clock::now() < give_up) {
+      try {
+        if (good_reply(call_once(*target, maker.next(1)), 1)) return 0;
+      } catch (const std::exception&) {
+        // not listening yet
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    std::fprintf(stderr, "zkr_loadgen: no answer within 60 s\n");
+    return 1;
+  }
 
   std::vector<std::string> tx_hashes;
   try {

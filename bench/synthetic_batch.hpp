@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <random>
+#include <vector>
 
 #include "merkle/log.hpp"
 #include "merkle/message_root.hpp"
@@ -10,8 +11,10 @@
 
 namespace zkr::bench {
 
+/// `senders`, if given, are the message senders to draw from (random addresses otherwise).
 inline router::SealedBatch synthetic_batch(std::uint64_t chain, std::uint64_t batch, std::size_t n,
-                                           std::mt19937_64& rng) {
+                                           std::mt19937_64& rng,
+                                           const std::vector<merkle::Address>& senders = {}) {
   router::SealedBatch b;
   b.chain_id = chain;
   b.batch_number = batch;
@@ -19,7 +22,11 @@ inline router::SealedBatch synthetic_batch(std::uint64_t chain, std::uint64_t ba
   for (std::size_t i = 0; i < n; ++i) {
     merkle::L2Message m;
     m.tx_number_in_batch = static_cast<std::uint16_t>(i);
-    for (auto& x : m.sender) x = static_cast<std::uint8_t>(rng());
+    if (senders.empty()) {
+      for (auto& x : m.sender) x = static_cast<std::uint8_t>(rng());
+    } else {
+      m.sender = senders[rng() % senders.size()];
+    }
     m.data.resize(32);
     for (auto& x : m.data) x = static_cast<std::uint8_t>(rng());
     merkle::Word tx;
