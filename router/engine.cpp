@@ -365,10 +365,9 @@ absl::StatusOr<MessagePage> Engine::list_messages(const MessageFilter& filter) c
   std::vector<std::int64_t> seqs;
   {
     std::shared_lock lock(state_mutex_);
-    if (const std::vector<std::int64_t>* all = index_.sender_seqs(*f.sender)) {
-      auto it = std::upper_bound(all->begin(), all->end(), f.after_seq);
-      for (; it != all->end() && seqs.size() < kMaxScanned; ++it) seqs.push_back(*it);
-    }
+    const std::span<const std::int64_t> all = index_.sender_seqs(*f.sender);
+    auto it = std::upper_bound(all.begin(), all.end(), f.after_seq);
+    for (; it != all.end() && seqs.size() < kMaxScanned; ++it) seqs.push_back(*it);
   }
   auto lease = readers_->acquire();
   for (const std::int64_t seq : seqs) {

@@ -20,9 +20,10 @@ std::vector<MessageId> MessageIndex::tx_candidates(const merkle::Word& tx_hash) 
   return {it->second.begin(), it->second.end()};
 }
 
-const std::vector<std::int64_t>* MessageIndex::sender_seqs(const merkle::Address& sender) const {
+std::span<const std::int64_t> MessageIndex::sender_seqs(const merkle::Address& sender) const {
   const auto it = by_sender_.find(sender);
-  return it == by_sender_.end() ? nullptr : &it->second;
+  if (it == by_sender_.end()) return {};
+  return {it->second.data(), it->second.size()};
 }
 
 }  // namespace zkr::router

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -24,13 +25,14 @@ class MessageIndex {
   /// callers confirm the full hash in the database).
   std::vector<MessageId> tx_candidates(const merkle::Word& tx_hash) const;
   /// The recorded_seq of every message from `sender`, ascending.
-  const std::vector<std::int64_t>* sender_seqs(const merkle::Address& sender) const;
+  std::span<const std::int64_t> sender_seqs(const merkle::Address& sender) const;
   std::size_t transactions() const noexcept { return by_tx_.size(); }
 
  private:
   static std::uint64_t tx_key(const merkle::Word& tx) noexcept;
   absl::flat_hash_map<std::uint64_t, absl::InlinedVector<MessageId, 1>> by_tx_;
-  absl::flat_hash_map<merkle::Address, std::vector<std::int64_t>> by_sender_;
+  // Most senders send few messages: one sequence number is held inline, without a heap block.
+  absl::flat_hash_map<merkle::Address, absl::InlinedVector<std::int64_t, 1>> by_sender_;
 };
 
 }  // namespace zkr::router

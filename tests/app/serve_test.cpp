@@ -131,6 +131,10 @@ TEST(Serve, RefusesBadConfigurationsAndNamesTheSetting) {
   check(R"({"gateway":{)" + key + R"(},"colour":"blue"})", "unknown setting config.colour");
   check(R"({"gateway":{)" + key + R"(},"listen":{"port":70000}})",
         "listen.port must be at most 65535");
+  check(R"({"gateway":{)" + key + R"(},"limits":{"ioThreads":0}})",
+        "limits.ioThreads and limits.workerThreads must be at least 1");
+  check(R"({"gateway":{)" + key + R"(},"limits":{"workerThreads":65}})",
+        "limits.workerThreads must be at most 64");
   check(R"({"gateway":{)" + key + R"(},"listen":{"tls":{}}})",
         "listen.tls needs certificateFile and privateKeyFile");
   check(R"({"gateway":{)" + key +
