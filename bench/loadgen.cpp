@@ -29,6 +29,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "api/client.hpp"
 
 ABSL_FLAG(std::string, url, "ws://127.0.0.1:8545",
           "ws://host:port[/path] or http://host:port[/path]");
@@ -221,45 +222,16 @@ asio::awaitable<void> run_http(const Target& target, RequestMaker maker, Phase p
   }
 }
 
-/// One call over a short HTTP or WebSocket connection, for set-up (sampling transaction hashes).
+/// One call over a short connection (the project's client), for set-up and probing.
 std::string call_once(const Target& target, const std::string& body) {
-  asio::io_context ioc;
-  std::string reply;
-  asio::co_spawn(
-      ioc,
-      [&]() -> asio::awaitable<void> {
-        auto ex = co_await asio::this_coro::executor;
-        tcp::resolver resolver(ex);
-        beast::tcp_stream stream(ex);
-        co_await stream.async_connect(
-            co_await resolver.async_resolve(target.host, target.port, asio::use_awaitable),
-            asio::use_awaitable);
-        stream.expires_after(std::chrono::seconds(30));
-        if (target.websocket) {
-          websocket::stream<beast::tcp_stream> ws(std::move(stream));
-          co_await ws.async_handshake(target.host, target.path, asio::use_awaitable);
-          co_await ws.async_write(asio::buffer(body), asio::use_awaitable);
-          beast::flat_buffer buffer;
-          co_await ws.async_read(buffer, asio::use_awaitable);
-          reply = beast::buffers_to_string(buffer.data());
-        } else {
-          http::request<http::string_body> req{http::verb::post, target.path, 11};
-          req.set(http::field::host, target.host);
-          req.set(http::field::content_type, "application/json");
-          req.body() = body;
-          req.prepare_payload();
-          co_await http::async_write(stream, req, asio::use_awaitable);
-          beast::flat_buffer buffer;
-          http::response<http::string_body> res;
-          co_await http::async_read(stream, buffer, res, asio::use_awaitable);
-          reply = res.body();
-        }
-      },
-      [](std::exception_ptr e) {
-        if (e) std::rethrow_exception(e);
-      });
-  ioc.run();
-  return reply;
+  const auto port = static_cast<std::uint16_t>(std::stoi(target.port));
+  if (!target.websocket)
+    return zkr::api::http_request(target.host, port, "POST", target.path, body).body;
+  zkr::api::WsClient client(port, std::chrono::seconds(30), target.host);
+  client.send_text(body);
+  const std::optional<std::string> reply = client.read();
+  if (!reply) throw std::runtime_error("no reply: " + client.close_reason());
+  return *reply;
 }
 
 /// Transaction hashes of random messages, read with zkr_getMessage.
