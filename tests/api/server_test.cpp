@@ -1,7 +1,14 @@
 // The API over real sockets: a server on 127.0.0.1:0 over an engine holding the spec's scenario,
 // real HTTP and WebSocket clients, every method with good and bad input.
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
 
 #include <set>
 #include <thread>
@@ -228,6 +235,62 @@ TEST_F(Api, BadInputGetsSpecificErrors) {
             "failed_precondition");  // needs a WebSocket
 }
 
+// The rows of docs/security.md's bad-input table that the tests above do not already cover, each
+// with its specific error, and nothing of any of them stored.
+TEST_F(Api, HostileInputIsRefusedSpecificallyAndNothingIsStored) {
+  const std::string db = dir_.file("zkrouter.db");
+  const std::string before = testing::database_digest(db);
+  const std::string operator270 = testing::credential_for(270);
+  const auto raw = [&](const std::string& body, const std::string& bearer = "") {
+    return json::parse(testing::http_request("127.0.0.1", port_, "POST", "/", body, bearer).body);
+  };
+  // Huge numbers: beyond 64 bits, negative, fractional, in strings.
+  EXPECT_EQ(reason(raw(R"({"jsonrpc":"2.0","id":1,"method":"zkr_getBatch","params":[1e40,1]})")),
+            "invalid_params");
+  EXPECT_EQ(
+      reason(raw(
+          R"({"jsonrpc":"2.0","id":1,"method":"zkr_getBatch","params":[18446744073709551616,1]})")),
+      "invalid_params");
+  EXPECT_EQ(reason(call("zkr_getBatch", json::array{-1, 1})), "invalid_params");
+  EXPECT_EQ(reason(call("zkr_getBatch", json::array{1.5, 1})), "invalid_params");
+  EXPECT_EQ(reason(call("zkr_getMessage", json::array{"270:1:99999999999999999999999"})),
+            "invalid_params");
+  // Invalid hex and wrong lengths.
+  EXPECT_EQ(reason(call("zks_getL2ToL1LogProof", json::array{"0x" + std::string(63, 'a')})),
+            "invalid_params");
+  EXPECT_EQ(reason(call("zks_getL2ToL1LogProof", json::array{std::string(64, 'a') + "zz"})),
+            "invalid_params");
+  // A batch whose words have the wrong length or are not hex, from its own operator.
+  json::value batch = json_batch(testing::generated_batch(270, 4, 3));
+  batch.as_object()["localRoot"] = "0x1234";
+  EXPECT_EQ(reason(call("zkr_submitBatch", json::array{batch}, operator270)), "invalid_params");
+  batch.as_object()["localRoot"] = "0x" + std::string(64, 'x');
+  EXPECT_EQ(reason(call("zkr_submitBatch", json::array{batch}, operator270)), "invalid_params");
+  // A chain submitting for another chain, and no credential at all.
+  const json::value other = json_batch(testing::generated_batch(271, 3, 2));
+  EXPECT_EQ(reason(call("zkr_submitBatch", json::array{other}, operator270)), "permission_denied");
+  EXPECT_EQ(reason(call("zkr_submitBatch", json::array{other})), "unauthenticated");
+  EXPECT_EQ(reason(call("zkr_submitBatch", json::array{other}, "wrong-credential-xxxxxxxx")),
+            "permission_denied");
+  // Replays of an old batch with different content (a fork), out-of-order and forked batches.
+  router::SealedBatch fork = testing::generated_batch(270, 1, 4);
+  EXPECT_EQ(reason(call("zkr_submitBatch", json::array{json_batch(fork)}, operator270)),
+            "already_exists");
+  EXPECT_EQ(reason(call("zkr_submitBatch",
+                        json::array{json_batch(testing::generated_batch(270, 9, 2))}, operator270)),
+            "failed_precondition");  // a gap: batch 4 comes next
+  // Deep nesting inside params (not only at the top).
+  EXPECT_EQ(reason(raw(R"({"jsonrpc":"2.0","id":1,"method":"zkr_getBatch","params":)" +
+                       std::string(40, '[') + std::string(40, ']') + "}")),
+            "parse_error");
+  // An unknown method with a huge name is answered, with the name cut short.
+  const json::value unknown = call(std::string(100000, 'm'), json::array{});
+  EXPECT_EQ(reason(unknown), "method_not_found");
+  EXPECT_LT(unknown.at("error").at("message").as_string().size(), 200U);
+  // Nothing of any of it was stored.
+  EXPECT_EQ(testing::database_digest(db), before);
+}
+
 TEST_F(Api, BatchRequestsAnswerEachCallAndSkipNotifications) {
   const std::string body = R"([{"jsonrpc":"2.0","id":1,"method":"zkr_getGatewayStatus"},
     {"jsonrpc":"2.0","method":"zkr_getGatewayStatus"},
@@ -425,6 +488,15 @@ class ApiLimits : public Api {
   }
 };
 
+class ApiSlow : public Api {
+ protected:
+  void SetUp() override {
+    ServerOptions o;
+    o.idle_timeout = std::chrono::seconds(1);
+    start(o);
+  }
+};
+
 // TLS: the same port serves HTTPS and WSS with a certificate made for the test by the openssl
 // command; clients verify it. Plain HTTP and a client trusting another CA get nowhere.
 class ApiTls : public Api {
@@ -507,6 +579,36 @@ TEST_F(ApiLimits, OversizeBodiesAndFramesAreRefused) {
   }
   const auto metrics = testing::http_request(port_, "GET", "/metrics").body;
   EXPECT_NE(metrics.find("zkrouter_too_large_total 2"), std::string::npos) << metrics;
+}
+
+// Slow-loris: a client that sends its request a byte at a time, slower than the idle timeout
+// allows, is disconnected; the server keeps answering others meanwhile.
+TEST_F(ApiSlow, ASlowLorisClientIsCutOffAtTheIdleTimeout) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port_);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const timeval wait{.tv_sec = 0, .tv_usec = 200000};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+  const std::string partial = "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n";
+  const auto start = std::chrono::steady_clock::now();
+  bool closed = false;
+  for (std::size_t i = 0; i < partial.size() && !closed; ++i) {
+    (void)::send(fd, &partial[i], 1, MSG_NOSIGNAL);
+    char c;
+    const ssize_t n = ::recv(fd, &c, 1, 0);  // waits 200 ms: the byte rate of a slow loris
+    closed = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+    // Others are still served while it dawdles.
+    if (i == 3) {
+      EXPECT_TRUE(call("zkr_getChain", json::array{270}).as_object().contains("result"));
+    }
+  }
+  ::close(fd);
+  EXPECT_TRUE(closed) << "the connection was still open after the whole slow request";
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
 
 TEST_F(ApiLimits, TooManySubscriptionsAndRateLimit) {
