@@ -20,8 +20,8 @@ absl::StatusOr<router::ProofTarget> target(const Params& p, std::size_t i) {
   ZKR_ASSIGN_OR_RETURN(const std::string t, p.string(i));
   if (t == "gateway") return router::ProofTarget::kGateway;
   if (t == "l1") return router::ProofTarget::kL1;
-  return absl::InvalidArgumentError(
-      absl::StrCat("target must be \"gateway\" or \"l1\", got \"", t.substr(0, 32), "\""));
+  return absl::InvalidArgumentError(absl::StrCat("target must be \"gateway\" or \"l1\", got \"",
+                                                 to_absl(utf8_prefix(t, 32)), "\""));
 }
 
 absl::StatusOr<merkle::Word> word_param(const Params& p, std::size_t i) {
@@ -82,7 +82,7 @@ void add_query_methods(Dispatcher& d, const router::Engine& e) {
                 ZKR_ASSIGN_OR_RETURN(const std::string mode, p.string(2));
                 if (mode != "proof_based_gw") {
                   return absl::InvalidArgumentError(
-                      absl::StrCat("unknown interop mode \"", mode.substr(0, 32),
+                      absl::StrCat("unknown interop mode \"", to_absl(utf8_prefix(mode, 32)),
                                    "\"; the only mode is \"proof_based_gw\""));
                 }
                 t = router::ProofTarget::kGateway;
@@ -177,7 +177,7 @@ void add_query_methods(Dispatcher& d, const router::Engine& e) {
                   k != "kind" && k != "fromTime" && k != "toTime" && k != "cursor" &&
                   k != "limit") {
                 return absl::InvalidArgumentError(
-                    absl::StrCat("unknown filter field \"", k.substr(0, 32), "\""));
+                    absl::StrCat("unknown filter field \"", to_absl(utf8_prefix(k, 32)), "\""));
               }
             }
             if (fo->contains("sourceChainId")) {

@@ -168,9 +168,9 @@ std::optional<json::value> Dispatcher::handle_one(const json::value& request,
     call.method->answered.fetch_add(1, std::memory_order_relaxed);
   if (call.id == nullptr) return std::nullopt;  // a notification: no response, whatever happened
   if (call.method == nullptr) {
-    return error_object(*call.id,
-                        protocol_error(-32601, "method_not_found",
-                                       absl::StrCat("no method ", call.name.substr(0, 64))));
+    return error_object(
+        *call.id, protocol_error(-32601, "method_not_found",
+                                 absl::StrCat("no method ", to_absl(utf8_prefix(call.name, 64)))));
   }
   if (!result.ok()) return error_object(*call.id, to_rpc_error(result.status()));
   return json::object{{"jsonrpc", "2.0"}, {"id", *call.id}, {"result", std::move(*result)}};

@@ -45,7 +45,7 @@ absl::StatusOr<SubscriptionSpec> parse_subscription(const json::value& params) {
   const auto topic = topic_from_name(name);
   if (!topic) {
     return absl::InvalidArgumentError(
-        absl::StrCat("unknown topic \"", name.substr(0, 32),
+        absl::StrCat("unknown topic \"", to_absl(utf8_prefix(name, 32)),
                      "\"; topics: messages, finality, interopRoots, batches"));
   }
   spec.topic = *topic;
@@ -58,7 +58,7 @@ absl::StatusOr<SubscriptionSpec> parse_subscription(const json::value& params) {
       const bool message_only = k == "destinationChainId" || k == "sender";
       if (k != "sourceChainId" && !message_only) {
         return absl::InvalidArgumentError(
-            absl::StrCat("unknown filter field \"", k.substr(0, 32), "\""));
+            absl::StrCat("unknown filter field \"", to_absl(utf8_prefix(k, 32)), "\""));
       }
       if (message_only && spec.topic != Topic::kMessages) {
         return absl::InvalidArgumentError(

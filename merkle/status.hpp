@@ -49,6 +49,15 @@ namespace detail {
 inline std::string_view to_std(absl::string_view s) noexcept {
   return {s.data(), s.size()};
 }
+/// At most `max` bytes of UTF-8 `text`, cut before a character, never inside one: for echoing
+/// (valid UTF-8) input in error messages, which must stay valid UTF-8.
+inline std::string_view utf8_prefix(std::string_view text, std::size_t max) noexcept {
+  if (text.size() <= max) return text;
+  std::size_t end = max;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end);
+}
+
 inline absl::string_view to_absl(std::string_view s) noexcept {
   return {s.data(), s.size()};
 }

@@ -43,8 +43,14 @@ absl::StatusOr<Bytes> parse_hex(std::string_view text) {
   }
   if (const auto bad = std::find_if_not(digits.begin(), digits.end(), is_hex_digit);
       bad != digits.end()) {
-    return absl::InvalidArgumentError(absl::StrCat("invalid hex digit '", std::string(1, *bad),
-                                                   "' at position ", 2 + (bad - digits.begin())));
+    // Printable ASCII is quoted; any other byte is named by value (it may be one byte of a
+    // multi-byte character, which alone would make the message invalid UTF-8).
+    const auto c = static_cast<unsigned char>(*bad);
+    const std::string shown = c >= 0x20 && c < 0x7f
+                                  ? absl::StrCat("'", std::string(1, *bad), "'")
+                                  : absl::StrCat("byte 0x", absl::Hex(c, absl::kZeroPad2));
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid hex digit ", shown, " at position ", 2 + (bad - digits.begin())));
   }
   const std::string raw = absl::HexStringToBytes(absl::string_view(digits.data(), digits.size()));
   return Bytes(raw.begin(), raw.end());

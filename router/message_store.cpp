@@ -76,7 +76,7 @@ absl::StatusOr<MessageId> MessageId::parse(std::string_view text) {
   if (parts.size() != 3 || !parse_u64(to_std(parts[0]), id.chain_id) ||
       !parse_u64(to_std(parts[1]), id.batch_number) || !parse_u64(to_std(parts[2]), id.log_index)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("message id '", to_absl(text.substr(0, 64)),
+        absl::StrCat("message id '", to_absl(utf8_prefix(text, 64)),
                      "' is not of the form chain:batch:index (e.g. 270:1:0)"));
   }
   return id;

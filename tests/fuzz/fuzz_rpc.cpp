@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string_view>
@@ -38,7 +39,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (answer) {
     boost::json::error_code ec;
     const boost::json::value v = boost::json::parse(*answer, ec);
-    if (ec || !(v.is_object() || v.is_array())) std::abort();  // every answer is JSON-RPC
+    if (ec || !(v.is_object() || v.is_array())) {  // every answer is JSON-RPC
+      std::fprintf(stderr, "not JSON: %s\n", answer->substr(0, 2000).c_str());
+      std::abort();
+    }
   }
   return 0;
 }

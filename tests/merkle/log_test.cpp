@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "merkle/constants.hpp"
+#include "merkle/status.hpp"
 #include "tests/support/vectors.hpp"
 
 namespace zkr::merkle {
@@ -51,6 +52,13 @@ TEST(Hex, ParsesAndRejectsWithSpecificErrors) {
   EXPECT_NE(parse_hex("abcd").status().message().find("0x"), std::string::npos);
   EXPECT_NE(parse_hex("0xabc").status().message().find("odd"), std::string::npos);
   EXPECT_NE(parse_hex("0xzz").status().message().find("invalid hex digit 'z'"), std::string::npos);
+  // A non-ASCII character is named by its bytes' values, never echoed half (found by fuzz_rpc).
+  EXPECT_EQ(parse_hex("0x12\xce\x94").status().message(),
+            "invalid hex digit byte 0xce at position 4");
+  // Echoed names are cut before a character, not inside one (found by fuzz_rpc).
+  EXPECT_EQ(zkr::utf8_prefix("ab\xce\x94", 3), "ab");
+  EXPECT_EQ(zkr::utf8_prefix("ab\xce\x94", 4), "ab\xce\x94");
+  EXPECT_EQ(zkr::utf8_prefix("abc", 2), "ab");
   EXPECT_NE(parse_word("0x1234").status().message().find("32 bytes"), std::string::npos);
   EXPECT_NE(parse_address("0x" + std::string(42, '0')).status().message().find("20 bytes"),
             std::string::npos);
