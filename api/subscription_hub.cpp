@@ -165,9 +165,15 @@ void SubscriptionHub::refill_window(std::int64_t head) {
     if (!items.ok() || items->empty()) return;  // retried on the next pass
     for (auto& item : *items) {
       window_end_ = item->event.seq;
+      window_bytes_ += item_bytes(*item);
       window_.push_back(std::move(item));
     }
-    while (window_.size() > options_.window) window_.pop_front();
+    // Oldest first out; a subscriber further behind replays from the database.
+    while (window_.size() > 1 &&
+           (window_.size() > options_.window || window_bytes_ > options_.window_bytes)) {
+      window_bytes_ -= item_bytes(*window_.front());
+      window_.pop_front();
+    }
   }
 }
 

@@ -38,7 +38,8 @@ struct SubscriptionSpec {
 absl::StatusOr<SubscriptionSpec> parse_subscription(const boost::json::value& params);
 
 struct HubOptions {
-  std::size_t window = 65536;      // recent events kept in memory
+  std::size_t window = 65536;                   // recent events kept in memory, at most
+  std::size_t window_bytes = 16 * 1024 * 1024;  // and at most this much of them (estimated)
   std::size_t replay_page = 1000;  // events read from the database per step of a replay
 };
 
@@ -67,6 +68,11 @@ class SubscriptionHub {
     std::optional<router::LogRow> message;  // for message_recorded
     std::string result_json;                // the notification's "result", serialized once
   };
+  /// What a window entry holds, roughly: the item and its notification text (the message body
+  /// is in the text as hex and once more as bytes, so about half the text again).
+  static std::size_t item_bytes(const Item& item) {
+    return sizeof(item) + item.result_json.size() * 3 / 2;
+  }
   struct Sub {
     std::string id;
     SubscriptionSpec spec;
@@ -98,6 +104,7 @@ class SubscriptionHub {
   std::uint64_t next_id_ = 1;
   std::deque<std::shared_ptr<const Item>> window_;  // hub thread only
   std::int64_t window_end_ = 0;                     // seq of the last event in the window
+  std::size_t window_bytes_ = 0;                    // estimated memory of the window
   std::atomic<std::uint64_t> delivered_{0};
   std::atomic<std::uint64_t> dropped_count_{0};
 };
