@@ -49,10 +49,15 @@ absl::StatusOr<router::BatchLog> decode_log(protozero::pbf_reader r) {
         l.log.l2_shard_id = static_cast<std::uint8_t>(shard);
         break;
       }
-      case 2:
+      case 2: {
         if (!varint) return wrong("Log", tag);
-        l.log.is_service = r.get_bool();
+        // Not get_bool(): it reads the varint's first byte before checking the buffer has one,
+        // so a frame that ends right after the tag read past it (found by fuzz_protobuf_batch).
+        const std::uint64_t flag = r.get_uint64();
+        if (flag > 1) return absl::InvalidArgumentError("protobuf field is_service must be 0 or 1");
+        l.log.is_service = flag == 1;
         break;
+      }
       case 3: {
         if (!varint) return wrong("Log", tag);
         const std::uint32_t n = r.get_uint32();

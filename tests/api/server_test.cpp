@@ -385,6 +385,22 @@ TEST_F(Api, WebSocketIngestionWithProtobufFrames) {
   EXPECT_EQ(reason(json::parse(*ws.read())), "invalid_params");
 }
 
+// A frame whose last log ends right after the is_service tag: decoding it once read one byte past
+// the frame (found by fuzz_protobuf_batch; ASan saw it, a plain build would not).
+TEST(ProtobufBatch, AFrameEndingInsideAFieldIsAnErrorAndIsServiceIsZeroOrOne) {
+  // SubmitBatch{batch(2): Batch{logs(7): Log{is_service(2): <missing>}}}, in a heap block of
+  // exactly its size so that under ASan a read past it is a report.
+  const std::vector<char> frame = {'\x12', '\x03', '\x3a', '\x01', '\x10'};
+  const auto truncated = decode_batch_frame(std::string_view(frame.data(), frame.size()));
+  ASSERT_FALSE(truncated.ok());
+  EXPECT_NE(truncated.status().message().find("malformed protobuf frame"), std::string::npos)
+      << truncated.status();
+  const auto two = decode_batch_frame(std::string("\x12\x04\x3a\x02\x10\x02", 6));
+  ASSERT_FALSE(two.ok());
+  EXPECT_NE(two.status().message().find("is_service must be 0 or 1"), std::string::npos)
+      << two.status();
+}
+
 TEST_F(Api, SubscriptionReplaysFromACursorAndResumesAfterADropWithNoGapOrDuplicate) {
   // Every message_recorded event in the log is what a full replay must deliver.
   std::set<std::int64_t> expected;
