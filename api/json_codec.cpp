@@ -190,26 +190,6 @@ json::value status_to_json(const router::MessageStatus& s) {
       {"timeline", std::move(timeline)}};
 }
 
-json::value zks_proof_to_json(const router::BuiltProof& p) {
-  json::array words;
-  for (const merkle::Word& w : p.proof) words.push_back(hex(w));
-  return json::object{{"proof", std::move(words)},
-                      {"id", p.leaf_index},
-                      {"root", hex(p.chain_batch_root)},
-                      {"batchNumber", p.batch_number},
-                      {"gatewayBlockNumber", opt(p.gateway_block)}};
-}
-
-json::value proof_to_json(const router::BuiltProof& p) {
-  json::value v = zks_proof_to_json(p);
-  json::object& o = v.get_object();
-  o["shape"] = router::shape_name(p.shape);
-  o["gatewayBatchNumber"] = opt(p.gateway_batch);
-  o["settledRoot"] = json::object{
-      {"chainId", p.settled_chain_id}, {"number", p.settled_number}, {"root", hex(p.settled_root)}};
-  return v;
-}
-
 namespace {
 
 /// Two hex digits per byte value, so a word is 32 table lookups and one append.
@@ -268,6 +248,15 @@ std::string proof_json_text(const router::BuiltProof& p) {
   append_hex(out, p.settled_root);
   out += "}}";
   return out;
+}
+
+// The documents are the texts parsed: one writer of the proof format.
+json::value zks_proof_to_json(const router::BuiltProof& p) {
+  return json::parse(zks_proof_json_text(p));
+}
+
+json::value proof_to_json(const router::BuiltProof& p) {
+  return json::parse(proof_json_text(p));
 }
 
 json::value batch_info_to_json(const settlement::BatchInfo& b) {

@@ -24,14 +24,15 @@ boost::json::value batch_to_json(const router::SealedBatch& batch);
 
 boost::json::value message_to_json(const router::LogRow& row);
 boost::json::value status_to_json(const router::MessageStatus& status);
-/// The ZKsync shape {proof, id, root, batchNumber, gatewayBlockNumber}.
-boost::json::value zks_proof_to_json(const router::BuiltProof& proof);
-/// The native shape: the ZKsync fields plus shape, target and where the root must be settled.
-boost::json::value proof_to_json(const router::BuiltProof& proof);
-/// proof_to_json / zks_proof_to_json written straight to text (the same JSON, byte for byte, as
-/// serializing them): the hot path of the proof methods builds no document.
-std::string proof_json_text(const router::BuiltProof& proof);
+/// The ZKsync shape {proof, id, root, batchNumber, gatewayBlockNumber}, written straight to text
+/// (canonical JSON, as Boost.JSON serializes it): the hot path of the proof methods builds no
+/// document.
 std::string zks_proof_json_text(const router::BuiltProof& proof);
+/// The native shape: the ZKsync fields plus shape, target and where the root must be settled.
+std::string proof_json_text(const router::BuiltProof& proof);
+/// The same, as documents (inside zkr_getProofs' array).
+boost::json::value zks_proof_to_json(const router::BuiltProof& proof);
+boost::json::value proof_to_json(const router::BuiltProof& proof);
 boost::json::value batch_info_to_json(const settlement::BatchInfo& batch);
 boost::json::value gateway_batch_to_json(const settlement::GatewayBatch& batch);
 boost::json::value aggregated_proof_to_json(const settlement::AggregatedProof& proof);

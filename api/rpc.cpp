@@ -149,10 +149,7 @@ std::optional<json::value> Dispatcher::check(const json::value& request, Call& c
   return std::nullopt;
 }
 
-std::optional<json::value> Dispatcher::handle_one(const json::value& request,
-                                                  CallContext& context) const {
-  Call call;
-  if (auto error = check(request, call)) return error;
+std::optional<json::value> Dispatcher::respond(const Call& call, CallContext& context) const {
   absl::StatusOr<json::value> result = absl::UnimplementedError("");
   if (call.method != nullptr && call.method->raw) {
     absl::StatusOr<std::string> text = call.method->raw(*call.params, context);
@@ -176,13 +173,22 @@ std::optional<json::value> Dispatcher::handle_one(const json::value& request,
   return json::object{{"jsonrpc", "2.0"}, {"id", *call.id}, {"result", std::move(*result)}};
 }
 
+std::optional<json::value> Dispatcher::handle_one(const json::value& request,
+                                                  CallContext& context) const {
+  Call call;
+  if (auto error = check(request, call)) return error;
+  return respond(call, context);
+}
+
 std::optional<std::string> Dispatcher::handle_single(const json::value& request,
                                                      CallContext& context) const {
   Call call;
-  if (check(request, call) || call.method == nullptr || !call.method->raw || call.id == nullptr) {
-    auto r = handle_one(request, context);
+  if (auto error = check(request, call)) return json::serialize(*error);
+  if (call.method == nullptr || !call.method->raw || call.id == nullptr) {
+    auto r = respond(call, context);
     return r ? std::optional(json::serialize(*r)) : std::nullopt;
   }
+  // A raw result on its own is spliced into the response as it is, never parsed.
   absl::StatusOr<std::string> text = call.method->raw(*call.params, context);
   if (!text.ok()) return error_response(*call.id, to_rpc_error(text.status()));
   call.method->answered.fetch_add(1, std::memory_order_relaxed);

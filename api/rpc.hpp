@@ -105,6 +105,8 @@ class Dispatcher {
   };
   /// The protocol checks of one request: an error response, or `call` filled in.
   std::optional<boost::json::value> check(const boost::json::value& request, Call& call) const;
+  /// Runs a checked call: its response document, or nothing for a notification.
+  std::optional<boost::json::value> respond(const Call& call, CallContext& context) const;
   std::optional<boost::json::value> handle_one(const boost::json::value& request,
                                                CallContext& context) const;
   /// handle_one for a request on its own, serialized; raw handlers' text is spliced in unparsed.

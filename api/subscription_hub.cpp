@@ -219,42 +219,49 @@ bool SubscriptionHub::offer(Sub& sub, const Item& item) {
   return true;
 }
 
-std::vector<std::string> SubscriptionHub::serve_by_sender(std::vector<std::shared_ptr<Sub>>& subs,
-                                                          std::int64_t head) {
+std::vector<std::string> SubscriptionHub::serve_from_window(std::vector<std::shared_ptr<Sub>>& subs,
+                                                            std::int64_t head) {
   std::vector<std::string> dropped;
   if (window_.empty()) return dropped;
   const std::int64_t window_start = window_end_ - static_cast<std::int64_t>(window_.size()) + 1;
   std::map<merkle::Address, std::vector<Sub*>> by_sender;
+  std::vector<Sub*> everyone;  // any other filter: offered every event
+  std::vector<std::shared_ptr<Sub>> mine, rest;
   std::int64_t from = head;
-  const auto indexed = [&](const std::shared_ptr<Sub>& sub) {
-    if (sub->spec.topic != Topic::kMessages || !sub->spec.sender ||
-        sub->cursor + 1 < window_start || sub->cursor >= head) {
-      return false;
+  for (auto& sub : subs) {
+    if (sub->cursor + 1 < window_start || sub->cursor >= head) {
+      rest.push_back(std::move(sub));
+      continue;
     }
-    by_sender[*sub->spec.sender].push_back(sub.get());
+    if (sub->spec.topic == Topic::kMessages && sub->spec.sender) {
+      by_sender[*sub->spec.sender].push_back(sub.get());
+    } else {
+      everyone.push_back(sub.get());
+    }
     from = std::min(from, sub->cursor);
-    return true;
-  };
-  std::vector<std::shared_ptr<Sub>> rest;
-  std::vector<std::shared_ptr<Sub>> mine;
-  for (auto& sub : subs) (indexed(sub) ? mine : rest).push_back(std::move(sub));
+    mine.push_back(std::move(sub));
+  }
   subs = std::move(rest);
   std::set<Sub*> gone;
-  for (std::size_t i = static_cast<std::size_t>(from + 1 - window_start);
-       i < window_.size() && window_[i]->event.seq <= head; ++i) {
-    const Item& item = *window_[i];
-    if (!item.message || !item.message->sender) continue;
-    const auto it = by_sender.find(*item.message->sender);
-    if (it == by_sender.end()) continue;
-    for (Sub* sub : it->second) {
+  const auto offer_to = [&](const std::vector<Sub*>& targets, const Item& item) {
+    for (Sub* sub : targets) {
       if (item.event.seq <= sub->cursor || gone.contains(sub)) continue;
       if (!offer(*sub, item)) {
         gone.insert(sub);
         dropped.push_back(sub->id);
       }
     }
+  };
+  for (std::size_t i = static_cast<std::size_t>(from + 1 - window_start);
+       i < window_.size() && window_[i]->event.seq <= head; ++i) {
+    const Item& item = *window_[i];
+    offer_to(everyone, item);
+    if (item.message && item.message->sender) {
+      if (const auto it = by_sender.find(*item.message->sender); it != by_sender.end())
+        offer_to(it->second, item);
+    }
   }
-  // Nothing else in the window matches them: they are caught up.
+  // Every event up to head has been offered to them: they are caught up.
   for (const auto& sub : mine)
     if (!gone.contains(sub.get())) sub->cursor = std::max(sub->cursor, head);
   return dropped;
@@ -296,7 +303,7 @@ void SubscriptionHub::run() {
       for (const auto& [id, sub] : subs_) subs.push_back(sub);
     }
     behind = false;
-    for (const std::string& id : serve_by_sender(subs, std::min(head, window_end_))) remove(id);
+    for (const std::string& id : serve_from_window(subs, std::min(head, window_end_))) remove(id);
     for (const auto& sub : subs) {
       if (!serve(*sub, std::min(head, window_end_))) {
         remove(sub->id);

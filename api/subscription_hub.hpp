@@ -89,10 +89,12 @@ class SubscriptionHub {
   bool serve(Sub& sub, std::int64_t head);
   /// Queues `item` to `sub` if it matches and advances its cursor; false if `sub` was dropped.
   bool offer(Sub& sub, const Item& item);
-  /// Serves every caught-up subscription that follows one sender in a single pass over the
-  /// window, through an index by sender; returns the ones it dropped.
-  std::vector<std::string> serve_by_sender(std::vector<std::shared_ptr<Sub>>& subs,
-                                           std::int64_t head);
+  /// Serves every subscription whose cursor is inside the window in one pass over the window's
+  /// events (those following one sender are reached through an index by sender, the others are
+  /// offered every event), and takes them out of `subs`; the ones left need a replay from the
+  /// database. Returns the ids of those it dropped.
+  std::vector<std::string> serve_from_window(std::vector<std::shared_ptr<Sub>>& subs,
+                                             std::int64_t head);
   bool matches(const SubscriptionSpec& spec, const Item& item) const;
 
   const router::Engine& engine_;

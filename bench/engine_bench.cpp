@@ -12,6 +12,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "bench/stats.hpp"
 #include "bench/synthetic_batch.hpp"
 #include "merkle/keccak.hpp"
 #include "merkle/log.hpp"
@@ -41,10 +42,7 @@ double us_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
 }
 
-double percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
-}
+using bench::percentile;
 
 void check(const absl::Status& s) {
   if (!s.ok()) {

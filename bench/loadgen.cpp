@@ -30,6 +30,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "api/client.hpp"
+#include "bench/stats.hpp"
 
 ABSL_FLAG(std::string, url, "ws://127.0.0.1:8545",
           "ws://host:port[/path] or http://host:port[/path]");
@@ -108,14 +109,18 @@ class RequestMaker {
   RequestMaker(std::string method, std::vector<std::string> tx_hashes, std::uint64_t seed)
       : method_(std::move(method)), tx_hashes_(std::move(tx_hashes)), rng_(seed) {}
 
+  /// A random message id ("chain:batch:index") of the database layout the flags describe.
+  std::string message_id() {
+    const std::size_t i = rng_() % absl::GetFlag(FLAGS_batches);
+    const std::size_t chains = absl::GetFlag(FLAGS_chains);
+    return absl::StrCat(absl::GetFlag(FLAGS_first_chain) + i % chains, ":", 1 + i / chains, ":",
+                        rng_() % absl::GetFlag(FLAGS_batch_size));
+  }
+
   std::string next(std::uint64_t id) {
     std::string params;
     if (method_ == "zkr_getProof") {
-      const std::size_t i = rng_() % absl::GetFlag(FLAGS_batches);
-      const std::size_t chains = absl::GetFlag(FLAGS_chains);
-      params =
-          absl::StrCat("[\"", absl::GetFlag(FLAGS_first_chain) + i % chains, ":", 1 + i / chains,
-                       ":", rng_() % absl::GetFlag(FLAGS_batch_size), "\",\"gateway\"]");
+      params = absl::StrCat("[\"", message_id(), "\",\"gateway\"]");
     } else if (method_ == "zks_getL2ToL1LogProof") {
       params =
           absl::StrCat("[\"", tx_hashes_[rng_() % tx_hashes_.size()], "\",0,\"proof_based_gw\"]");
@@ -236,15 +241,13 @@ std::string call_once(const Target& target, const std::string& body) {
 
 /// Transaction hashes of random messages, read with zkr_getMessage.
 std::vector<std::string> sample_tx_hashes(const Target& target, std::size_t n) {
-  RequestMaker ids("zkr_getProof", {}, 99);
+  RequestMaker ids("zkr_getMessage", {}, 99);
   std::vector<std::string> out;
   for (std::size_t i = 0; i < n; ++i) {
-    // Reuse the proof request's id generator, then ask for the message instead.
-    const json::value request = json::parse(ids.next(i + 1));
     const json::object call{{"jsonrpc", "2.0"},
                             {"id", 1},
                             {"method", "zkr_getMessage"},
-                            {"params", json::array{request.at("params").at(0)}}};
+                            {"params", json::array{ids.message_id()}}};
     const json::value reply = json::parse(call_once(target, json::serialize(call)));
     const json::value* tx = reply.as_object().if_contains("result");
     if (tx == nullptr || !tx->is_object() || !tx->as_object().contains("txHash")) {
@@ -253,12 +256,6 @@ std::vector<std::string> sample_tx_hashes(const Target& target, std::size_t n) {
     out.emplace_back(tx->at("txHash").as_string());
   }
   return out;
-}
-
-double percentile(const std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  return sorted[std::min(sorted.size() - 1,
-                         static_cast<std::size_t>(p * static_cast<double>(sorted.size())))];
 }
 
 }  // namespace
@@ -351,8 +348,9 @@ int main(int argc, char** argv) {
   std::sort(all.begin(), all.end());
   const double seconds = absl::GetFlag(FLAGS_seconds);
   const double rate = static_cast<double>(all.size()) / seconds;
-  const double p50 = percentile(all, 0.5), p99 = percentile(all, 0.99),
-               p999 = percentile(all, 0.999);
+  const double p50 = zkr::bench::percentile_of_sorted(all, 0.5),
+               p99 = zkr::bench::percentile_of_sorted(all, 0.99),
+               p999 = zkr::bench::percentile_of_sorted(all, 0.999);
   std::printf(
       "%s %s, %zu connections, %.0f s: %.0f requests/s; latency p50 %.1f us, p99 %.1f us, "
       "p99.9 %.1f us, max %.1f us; %llu errors, %zu connections failed\n",

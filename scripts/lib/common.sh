@@ -48,6 +48,12 @@ zkr_ensure_anvil() {
   export ZKR_ANVIL="$bin"
 }
 
+# ASan + UBSan stop at the first report, leaks included (the caller's own settings win).
+zkr_sanitizer_env() {
+  export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
+  export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+}
+
 # zkr_build BUILD_DIR [cmake -D options...] [-- targets...]: configures once, then builds.
 zkr_build() {
   local dir="$1"; shift
