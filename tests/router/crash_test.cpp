@@ -28,10 +28,11 @@ struct Acks {
   std::map<std::uint64_t, std::string> blocks, gw_batches;                  // → root
 };
 
-// Runs the child until it has printed `stop_after` acknowledgements (or 10 s pass), then SIGKILLs
-// it.
-void run_child_and_kill(const std::string& db, std::uint64_t seed, std::size_t stop_after,
-                        Acks& acks) {
+// Runs the child. Without a phase, SIGKILLs it once it has printed `stop_after` acknowledgements
+// (or 10 s pass). With a phase the child kills itself inside a step of that phase; the test checks
+// that it did (its last marker is "BEGIN phase"). Acknowledgements go into `acks`.
+void run_child(const std::string& db, std::uint64_t seed, const std::string& phase,
+               std::size_t stop_after, Acks& acks) {
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);
   const pid_t pid = ::fork();
@@ -39,20 +40,31 @@ void run_child_and_kill(const std::string& db, std::uint64_t seed, std::size_t s
   if (pid == 0) {
     ::dup2(fds[1], 1);
     ::close(fds[0]);
-    ::execl(ZKR_CRASH_CHILD, ZKR_CRASH_CHILD, db.c_str(), std::to_string(seed).c_str(),
-            static_cast<char*>(nullptr));
+    const std::string seed_text = std::to_string(seed);
+    if (phase.empty())
+      ::execl(ZKR_CRASH_CHILD, ZKR_CRASH_CHILD, db.c_str(), seed_text.c_str(),
+              static_cast<char*>(nullptr));
+    else
+      ::execl(ZKR_CRASH_CHILD, ZKR_CRASH_CHILD, db.c_str(), seed_text.c_str(), phase.c_str(),
+              static_cast<char*>(nullptr));
     std::_Exit(127);
   }
   ::close(fds[1]);
   std::string buffer;
   std::size_t seen = 0;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (seen < stop_after && std::chrono::steady_clock::now() < deadline) {
+  bool inside = false, closed = false;
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(phase.empty() ? 10 : 30);
+  while ((!phase.empty() || seen < stop_after) && !closed &&
+         std::chrono::steady_clock::now() < deadline) {
     pollfd p{fds[0], POLLIN, 0};
     if (::poll(&p, 1, 100) <= 0) continue;
     char chunk[4096];
     const ssize_t n = ::read(fds[0], chunk, sizeof chunk);
-    if (n <= 0) break;
+    if (n <= 0) {
+      closed = true;  // the child is gone
+      break;
+    }
     buffer.append(chunk, static_cast<std::size_t>(n));
     std::size_t nl;
     while ((nl = buffer.find('\n')) != std::string::npos) {
@@ -60,6 +72,11 @@ void run_child_and_kill(const std::string& db, std::uint64_t seed, std::size_t s
       buffer.erase(0, nl + 1);
       std::string tag, what;
       line >> tag >> what;
+      if (tag == "BEGIN" || tag == "END") {
+        EXPECT_EQ(what, phase);
+        inside = tag == "BEGIN";
+        continue;
+      }
       ASSERT_EQ(tag, "ACK");
       ++seen;
       std::uint64_t a = 0, b = 0;
@@ -80,12 +97,16 @@ void run_child_and_kill(const std::string& db, std::uint64_t seed, std::size_t s
       }
     }
   }
-  ::kill(pid, SIGKILL);
+  if (phase.empty() || !closed) ::kill(pid, SIGKILL);
   int status = 0;
   ::waitpid(pid, &status, 0);
   ::close(fds[0]);
   ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
       << "the child exited by itself: " << status;
+  if (!phase.empty()) {
+    ASSERT_TRUE(closed) << "the child did not kill itself within 30 s";
+    EXPECT_TRUE(inside) << "the child died outside a step of " << phase;
+  }
 }
 
 void check_after_restart(const std::string& db, const Acks& acks) {
@@ -170,13 +191,36 @@ TEST(Crash, KillNineAtRandomPointsLosesNothingAcknowledged) {
   Acks acks;
   constexpr int kRuns = 24;
   for (int run = 0; run < kRuns; ++run) {
-    run_child_and_kill(db, rng(), 5 + rng() % 120, acks);
+    run_child(db, rng(), "", 5 + rng() % 120, acks);
     check_after_restart(db, acks);
     if (HasFatalFailure()) return;
   }
   EXPECT_GT(acks.ingested.size(), 20U);
   EXPECT_GT(acks.blocks.size(), 5U);
 }
+
+// kill -9 inside the store's writes of one phase: the child arms a SIGKILL at a random write,
+// sync or truncate of the database, its WAL or its journal during each step of that phase.
+class CrashInPhase : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CrashInPhase, KillNineInsideAStepLosesNothingAcknowledged) {
+  testing::TempDir dir;
+  const std::string db = dir.file("crash.db");
+  std::mt19937_64 rng(std::hash<std::string>{}(GetParam()));
+  Acks acks;
+  constexpr int kKills = 24;
+  for (int run = 0; run < kKills; ++run) {
+    run_child(db, rng(), GetParam(), 0, acks);
+    if (HasFatalFailure()) return;
+    check_after_restart(db, acks);
+    if (HasFatalFailure()) return;
+  }
+  EXPECT_GT(acks.ingested.size(), 10U);
+}
+
+INSTANTIATE_TEST_SUITE_P(Phases, CrashInPhase,
+                         ::testing::Values("ingest", "execute", "block", "gwbatch"),
+                         [](const auto& p) { return p.param; });
 
 }  // namespace
 }  // namespace zkr::router
