@@ -24,6 +24,7 @@
 #include "settlement/l1_submitter.hpp"
 #include "tests/support/anvil.hpp"
 #include "tests/support/engine_fixtures.hpp"
+#include "tests/support/l1_chain.hpp"
 
 namespace zkr::settlement {
 namespace {
@@ -32,9 +33,7 @@ namespace json = boost::json;
 
 using testing::kAnvilKey;
 
-merkle::Address settlement_address() {
-  return *merkle::parse_address("0x00000000000000000000000000000000005e771e");
-}
+using testing::settlement_address;
 
 class AnvilSettlement : public ::testing::Test {
  protected:
@@ -92,18 +91,10 @@ class AnvilSettlement : public ::testing::Test {
   }
   // Every transaction from the submitter on the canonical chain, decoded from the node's answer.
   std::vector<json::object> our_transactions() {
-    std::vector<json::object> out;
-    const auto head = *client_->head();
-    const std::string me = merkle::to_hex(secp256k1::PrivateKey::from_hex(kAnvilKey)->address());
-    for (std::uint64_t n = 1; n <= head; ++n) {
-      const json::value block = rpc("eth_getBlockByNumber", {to_quantity(n), true});
-      for (const json::value& tx : block.at("transactions").as_array()) {
-        std::string from(tx.at("from").as_string());
-        std::transform(from.begin(), from.end(), from.begin(), ::tolower);
-        if (from == me) out.push_back(tx.as_object());
-      }
-    }
-    return out;
+    auto txs =
+        testing::transactions_from(*client_, secp256k1::PrivateKey::from_hex(kAnvilKey)->address());
+    EXPECT_TRUE(txs.ok()) << txs.status();
+    return txs.ok() ? *txs : std::vector<json::object>{};
   }
   // The node's view of a transaction equals what the submitter signed and recorded.
   void expect_matches_record(const json::object& node_tx, const L1TxRecord& record) {
