@@ -39,6 +39,7 @@ absl::StatusOr<std::uint64_t> seal_gateway_step(router::Engine& engine, int bloc
 void L1Step::operator()() {
   const auto tick = submitter_->tick();
   if (tick.ok()) {
+    if (!last_error_.empty()) std::fprintf(stderr, "%s: L1 submission resumed\n", who_.c_str());
     last_error_.clear();
     return;
   }

@@ -36,7 +36,7 @@ class PeriodicTask {
 /// Returns the sealed block's number.
 absl::StatusOr<std::uint64_t> seal_gateway_step(router::Engine& engine, int blocks_per_batch);
 
-/// One round of the L1 submitter; prints an error once until it changes.
+/// One round of the L1 submitter; prints an error once until it changes, and when it clears.
 class L1Step {
  public:
   L1Step(settlement::L1Submitter& submitter, std::string who)

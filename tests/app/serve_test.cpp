@@ -1,19 +1,24 @@
 // `zkrouter serve --config FILE` as an operator runs it: a JSON config, secrets in files and the
 // environment, a real anvil as L1. A chain operator submits and settles a batch over the API; the
-// router seals Gateway blocks and batches, aggregates, and settles on anvil to finality. Bad
-// configurations are refused with a message that names the setting.
+// router seals Gateway blocks and batches, aggregates, and settles on anvil to finality; it keeps
+// working while the L1 node hangs or is stopped, and settles once it is back. Bad configurations
+// are refused with a message that names the setting.
 
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <fstream>
+#include <map>
 
+#include "absl/cleanup/cleanup.h"
 #include "api/json_codec.hpp"
 #include "merkle/keccak.hpp"
 #include "settlement/eth_rpc_client.hpp"
+#include "settlement/l1_calls.hpp"
 #include "settlement/proof_verifier.hpp"
 #include "tests/support/anvil.hpp"
 #include "tests/support/engine_fixtures.hpp"
+#include "tests/support/l1_chain.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/rpc_client.hpp"
 
@@ -32,15 +37,14 @@ std::pair<int, std::string> refused(const std::string& path) {
   return testing::run_command(std::string(ZKR_BINARY) + " serve --config=" + path + " 2>&1");
 }
 
-TEST(Serve, SettlesABatchSubmittedOverTheApiOnAnvil) {
-  const std::string anvil_path = testing::anvil_binary();
-  if (anvil_path.empty()) {
-    if (testing::in_ci()) FAIL() << "ZKR_ANVIL must name the anvil binary in CI";
-    GTEST_SKIP() << "anvil not installed: run scripts/test, which installs it";
-  }
-  testing::Anvil anvil(anvil_path);
-  ASSERT_NE(anvil.port(), 0);
-  testing::TempDir dir;
+bool have_anvil() {
+  if (!testing::anvil_binary().empty()) return true;
+  if (testing::in_ci()) ADD_FAILURE() << "ZKR_ANVIL must name the anvil binary in CI";
+  return false;
+}
+
+// A config that serves chain 270 and settles on the anvil at `l1_port`; returns its path.
+std::string write_serve_config(const testing::TempDir& dir, std::uint16_t l1_port) {
   const merkle::Word gateway_secret = merkle::keccak256(std::string_view("serve test gateway"));
   write_file(dir.file("gateway.key"), merkle::to_hex(gateway_secret) + "\n");
   write_file(dir.file("op270"), testing::credential_for(270) + "\n");
@@ -60,46 +64,68 @@ TEST(Serve, SettlesABatchSubmittedOverTheApiOnAnvil) {
                                 {"credentialFile", dir.file("op270")},
                                 {"proverKey", merkle::to_hex(testing::prover_public_for(270))}}}},
                  {"l1",
-                  {{"endpoint", "http://127.0.0.1:" + std::to_string(anvil.port())},
+                  {{"endpoint", "http://127.0.0.1:" + std::to_string(l1_port)},
                    {"keyEnv", "ZKR_SERVE_TEST_L1_KEY"},
-                   {"settlementAddress", "0x00000000000000000000000000000000005e771e"}}},
+                   {"settlementAddress", merkle::to_hex(testing::settlement_address())}}},
                  {"limits", {{"requestsPerSecond", 500}}}}));
+  return config;
+}
 
+// Chain 270's operator submits batch `b` and drives it through the Gateway with its prover's
+// proof, over the API.
+void settle_on_gateway(std::uint16_t port, std::uint64_t b) {
+  const std::string credential = testing::credential_for(270);
+  const router::SealedBatch batch = testing::generated_batch(270, b, 3, b);
+  auto r = testing::rpc_http(port, "zkr_submitBatch", json::array{api::batch_to_json(batch)},
+                             credential);
+  ASSERT_TRUE(r.as_object().contains("result")) << json::serialize(r);
+  r = testing::rpc_http(port, "zkr_commitBatch", json::array{270, b}, credential);
+  ASSERT_TRUE(r.as_object().contains("result")) << json::serialize(r);
+  const merkle::Word previous =
+      b == 1 ? merkle::Word{} : testing::generated_batch(270, b - 1, 3, b - 1).chain_batch_root;
+  const auto proof = settlement::sign_commitment({.chain_id = 270,
+                                                  .batch_number = b,
+                                                  .chain_batch_root = batch.chain_batch_root,
+                                                  .previous_batch_root = previous},
+                                                 testing::prover_key_for(270));
+  ASSERT_TRUE(proof.ok());
+  r = testing::rpc_http(port, "zkr_proveBatch", json::array{270, b, merkle::to_hex(*proof)},
+                        credential);
+  ASSERT_TRUE(r.as_object().contains("result")) << json::serialize(r);
+  r = testing::rpc_http(port, "zkr_executeBatch", json::array{270, b}, credential);
+  ASSERT_TRUE(r.as_object().contains("result")) << json::serialize(r);
+}
+
+// Polls zkr_getMessageStatus of `id` until it says `want` (at most `tries` × 100 ms), mining a
+// block on `l1` each time when given (anvil finalizes only as blocks come). The last answer.
+json::value wait_for_status(std::uint16_t port, const std::string& id, const std::string& want,
+                            settlement::EthRpcClient* l1, int tries = 300) {
+  json::value status;
+  for (int i = 0; i < tries; ++i) {
+    status = testing::rpc_http(port, "zkr_getMessageStatus", json::array{id});
+    if (status.at("result").at("status") == json::value(want)) break;
+    if (l1 != nullptr) (void)l1->call("evm_mine", {});
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return status;
+}
+
+TEST(Serve, SettlesABatchSubmittedOverTheApiOnAnvil) {
+  if (!have_anvil()) GTEST_SKIP() << "anvil not installed: run scripts/test, which installs it";
+  testing::Anvil anvil(testing::anvil_binary());
+  ASSERT_NE(anvil.port(), 0);
+  testing::TempDir dir;
+  const std::string config = write_serve_config(dir, anvil.port());
   testing::Process serve = testing::start_process({ZKR_BINARY, "serve", "--config=" + config},
                                                   "API on http://127.0.0.1:");
   ASSERT_NE(serve.port, 0) << serve.text;
   const std::uint16_t port = serve.port;
-  const std::string credential = testing::credential_for(270);
+  settle_on_gateway(port, 1);
 
-  // The chain operator submits batch 1 and drives it through the Gateway with its prover's proof.
-  const router::SealedBatch batch = testing::generated_batch(270, 1, 3);
-  auto r = testing::rpc_http(port, "zkr_submitBatch", json::array{api::batch_to_json(batch)},
-                             credential);
-  ASSERT_TRUE(r.as_object().contains("result")) << json::serialize(r);
-  ASSERT_TRUE(testing::rpc_http(port, "zkr_commitBatch", json::array{270, 1}, credential)
-                  .as_object()
-                  .contains("result"));
-  const auto proof = settlement::sign_commitment(
-      {.chain_id = 270, .batch_number = 1, .chain_batch_root = batch.chain_batch_root},
-      testing::prover_key_for(270));
-  ASSERT_TRUE(proof.ok());
-  r = testing::rpc_http(port, "zkr_proveBatch", json::array{270, 1, merkle::to_hex(*proof)},
-                        credential);
-  ASSERT_TRUE(r.as_object().contains("result")) << json::serialize(r);
-  r = testing::rpc_http(port, "zkr_executeBatch", json::array{270, 1}, credential);
-  ASSERT_TRUE(r.as_object().contains("result")) << json::serialize(r);
-
-  // The router seals, aggregates and settles on anvil; anvil only finalizes as blocks come, so
-  // the test mines while it waits.
+  // The router seals, aggregates and settles on anvil.
   auto client =
       *settlement::EthRpcClient::create("http://127.0.0.1:" + std::to_string(anvil.port()));
-  json::value status;
-  for (int i = 0; i < 300; ++i) {
-    status = testing::rpc_http(port, "zkr_getMessageStatus", json::array{"270:1:0"});
-    if (status.at("result").at("status") == json::value("l1_final")) break;
-    (void)client->call("evm_mine", {});
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  const json::value status = wait_for_status(port, "270:1:0", "l1_final", client.get());
   EXPECT_EQ(status.at("result").at("status"), json::value("l1_final")) << json::serialize(status);
   const auto gw = testing::rpc_http(port, "zkr_getGatewayBatch",
                                     json::array{status.at("result").at("gatewayBatchNumber")});
@@ -109,6 +135,77 @@ TEST(Serve, SettlesABatchSubmittedOverTheApiOnAnvil) {
     ASSERT_TRUE(receipt.ok() && receipt->has_value()) << json::serialize(tx);
     EXPECT_TRUE((*receipt)->success);
   }
+  EXPECT_EQ(testing::stop_process(serve), 0);
+}
+
+// The L1 node hangs (SIGSTOP), then stops and starts again on the same port with its chain: the
+// router keeps taking batches and serving Gateway-final proofs the whole time, and once the node
+// is back it settles everything, each Gateway batch committed, proven and executed exactly once.
+TEST(Serve, KeepsServingWhileTheL1NodeIsAwayAndSettlesWhenItComesBack) {
+  if (!have_anvil()) GTEST_SKIP() << "anvil not installed: run scripts/test, which installs it";
+  testing::TempDir dir;
+  const std::string state = dir.file("anvil-state.json");
+  auto anvil = std::make_unique<testing::Anvil>(testing::anvil_binary(), 0, state);
+  const std::uint16_t l1_port = anvil->port();
+  ASSERT_NE(l1_port, 0);
+  const std::string l1_url = "http://127.0.0.1:" + std::to_string(l1_port);
+  auto client = *settlement::EthRpcClient::create(l1_url);
+  testing::Process serve =
+      testing::start_process({ZKR_BINARY, "serve", "--config=" + write_serve_config(dir, l1_port)},
+                             "API on http://127.0.0.1:");
+  auto stop_serve = absl::MakeCleanup([&] { testing::stop_process(serve); });
+  ASSERT_NE(serve.port, 0) << serve.text;
+  const std::uint16_t port = serve.port;
+  settle_on_gateway(port, 1);
+  ASSERT_EQ(wait_for_status(port, "270:1:0", "l1_final", client.get()).at("result").at("status"),
+            json::value("l1_final"));
+
+  // Away, twice: hung, then stopped. Batches still arrive and reach Gateway finality.
+  const auto gateway_final_while_away = [&](std::uint64_t b) {
+    settle_on_gateway(port, b);
+    const std::string id = "270:" + std::to_string(b) + ":0";
+    const json::value s = wait_for_status(port, id, "gateway_batch_sealed", nullptr);
+    EXPECT_EQ(s.at("result").at("status"), json::value("gateway_batch_sealed"))
+        << json::serialize(s);
+    const json::value proof = testing::rpc_http(port, "zkr_getProof", json::array{id, "gateway"});
+    EXPECT_TRUE(proof.as_object().contains("result")) << json::serialize(proof);
+  };
+  anvil->pause();
+  gateway_final_while_away(2);
+  anvil->resume();
+  anvil->stop();  // writes its chain to the state file
+  gateway_final_while_away(3);
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // the router meets a closed port
+
+  anvil = std::make_unique<testing::Anvil>(testing::anvil_binary(), l1_port, state);
+  ASSERT_EQ(anvil->port(), l1_port) << "anvil did not come back on its port";
+  const json::value last = wait_for_status(port, "270:3:0", "l1_final", client.get(), 600);
+  ASSERT_EQ(last.at("result").at("status"), json::value("l1_final")) << json::serialize(last);
+  EXPECT_EQ(wait_for_status(port, "270:2:0", "l1_final", nullptr, 1).at("result").at("status"),
+            json::value("l1_final"));
+
+  // On L1: every Gateway batch covered once by each action, from consecutive nonces.
+  const auto txs = testing::transactions_from(
+      *client, settlement::secp256k1::PrivateKey::from_hex(testing::kAnvilKey)->address());
+  ASSERT_TRUE(txs.ok()) << txs.status();
+  std::map<std::string, std::map<std::uint64_t, int>> covered;
+  for (std::size_t i = 0; i < txs->size(); ++i) {
+    EXPECT_EQ(*settlement::parse_quantity((*txs)[i].at("nonce")), i);
+    const auto call = settlement::l1calls::decode(
+        *merkle::parse_hex(std::string_view((*txs)[i].at("input").as_string())));
+    ASSERT_TRUE(call.ok()) << call.status();
+    for (std::uint64_t n = call->first; n <= call->last; ++n)
+      ++covered[settlement::l1calls::action_name(call->action)][n];
+  }
+  const auto gw = testing::rpc_http(port, "zkr_getGatewayBatch",
+                                    json::array{last.at("result").at("gatewayBatchNumber")});
+  const std::uint64_t batches = gw.at("result").at("number").to_number<std::uint64_t>();
+  for (const std::string action : {"commit", "prove", "execute"}) {
+    for (std::uint64_t n = 1; n <= batches; ++n)
+      EXPECT_TRUE(covered[action].contains(n)) << action << " of Gateway batch " << n << " missing";
+    for (const auto& [n, times] : covered[action]) EXPECT_EQ(times, 1) << action << " of " << n;
+  }
+  std::move(stop_serve).Cancel();
   EXPECT_EQ(testing::stop_process(serve), 0);
 }
 

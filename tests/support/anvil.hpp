@@ -32,10 +32,13 @@ inline bool in_ci() {
   return ci != nullptr && std::string(ci) == "true";
 }
 
-/// anvil on 127.0.0.1 with chain id 31337 and `finalized` two blocks behind the head.
+/// anvil on 127.0.0.1 with chain id 31337 and `finalized` two blocks behind the head. With a
+/// `state_file` it loads its chain from that file at start and writes it there when stopped, so
+/// a node stopped and started again on the same port comes back with every block it had.
 class Anvil {
  public:
-  explicit Anvil(const std::string& binary) {
+  explicit Anvil(const std::string& binary, std::uint16_t port = 0,
+                 const std::string& state_file = "") {
     int out[2];
     if (::pipe(out) != 0) return;
     posix_spawn_file_actions_t actions;
@@ -43,7 +46,11 @@ class Anvil {
     posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
     posix_spawn_file_actions_addclose(&actions, out[0]);
     std::vector<std::string> args{
-        binary, "--port", "0", "--chain-id", "31337", "--slots-in-an-epoch", "1"};
+        binary, "--port", std::to_string(port), "--chain-id", "31337", "--slots-in-an-epoch", "1"};
+    if (!state_file.empty()) {
+      args.push_back("--state");
+      args.push_back(state_file);
+    }
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -69,14 +76,21 @@ class Anvil {
         std::fclose(f);
       });
   }
-  ~Anvil() {
+  ~Anvil() { stop(); }
+  /// SIGTERM, as an operator stops it (it writes its state file then), and waits for the exit.
+  void stop() {
     if (pid_ != 0) {
+      ::kill(pid_, SIGCONT);
       ::kill(pid_, SIGTERM);
       int status = 0;
       ::waitpid(pid_, &status, 0);
+      pid_ = 0;
     }
     if (drain_.joinable()) drain_.join();
   }
+  /// A node that hangs: connections are accepted by the kernel and never answered.
+  void pause() { ::kill(pid_, SIGSTOP); }
+  void resume() { ::kill(pid_, SIGCONT); }
   std::uint16_t port() const { return port_; }
 
  private:
