@@ -65,7 +65,7 @@ class L1Crash : public ::testing::Test {
   }
 
   pid_t spawn(const std::string& kill_at_write) {
-    std::vector<std::string> args{ZKR_L1_CRASH_CHILD, db_, url_, "0"};
+    std::vector<std::string> args{ZKR_CRASH_CHILD, db_, url_, "0"};
     if (!kill_at_write.empty()) args.push_back(kill_at_write);
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -75,7 +75,7 @@ class L1Crash : public ::testing::Test {
     posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_.c_str(),
                                      O_WRONLY | O_CREAT | O_APPEND, 0644);
     pid_t pid = 0;
-    const int rc = posix_spawn(&pid, ZKR_L1_CRASH_CHILD, &actions, nullptr, argv.data(), environ);
+    const int rc = posix_spawn(&pid, ZKR_CRASH_CHILD, &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     return rc == 0 ? pid : 0;
   }
