@@ -160,8 +160,9 @@ absl::StatusOr<std::vector<std::shared_ptr<const SubscriptionHub::Item>>> Subscr
 
 void SubscriptionHub::refill_window(std::int64_t head) {
   while (window_end_ < head) {
-    absl::StatusOr<std::vector<std::shared_ptr<const Item>>> items =
-        load(window_end_, options_.replay_page);
+    const auto page =
+        std::min<std::size_t>(options_.replay_page, static_cast<std::size_t>(head - window_end_));
+    absl::StatusOr<std::vector<std::shared_ptr<const Item>>> items = load(window_end_, page);
     if (!items.ok() || items->empty()) return;  // retried on the next pass
     for (auto& item : *items) {
       window_end_ = item->event.seq;
@@ -296,21 +297,26 @@ void SubscriptionHub::run() {
     const std::int64_t head =
         behind ? engine_.last_event_seq()
                : engine_.wait_for_events(window_end_, std::chrono::milliseconds(50));
-    refill_window(head);
-    std::vector<std::shared_ptr<Sub>> subs;
-    {
-      std::lock_guard lock(mutex_);
-      for (const auto& [id, sub] : subs_) subs.push_back(sub);
-    }
     behind = false;
-    for (const std::string& id : serve_from_window(subs, std::min(head, window_end_))) remove(id);
-    for (const auto& sub : subs) {
-      if (!serve(*sub, std::min(head, window_end_))) {
-        remove(sub->id);
-        continue;
+    do {
+      const std::int64_t before = window_end_;
+      refill_window(std::min(head, window_end_ + static_cast<std::int64_t>(options_.live_step)));
+      const std::int64_t upto = std::min(head, window_end_);
+      std::vector<std::shared_ptr<Sub>> subs;
+      {
+        std::lock_guard lock(mutex_);
+        for (const auto& [id, sub] : subs_) subs.push_back(sub);
       }
-      behind = behind || sub->cursor < std::min(head, window_end_);
-    }
+      for (const std::string& id : serve_from_window(subs, upto)) remove(id);
+      for (const auto& sub : subs) {
+        if (!serve(*sub, upto)) {
+          remove(sub->id);
+          continue;
+        }
+        behind = behind || sub->cursor < upto;
+      }
+      if (window_end_ == before) break;  // nothing read (an error): retried on the next pass
+    } while (window_end_ < head && running_.load());
   }
 }
 

@@ -41,6 +41,9 @@ struct HubOptions {
   std::size_t window = 65536;                   // recent events kept in memory, at most
   std::size_t window_bytes = 16 * 1024 * 1024;  // and at most this much of them (estimated)
   std::size_t replay_page = 1000;  // events read from the database per step of a replay
+  // New events are read and served in steps of this many, so the first notifications of a large
+  // batch leave while the rest of it is still being read.
+  std::size_t live_step = 200;
 };
 
 class SubscriptionHub {

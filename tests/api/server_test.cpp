@@ -464,6 +464,25 @@ TEST_F(Api, SubscriptionReplaysFromACursorAndResumesAfterADropWithNoGapOrDuplica
   EXPECT_TRUE(std::is_sorted(received.begin(), received.end()));
 }
 
+TEST_F(Api, ALiveSubscriberGetsEveryMessageOfALargeBatchOnceAndInOrder) {
+  // 1500 messages: more than the hub reads per step and per database page.
+  testing::WsClient ws(port_);
+  ASSERT_TRUE(ws.call("zkr_subscribe", json::array{"messages"}).at("result").is_string());
+  const std::uint64_t b = engine_->chain(270)->last_recorded + 1;
+  ASSERT_TRUE(engine_->ingest(testing::generated_batch(270, b, 1500)).ok());
+  ASSERT_TRUE(ws.wait_notifications(1500));
+  const auto notes = ws.take_notifications();
+  ASSERT_EQ(notes.size(), 1500U);
+  for (std::size_t i = 0; i < notes.size(); ++i) {
+    const json::value& r = notes[i].at("params").at("result");
+    EXPECT_EQ(r.at("message").at("id"), json::value(absl::StrCat("270:", b, ":", i)));
+    if (i > 0) {
+      EXPECT_EQ(r.at("cursor").to_number<std::int64_t>(),
+                notes[i - 1].at("params").at("result").at("cursor").to_number<std::int64_t>() + 1);
+    }
+  }
+}
+
 TEST_F(Api, SubscriptionFiltersAndInteropRoots) {
   testing::WsClient ws(port_);
   ASSERT_TRUE(
