@@ -40,7 +40,11 @@ HttpReply http_request(const std::string& host, std::uint16_t port, const std::s
   asio::io_context ioc;
   beast::tcp_stream stream(ioc);
   stream.expires_after(std::chrono::seconds(20));
-  stream.connect(tcp::resolver(ioc).resolve(host, std::to_string(port)));
+  // Errors carry the system's words only (Boost's exceptions also name its source line).
+  beast::error_code error;
+  const auto endpoints = tcp::resolver(ioc).resolve(host, std::to_string(port), error);
+  if (!error) stream.connect(endpoints, error);
+  if (error) throw std::runtime_error("connect: " + error.message());
   http::request<http::string_body> req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, host);
   req.set(http::field::content_type, "application/json");
@@ -50,7 +54,6 @@ HttpReply http_request(const std::string& host, std::uint16_t port, const std::s
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(256 * 1024 * 1024);
-  beast::error_code error;
   bool done = false;
   http::async_write(stream, req, [&](beast::error_code ec, std::size_t) {
     if (ec && ec != asio::error::connection_reset && ec != asio::error::broken_pipe) {

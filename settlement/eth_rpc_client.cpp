@@ -3,7 +3,6 @@
 #include <charconv>
 
 #include <boost/json.hpp>
-#include <boost/system/system_error.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "api/client.hpp"
@@ -80,10 +79,6 @@ absl::StatusOr<json::value> EthRpcClient::call(std::string_view method, json::ar
   api::HttpReply reply;
   try {
     reply = api::http_request(host_, port_, "POST", target_, json::serialize(request));
-  } catch (const boost::system::system_error& e) {
-    // The code's own words: what() also names the Boost source line that threw.
-    return absl::UnavailableError(
-        absl::StrCat("L1 node ", host_, ":", port_, " is unreachable: ", e.code().message()));
   } catch (const std::exception& e) {
     return absl::UnavailableError(
         absl::StrCat("L1 node ", host_, ":", port_, " is unreachable: ", e.what()));

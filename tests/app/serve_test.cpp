@@ -8,13 +8,11 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <map>
 
 #include "absl/cleanup/cleanup.h"
 #include "api/json_codec.hpp"
 #include "merkle/keccak.hpp"
 #include "settlement/eth_rpc_client.hpp"
-#include "settlement/l1_calls.hpp"
 #include "settlement/proof_verifier.hpp"
 #include "tests/support/anvil.hpp"
 #include "tests/support/engine_fixtures.hpp"
@@ -188,15 +186,9 @@ TEST(Serve, KeepsServingWhileTheL1NodeIsAwayAndSettlesWhenItComesBack) {
   const auto txs = testing::transactions_from(
       *client, settlement::secp256k1::PrivateKey::from_hex(testing::kAnvilKey)->address());
   ASSERT_TRUE(txs.ok()) << txs.status();
-  std::map<std::string, std::map<std::uint64_t, int>> covered;
-  for (std::size_t i = 0; i < txs->size(); ++i) {
-    EXPECT_EQ(*settlement::parse_quantity((*txs)[i].at("nonce")), i);
-    const auto call = settlement::l1calls::decode(
-        *merkle::parse_hex(std::string_view((*txs)[i].at("input").as_string())));
-    ASSERT_TRUE(call.ok()) << call.status();
-    for (std::uint64_t n = call->first; n <= call->last; ++n)
-      ++covered[settlement::l1calls::action_name(call->action)][n];
-  }
+  auto coverage = testing::l1_coverage(*txs);
+  ASSERT_TRUE(coverage.ok()) << coverage.status();
+  testing::L1Coverage& covered = *coverage;
   const auto gw = testing::rpc_http(port, "zkr_getGatewayBatch",
                                     json::array{last.at("result").at("gatewayBatchNumber")});
   const std::uint64_t batches = gw.at("result").at("number").to_number<std::uint64_t>();

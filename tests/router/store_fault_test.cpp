@@ -46,11 +46,12 @@ std::vector<Step> cycle(std::uint64_t b) {
     steps.push_back(
         {"execute" + batch, [=](Engine& e) { return status_of(e.execute_batch(chain, b)); }});
   }
-  steps.push_back({"seal block", [](Engine& e) { return status_of(e.seal_block()); }});
-  steps.push_back(
-      {"seal Gateway batch", [](Engine& e) { return status_of(e.seal_gateway_batch()); }});
+  const std::string cycle_name = " (cycle " + std::to_string(b) + ")";
+  steps.push_back({"seal block" + cycle_name, [](Engine& e) { return status_of(e.seal_block()); }});
+  steps.push_back({"seal Gateway batch" + cycle_name,
+                   [](Engine& e) { return status_of(e.seal_gateway_batch()); }});
   // What the L1 submitter writes: a transaction record and a stage change, in one transaction.
-  steps.push_back({"L1 bookkeeping", [b](Engine& e) {
+  steps.push_back({"L1 bookkeeping" + cycle_name, [b](Engine& e) {
                      return e.settle([&](settlement::Database& db, settlement::Gateway& gw) {
                        return gw.set_l1_stage(db, b, settlement::L1Stage::kCommitted,
                                               R"("action":"commit")");

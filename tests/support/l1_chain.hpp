@@ -3,10 +3,13 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "settlement/eth_rpc_client.hpp"
+#include "settlement/l1_calls.hpp"
 
 namespace zkr::testing {
 
@@ -35,6 +38,28 @@ inline absl::StatusOr<std::vector<boost::json::object>> transactions_from(
     }
   }
   return out;
+}
+
+/// action ("commit", "prove", "execute") → Gateway batch → how many transactions cover it.
+using L1Coverage = std::map<std::string, std::map<std::uint64_t, int>>;
+
+/// What `txs` (transactions_from's answer) settle, decoded from their calldata; an error unless
+/// their nonces run 0, 1, 2, … without a gap.
+inline absl::StatusOr<L1Coverage> l1_coverage(const std::vector<boost::json::object>& txs) {
+  L1Coverage covered;
+  for (std::size_t i = 0; i < txs.size(); ++i) {
+    const auto nonce = settlement::parse_quantity(txs[i].at("nonce"));
+    if (!nonce.ok() || *nonce != i)
+      return absl::InternalError(absl::StrCat("transaction ", i, " on L1 has nonce ",
+                                              boost::json::serialize(txs[i].at("nonce"))));
+    const auto input = merkle::parse_hex(std::string_view(txs[i].at("input").as_string()));
+    if (!input.ok()) return input.status();
+    const auto call = settlement::l1calls::decode(*input);
+    if (!call.ok()) return call.status();
+    for (std::uint64_t n = call->first; n <= call->last; ++n)
+      ++covered[settlement::l1calls::action_name(call->action)][n];
+  }
+  return covered;
 }
 
 }  // namespace zkr::testing
