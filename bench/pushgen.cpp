@@ -2,7 +2,8 @@
 //
 // Submitters (one WebSocket each, authenticated for their chains) send protobuf batch frames and
 // wait for each acknowledgement (sent after the batch is committed). Optionally paced to --rate
-// messages/s. Subscribers (--subscribers, each on its own WebSocket) follow the `messages` topic
+// messages/s, the submitters taking turns so that one batch is due every batch_size / rate
+// seconds (--aligned: all of them at the same instants, bursts of submitters x batch_size). Subscribers (--subscribers, each on its own WebSocket) follow the `messages` topic
 // filtered by one sender; the generated messages are spread over --senders addresses, so every
 // subscriber has a known set of messages to receive. Reported: messages/s acknowledged, per-batch
 // acknowledgement latency, and for the subscribers the delivery latency (from the event's commit
@@ -46,6 +47,9 @@ ABSL_FLAG(std::size_t, submitters, 2, "submitting connections (chains are split 
 ABSL_FLAG(std::size_t, subscribers, 0, "subscribing connections, each filtered by one sender");
 ABSL_FLAG(std::size_t, senders, 1000, "distinct message senders");
 ABSL_FLAG(bool, json, false, "print one JSON summary line at the end");
+ABSL_FLAG(bool, aligned, false,
+          "with --rate: every submitter sends at the same instants (bursts of submitters x "
+          "batch_size) instead of taking turns evenly");
 
 namespace {
 
@@ -135,11 +139,13 @@ asio::awaitable<void> submitter(Run& run, std::size_t k, std::vector<std::uint64
   beast::flat_buffer buffer;
   for (const Frame& f : run.per_submitter[k]) {
     if (rate > 0) {
-      // This submitter's share of the schedule: rate / submitters messages per second.
+      // This submitter's share of the schedule: rate / submitters messages per second, its
+      // batches due between the others' unless --aligned (so an even stream of one batch every
+      // batch_size / rate seconds).
+      const double turn = absl::GetFlag(FLAGS_aligned) ? 0.0 : static_cast<double>(k * f.messages);
       const auto due =
-          run.start +
-          std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
-              static_cast<double>(sent_messages) * static_cast<double>(submitters) / rate));
+          run.start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                          (static_cast<double>(sent_messages * submitters) + turn) / rate));
       pace.expires_at(due);
       co_await pace.async_wait(asio::use_awaitable);
     }
