@@ -151,27 +151,6 @@ json::value batch_to_json(const router::SealedBatch& b) {
                       {"logs", std::move(logs)}};
 }
 
-json::value message_to_json(const router::LogRow& r) {
-  json::object o{{"id", r.id.to_string()},
-                 {"chainId", r.id.chain_id},
-                 {"batchNumber", r.id.batch_number},
-                 {"index", r.id.log_index},
-                 {"txHash", hex(r.tx_hash)},
-                 {"txNumberInBatch", r.log.tx_number_in_batch},
-                 {"kind", router::log_kind_name(r.kind)},
-                 {"cursor", r.recorded_seq},
-                 {"log", json::object{{"l2ShardId", r.log.l2_shard_id},
-                                      {"isService", r.log.is_service},
-                                      {"txNumberInBatch", r.log.tx_number_in_batch},
-                                      {"sender", hex(merkle::ByteSpan(r.log.sender))},
-                                      {"key", hex(r.log.key)},
-                                      {"value", hex(r.log.value)}}}};
-  o["sender"] = r.sender ? hex(merkle::ByteSpan(*r.sender)) : json::value(nullptr);
-  o["data"] = r.body ? hex(merkle::ByteSpan(*r.body)) : json::value(nullptr);
-  o["destinationChainId"] = opt(r.destination_chain_id);
-  return o;
-}
-
 json::value status_to_json(const router::MessageStatus& s) {
   json::array timeline;
   for (const router::TimelineEntry& t : s.timeline) {
@@ -207,12 +186,60 @@ void append_hex(std::string& out, const merkle::Word& w) {
   out.append(text, sizeof text);
 }
 
+void append_hex(std::string& out, merkle::ByteSpan bytes) {
+  const std::size_t at = out.size();
+  out.resize(at + 4 + 2 * bytes.size());
+  char* p = out.data() + at;
+  *p++ = '"';
+  *p++ = '0';
+  *p++ = 'x';
+  for (const std::uint8_t b : bytes) {
+    std::memcpy(p, kHexPairs[b].data(), 2);
+    p += 2;
+  }
+  *p = '"';
+}
+
 void append_opt(std::string& out, const std::optional<std::uint64_t>& v) {
   if (v) {
     absl::StrAppend(&out, *v);
   } else {
     out += "null";
   }
+}
+
+template <typename T>
+void append_opt_hex(std::string& out, const std::optional<T>& bytes) {
+  if (bytes) {
+    append_hex(out, merkle::ByteSpan(*bytes));
+  } else {
+    out += "null";
+  }
+}
+
+void append_message(std::string& out, const router::LogRow& r) {
+  const std::string id = r.id.to_string();
+  absl::StrAppend(&out, "{\"id\":\"", id, "\",\"chainId\":", r.id.chain_id,
+                  ",\"batchNumber\":", r.id.batch_number, ",\"index\":", r.id.log_index,
+                  ",\"txHash\":");
+  append_hex(out, r.tx_hash);
+  absl::StrAppend(&out, ",\"txNumberInBatch\":", r.log.tx_number_in_batch, ",\"kind\":\"",
+                  router::log_kind_name(r.kind), "\",\"cursor\":", r.recorded_seq,
+                  ",\"log\":{\"l2ShardId\":", r.log.l2_shard_id,
+                  ",\"isService\":", r.log.is_service ? "true" : "false",
+                  ",\"txNumberInBatch\":", r.log.tx_number_in_batch, ",\"sender\":");
+  append_hex(out, merkle::ByteSpan(r.log.sender));
+  out += ",\"key\":";
+  append_hex(out, r.log.key);
+  out += ",\"value\":";
+  append_hex(out, r.log.value);
+  out += "},\"sender\":";
+  append_opt_hex(out, r.sender);
+  out += ",\"data\":";
+  append_opt_hex(out, r.body);
+  out += ",\"destinationChainId\":";
+  append_opt(out, r.destination_chain_id);
+  out += '}';
 }
 
 /// The fields zks_getL2ToL1LogProof returns, without the closing brace.
@@ -250,7 +277,49 @@ std::string proof_json_text(const router::BuiltProof& p) {
   return out;
 }
 
-// The documents are the texts parsed: one writer of the proof format.
+std::string message_json_text(const router::LogRow& row) {
+  std::string out;
+  out.reserve(1024 + (row.body ? 2 * row.body->size() : 0));
+  append_message(out, row);
+  return out;
+}
+
+std::string event_json_text(const settlement::Event& e, const router::LogRow* message) {
+  std::string out;
+  out.reserve(message ? 1024 + (message->body ? 2 * message->body->size() : 0) : 256);
+  absl::StrAppend(&out, "{\"cursor\":", e.seq, ",\"kind\":\"", settlement::event_kind_name(e.kind),
+                  "\",\"at\":", e.created_at_ms);
+  const auto field = [&out](const char* name, const std::optional<std::uint64_t>& v) {
+    if (v) absl::StrAppend(&out, ",\"", name, "\":", *v);
+  };
+  field("chainId", e.chain_id);
+  field("batchNumber", e.batch_number);
+  field("index", e.log_index);
+  field("gatewayBlockNumber", e.block_number);
+  field("gatewayBatchNumber", e.gw_batch);
+  if (!e.detail.empty()) {
+    // Written by the engine; re-serialized so that only well-formed JSON is ever embedded.
+    json::error_code ec;
+    const json::value detail = json::parse(e.detail, ec);
+    if (!ec) absl::StrAppend(&out, ",\"detail\":", json::serialize(detail));
+  }
+  if (message != nullptr) {
+    out += ",\"message\":";
+    append_message(out, *message);
+  }
+  out += '}';
+  return out;
+}
+
+// The documents are the texts parsed: one writer of each format.
+json::value message_to_json(const router::LogRow& row) {
+  return json::parse(message_json_text(row));
+}
+
+json::value event_to_json(const settlement::Event& e) {
+  return json::parse(event_json_text(e));
+}
+
 json::value zks_proof_to_json(const router::BuiltProof& p) {
   return json::parse(zks_proof_json_text(p));
 }
@@ -326,22 +395,6 @@ json::value cost_to_json(const settlement::GatewayBatchCost& c) {
                       {"directGas", c.direct_gas},  {"aggregatedGas", c.aggregated_gas},
                       {"ratio", c.ratio},           {"feeWei", std::to_string(c.fee_wei)},
                       {"feeZk", c.fee_zk},          {"chains", std::move(chains)}};
-}
-
-json::value event_to_json(const settlement::Event& e) {
-  json::object o{
-      {"cursor", e.seq}, {"kind", settlement::event_kind_name(e.kind)}, {"at", e.created_at_ms}};
-  if (e.chain_id) o["chainId"] = *e.chain_id;
-  if (e.batch_number) o["batchNumber"] = *e.batch_number;
-  if (e.log_index) o["index"] = *e.log_index;
-  if (e.block_number) o["gatewayBlockNumber"] = *e.block_number;
-  if (e.gw_batch) o["gatewayBatchNumber"] = *e.gw_batch;
-  if (!e.detail.empty()) {
-    json::error_code ec;
-    json::value detail = json::parse(e.detail, ec);
-    if (!ec) o["detail"] = std::move(detail);
-  }
-  return o;
 }
 
 }  // namespace zkr::api

@@ -22,6 +22,9 @@ absl::StatusOr<std::uint64_t> u64_field(const boost::json::object& o, const char
 absl::StatusOr<router::SealedBatch> batch_from_json(const boost::json::value& v);
 boost::json::value batch_to_json(const router::SealedBatch& batch);
 
+/// A message row, written straight to text like the proofs below (the subscription hub formats
+/// every recorded message); message_to_json is that text parsed.
+std::string message_json_text(const router::LogRow& row);
 boost::json::value message_to_json(const router::LogRow& row);
 boost::json::value status_to_json(const router::MessageStatus& status);
 /// The ZKsync shape {proof, id, root, batchNumber, gatewayBlockNumber}, written straight to text
@@ -39,6 +42,11 @@ boost::json::value aggregated_proof_to_json(const settlement::AggregatedProof& p
 boost::json::value l1_tx_to_json(const settlement::L1TxRecord& tx);
 boost::json::value chain_cost_to_json(const settlement::ChainCost& cost);
 boost::json::value cost_to_json(const settlement::GatewayBatchCost& cost);
+/// An event as subscribers see it: {cursor, kind, at, chainId?, batchNumber?, index?,
+/// gatewayBlockNumber?, gatewayBatchNumber?, detail?, message?}, with `message` the recorded
+/// message's row when given. event_to_json is the text (without a message) parsed.
+std::string event_json_text(const settlement::Event& event,
+                            const router::LogRow* message = nullptr);
 boost::json::value event_to_json(const settlement::Event& event);
 
 }  // namespace zkr::api

@@ -1,8 +1,6 @@
 #include "api/subscription_hub.hpp"
 
 #include <algorithm>
-#include <map>
-#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "api/json_codec.hpp"
@@ -113,12 +111,15 @@ std::string SubscriptionHub::add(const SubscriptionSpec& spec, Deliver deliver, 
   std::lock_guard lock(mutex_);
   sub->id = absl::StrCat("0x", absl::Hex(next_id_++));
   subs_.emplace(sub->id, sub);
+  ++generation_;
   return sub->id;
 }
 
 bool SubscriptionHub::remove(const std::string& id) {
   std::lock_guard lock(mutex_);
-  return subs_.erase(id) > 0;
+  if (subs_.erase(id) == 0) return false;
+  ++generation_;
+  return true;
 }
 
 std::size_t SubscriptionHub::size() const {
@@ -144,15 +145,12 @@ absl::StatusOr<std::vector<std::shared_ptr<const SubscriptionHub::Item>>> Subscr
   for (const settlement::Event& e : events) {
     auto item = std::make_shared<Item>();
     item->event = e;
-    json::value result = event_to_json(e);
     if (e.kind == EventKind::kMessageRecorded) {
       while (m < messages.size() && messages[m].recorded_seq < e.seq) ++m;
-      if (m < messages.size() && messages[m].recorded_seq == e.seq) {
-        item->message = messages[m];
-        result.get_object()["message"] = message_to_json(messages[m]);
-      }
+      if (m < messages.size() && messages[m].recorded_seq == e.seq)
+        item->message = std::move(messages[m]);
     }
-    item->result_json = json::serialize(result);
+    item->result_json = event_json_text(e, item->message ? &*item->message : nullptr);
     items.push_back(std::move(item));
   }
   return items;
@@ -220,35 +218,36 @@ bool SubscriptionHub::offer(Sub& sub, const Item& item) {
   return true;
 }
 
-std::vector<std::string> SubscriptionHub::serve_from_window(std::vector<std::shared_ptr<Sub>>& subs,
-                                                            std::int64_t head) {
+void SubscriptionHub::refresh_snapshot() {
+  std::lock_guard lock(mutex_);
+  if (snapshot_.generation == generation_) return;
+  snapshot_ = Snapshot{.generation = generation_};
+  for (const auto& [id, sub] : subs_) {
+    snapshot_.subs.push_back(sub);
+    if (sub->spec.topic == Topic::kMessages && sub->spec.sender) {
+      snapshot_.by_sender[*sub->spec.sender].push_back(sub.get());
+    } else {
+      snapshot_.others.push_back(sub.get());
+    }
+  }
+}
+
+std::vector<std::string> SubscriptionHub::serve_from_window(std::int64_t head) {
   std::vector<std::string> dropped;
+  for (const auto& sub : snapshot_.subs) sub->in_pass = false;
   if (window_.empty()) return dropped;
   const std::int64_t window_start = window_end_ - static_cast<std::int64_t>(window_.size()) + 1;
-  std::map<merkle::Address, std::vector<Sub*>> by_sender;
-  std::vector<Sub*> everyone;  // any other filter: offered every event
-  std::vector<std::shared_ptr<Sub>> mine, rest;
   std::int64_t from = head;
-  for (auto& sub : subs) {
-    if (sub->cursor + 1 < window_start || sub->cursor >= head) {
-      rest.push_back(std::move(sub));
-      continue;
-    }
-    if (sub->spec.topic == Topic::kMessages && sub->spec.sender) {
-      by_sender[*sub->spec.sender].push_back(sub.get());
-    } else {
-      everyone.push_back(sub.get());
-    }
-    from = std::min(from, sub->cursor);
-    mine.push_back(std::move(sub));
+  for (const auto& sub : snapshot_.subs) {
+    sub->in_pass = !sub->gone && sub->cursor + 1 >= window_start && sub->cursor < head;
+    if (sub->in_pass) from = std::min(from, sub->cursor);
   }
-  subs = std::move(rest);
-  std::set<Sub*> gone;
   const auto offer_to = [&](const std::vector<Sub*>& targets, const Item& item) {
     for (Sub* sub : targets) {
-      if (item.event.seq <= sub->cursor || gone.contains(sub)) continue;
+      if (!sub->in_pass || item.event.seq <= sub->cursor) continue;
       if (!offer(*sub, item)) {
-        gone.insert(sub);
+        sub->in_pass = false;
+        sub->gone = true;
         dropped.push_back(sub->id);
       }
     }
@@ -256,15 +255,16 @@ std::vector<std::string> SubscriptionHub::serve_from_window(std::vector<std::sha
   for (std::size_t i = static_cast<std::size_t>(from + 1 - window_start);
        i < window_.size() && window_[i]->event.seq <= head; ++i) {
     const Item& item = *window_[i];
-    offer_to(everyone, item);
+    offer_to(snapshot_.others, item);
     if (item.message && item.message->sender) {
-      if (const auto it = by_sender.find(*item.message->sender); it != by_sender.end())
+      if (const auto it = snapshot_.by_sender.find(*item.message->sender);
+          it != snapshot_.by_sender.end())
         offer_to(it->second, item);
     }
   }
   // Every event up to head has been offered to them: they are caught up.
-  for (const auto& sub : mine)
-    if (!gone.contains(sub.get())) sub->cursor = std::max(sub->cursor, head);
+  for (const auto& sub : snapshot_.subs)
+    if (sub->in_pass) sub->cursor = std::max(sub->cursor, head);
   return dropped;
 }
 
@@ -302,14 +302,13 @@ void SubscriptionHub::run() {
       const std::int64_t before = window_end_;
       refill_window(std::min(head, window_end_ + static_cast<std::int64_t>(options_.live_step)));
       const std::int64_t upto = std::min(head, window_end_);
-      std::vector<std::shared_ptr<Sub>> subs;
-      {
-        std::lock_guard lock(mutex_);
-        for (const auto& [id, sub] : subs_) subs.push_back(sub);
-      }
-      for (const std::string& id : serve_from_window(subs, upto)) remove(id);
-      for (const auto& sub : subs) {
+      refresh_snapshot();
+      for (const std::string& id : serve_from_window(upto)) remove(id);
+      // The rest are behind the window (replaying from the database) or already at the head.
+      for (const auto& sub : snapshot_.subs) {
+        if (sub->in_pass || sub->gone) continue;
         if (!serve(*sub, upto)) {
+          sub->gone = true;
           remove(sub->id);
           continue;
         }

@@ -19,6 +19,7 @@
 
 #include <boost/json.hpp>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "router/engine.hpp"
 
@@ -79,9 +80,19 @@ class SubscriptionHub {
   struct Sub {
     std::string id;
     SubscriptionSpec spec;
-    std::int64_t cursor = 0;
+    std::int64_t cursor = 0;  // hub thread only, like the flags below
     Deliver deliver;
     Dropped dropped;
+    bool in_pass = false;  // served from the window in this pass
+    bool gone = false;     // dropped; leaves the snapshot at its next refresh
+  };
+  /// The subscriptions as the hub thread last saw them, indexed by sender; rebuilt only when one
+  /// is added or removed.
+  struct Snapshot {
+    std::uint64_t generation = 0;
+    std::vector<std::shared_ptr<Sub>> subs;
+    absl::flat_hash_map<merkle::Address, std::vector<Sub*>> by_sender;
+    std::vector<Sub*> others;  // any other filter: offered every event
   };
 
   void run();
@@ -92,21 +103,23 @@ class SubscriptionHub {
   bool serve(Sub& sub, std::int64_t head);
   /// Queues `item` to `sub` if it matches and advances its cursor; false if `sub` was dropped.
   bool offer(Sub& sub, const Item& item);
+  void refresh_snapshot();
   /// Serves every subscription whose cursor is inside the window in one pass over the window's
-  /// events (those following one sender are reached through an index by sender, the others are
-  /// offered every event), and takes them out of `subs`; the ones left need a replay from the
-  /// database. Returns the ids of those it dropped.
-  std::vector<std::string> serve_from_window(std::vector<std::shared_ptr<Sub>>& subs,
-                                             std::int64_t head);
+  /// events (those following one sender are reached through the index by sender, the others are
+  /// offered every event) and marks them in_pass; the others need a replay from the database.
+  /// Returns the ids of those it dropped.
+  std::vector<std::string> serve_from_window(std::int64_t head);
   bool matches(const SubscriptionSpec& spec, const Item& item) const;
 
   const router::Engine& engine_;
   HubOptions options_;
   std::atomic<bool> running_{false};
   std::thread thread_;
-  mutable std::mutex mutex_;  // guards subs_
+  mutable std::mutex mutex_;  // guards subs_, next_id_ and generation_
   std::map<std::string, std::shared_ptr<Sub>> subs_;
   std::uint64_t next_id_ = 1;
+  std::uint64_t generation_ = 1;                    // changes with every add and remove
+  Snapshot snapshot_;                               // hub thread only
   std::deque<std::shared_ptr<const Item>> window_;  // hub thread only
   std::int64_t window_end_ = 0;                     // seq of the last event in the window
   std::size_t window_bytes_ = 0;                    // estimated memory of the window

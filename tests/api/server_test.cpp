@@ -147,6 +147,89 @@ TEST_F(Api, ProofTextIsTheSerializedDocument) {
   EXPECT_EQ(batch.as_array()[1].at("result"), single.at("result"));
 }
 
+TEST_F(Api, MessageAndEventTextCarryTheirValues) {
+  // Messages and events are written straight to text too (every notification is one): each row
+  // of the scenario and each event must parse and carry its own values, with null where absent.
+  router::MessageFilter all;
+  all.limit = 100000;
+  const auto page = engine_->list_messages(all);
+  ASSERT_TRUE(page.ok()) << page.status();
+  std::size_t with_body = 0, without_body = 0;
+  const auto hex_or_null = [](const auto& bytes) {
+    return bytes ? json::value(merkle::to_hex(merkle::ByteSpan(*bytes))) : json::value(nullptr);
+  };
+  // The scenario's logs are all messages: one more row as a plain log has no sender or body.
+  std::vector<router::LogRow> rows = page->rows;
+  ASSERT_FALSE(rows.empty());
+  rows.push_back(rows.front());
+  rows.back().kind = router::LogKind::kLog;
+  rows.back().sender.reset();
+  rows.back().body.reset();
+  rows.back().destination_chain_id.reset();
+  rows.back().log.is_service = !rows.back().log.is_service;
+  for (const router::LogRow& r : rows) {
+    const json::value m = json::parse(message_json_text(r));
+    EXPECT_EQ(m.at("id"), json::value(r.id.to_string()));
+    EXPECT_EQ(m.at("chainId").to_number<std::uint64_t>(), r.id.chain_id);
+    EXPECT_EQ(m.at("batchNumber").to_number<std::uint64_t>(), r.id.batch_number);
+    EXPECT_EQ(m.at("index").to_number<std::uint64_t>(), r.id.log_index);
+    EXPECT_EQ(m.at("txHash"), json::value(merkle::to_hex(r.tx_hash)));
+    EXPECT_EQ(m.at("kind"), json::value(router::log_kind_name(r.kind)));
+    EXPECT_EQ(m.at("cursor").to_number<std::int64_t>(), r.recorded_seq);
+    const json::value& log = m.at("log");
+    EXPECT_EQ(log.at("l2ShardId").to_number<unsigned>(), r.log.l2_shard_id);
+    EXPECT_EQ(log.at("isService"), json::value(r.log.is_service));
+    EXPECT_EQ(log.at("txNumberInBatch").to_number<unsigned>(), r.log.tx_number_in_batch);
+    EXPECT_EQ(log.at("sender"), json::value(merkle::to_hex(r.log.sender)));
+    EXPECT_EQ(log.at("key"), json::value(merkle::to_hex(r.log.key)));
+    EXPECT_EQ(log.at("value"), json::value(merkle::to_hex(r.log.value)));
+    EXPECT_EQ(m.at("sender"), hex_or_null(r.sender));
+    EXPECT_EQ(m.at("data"), hex_or_null(r.body));
+    EXPECT_EQ(m.at("destinationChainId"),
+              r.destination_chain_id ? json::value(*r.destination_chain_id) : json::value(nullptr));
+    EXPECT_EQ(m.as_object().size(), 12U);
+    ++(r.body ? with_body : without_body);
+  }
+  EXPECT_GT(with_body, 0U);
+  EXPECT_GT(without_body, 0U);
+
+  const auto events = engine_->events_after(0, 100000);
+  ASSERT_TRUE(events.ok()) << events.status();
+  std::size_t with_detail = 0, messages = 0;
+  for (const settlement::Event& e : *events) {
+    const json::value v = json::parse(event_json_text(e));
+    EXPECT_EQ(v, event_to_json(e));
+    EXPECT_EQ(v.at("cursor").to_number<std::int64_t>(), e.seq);
+    EXPECT_EQ(v.at("kind"), json::value(settlement::event_kind_name(e.kind)));
+    EXPECT_EQ(v.at("at").to_number<std::int64_t>(), e.created_at_ms);
+    const auto check = [&v](const char* name, const std::optional<std::uint64_t>& field) {
+      if (field) {
+        EXPECT_EQ(v.at(name).to_number<std::uint64_t>(), *field) << name;
+      } else {
+        EXPECT_FALSE(v.as_object().contains(name)) << name;
+      }
+    };
+    check("chainId", e.chain_id);
+    check("batchNumber", e.batch_number);
+    check("index", e.log_index);
+    check("gatewayBlockNumber", e.block_number);
+    check("gatewayBatchNumber", e.gw_batch);
+    if (!e.detail.empty()) {
+      EXPECT_EQ(v.at("detail"), json::parse(e.detail));
+      ++with_detail;
+    }
+    if (e.kind == settlement::EventKind::kMessageRecorded) {
+      const auto row = engine_->message({*e.chain_id, *e.batch_number, *e.log_index});
+      ASSERT_TRUE(row.ok()) << row.status();
+      const json::value with = json::parse(event_json_text(e, &*row));
+      EXPECT_EQ(with.at("message"), message_to_json(*row));
+      ++messages;
+    }
+  }
+  EXPECT_GT(with_detail, 0U);
+  EXPECT_EQ(messages, page->rows.size());
+}
+
 TEST_F(Api, NativeReadsReturnWhatTheEngineHolds) {
   auto r = call("zkr_getInteropRoot", json::array{12});
   EXPECT_EQ(r.at("result").at("root"),
