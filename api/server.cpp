@@ -1,5 +1,6 @@
 // The only translation unit with Beast and Asio in it: listener, HTTP sessions, WebSocket sessions.
-// One strand per connection; a reader and a writer coroutine per WebSocket. Methods that only read
+// One strand per connection; per WebSocket a reader coroutine and a queue written one message at a
+// time by completion handlers (no coroutine hop per notification). Methods that only read
 // memory (Cost::kInline: proofs, interop roots) run on the connection's I/O thread; every other
 // engine call runs on the worker pool, never on an I/O thread.
 
@@ -125,7 +126,6 @@ class Server::Impl::WsConnection : public SubscriptionSink,
   WsConnection(Impl& server, Stream stream)
       : server_(server),
         ws_(std::move(stream)),
-        signal_(ws_.get_executor()),
         bucket_(server.options.requests_per_second, server.options.request_burst) {}
 
   ~WsConnection() override {
@@ -142,8 +142,6 @@ class Server::Impl::WsConnection : public SubscriptionSink,
     auto [ec] = co_await ws_.async_accept(req, as_tuple);
     if (ec) co_return;
     server_.counters.websockets_open++;
-    auto self = this->shared_from_this();
-    asio::co_spawn(ws_.get_executor(), writer(self), asio::detached);
     co_await reader();
     server_.counters.websockets_open--;
   }
@@ -189,8 +187,7 @@ class Server::Impl::WsConnection : public SubscriptionSink,
     if (!reserve_slot()) return false;
     asio::post(ws_.get_executor(),
                [self = this->shared_from_this(), m = std::move(message)]() mutable {
-                 self->queue_.push_back(std::move(m));
-                 self->signal_.cancel();
+                 self->push(std::move(m));
                });
     return true;
   }
@@ -198,8 +195,7 @@ class Server::Impl::WsConnection : public SubscriptionSink,
   /// On the connection's strand (the reader's answers): the same without a hand-off.
   bool offer_here(std::string message) {
     if (!reserve_slot()) return false;
-    queue_.push_back(std::move(message));
-    signal_.cancel();
+    push(std::move(message));
     return true;
   }
 
@@ -209,9 +205,10 @@ class Server::Impl::WsConnection : public SubscriptionSink,
                [self = this->shared_from_this(), code, reason = std::move(reason)]() mutable {
                  if (reason.size() > 120) reason.resize(120);
                  self->close_reason_ = websocket::close_reason(code, reason);
+                 self->queued_.fetch_sub(self->queue_.size());
                  self->queue_.clear();
                  self->closing_ = true;
-                 self->signal_.cancel();
+                 self->write_next();
                });
   }
 
@@ -225,28 +222,43 @@ class Server::Impl::WsConnection : public SubscriptionSink,
     return true;
   }
 
-  // `self` keeps the connection alive until the writer is done.
-  awaitable<void> writer(std::shared_ptr<WsConnection> /*self*/) {
-    while (true) {
-      while (queue_.empty() && !closing_) {
-        signal_.expires_at(asio::steady_timer::time_point::max());
-        co_await signal_.async_wait(as_tuple);
-      }
-      if (closing_) break;
-      std::string message = std::move(queue_.front());
-      queue_.pop_front();
-      ws_.text(true);
-      auto [ec, n] = co_await ws_.async_write(asio::buffer(message), as_tuple);
+  // Strand only from here on.
+  void push(std::string message) {
+    if (closing_) {
       queued_.fetch_sub(1);
-      if (ec) {
-        closing_ = true;
-        break;
-      }
+      return;
     }
-    if (close_reason_) {
-      auto [ec] = co_await ws_.async_close(*close_reason_, as_tuple);
-      (void)ec;
+    queue_.push_back(std::move(message));
+    write_next();
+  }
+
+  /// Starts writing the next queued message unless one is in flight; once closing, closes the
+  /// WebSocket (with the reason, if any) after the message in flight, and shuts the socket down.
+  void write_next() {
+    if (writing_ || finished_) return;
+    if (closing_) {
+      finished_ = true;
+      if (!close_reason_) return shut_down();
+      ws_.async_close(*close_reason_,
+                      [self = this->shared_from_this()](beast::error_code) { self->shut_down(); });
+      return;
     }
+    if (queue_.empty()) return;
+    in_flight_ = std::move(queue_.front());
+    queue_.pop_front();
+    writing_ = true;
+    ws_.text(true);
+    // The handler keeps the connection alive until the write is done.
+    ws_.async_write(asio::buffer(in_flight_),
+                    [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                      self->writing_ = false;
+                      self->queued_.fetch_sub(1);
+                      if (ec) self->closing_ = true;
+                      self->write_next();
+                    });
+  }
+
+  void shut_down() {
     beast::error_code ignored;
     beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
   }
@@ -287,7 +299,7 @@ class Server::Impl::WsConnection : public SubscriptionSink,
       }
     }
     closing_ = true;
-    signal_.cancel();
+    write_next();
   }
 
   std::optional<std::string> handle_binary(std::string_view bytes, CallContext& context) {
@@ -313,11 +325,13 @@ class Server::Impl::WsConnection : public SubscriptionSink,
 
   Impl& server_;
   websocket::stream<Stream> ws_;
-  asio::steady_timer signal_;
   TokenBucket bucket_;
-  std::deque<std::string> queue_;  // strand only
+  std::deque<std::string> queue_;  // strand only, like in_flight_ and the flags
+  std::string in_flight_;
   std::atomic<std::size_t> queued_{0};
-  bool closing_ = false;  // strand only
+  bool closing_ = false;
+  bool writing_ = false;
+  bool finished_ = false;
   std::optional<websocket::close_reason> close_reason_;
   std::set<std::uint64_t> authenticated_;  // one request at a time, so no lock
   std::set<std::string> subscriptions_;
