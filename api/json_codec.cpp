@@ -151,6 +151,17 @@ json::value batch_to_json(const router::SealedBatch& b) {
                       {"logs", std::move(logs)}};
 }
 
+json::value ingest_result_to_json(std::uint64_t chain_id, std::uint64_t batch_number,
+                                  const router::IngestResult& r) {
+  return json::object{
+      {"chainId", chain_id},
+      {"batchNumber", batch_number},
+      {"duplicate", r.duplicate},
+      {"logCount", r.log_count},
+      {"chainBatchRoot", hex(r.chain_batch_root)},
+      {"committedAtUs", r.committed_at_us ? json::value(*r.committed_at_us) : json::value(nullptr)}};
+}
+
 json::value status_to_json(const router::MessageStatus& s) {
   json::array timeline;
   for (const router::TimelineEntry& t : s.timeline) {

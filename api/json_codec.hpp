@@ -21,6 +21,10 @@ absl::StatusOr<std::uint64_t> u64_field(const boost::json::object& o, const char
 ///  logs: [{l2ShardId?, isService, txNumberInBatch, sender, key, value, txHash, message?}]}
 absl::StatusOr<router::SealedBatch> batch_from_json(const boost::json::value& v);
 boost::json::value batch_to_json(const router::SealedBatch& batch);
+/// {chainId, batchNumber, duplicate, logCount, chainBatchRoot, committedAtUs}: what submitting a
+/// batch answers (committedAtUs null for a duplicate).
+boost::json::value ingest_result_to_json(std::uint64_t chain_id, std::uint64_t batch_number,
+                                         const router::IngestResult& result);
 
 /// A message row, written straight to text like the proofs below (the subscription hub formats
 /// every recorded message); message_to_json is that text parsed.

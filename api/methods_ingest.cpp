@@ -69,11 +69,7 @@ void add_ingest_methods(Dispatcher& d, router::Engine& e) {
           ZKR_RETURN_IF_ERROR(authorize(e, c, batch.chain_id));
           const std::uint64_t chain = batch.chain_id, number = batch.batch_number;
           ZKR_ASSIGN_OR_RETURN(const router::IngestResult r, e.ingest(std::move(batch)));
-          return json::object{{"chainId", chain},
-                              {"batchNumber", number},
-                              {"duplicate", r.duplicate},
-                              {"logCount", r.log_count},
-                              {"chainBatchRoot", hex(r.chain_batch_root)}};
+          return ingest_result_to_json(chain, number, r);
         });
 
   d.add("zkr_commitBatch",

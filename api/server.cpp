@@ -313,14 +313,8 @@ class Server::Impl::WsConnection : public SubscriptionSink,
     absl::StatusOr<router::IngestResult> r = server_.engine.ingest(std::move(frame->batch));
     if (!r.ok()) return Dispatcher::error_response(id, to_rpc_error(r.status()));
     server_.counters.batches_submitted++;
-    return json::serialize(
-        json::object{{"jsonrpc", "2.0"},
-                     {"id", id},
-                     {"result", json::object{{"chainId", chain},
-                                             {"batchNumber", number},
-                                             {"duplicate", r->duplicate},
-                                             {"logCount", r->log_count},
-                                             {"chainBatchRoot", hex(r->chain_batch_root)}}}});
+    return json::serialize(json::object{
+        {"jsonrpc", "2.0"}, {"id", id}, {"result", ingest_result_to_json(chain, number, *r)}});
   }
 
   Impl& server_;

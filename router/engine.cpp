@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 
 #include "absl/strings/str_cat.h"
@@ -249,6 +250,9 @@ absl::StatusOr<IngestResult> Engine::ingest(SealedBatch batch) {
       },
       [&] {
         if (result.duplicate) return;
+        result.committed_at_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count();
         trees_[key] = v.tree;
         const auto& logs = v.batch.logs;
         for (std::size_t i = 0; i < logs.size(); ++i) {

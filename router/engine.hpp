@@ -53,6 +53,8 @@ struct IngestResult {
   bool duplicate = false;  // an exact resubmission: nothing was written
   merkle::Word chain_batch_root{};
   std::size_t log_count = 0;
+  /// When the batch's transaction committed (wall clock, Unix microseconds); none for a duplicate.
+  std::optional<std::int64_t> committed_at_us;
 };
 
 struct TimelineEntry {

@@ -434,11 +434,23 @@ TEST_F(Api, IngestionNeedsTheChainsCredential) {
   EXPECT_EQ(reason(r), "unauthenticated");
   r = call("zkr_submitBatch", json::array{batch}, testing::credential_for(271));
   EXPECT_EQ(reason(r), "permission_denied");
+  const auto unix_us = [] {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  const std::int64_t before = unix_us();
   r = call("zkr_submitBatch", json::array{batch}, testing::credential_for(270));
+  const std::int64_t after = unix_us();
   ASSERT_TRUE(r.as_object().contains("result")) << json::serialize(r);
   EXPECT_FALSE(r.at("result").at("duplicate").as_bool());
+  // When it committed: within the call.
+  const std::int64_t committed = r.at("result").at("committedAtUs").to_number<std::int64_t>();
+  EXPECT_GE(committed, before);
+  EXPECT_LE(committed, after);
   r = call("zkr_submitBatch", json::array{batch}, testing::credential_for(270));
   EXPECT_TRUE(r.at("result").at("duplicate").as_bool());
+  EXPECT_TRUE(r.at("result").at("committedAtUs").is_null());
   router::SealedBatch bad = testing::generated_batch(270, 5, 3);
   bad.local_root[0] ^= 1;
   r = call("zkr_submitBatch", json::array{json_batch(bad)}, testing::credential_for(270));
