@@ -548,6 +548,11 @@ awaitable<void> Server::Impl::listen() {
       socket.close(ignored);
       continue;
     }
+    // Every write is a whole answer or notification: send it now. With Nagle's algorithm a
+    // message written while the previous one is unacknowledged waits for the peer's delayed ACK
+    // (40 ms on Linux), which was the tail of subscription delivery.
+    beast::error_code nodelay_error;
+    socket.set_option(tcp::no_delay(true), nodelay_error);
     counters.connections_total++;
     counters.connections_open++;
     asio::co_spawn(strand, serve_connection(std::move(socket)), [this](std::exception_ptr e) {

@@ -53,6 +53,9 @@ ABSL_FLAG(std::size_t, submitters, 2, "submitting connections (chains are split 
 ABSL_FLAG(std::size_t, subscribers, 0, "subscribing connections, each filtered by one sender");
 ABSL_FLAG(std::size_t, senders, 1000, "distinct message senders");
 ABSL_FLAG(bool, json, false, "print one JSON summary line at the end");
+ABSL_FLAG(std::string, latencies_csv, "",
+          "write one line per notification to this file: chain, batch, microseconds from its "
+          "batch's commit to its arrival");
 ABSL_FLAG(bool, aligned, false,
           "with --rate: every submitter sends at the same instants (bursts of submitters x "
           "batch_size) instead of taking turns evenly");
@@ -328,14 +331,26 @@ int main(int argc, char** argv) {
   // From the commit and from the acknowledgement; a notification can arrive before the
   // acknowledgement does: those count as 0.
   std::vector<double> from_commit_us, from_ack_us;
+  std::FILE* csv = nullptr;
+  if (const std::string path = absl::GetFlag(FLAGS_latencies_csv); !path.empty()) {
+    csv = std::fopen(path.c_str(), "w");
+    if (csv == nullptr) std::fprintf(stderr, "cannot write %s\n", path.c_str());
+  }
   for (const Run::Arrival& a : run.arrivals) {
-    if (const auto it = run.committed_unix_us.find(a.batch); it != run.committed_unix_us.end())
+    if (const auto it = run.committed_unix_us.find(a.batch); it != run.committed_unix_us.end()) {
       from_commit_us.push_back(static_cast<double>(a.unix_us - it->second));
+      if (csv != nullptr) {
+        std::fprintf(csv, "%llu,%llu,%lld\n", static_cast<unsigned long long>(a.batch.first),
+                     static_cast<unsigned long long>(a.batch.second),
+                     static_cast<long long>(a.unix_us - it->second));
+      }
+    }
     if (const auto it = run.acked_at.find(a.batch); it != run.acked_at.end()) {
       from_ack_us.push_back(
           std::max(0.0, std::chrono::duration<double, std::micro>(a.at - it->second).count()));
     }
   }
+  if (csv != nullptr) std::fclose(csv);
   if (subscribers > 0) {
     std::printf(
         "fan-out: %zu subscribers, %zu notifications (%zu expected), %zu subscribers dropped; "
