@@ -153,13 +153,13 @@ json::value batch_to_json(const router::SealedBatch& b) {
 
 json::value ingest_result_to_json(std::uint64_t chain_id, std::uint64_t batch_number,
                                   const router::IngestResult& r) {
-  return json::object{
-      {"chainId", chain_id},
-      {"batchNumber", batch_number},
-      {"duplicate", r.duplicate},
-      {"logCount", r.log_count},
-      {"chainBatchRoot", hex(r.chain_batch_root)},
-      {"committedAtUs", r.committed_at_us ? json::value(*r.committed_at_us) : json::value(nullptr)}};
+  return json::object{{"chainId", chain_id},
+                      {"batchNumber", batch_number},
+                      {"duplicate", r.duplicate},
+                      {"logCount", r.log_count},
+                      {"chainBatchRoot", hex(r.chain_batch_root)},
+                      {"committedAtUs",
+                       r.committed_at_us ? json::value(*r.committed_at_us) : json::value(nullptr)}};
 }
 
 json::value status_to_json(const router::MessageStatus& s) {
@@ -190,13 +190,7 @@ constexpr std::array<std::array<char, 2>, 256> kHexPairs = [] {
   return t;
 }();
 
-void append_hex(std::string& out, const merkle::Word& w) {
-  char text[68] = {'"', '0', 'x'};
-  for (std::size_t i = 0; i < 32; ++i) std::memcpy(text + 3 + 2 * i, kHexPairs[w[i]].data(), 2);
-  text[67] = '"';
-  out.append(text, sizeof text);
-}
-
+/// `bytes` as a quoted 0x-prefixed hex string.
 void append_hex(std::string& out, merkle::ByteSpan bytes) {
   const std::size_t at = out.size();
   out.resize(at + 4 + 2 * bytes.size());
@@ -226,6 +220,11 @@ void append_opt_hex(std::string& out, const std::optional<T>& bytes) {
   } else {
     out += "null";
   }
+}
+
+/// Room for a message's text: its fixed fields and the body in hex.
+std::size_t message_text_size(const router::LogRow& r) {
+  return 1024 + (r.body ? 2 * r.body->size() : 0);
 }
 
 void append_message(std::string& out, const router::LogRow& r) {
@@ -290,14 +289,14 @@ std::string proof_json_text(const router::BuiltProof& p) {
 
 std::string message_json_text(const router::LogRow& row) {
   std::string out;
-  out.reserve(1024 + (row.body ? 2 * row.body->size() : 0));
+  out.reserve(message_text_size(row));
   append_message(out, row);
   return out;
 }
 
 std::string event_json_text(const settlement::Event& e, const router::LogRow* message) {
   std::string out;
-  out.reserve(message ? 1024 + (message->body ? 2 * message->body->size() : 0) : 256);
+  out.reserve(256 + (message ? message_text_size(*message) : 0));
   absl::StrAppend(&out, "{\"cursor\":", e.seq, ",\"kind\":\"", settlement::event_kind_name(e.kind),
                   "\",\"at\":", e.created_at_ms);
   const auto field = [&out](const char* name, const std::optional<std::uint64_t>& v) {

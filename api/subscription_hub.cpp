@@ -298,20 +298,19 @@ void SubscriptionHub::run() {
         behind ? engine_.last_event_seq()
                : engine_.wait_for_events(window_end_, std::chrono::milliseconds(50));
     behind = false;
-    refresh_snapshot();
-    if (snapshot_.subs.empty()) {
-      // Nobody to serve: the new events are not read. A subscriber that comes later starts at the
-      // head, or replays from the database if it asks for older events.
-      window_.clear();
-      window_bytes_ = 0;
-      window_end_ = std::max(window_end_, head);
-      continue;
-    }
     do {
+      refresh_snapshot();
+      if (snapshot_.subs.empty()) {
+        // Nobody to serve: the new events are not read. A subscriber that comes later starts at
+        // the head, or replays from the database if it asks for older events.
+        window_.clear();
+        window_bytes_ = 0;
+        window_end_ = std::max(window_end_, head);
+        break;
+      }
       const std::int64_t before = window_end_;
       refill_window(std::min(head, window_end_ + static_cast<std::int64_t>(options_.live_step)));
       const std::int64_t upto = std::min(head, window_end_);
-      refresh_snapshot();
       for (const std::string& id : serve_from_window(upto)) remove(id);
       // The rest are behind the window (replaying from the database) or already at the head.
       for (const auto& sub : snapshot_.subs) {

@@ -7,8 +7,7 @@
 // Subscribers (--subscribers, each on its own WebSocket) follow the `messages` topic filtered by
 // one sender; the generated messages are spread over --senders addresses, so every subscriber has a
 // known set of messages to receive. Reported: messages/s acknowledged, per-batch acknowledgement
-// latency, and for the subscribers the delivery latency (from the event's commit time `at`,
-// milliseconds, and from the batch's submission, microseconds), messages missing, and connections
+// latency, and for the subscribers the delivery latency (below), messages missing, and connections
 // the server dropped. Run by scripts/bench-load (see bench/RESULTS.md).
 //
 // Delivery latency is measured from three points: the batch's commit (committedAtUs, which the
@@ -98,9 +97,9 @@ struct Run {
   std::size_t submitters_left = 0;
   Clock::time_point start;
   // subscribers
-  std::vector<double> from_event_ms, from_submit_us;
+  std::vector<double> from_event_ms;
   // When each batch committed (the server's clock, Unix µs) and its acknowledgement arrived, and
-  // each notification's arrival, to measure from them after the run.
+  // each notification's arrival, to measure from them (and from submission) after the run.
   std::map<std::pair<std::uint64_t, std::uint64_t>, std::int64_t> committed_unix_us;
   std::map<std::pair<std::uint64_t, std::uint64_t>, Clock::time_point> acked_at;
   struct Arrival {
@@ -218,10 +217,6 @@ asio::awaitable<void> subscriber(Run& run, merkle::Address sender) {
     const auto key = std::pair{result.at("chainId").to_number<std::uint64_t>(),
                                result.at("batchNumber").to_number<std::uint64_t>()};
     run.arrivals.push_back({.batch = key, .at = received, .unix_us = unix_us});
-    if (const auto it = run.submitted.find(key); it != run.submitted.end()) {
-      run.from_submit_us.push_back(
-          std::chrono::duration<double, std::micro>(received - it->second).count());
-    }
   }
 }
 
@@ -328,9 +323,9 @@ int main(int argc, char** argv) {
       on_done);
   ioc.run();
 
-  // From the commit and from the acknowledgement; a notification can arrive before the
+  // From the commit, the acknowledgement and the submission; a notification can arrive before the
   // acknowledgement does: those count as 0.
-  std::vector<double> from_commit_us, from_ack_us;
+  std::vector<double> from_commit_us, from_ack_us, from_submit_us;
   std::FILE* csv = nullptr;
   if (const std::string path = absl::GetFlag(FLAGS_latencies_csv); !path.empty()) {
     csv = std::fopen(path.c_str(), "w");
@@ -338,17 +333,20 @@ int main(int argc, char** argv) {
   }
   for (const Run::Arrival& a : run.arrivals) {
     if (const auto it = run.committed_unix_us.find(a.batch); it != run.committed_unix_us.end()) {
-      from_commit_us.push_back(static_cast<double>(a.unix_us - it->second));
+      const std::int64_t us = a.unix_us - it->second;
+      from_commit_us.push_back(static_cast<double>(us));
       if (csv != nullptr) {
         std::fprintf(csv, "%llu,%llu,%lld\n", static_cast<unsigned long long>(a.batch.first),
-                     static_cast<unsigned long long>(a.batch.second),
-                     static_cast<long long>(a.unix_us - it->second));
+                     static_cast<unsigned long long>(a.batch.second), static_cast<long long>(us));
       }
     }
-    if (const auto it = run.acked_at.find(a.batch); it != run.acked_at.end()) {
-      from_ack_us.push_back(
-          std::max(0.0, std::chrono::duration<double, std::micro>(a.at - it->second).count()));
-    }
+    const auto since = [&a](Clock::time_point t) {
+      return std::chrono::duration<double, std::micro>(a.at - t).count();
+    };
+    if (const auto it = run.acked_at.find(a.batch); it != run.acked_at.end())
+      from_ack_us.push_back(std::max(0.0, since(it->second)));
+    if (const auto it = run.submitted.find(a.batch); it != run.submitted.end())
+      from_submit_us.push_back(since(it->second));
   }
   if (csv != nullptr) std::fclose(csv);
   if (subscribers > 0) {
@@ -364,7 +362,7 @@ int main(int argc, char** argv) {
         "%.1f ms, p99 %.1f ms\n",
         percentile(from_ack_us, 0.5) / 1000, percentile(from_ack_us, 0.99) / 1000,
         percentile(run.from_event_ms, 0.5), percentile(run.from_event_ms, 0.99),
-        percentile(run.from_submit_us, 0.5) / 1000, percentile(run.from_submit_us, 0.99) / 1000);
+        percentile(from_submit_us, 0.5) / 1000, percentile(from_submit_us, 0.99) / 1000);
   }
   if (failures > 0) std::printf("  %zu connections failed; first: %s\n", failures, failure.c_str());
   if (absl::GetFlag(FLAGS_json)) {

@@ -35,12 +35,6 @@ std::pair<int, std::string> refused(const std::string& path) {
   return testing::run_command(std::string(ZKR_BINARY) + " serve --config=" + path + " 2>&1");
 }
 
-bool have_anvil() {
-  if (!testing::anvil_binary().empty()) return true;
-  if (testing::in_ci()) ADD_FAILURE() << "ZKR_ANVIL must name the anvil binary in CI";
-  return false;
-}
-
 // A config that serves chain 270 and settles on the anvil at `l1_port`; returns its path.
 std::string write_serve_config(const testing::TempDir& dir, std::uint16_t l1_port) {
   const merkle::Word gateway_secret = merkle::keccak256(std::string_view("serve test gateway"));
@@ -109,7 +103,8 @@ json::value wait_for_status(std::uint16_t port, const std::string& id, const std
 }
 
 TEST(Serve, SettlesABatchSubmittedOverTheApiOnAnvil) {
-  if (!have_anvil()) GTEST_SKIP() << "anvil not installed: run scripts/test, which installs it";
+  if (!testing::have_anvil())
+    GTEST_SKIP() << "anvil not installed: run scripts/test, which installs it";
   testing::Anvil anvil(testing::anvil_binary());
   ASSERT_NE(anvil.port(), 0);
   testing::TempDir dir;
@@ -140,7 +135,8 @@ TEST(Serve, SettlesABatchSubmittedOverTheApiOnAnvil) {
 // router keeps taking batches and serving Gateway-final proofs the whole time, and once the node
 // is back it settles everything, each Gateway batch committed, proven and executed exactly once.
 TEST(Serve, KeepsServingWhileTheL1NodeIsAwayAndSettlesWhenItComesBack) {
-  if (!have_anvil()) GTEST_SKIP() << "anvil not installed: run scripts/test, which installs it";
+  if (!testing::have_anvil())
+    GTEST_SKIP() << "anvil not installed: run scripts/test, which installs it";
   testing::TempDir dir;
   const std::string state = dir.file("anvil-state.json");
   auto anvil = std::make_unique<testing::Anvil>(testing::anvil_binary(), 0, state);

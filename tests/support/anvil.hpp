@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 extern char** environ;
 
 namespace zkr::testing {
@@ -30,6 +32,15 @@ inline std::string anvil_binary() {
 inline bool in_ci() {
   const char* ci = std::getenv("CI");
   return ci != nullptr && std::string(ci) == "true";
+}
+
+/// Whether a test that needs anvil can run. Without it the test skips, except in CI, where
+/// scripts/test installs it and its absence is a failure.
+inline bool have_anvil() {
+  if (!anvil_binary().empty()) return true;
+  if (in_ci())
+    ADD_FAILURE() << "ZKR_ANVIL must name the anvil binary in CI (scripts/test installs it)";
+  return false;
 }
 
 /// anvil on 127.0.0.1 with chain id 31337 and `finalized` two blocks behind the head. With a

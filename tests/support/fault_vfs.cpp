@@ -15,7 +15,6 @@ std::atomic<int> g_fault{0};
 std::atomic<std::int64_t> g_countdown{0};  // 0: disarmed
 std::atomic<bool> g_sticky{false};
 std::atomic<std::int64_t> g_fired{0};
-std::atomic<std::int64_t> g_calls{0};
 
 sqlite3_vfs* g_real = nullptr;
 sqlite3_vfs g_vfs{};
@@ -23,9 +22,8 @@ sqlite3_io_methods g_methods{};
 
 enum class Call { kWrite, kSync, kTruncate };
 
-/// Counts a write-type call and says whether the armed fault fires on it (kKill never returns).
+/// Whether the armed fault fires on this write-type call (kKill never returns).
 bool fires(Call call) {
-  g_calls.fetch_add(1);
   const auto fault = static_cast<Fault>(g_fault.load());
   if (fault == Fault::kDiskFull && call != Call::kWrite) return false;
   std::int64_t left = g_countdown.load();
@@ -194,9 +192,6 @@ void disarm() {
 
 std::int64_t fired() {
   return g_fired.load();
-}
-std::int64_t write_calls() {
-  return g_calls.load();
 }
 
 }  // namespace zkr::testing::faults

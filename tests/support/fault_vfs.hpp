@@ -27,7 +27,5 @@ void disarm();
 
 /// How many times a fault fired since the last arm().
 std::int64_t fired();
-/// Write-type calls seen since install().
-std::int64_t write_calls();
 
 }  // namespace zkr::testing::faults
