@@ -1,3 +1,7 @@
+#include <algorithm>
+#include <iterator>
+#include <string_view>
+
 #include "absl/strings/str_cat.h"
 #include "api/json_codec.hpp"
 #include "api/methods.hpp"
@@ -9,6 +13,10 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::size_t kMaxProofsPerCall = 100;
+// zkr_listMessages' filter: every field it reads, and no other.
+constexpr std::string_view kListFilterFields[] = {
+    "sourceChainId", "destinationChainId", "sender", "kind", "stage",
+    "fromTime",      "toTime",             "cursor", "limit"};
 
 absl::StatusOr<router::MessageId> message_id(const Params& p, std::size_t i) {
   ZKR_ASSIGN_OR_RETURN(const std::string text, p.string(i));
@@ -32,9 +40,9 @@ absl::StatusOr<merkle::Word> word_param(const Params& p, std::size_t i) {
   return w;
 }
 
-// A proof that cannot exist yet is reported with the reason "not_final".
+// A proof that does not exist yet (but will) is reported with the reason "not_final".
 absl::Status proof_error(const absl::Status& s) {
-  return s.code() == absl::StatusCode::kFailedPrecondition ? with_reason(s, "not_final") : s;
+  return router::is_not_final(s) ? with_reason(s, "not_final") : s;
 }
 
 absl::StatusOr<router::BuiltProof> requested_proof(const router::Engine& e,
@@ -172,10 +180,9 @@ void add_query_methods(Dispatcher& d, const router::Engine& e) {
             if (fo == nullptr)
               return absl::InvalidArgumentError("parameter 0 (filter) must be an object");
             for (const auto& [key, value] : *fo) {
-              const std::string k(key);
-              if (k != "sourceChainId" && k != "destinationChainId" && k != "sender" &&
-                  k != "kind" && k != "fromTime" && k != "toTime" && k != "cursor" &&
-                  k != "limit") {
+              const std::string_view k(key);
+              if (std::find(std::begin(kListFilterFields), std::end(kListFilterFields), k) ==
+                  std::end(kListFilterFields)) {
                 return absl::InvalidArgumentError(
                     absl::StrCat("unknown filter field \"", to_absl(utf8_prefix(k, 32)), "\""));
               }
@@ -209,16 +216,10 @@ void add_query_methods(Dispatcher& d, const router::Engine& e) {
                     "filter kind must be \"log\", \"message\" or \"bundle\"");
             }
             if (const json::value* st = fo->if_contains("stage")) {
-              const std::string stage = st->is_string() ? std::string(st->get_string()) : "";
-              if (stage == "recorded")
-                f.stage = settlement::BatchStage::kRecorded;
-              else if (stage == "committed")
-                f.stage = settlement::BatchStage::kCommitted;
-              else if (stage == "proven")
-                f.stage = settlement::BatchStage::kProven;
-              else if (stage == "executed")
-                f.stage = settlement::BatchStage::kExecuted;
-              else
+              f.stage = st->is_string() ? settlement::stage_from_name(std::string_view(
+                                              st->get_string()))
+                                        : std::nullopt;
+              if (!f.stage)
                 return absl::InvalidArgumentError(
                     "filter stage must be recorded, committed, proven or executed");
             }
@@ -251,7 +252,7 @@ void add_query_methods(Dispatcher& d, const router::Engine& e) {
         ZKR_RETURN_IF_ERROR(p.no_extra());
         ZKR_ASSIGN_OR_RETURN(const std::uint64_t block, p.u64(0));
         absl::StatusOr<merkle::Word> root = e.interop_root(block);
-        if (!root.ok()) return with_reason(root.status(), "not_final");
+        if (!root.ok()) return proof_error(root.status());
         return json::object{
             {"chainId", e.gateway_chain_id()}, {"gatewayBlockNumber", block}, {"root", hex(*root)}};
       },

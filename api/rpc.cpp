@@ -14,10 +14,6 @@ namespace {
 
 constexpr std::string_view kReasonPayload = "zkr/reason";
 
-RpcError protocol_error(int code, std::string reason, std::string message) {
-  return RpcError{code, std::move(reason), std::move(message)};
-}
-
 json::value error_object(const json::value& id, const RpcError& e) {
   return json::object{{"jsonrpc", "2.0"},
                       {"id", id},
@@ -37,44 +33,74 @@ absl::Status with_reason(absl::Status status, std::string_view reason) {
   return status;
 }
 
+constexpr ErrorReason kReasons[] = {
+    {"parse_error", -32700},
+    {"invalid_request", -32600},
+    {"batch_too_long", -32600},
+    {"too_large", -32600},
+    {"method_not_found", -32601},
+    {"invalid_params", -32602},
+    {"too_many_requests", -32602},
+    {"not_found", -32001},
+    {"not_final", -32002},
+    {"failed_precondition", -32002},
+    {"already_exists", -32003},
+    {"permission_denied", -32004},
+    {"unauthenticated", -32005},
+    {"rate_limited", -32006},
+    {"too_many_subscriptions", -32006},
+    {"resource_exhausted", -32006},
+    {"unavailable", -32007},
+    {"data_loss", -32603},
+    {"internal", -32603},
+};
+
+std::span<const ErrorReason> error_reasons() noexcept { return kReasons; }
+
+RpcError rpc_error(std::string_view reason, std::string message) {
+  const auto it = std::find_if(std::begin(kReasons), std::end(kReasons),
+                               [reason](const ErrorReason& r) { return r.reason == reason; });
+  ZKR_CHECK(it != std::end(kReasons));
+  return RpcError{it->code, std::string(reason), std::move(message)};
+}
+
 RpcError to_rpc_error(const absl::Status& status) {
-  RpcError e;
-  e.message = std::string(status.message());
+  std::string_view reason;
   switch (status.code()) {
     case absl::StatusCode::kInvalidArgument:
-      e = {-32602, "invalid_params", e.message};
+      reason = "invalid_params";
       break;
     case absl::StatusCode::kNotFound:
-      e = {-32001, "not_found", e.message};
+      reason = "not_found";
       break;
     case absl::StatusCode::kFailedPrecondition:
-      e = {-32002, "failed_precondition", e.message};
+      reason = "failed_precondition";
       break;
     case absl::StatusCode::kAlreadyExists:
-      e = {-32003, "already_exists", e.message};
+      reason = "already_exists";
       break;
     case absl::StatusCode::kPermissionDenied:
-      e = {-32004, "permission_denied", e.message};
+      reason = "permission_denied";
       break;
     case absl::StatusCode::kUnauthenticated:
-      e = {-32005, "unauthenticated", e.message};
+      reason = "unauthenticated";
       break;
     case absl::StatusCode::kResourceExhausted:
-      e = {-32006, "resource_exhausted", e.message};
+      reason = "resource_exhausted";
       break;
     case absl::StatusCode::kUnavailable:
-      e = {-32007, "unavailable", e.message};
+      reason = "unavailable";
       break;
     case absl::StatusCode::kDataLoss:
-      e = {-32603, "data_loss", e.message};
+      reason = "data_loss";
       break;
     default:
-      e = {-32603, "internal", e.message};
+      reason = "internal";
       break;
   }
-  if (const auto reason = status.GetPayload(to_absl(kReasonPayload)))
-    e.reason = std::string(*reason);
-  return e;
+  const auto payload = status.GetPayload(to_absl(kReasonPayload));
+  const std::string named = payload ? std::string(*payload) : std::string(reason);
+  return rpc_error(named, std::string(status.message()));
 }
 
 void Dispatcher::add(std::string name, Handler handler, Cost cost) {
@@ -117,7 +143,7 @@ std::optional<json::value> Dispatcher::check(const json::value& request, Call& c
   const json::object* obj = request.if_object();
   if (obj == nullptr) {
     return error_object(
-        nullptr, protocol_error(-32600, "invalid_request", "a request must be a JSON object"));
+        nullptr, rpc_error("invalid_request", "a request must be a JSON object"));
   }
   const json::value* id = obj->if_contains("id");
   const json::value response_id = id != nullptr && valid_id(*id) ? *id : json::value(nullptr);
@@ -125,20 +151,20 @@ std::optional<json::value> Dispatcher::check(const json::value& request, Call& c
   const json::value* method = obj->if_contains("method");
   if (version == nullptr || !version->is_string() || version->get_string() != "2.0") {
     return error_object(response_id,
-                        protocol_error(-32600, "invalid_request", "\"jsonrpc\" must be \"2.0\""));
+                        rpc_error("invalid_request", "\"jsonrpc\" must be \"2.0\""));
   }
   if (method == nullptr || !method->is_string()) {
     return error_object(response_id,
-                        protocol_error(-32600, "invalid_request", "\"method\" must be a string"));
+                        rpc_error("invalid_request", "\"method\" must be a string"));
   }
   if (id != nullptr && !valid_id(*id)) {
-    return error_object(nullptr, protocol_error(-32600, "invalid_request",
+    return error_object(nullptr, rpc_error("invalid_request",
                                                 "\"id\" must be a string, number or null"));
   }
   const json::value* params = obj->if_contains("params");
   static const json::value kNoParams = json::array();
   if (params != nullptr && !params->is_array() && !params->is_object()) {
-    return error_object(response_id, protocol_error(-32600, "invalid_request",
+    return error_object(response_id, rpc_error("invalid_request",
                                                     "\"params\" must be an array or object"));
   }
   call.id = id;
@@ -166,7 +192,7 @@ std::optional<json::value> Dispatcher::respond(const Call& call, CallContext& co
   if (call.id == nullptr) return std::nullopt;  // a notification: no response, whatever happened
   if (call.method == nullptr) {
     return error_object(
-        *call.id, protocol_error(-32601, "method_not_found",
+        *call.id, rpc_error("method_not_found",
                                  absl::StrCat("no method ", to_absl(utf8_prefix(call.name, 64)))));
   }
   if (!result.ok()) return error_object(*call.id, to_rpc_error(result.status()));
@@ -205,7 +231,7 @@ Dispatcher::Parsed Dispatcher::parse(std::string_view text) const {
   if (ec) {
     out.error = error_response(
         nullptr,
-        protocol_error(-32700, "parse_error", absl::StrCat("invalid JSON: ", ec.message())));
+        rpc_error("parse_error", absl::StrCat("invalid JSON: ", ec.message())));
     return out;
   }
   if (!out.doc.is_array()) {
@@ -215,10 +241,10 @@ Dispatcher::Parsed Dispatcher::parse(std::string_view text) const {
   const json::array& batch = out.doc.get_array();
   if (batch.empty()) {
     out.error =
-        error_response(nullptr, protocol_error(-32600, "invalid_request", "an empty batch"));
+        error_response(nullptr, rpc_error("invalid_request", "an empty batch"));
   } else if (batch.size() > limits_.max_batch) {
     out.error = error_response(
-        nullptr, protocol_error(-32600, "batch_too_long",
+        nullptr, rpc_error("batch_too_long",
                                 absl::StrCat("a batch holds at most ", limits_.max_batch,
                                              " requests, got ", batch.size())));
   } else {

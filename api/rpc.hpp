@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -27,7 +28,18 @@ struct RpcError {
   std::string reason;
   std::string message;
 };
-/// The mapping every handler error goes through (see docs/api.md, "Errors").
+
+/// One machine-readable reason and the JSON-RPC code it always comes with: the table of
+/// docs/api.md, "Errors". Every error the API gives has a reason from this table.
+struct ErrorReason {
+  std::string_view reason;
+  int code;
+};
+std::span<const ErrorReason> error_reasons() noexcept;
+/// An error with `reason` (which must be in the table) and its code.
+RpcError rpc_error(std::string_view reason, std::string message);
+/// The mapping every handler error goes through: the reason set by with_reason() or, without one,
+/// the reason of the status code; the code is the reason's.
 RpcError to_rpc_error(const absl::Status& status);
 
 /// Receives subscription requests from a WebSocket connection.

@@ -63,7 +63,7 @@ class TokenBucket {
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 };
 
-const RpcError kRateLimited{-32006, "rate_limited", "too many requests on this connection"};
+const RpcError kRateLimited = rpc_error("rate_limited", "too many requests on this connection");
 
 }  // namespace
 
@@ -510,8 +510,8 @@ awaitable<void> Server::Impl::serve_http(Stream& stream) {
       http::response<http::string_body> res{http::status::payload_too_large, 11};
       res.set(http::field::content_type, "application/json");
       res.body() = Dispatcher::error_response(
-          nullptr, {-32600, "too_large",
-                    absl::StrCat("request body larger than ", options.max_body_bytes, " bytes")});
+          nullptr, rpc_error("too_large", absl::StrCat("request body larger than ",
+                                                       options.max_body_bytes, " bytes")));
       res.keep_alive(false);
       res.prepare_payload();
       co_await http::async_write(stream, res, as_tuple);

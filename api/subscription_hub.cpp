@@ -6,6 +6,7 @@
 #include "api/json_codec.hpp"
 #include "api/rpc.hpp"
 #include "merkle/status.hpp"
+#include "router/lifecycle.hpp"
 
 namespace zkr::api {
 namespace json = boost::json;
@@ -195,9 +196,7 @@ bool SubscriptionHub::matches(const SubscriptionSpec& spec, const Item& item) co
     case Topic::kBatches:
       return chain_ok && (is_chain_batch_event(e.kind) || is_gateway_batch_event(e.kind));
     case Topic::kFinality:
-      return chain_ok && e.kind != EventKind::kBatchRecorded &&
-             (is_chain_batch_event(e.kind) || is_gateway_batch_event(e.kind) ||
-              e.kind == EventKind::kGatewayBlockSealed);
+      return chain_ok && router::changes_finality(e.kind);
   }
   return false;
 }

@@ -55,18 +55,17 @@ namespace {
 struct Command {
   std::string_view name;
   std::string_view summary;
-  bool available;
 };
 
 constexpr Command kCommands[] = {
-    {"devnet", "run the router, the Gateway and simulated chains in one process", true},
-    {"serve", "run the router from a config file (--config FILE)", true},
-    {"send", "send a message on a devnet chain and print its id", true},
-    {"status", "print a message's timeline", true},
-    {"proof", "print a message's proof in the ZKsync JSON shape", true},
-    {"verify", "check a proof offline, as the on-chain verifier does (FILE or - for stdin)", true},
-    {"watch", "subscribe to a stream and print it, resumable with --from_cursor", true},
-    {"version", "print the version", true},
+    {"devnet", "run the router, the Gateway and simulated chains in one process"},
+    {"serve", "run the router from a config file (--config FILE)"},
+    {"send", "send a message on a devnet chain and print its id"},
+    {"status", "print a message's timeline"},
+    {"proof", "print a message's proof in the ZKsync JSON shape"},
+    {"verify", "check a proof offline, as the on-chain verifier does (FILE or - for stdin)"},
+    {"watch", "subscribe to a stream and print it, resumable with --from_cursor"},
+    {"version", "print the version"},
 };
 
 void print_usage(std::FILE* out) {
@@ -75,9 +74,8 @@ void print_usage(std::FILE* out) {
   std::fprintf(out,
                "usage: zkrouter <command> [--flags]   (zkrouter <command> --help)\n\ncommands:\n");
   for (const Command& c : kCommands) {
-    std::fprintf(out, "  %-8.*s %.*s%s\n", static_cast<int>(c.name.size()), c.name.data(),
-                 static_cast<int>(c.summary.size()), c.summary.data(),
-                 c.available ? "" : " (not in this build yet)");
+    std::fprintf(out, "  %-8.*s %.*s\n", static_cast<int>(c.name.size()), c.name.data(),
+                 static_cast<int>(c.summary.size()), c.summary.data());
   }
 }
 
@@ -215,13 +213,6 @@ int main(int argc, char** argv) {
       text << in.rdbuf();
     }
     return zkr::app::verify_command(text.str());
-  }
-  for (const Command& c : kCommands) {
-    if (c.name == command) {
-      std::fprintf(stderr, "zkrouter: '%s' is not in this build yet\n\n", argv[1]);
-      print_usage(stderr);
-      return 2;
-    }
   }
   std::fprintf(stderr, "zkrouter: unknown command '%s'\n\n", argv[1]);
   print_usage(stderr);

@@ -420,7 +420,19 @@ absl::StatusOr<BuiltProof> Engine::proof_by_tx(const Word& tx_hash, std::size_t 
 
 absl::StatusOr<Word> Engine::interop_root(std::uint64_t block) const {
   std::shared_lock lock(state_mutex_);
-  return gateway_->message_root().shared_root_at(block);
+  const settlement::MessageRootState& state = gateway_->message_root();
+  if (block < config_.gateway.first_block) {
+    return absl::NotFoundError(absl::StrCat("Gateway blocks are numbered from ",
+                                            config_.gateway.first_block, "; there is no block ",
+                                            block));
+  }
+  if (block >= state.open_block()) {
+    const auto sealed = state.last_sealed_block();
+    return not_yet_final(absl::StrCat(
+        "Gateway block ", block, " is not sealed yet (last sealed: ",
+        sealed ? absl::StrCat(*sealed) : std::string("none"), ")"));
+  }
+  return state.shared_root_at(block);
 }
 
 absl::StatusOr<std::vector<settlement::Event>> Engine::events_after(std::int64_t after,
@@ -525,7 +537,6 @@ absl::StatusOr<MessageStatus> Engine::status(const MessageId& id) const {
   MessageStatus out;
   ZKR_ASSIGN_OR_RETURN(out.row, message(id));
   settlement::BatchInfo info;
-  std::optional<std::uint64_t> sealed;
   std::optional<settlement::GatewayBatch> gw;
   {
     std::shared_lock lock(state_mutex_);
@@ -533,7 +544,6 @@ absl::StatusOr<MessageStatus> Engine::status(const MessageId& id) const {
     if (b == nullptr)
       return absl::NotFoundError(absl::StrCat("no batch for message ", id.to_string()));
     info = *b;
-    sealed = gateway_->message_root().last_sealed_block();
     if (info.executed_block) {
       if (const settlement::GatewayBatch* g =
               gateway_->gateway_batch_for_block(*info.executed_block))
@@ -574,58 +584,10 @@ absl::StatusOr<MessageStatus> Engine::status(const MessageId& id) const {
                e.kind == EventKind::kL1BatchFinal;
   }
 
-  const bool on_gateway = info.layer == SettlementLayer::kGateway;
-  const char* where = on_gateway ? "the Gateway" : "L1";
-  switch (info.stage) {
-    case BatchStage::kRecorded:
-      out.status = "recorded";
-      out.waiting_for = absl::StrCat("commitment of batch ", id.batch_number, " on ", where);
-      break;
-    case BatchStage::kCommitted:
-      out.status = "batch_committed";
-      out.waiting_for = absl::StrCat("proof of batch ", id.batch_number, " on ", where);
-      break;
-    case BatchStage::kProven:
-      out.status = "batch_proven";
-      out.waiting_for = absl::StrCat("execution of batch ", id.batch_number, " on ", where);
-      break;
-    case BatchStage::kExecuted:
-      if (!on_gateway) {
-        out.status = l1_final ? "l1_final" : "batch_executed";
-        out.waiting_for = l1_final ? "" : "L1 finality of the execution";
-      } else if (!sealed || *sealed < *info.executed_block) {
-        out.status = "batch_executed";
-        out.waiting_for = absl::StrCat("Gateway block ", *info.executed_block, " to be sealed");
-      } else if (!gw) {
-        out.status = "gateway_final";
-        out.waiting_for = absl::StrCat("a Gateway batch to include block ", *info.executed_block);
-      } else {
-        // The Gateway batch's L1 stage, which an L1 reorg can also move back.
-        const std::string n = absl::StrCat(gw->number);
-        switch (gw->l1_stage) {
-          case settlement::L1Stage::kSealed:
-            out.status = "gateway_batch_sealed";
-            out.waiting_for = absl::StrCat("Gateway batch ", n, " to be committed on L1");
-            break;
-          case settlement::L1Stage::kCommitted:
-            out.status = "gateway_batch_committed";
-            out.waiting_for = absl::StrCat("the aggregated proof of Gateway batch ", n, " on L1");
-            break;
-          case settlement::L1Stage::kProven:
-            out.status = "gateway_batch_proven";
-            out.waiting_for = absl::StrCat("execution of Gateway batch ", n, " on L1");
-            break;
-          case settlement::L1Stage::kExecuted:
-            out.status = "gateway_batch_executed";
-            out.waiting_for = absl::StrCat("L1 finality of Gateway batch ", n);
-            break;
-          case settlement::L1Stage::kFinal:
-            out.status = "l1_final";
-            break;
-        }
-      }
-      break;
-  }
+  std::shared_lock lock(state_mutex_);
+  const Progress progress = progress_of(*gateway_, info, l1_final);
+  out.status = message_stage_name(progress.stage);
+  out.waiting_for = waiting_for(progress);
   return out;
 }
 

@@ -116,7 +116,8 @@ class Engine {
   /// zks_getL2ToL1LogProof: the `index`-th L2->L1 log of transaction `tx_hash`.
   absl::StatusOr<BuiltProof> proof_by_tx(const merkle::Word& tx_hash, std::size_t index,
                                          ProofTarget target) const;
-  /// historicalRoot(block) of a sealed Gateway block.
+  /// historicalRoot(block) of a sealed Gateway block. NotFound before the first block;
+  /// not_yet_final() (router/lifecycle.hpp) for a block not sealed yet.
   absl::StatusOr<merkle::Word> interop_root(std::uint64_t block) const;
   absl::StatusOr<std::vector<settlement::Event>> events_after(std::int64_t after,
                                                               std::size_t limit) const;

@@ -8,12 +8,7 @@
 namespace zkr::router {
 
 using settlement::BatchInfo;
-using settlement::BatchStage;
 using settlement::SettlementLayer;
-
-const char* target_name(ProofTarget target) noexcept {
-  return target == ProofTarget::kGateway ? "gateway" : "l1";
-}
 
 const char* shape_name(ProofShape shape) noexcept {
   switch (shape) {
@@ -31,12 +26,6 @@ namespace {
 
 std::string name(const BatchInfo& b) {
   return absl::StrCat("batch ", b.batch_number, " of chain ", b.chain_id);
-}
-
-absl::Status waiting(const BatchInfo& b, const char* on, const char* for_what) {
-  return absl::FailedPreconditionError(absl::StrCat("not yet final: ", name(b), " is ",
-                                                    settlement::stage_name(b.stage), " on ", on,
-                                                    ", waiting for ", for_what));
 }
 
 }  // namespace
@@ -57,15 +46,11 @@ absl::StatusOr<BuiltProof> build_proof(const settlement::Gateway& gateway, const
   tree.path_into(leaf_index, log.log_path);
   log.aggregated_root = b.aggregated_root;
 
+  const Progress progress = progress_of(gateway, b);
+  ZKR_RETURN_IF_ERROR(proof_readiness(b, progress, target));
   if (b.layer == SettlementLayer::kL1) {
-    if (target == ProofTarget::kGateway) {
-      return absl::FailedPreconditionError(
-          absl::StrCat(name(b), " settled on L1, so no Gateway (shape C) proof ",
-                       "exists for it; ask for target l1 (shape A)"));
-    }
     if (against_block)
       return absl::InvalidArgumentError("a Gateway block applies to Gateway proofs only");
-    if (b.stage != BatchStage::kExecuted) return waiting(b, "L1", "execution on L1");
     out.shape = ProofShape::kA;
     out.proof = merkle::build_shape_a(log);
     out.settled_chain_id = b.chain_id;
@@ -74,16 +59,9 @@ absl::StatusOr<BuiltProof> build_proof(const settlement::Gateway& gateway, const
     return out;
   }
 
-  if (b.stage != BatchStage::kExecuted)
-    return waiting(b, "the Gateway", "execution on the Gateway");
   const std::uint64_t executed = *b.executed_block;
   const settlement::MessageRootState& state = gateway.message_root();
-  const auto sealed = state.last_sealed_block();
-  if (!sealed || *sealed < executed) {
-    return absl::FailedPreconditionError(absl::StrCat("not yet final: ", name(b),
-                                                      " was executed in Gateway block ", executed,
-                                                      ", waiting for that block to be sealed"));
-  }
+  const std::uint64_t sealed = *state.last_sealed_block();
   const std::uint64_t gw_chain = gateway.config().chain_id;
   if (target == ProofTarget::kGateway) {
     const std::uint64_t block = against_block.value_or(executed);
@@ -92,9 +70,9 @@ absl::StatusOr<BuiltProof> build_proof(const settlement::Gateway& gateway, const
                                                      executed, ", where ", name(b),
                                                      " was executed"));
     }
-    if (block > *sealed) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("Gateway block ", block, " is not sealed yet (last sealed: ", *sealed, ")"));
+    if (block > sealed) {
+      return not_yet_final(
+          absl::StrCat("Gateway block ", block, " is not sealed yet (last sealed: ", sealed, ")"));
     }
     ZKR_ASSIGN_OR_RETURN(const merkle::GatewayProofPart part,
                          state.gateway_part(b.chain_id, *b.chain_tree_index, block));
@@ -108,12 +86,7 @@ absl::StatusOr<BuiltProof> build_proof(const settlement::Gateway& gateway, const
   }
   if (against_block)
     return absl::InvalidArgumentError("a Gateway block applies to target gateway only");
-  const settlement::GatewayBatch* gw = gateway.gateway_batch_for_block(executed);
-  if (gw == nullptr) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("not yet final: ", name(b), " was executed in Gateway block ", executed,
-                     ", waiting for the Gateway batch that seals it"));
-  }
+  const settlement::GatewayBatch* gw = &*progress.gateway_batch;
   ZKR_ASSIGN_OR_RETURN(const merkle::GatewayProofPart part,
                        state.gateway_part(b.chain_id, *b.chain_tree_index, gw->last_block));
   ZKR_ASSIGN_OR_RETURN(out.proof, merkle::build_shape_b(log, part, gw->number, gw->local_root));

@@ -11,12 +11,10 @@
 #include "absl/status/statusor.h"
 #include "merkle/log_tree.hpp"
 #include "merkle/types.hpp"
+#include "router/lifecycle.hpp"
 #include "settlement/gateway.hpp"
 
 namespace zkr::router {
-
-enum class ProofTarget { kGateway, kL1 };
-const char* target_name(ProofTarget target) noexcept;
 
 enum class ProofShape { kA, kB, kC };
 const char* shape_name(ProofShape shape) noexcept;
@@ -40,7 +38,9 @@ struct BuiltProof {
 ///   `against_block` (any later sealed block).
 /// - Gateway-settled batch, target l1: shape B against the Gateway batch holding that block.
 /// - L1-settled batch, target l1: shape A.
-/// FailedPrecondition says which stage the message waits for; InvalidArgument for a bad request.
+/// Which proofs exist when is proof_readiness()'s (router/lifecycle.hpp): not_yet_final() says what
+/// the message waits for, a plain FailedPrecondition that the target never has a proof;
+/// InvalidArgument for a bad request.
 absl::StatusOr<BuiltProof> build_proof(const settlement::Gateway& gateway,
                                        const settlement::BatchInfo& batch,
                                        const merkle::LogTree& tree, std::uint64_t leaf_index,

@@ -28,6 +28,13 @@ const char* stage_name(BatchStage stage) noexcept {
   return "unknown";
 }
 
+std::optional<BatchStage> stage_from_name(std::string_view name) noexcept {
+  for (const BatchStage s :
+       {BatchStage::kRecorded, BatchStage::kCommitted, BatchStage::kProven, BatchStage::kExecuted})
+    if (name == stage_name(s)) return s;
+  return std::nullopt;
+}
+
 const char* l1_stage_name(L1Stage stage) noexcept {
   switch (stage) {
     case L1Stage::kSealed:

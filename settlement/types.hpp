@@ -17,6 +17,7 @@ std::optional<SettlementLayer> layer_from_name(std::string_view name) noexcept;
 /// A chain batch's stage on its settlement layer.
 enum class BatchStage : int { kRecorded = 0, kCommitted = 1, kProven = 2, kExecuted = 3 };
 const char* stage_name(BatchStage stage) noexcept;  // "recorded", "committed", …
+std::optional<BatchStage> stage_from_name(std::string_view name) noexcept;
 
 /// What a chain's validity proof commits to (the seam a SNARK verifier plugs into).
 struct BatchCommitment {

@@ -16,6 +16,7 @@
 #include "api/json_codec.hpp"
 #include "api/protobuf_batch.hpp"
 #include "api/server.hpp"
+#include "tests/api/api_fixture.hpp"
 #include "tests/support/engine_fixtures.hpp"
 #include "tests/support/rpc_client.hpp"
 #include "tests/support/vectors.hpp"
@@ -26,36 +27,6 @@ namespace {
 namespace json = boost::json;
 using testing::number;
 using testing::vectors;
-
-class Api : public ::testing::Test {
- protected:
-  void start(ServerOptions options = {}) {
-    engine_ = testing::open_engine(dir_.file("zkrouter.db"));
-    testing::replay_scenario(*engine_);
-    options.port = 0;
-    server_ = std::make_unique<Server>(*engine_, options);
-    const auto port = server_->start();
-    ASSERT_TRUE(port.ok()) << port.status();
-    port_ = *port;
-  }
-  void SetUp() override { start(); }
-  void TearDown() override { server_.reset(); }
-
-  json::value call(const std::string& method, json::value params, const std::string& bearer = "") {
-    return testing::rpc_http(port_, method, std::move(params), bearer);
-  }
-  static std::string reason(const json::value& response) {
-    return std::string(response.at("error").at("data").at("reason").as_string());
-  }
-  std::string tx_of(std::uint64_t chain, std::uint64_t batch, std::uint64_t index) {
-    return merkle::to_hex(engine_->message({chain, batch, index})->tx_hash);
-  }
-
-  testing::TempDir dir_;
-  std::unique_ptr<router::Engine> engine_;
-  std::unique_ptr<Server> server_;
-  std::uint16_t port_ = 0;
-};
 
 json::value json_batch(const router::SealedBatch& b) {
   return batch_to_json(b);
@@ -259,6 +230,31 @@ TEST_F(Api, NativeReadsReturnWhatTheEngineHolds) {
   EXPECT_TRUE(r.at("result").as_array()[1].as_object().contains("result"));
   EXPECT_EQ(r.at("result").as_array()[2].at("error").at("data").at("reason"),
             json::value("not_found"));
+}
+
+// Every filter field the docs list is accepted and applied; here the batch stage, against what the
+// engine says of each message's batch.
+TEST_F(Api, ListMessagesFiltersByTheBatchStage) {
+  ASSERT_TRUE(engine_->ingest(testing::generated_batch(270, 4, 3)).ok());
+  for (const std::string stage : {"executed", "recorded"}) {
+    const auto r = call("zkr_listMessages",
+                        json::array{json::object{{"stage", stage}, {"limit", 1000}}});
+    ASSERT_TRUE(r.as_object().contains("result")) << json::serialize(r);
+    const auto& messages = r.at("result").at("messages").as_array();
+    ASSERT_FALSE(messages.empty()) << stage;
+    for (const auto& m : messages) {
+      const auto id = router::MessageId::parse(std::string(m.at("id").as_string()));
+      ASSERT_TRUE(id.ok());
+      EXPECT_EQ(settlement::stage_name(engine_->batch(id->chain_id, id->batch_number)->stage),
+                stage)
+          << m.at("id");
+    }
+  }
+  const auto recorded =
+      call("zkr_listMessages", json::array{json::object{{"stage", "recorded"}, {"limit", 5}}});
+  EXPECT_EQ(recorded.at("result").at("messages").as_array().size(), 3U);  // batch 4's three
+  EXPECT_EQ(reason(call("zkr_listMessages", json::array{json::object{{"stage", "final"}}})),
+            "invalid_params");
 }
 
 TEST_F(Api, ProofsThatDoNotExistYetAreNullForZksAndExplainedNatively) {
@@ -623,19 +619,6 @@ TEST_F(Api, StopsCleanlyWithSubscribersConnected) {
   }
   EXPECT_TRUE(ws.closed());
 }
-
-class ApiLimits : public Api {
- protected:
-  void SetUp() override {
-    ServerOptions o;
-    o.max_body_bytes = 64 * 1024;
-    o.max_subscriptions_per_connection = 2;
-    o.max_queued_messages = 4;
-    o.requests_per_second = 5;
-    o.request_burst = 5;
-    start(o);
-  }
-};
 
 class ApiSlow : public Api {
  protected:

@@ -1,13 +1,18 @@
-// The README's first command, the way a new user runs it: a clean checkout (a git clone of this
-// repository's committed state), `./scripts/devnet`, which installs what is missing, builds and
-// starts the devnet. Messages of every Gateway chain reach gateway_final, one reaches l1_final,
-// their proofs are fetched over the API and verified, and SIGINT stops it cleanly.
+// The README's two commands, the way a new user runs them: a clean checkout (a git clone of this
+// repository's committed state) in a folder of its own, with nothing beside it.
+// - `./scripts/devnet` installs what is missing, builds and starts the devnet. Messages of every
+//   Gateway chain reach gateway_final, one reaches l1_final, their proofs are fetched over the API
+//   and verified, and SIGINT stops it cleanly.
+// - `./scripts/test` installs, configures and builds the whole suite there and runs a part of it
+//   that reads the checkout's own data (vectors, fuzz corpora); no registered test names a path
+//   outside the clone and its build.
 
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 #include "tests/support/anvil.hpp"
 #include "tests/support/api_proof.hpp"
@@ -26,16 +31,26 @@ std::string status_of(std::uint16_t port, const std::string& id) {
   return result == nullptr ? "" : std::string(result->at("status").as_string());
 }
 
+/// A git clone of the source's committed state in `dir`/zkrouter: the only thing in `dir`.
+std::string clean_clone(const testing::TempDir& dir) {
+  const std::string clone = dir.file("zkrouter");
+  const std::string git =
+      "git clone -q " + std::string(ZKR_SOURCE_DIR) + " " + clone + " > /dev/null 2>&1";
+  return std::system(git.c_str()) == 0 ? clone : "";
+}
+
+bool have_git_checkout() {
+  return std::filesystem::exists(std::filesystem::path(ZKR_SOURCE_DIR) / ".git");
+}
+
 TEST(Readme, TheFirstCommandOnACleanCheckout) {
-  const std::filesystem::path source = ZKR_SOURCE_DIR;
-  if (!std::filesystem::exists(source / ".git")) {
+  if (!have_git_checkout()) {
     if (testing::in_ci()) FAIL() << "CI runs from a git checkout";
     GTEST_SKIP() << "the source is not a git checkout";
   }
   testing::TempDir dir;
-  const std::string clone = dir.file("zkrouter");
-  const std::string git = "git clone -q " + source.string() + " " + clone + " > /dev/null 2>&1";
-  ASSERT_EQ(std::system(git.c_str()), 0);
+  const std::string clone = clean_clone(dir);
+  ASSERT_NE(clone, "");
   // As the README says, plus a free port and short intervals so the test is quick.
   testing::Process devnet = testing::start_process(
       {"/bin/bash", clone + "/scripts/devnet", "--port=0", "--plain", "--batch_ms=300",
@@ -75,6 +90,48 @@ TEST(Readme, TheFirstCommandOnACleanCheckout) {
   EXPECT_TRUE(l1_final) << "270:1:0 is " << status_of(port, "270:1:0");
   EXPECT_EQ(testing::stop_process(devnet), 0) << "SIGINT must stop the devnet cleanly";
   EXPECT_TRUE(std::filesystem::exists(clone + "/data/devnet/zkrouter.db"));
+}
+
+/// Every absolute path in `text` (a quoted JSON string value) that is neither under one of the
+/// `allowed` prefixes nor a system path.
+std::vector<std::string> outside_paths(std::string_view text,
+                                       const std::vector<std::string>& allowed) {
+  std::vector<std::string> out;
+  for (std::size_t at = text.find("\"/"); at != std::string_view::npos;
+       at = text.find("\"/", at + 1)) {
+    const std::size_t end = text.find('"', at + 1);
+    const std::string path(text.substr(at + 1, end - at - 1));
+    bool ok = path.rfind("/usr/", 0) == 0 || path.rfind("/bin/", 0) == 0;
+    for (const std::string& prefix : allowed) ok = ok || path.rfind(prefix, 0) == 0;
+    if (!ok) out.push_back(path);
+  }
+  return out;
+}
+
+TEST(Readme, TheTestCommandOnACleanCloneWithNothingBesideIt) {
+  if (!have_git_checkout()) {
+    if (testing::in_ci()) FAIL() << "CI runs from a git checkout";
+    GTEST_SKIP() << "the source is not a git checkout";
+  }
+  testing::TempDir dir;
+  const std::string clone = clean_clone(dir);
+  ASSERT_NE(clone, "");
+  ASSERT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()), {}), 1);
+  // The README's test command: installs what is missing, configures and builds the whole suite,
+  // then (arguments after the options go to ctest) runs the tests that read the checkout's data.
+  const auto [code, out] = testing::run_command(
+      "cd " + dir.path().string() + " && bash zkrouter/scripts/test -R " +
+      "'^(Keccak|Verifier|LogTree|FuzzCorpus)\\.' 2>&1");
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("100% tests passed"), std::string::npos) << out;
+  EXPECT_EQ(out.find("No tests were found"), std::string::npos) << out;
+
+  // No test registered in the clone's build reaches outside the clone.
+  const auto [listed, tests] =
+      testing::run_command("ctest --test-dir " + clone + "/build --show-only=json-v1");
+  ASSERT_EQ(listed, 0);
+  ASSERT_NE(tests.find("\"tests\""), std::string::npos) << tests;
+  EXPECT_EQ(outside_paths(tests, {clone + "/", clone + "\""}), std::vector<std::string>{});
 }
 
 }  // namespace
