@@ -1,5 +1,7 @@
 #include "api/client.hpp"
 
+#include "settlement/ethereum/http_client.hpp"
+
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast.hpp>
@@ -37,40 +39,14 @@ bool run_until(asio::io_context& ioc, const bool& done, std::chrono::millisecond
 HttpReply http_request(const std::string& host, std::uint16_t port, const std::string& method,
                        const std::string& target, const std::string& body,
                        const std::string& bearer) {
-  asio::io_context ioc;
-  beast::tcp_stream stream(ioc);
-  stream.expires_after(std::chrono::seconds(20));
-  // Errors carry the system's words only (Boost's exceptions also name its source line).
-  beast::error_code error;
-  const auto endpoints = tcp::resolver(ioc).resolve(host, std::to_string(port), error);
-  if (!error) stream.connect(endpoints, error);
-  if (error) throw std::runtime_error("connect: " + error.message());
-  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
-  req.set(http::field::host, host);
-  req.set(http::field::content_type, "application/json");
-  if (!bearer.empty()) req.set(http::field::authorization, "Bearer " + bearer);
-  req.body() = body;
-  req.prepare_payload();
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(256 * 1024 * 1024);
-  bool done = false;
-  http::async_write(stream, req, [&](beast::error_code ec, std::size_t) {
-    if (ec && ec != asio::error::connection_reset && ec != asio::error::broken_pipe) {
-      error = ec;
-      done = true;
-      return;
-    }
-    http::async_read(stream, buffer, parser, [&](beast::error_code rec, std::size_t) {
-      error = rec;
-      done = true;
-    });
-  });
-  ioc.run();
-  if (!done || error) throw std::runtime_error("HTTP request failed: " + error.message());
-  const auto& res = parser.get();
-  return HttpReply{static_cast<int>(res.result_int()), res.body(),
-                   std::string(res[http::field::content_type])};
+  absl::StatusOr<settlement::http::Reply> reply = settlement::http::exchange({.host = host,
+                                                                              .port = port,
+                                                                              .method = method,
+                                                                              .target = target,
+                                                                              .body = body,
+                                                                              .bearer = bearer});
+  if (!reply.ok()) throw std::runtime_error(std::string(reply.status().message()));
+  return std::move(*reply);
 }
 
 json::value rpc_http(const std::string& host, std::uint16_t port, const std::string& method,

@@ -11,13 +11,11 @@
 
 #include <boost/json.hpp>
 
+#include "settlement/ethereum/http_client.hpp"
+
 namespace zkr::api {
 
-struct HttpReply {
-  int status = 0;
-  std::string body;
-  std::string content_type;
-};
+using HttpReply = settlement::http::Reply;
 
 /// One HTTP/1.1 request to `host`:`port` on a new connection. Throws std::runtime_error if the
 /// server cannot be reached or does not answer within 20 s.

@@ -376,7 +376,7 @@ json::value aggregated_proof_to_json(const settlement::AggregatedProof& p) {
 }
 
 json::value l1_tx_to_json(const settlement::L1TxRecord& r) {
-  json::object o{{"action", r.action},
+  json::object o{{"action", settlement::l1calls::action_name(r.action)},
                  {"firstBatch", r.first_batch},
                  {"lastBatch", r.last_batch},
                  {"txHash", hex(r.tx_hash)},
@@ -384,7 +384,7 @@ json::value l1_tx_to_json(const settlement::L1TxRecord& r) {
                  {"attempt", r.attempt},
                  {"maxFeePerGas", r.max_fee_per_gas},
                  {"maxPriorityFeePerGas", r.max_priority_fee_per_gas},
-                 {"state", r.state}};
+                 {"state", settlement::l1_tx_state_name(r.state)}};
   if (r.block_number) o["l1Block"] = *r.block_number;
   if (r.gas_used) o["gasUsed"] = *r.gas_used;
   return o;

@@ -7,19 +7,21 @@
 #include "absl/status/statusor.h"
 #include "router/batch.hpp"
 #include "router/engine.hpp"
-#include "settlement/events.hpp"
+#include "settlement/store/events.hpp"
 
 namespace zkr::api {
 
 boost::json::value hex(merkle::ByteSpan bytes);
 boost::json::value hex(const merkle::Word& w);
 
-absl::StatusOr<merkle::Word> word_field(const boost::json::object& o, const char* name);
-absl::StatusOr<std::uint64_t> u64_field(const boost::json::object& o, const char* name);
+[[nodiscard]] absl::StatusOr<merkle::Word> word_field(const boost::json::object& o,
+                                                      const char* name);
+[[nodiscard]] absl::StatusOr<std::uint64_t> u64_field(const boost::json::object& o,
+                                                      const char* name);
 
 /// {chainId, batchNumber, protocolVersion, aggregatedRoot, localRoot, chainBatchRoot,
 ///  logs: [{l2ShardId?, isService, txNumberInBatch, sender, key, value, txHash, message?}]}
-absl::StatusOr<router::SealedBatch> batch_from_json(const boost::json::value& v);
+[[nodiscard]] absl::StatusOr<router::SealedBatch> batch_from_json(const boost::json::value& v);
 boost::json::value batch_to_json(const router::SealedBatch& batch);
 /// {chainId, batchNumber, duplicate, logCount, chainBatchRoot, committedAtUs}: what submitting a
 /// batch answers (committedAtUs null for a duplicate).

@@ -13,6 +13,7 @@ void add_ingest_methods(Dispatcher& dispatcher, router::Engine& engine);
 
 /// OK if the call may act for `chain_id`: the connection authenticated for it (WebSocket) or the
 /// bearer credential is the chain's (HTTP). Unauthenticated / PermissionDenied otherwise.
-absl::Status authorize(const router::Engine& engine, CallContext& context, std::uint64_t chain_id);
+[[nodiscard]] absl::Status authorize(const router::Engine& engine, CallContext& context,
+                                     std::uint64_t chain_id);
 
 }  // namespace zkr::api

@@ -16,7 +16,7 @@ struct BatchFrame {
   router::SealedBatch batch;
 };
 
-absl::StatusOr<BatchFrame> decode_batch_frame(std::string_view bytes);
+[[nodiscard]] absl::StatusOr<BatchFrame> decode_batch_frame(std::string_view bytes);
 std::string encode_batch_frame(const BatchFrame& frame);
 
 }  // namespace zkr::api

@@ -21,7 +21,7 @@
 namespace zkr::api {
 
 /// Marks a status with a specific reason (instead of the one its code maps to).
-absl::Status with_reason(absl::Status status, std::string_view reason);
+[[nodiscard]] absl::Status with_reason(absl::Status status, std::string_view reason);
 
 struct RpcError {
   int code = 0;
@@ -46,8 +46,8 @@ RpcError to_rpc_error(const absl::Status& status);
 class SubscriptionSink {
  public:
   virtual ~SubscriptionSink() = default;
-  virtual absl::StatusOr<std::string> subscribe(const boost::json::value& params) = 0;
-  virtual absl::StatusOr<bool> unsubscribe(std::string_view id) = 0;
+  [[nodiscard]] virtual absl::StatusOr<std::string> subscribe(const boost::json::value& params) = 0;
+  [[nodiscard]] virtual absl::StatusOr<bool> unsubscribe(std::string_view id) = 0;
 };
 
 /// What a handler knows about the connection that called it.
@@ -142,16 +142,16 @@ class Params {
  public:
   Params(const boost::json::value& params, std::initializer_list<const char*> names);
   bool has(std::size_t i) const;
-  absl::StatusOr<std::uint64_t> u64(std::size_t i) const;
-  absl::StatusOr<std::string> string(std::size_t i) const;
-  absl::StatusOr<const boost::json::value*> value(std::size_t i) const;
-  absl::Status require(std::size_t i) const;
+  [[nodiscard]] absl::StatusOr<std::uint64_t> u64(std::size_t i) const;
+  [[nodiscard]] absl::StatusOr<std::string> string(std::size_t i) const;
+  [[nodiscard]] absl::StatusOr<const boost::json::value*> value(std::size_t i) const;
+  [[nodiscard]] absl::Status require(std::size_t i) const;
   /// InvalidArgument if more positional parameters were given than the method takes.
-  absl::Status no_extra() const;
+  [[nodiscard]] absl::Status no_extra() const;
 
  private:
   const boost::json::value* at(std::size_t i) const;
-  absl::Status error(std::size_t i, std::string_view what) const;
+  [[nodiscard]] absl::Status error(std::size_t i, std::string_view what) const;
   const boost::json::value& params_;
   std::vector<const char*> names_;
 };

@@ -22,6 +22,7 @@
 #include "api/protobuf_batch.hpp"
 #include "api/subscription_hub.hpp"
 #include "merkle/status.hpp"
+#include "settlement/log.hpp"
 
 namespace zkr::api {
 
@@ -561,7 +562,7 @@ awaitable<void> Server::Impl::listen() {
         try {
           std::rethrow_exception(e);
         } catch (const std::exception& ex) {
-          std::fprintf(stderr, "zkrouter: connection ended by an exception: %s\n", ex.what());
+          log::error("zkrouter: connection ended by an exception: ", ex.what());
         }
       }
     });

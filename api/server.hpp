@@ -44,7 +44,7 @@ class Server {
   void add_method(std::string name, Handler handler);
 
   /// Binds, listens and starts serving on background threads. Returns the bound port.
-  absl::StatusOr<std::uint16_t> start();
+  [[nodiscard]] absl::StatusOr<std::uint16_t> start();
   /// Stops accepting, closes connections, joins the threads. Idempotent.
   void stop();
 

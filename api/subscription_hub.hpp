@@ -36,7 +36,7 @@ struct SubscriptionSpec {
   std::optional<std::int64_t> from_cursor;  // replay events after this; none = live from now
 };
 /// Parses zkr_subscribe's parameters: (topic, filter?, fromCursor?).
-absl::StatusOr<SubscriptionSpec> parse_subscription(const boost::json::value& params);
+[[nodiscard]] absl::StatusOr<SubscriptionSpec> parse_subscription(const boost::json::value& params);
 
 struct HubOptions {
   std::size_t window = 65536;                   // recent events kept in memory, at most
@@ -96,8 +96,8 @@ class SubscriptionHub {
   };
 
   void run();
-  absl::StatusOr<std::vector<std::shared_ptr<const Item>>> load(std::int64_t after,
-                                                                std::size_t limit) const;
+  [[nodiscard]] absl::StatusOr<std::vector<std::shared_ptr<const Item>>> load(
+      std::int64_t after, std::size_t limit) const;
   void refill_window(std::int64_t head);
   /// Serves one subscription up to the head. False if it was dropped.
   bool serve(Sub& sub, std::int64_t head);

@@ -27,8 +27,8 @@
 #include "merkle/status.hpp"
 #include "router/bundle.hpp"
 #include "router/engine.hpp"
-#include "settlement/embedded_l1.hpp"
-#include "settlement/l1_submitter.hpp"
+#include "settlement/ethereum/embedded_l1.hpp"
+#include "settlement/ethereum/l1_submitter.hpp"
 
 namespace zkr::app {
 namespace {
@@ -209,7 +209,8 @@ absl::Status rebuild_l1(router::Engine& engine, settlement::EmbeddedL1& l1,
                        engine.l1_transactions(1, std::numeric_limits<std::int64_t>::max()));
   std::size_t replayed = 0;
   for (const settlement::L1TxRecord& r : txs) {
-    if (r.state != "included" && r.state != "final") continue;
+    if (r.state != settlement::L1TxState::kIncluded && r.state != settlement::L1TxState::kFinal)
+      continue;
     ZKR_RETURN_IF_ERROR(l1.send_raw(r.raw).status());
     l1.mine();
     ++replayed;
@@ -378,7 +379,8 @@ int run_devnet(const DevnetOptions& o) {
           if (batch.stage == BatchStage::kRecorded) {
             report(engine.commit_batch(chain.id(), b), "commit");
           } else if (batch.stage == BatchStage::kCommitted) {
-            // The chain's prover signs the batch commitment (see settlement/proof_verifier.hpp).
+            // The chain's prover signs the batch commitment (see
+            // settlement/state/proof_verifier.hpp).
             const auto proof = settlement::sign_commitment(*engine.commitment(chain.id(), b),
                                                            *provers.at(chain.id()));
             if (report(proof.status(), "sign proof"))

@@ -1,6 +1,6 @@
 #include "app/loops.hpp"
 
-#include <cstdio>
+#include "settlement/log.hpp"
 
 namespace zkr::app {
 
@@ -39,14 +39,18 @@ absl::StatusOr<std::uint64_t> seal_gateway_step(router::Engine& engine, int bloc
 void L1Step::operator()() {
   const auto tick = submitter_->tick();
   if (tick.ok()) {
-    if (!last_error_.empty()) std::fprintf(stderr, "%s: L1 submission resumed\n", who_.c_str());
+    if (!last_error_.empty()) log::info(who_, ": L1 submission resumed");
     last_error_.clear();
+    const settlement::TickReport& r = *tick;
+    if (r.sent + r.resent + r.bumped + r.included + r.finalized + r.rolled_back > 0)
+      log::debug(who_, ": L1: ", r.sent, " sent, ", r.resent, " resent, ", r.bumped, " bumped, ",
+                 r.included, " included, ", r.finalized, " final, ", r.rolled_back, " rolled back");
     return;
   }
   const std::string message(tick.status().message());
   if (message == last_error_) return;
   last_error_ = message;
-  std::fprintf(stderr, "%s: L1 submission: %s\n", who_.c_str(), message.c_str());
+  log::warning(who_, ": L1 submission: ", message);
 }
 
 }  // namespace zkr::app

@@ -11,7 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "router/engine.hpp"
-#include "settlement/l1_submitter.hpp"
+#include "settlement/ethereum/l1_submitter.hpp"
 
 namespace zkr::app {
 
@@ -34,7 +34,8 @@ class PeriodicTask {
 
 /// Seals the open Gateway block, and a Gateway batch once `blocks_per_batch` blocks are unbatched.
 /// Returns the sealed block's number.
-absl::StatusOr<std::uint64_t> seal_gateway_step(router::Engine& engine, int blocks_per_batch);
+[[nodiscard]] absl::StatusOr<std::uint64_t> seal_gateway_step(router::Engine& engine,
+                                                              int blocks_per_batch);
 
 /// One round of the L1 submitter; prints an error once until it changes, and when it clears.
 class L1Step {

@@ -17,8 +17,9 @@
 #include "app/loops.hpp"
 #include "merkle/status.hpp"
 #include "router/engine.hpp"
-#include "settlement/eth_rpc_client.hpp"
-#include "settlement/l1_submitter.hpp"
+#include "settlement/ethereum/eth_rpc_client.hpp"
+#include "settlement/ethereum/l1_submitter.hpp"
+#include "settlement/log.hpp"
 
 namespace zkr::app {
 namespace {
@@ -123,6 +124,7 @@ absl::StatusOr<std::shared_ptr<const settlement::secp256k1::PrivateKey>> key_sec
 }
 
 struct ServeConfig {
+  log::Level log_level = log::Level::kInfo;
   api::ServerOptions server;
   router::EngineConfig engine;
   std::vector<router::ChainRegistration> chains;
@@ -189,8 +191,8 @@ absl::StatusOr<ServeConfig> load_config(const std::string& path) {
   c.engine.durability =
       durability == "full" ? settlement::Durability::kFull : settlement::Durability::kNormal;
   ZKR_ASSIGN_OR_RETURN(const std::string log_level, top.string("logLevel", "info"));
-  if (log_level != "info" && log_level != "warning" && log_level != "error")
-    return absl::InvalidArgumentError("config.logLevel must be info, warning or error");
+  if (!log::level_from_name(log_level, c.log_level))
+    return absl::InvalidArgumentError("config.logLevel must be debug, info, warning or error");
 
   ConfigObject gw(top.get("gateway"), "gateway");
   if (!gw.present()) return absl::InvalidArgumentError("config.gateway is required");
@@ -266,28 +268,31 @@ absl::StatusOr<ServeConfig> load_config(const std::string& path) {
 int run_serve(const std::string& config_path) {
   auto loaded = load_config(config_path);
   if (!loaded.ok()) {
-    std::fprintf(stderr, "zkrouter serve: %s\n", std::string(loaded.status().message()).c_str());
+    log::error("zkrouter serve: ", loaded.status().message());
     return 2;
   }
   ServeConfig& c = *loaded;
+  log::set_level(c.log_level);
+  log::debug("zkrouter serve: config ", config_path, " read; opening ", c.engine.database_path);
   auto opened = router::Engine::open(c.engine);
   if (!opened.ok()) {
-    std::fprintf(stderr, "zkrouter serve: %s\n", std::string(opened.status().message()).c_str());
+    log::error("zkrouter serve: ", opened.status().message());
     return 1;
   }
   router::Engine& engine = **opened;
   for (const router::ChainRegistration& r : c.chains) {
     if (engine.chain(r.chain_id)) continue;
     if (absl::Status s = engine.register_chain(r); !s.ok()) {
-      std::fprintf(stderr, "zkrouter serve: registering chain %lu: %s\n",
-                   static_cast<unsigned long>(r.chain_id), std::string(s.message()).c_str());
+      log::error("zkrouter serve: registering chain ", r.chain_id, ": ", s.message());
       return 1;
     }
+    log::info("zkrouter serve: chain ", r.chain_id, " registered (settles on ",
+              settlement::layer_name(r.layer), ")");
   }
   api::Server server(engine, c.server);
   const auto port = server.start();
   if (!port.ok()) {
-    std::fprintf(stderr, "zkrouter serve: %s\n", std::string(port.status().message()).c_str());
+    log::error("zkrouter serve: ", port.status().message());
     return 1;
   }
   std::signal(SIGINT, on_signal);
@@ -298,12 +303,11 @@ int run_serve(const std::string& config_path) {
               c.server.address.c_str(), *port, c.engine.database_path.c_str());
   std::fflush(stdout);
 
-  const auto log_error = [](const char* what, const absl::Status& s) {
-    std::fprintf(stderr, "zkrouter serve: %s: %s\n", what, std::string(s.message()).c_str());
-  };
   PeriodicTask sealer(c.block_interval, [&] {
     if (auto s = seal_gateway_step(engine, c.blocks_per_batch); !s.ok())
-      log_error("Gateway", s.status());
+      log::error("zkrouter serve: Gateway: ", s.status().message());
+    else
+      log::debug("zkrouter serve: Gateway block ", *s, " sealed");
   });
   std::unique_ptr<settlement::L1Submitter> submitter;
   std::unique_ptr<PeriodicTask> l1_task;
@@ -318,7 +322,7 @@ int run_serve(const std::string& config_path) {
   l1_task.reset();
   sealer.stop();
   server.stop();
-  std::printf("zkrouter serve: stopped\n");
+  log::info("zkrouter serve: stopped");
   return 0;
 }
 

@@ -13,8 +13,8 @@
 #include "bench/synthetic_batch.hpp"
 #include "merkle/keccak.hpp"
 #include "router/engine.hpp"
-#include "settlement/embedded_l1.hpp"
-#include "settlement/l1_submitter.hpp"
+#include "settlement/ethereum/embedded_l1.hpp"
+#include "settlement/ethereum/l1_submitter.hpp"
 
 ABSL_FLAG(int, rounds, 8, "Gateway batches per configuration (one batch of every chain in each)");
 ABSL_FLAG(int, messages, 200, "messages per chain batch (they do not reach L1; roots do)");

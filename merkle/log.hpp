@@ -28,7 +28,7 @@ using PackedLog = std::array<std::uint8_t, 88>;
 /// [24..56)=key, [56..88)=value.
 PackedLog serialize(const L2ToL1Log& log) noexcept;
 /// The inverse of serialize(); every 88-byte string is a valid log except isService > 1.
-absl::StatusOr<L2ToL1Log> deserialize_log(ByteSpan packed);
+[[nodiscard]] absl::StatusOr<L2ToL1Log> deserialize_log(ByteSpan packed);
 /// keccak256(serialize(log)): the leaf of the batch's log tree.
 Word log_leaf_hash(const L2ToL1Log& log) noexcept;
 /// The leaves of many serialized logs at once (several per permutation on SIMD CPUs):

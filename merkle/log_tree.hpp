@@ -25,7 +25,7 @@ class LogTree {
 
   /// Builds the tree over `leaves` (leaf hashes, in batch order). InvalidArgument above 16384.
   /// Cost: about leaves.size() + 14 Keccak permutations; memory about 2 words per leaf.
-  static absl::StatusOr<LogTree> build(std::span<const Word> leaves);
+  [[nodiscard]] static absl::StatusOr<LogTree> build(std::span<const Word> leaves);
 
   std::size_t size() const noexcept { return counts_[0]; }
   /// localRoot. O(1).
@@ -33,7 +33,7 @@ class LogTree {
   const Word& leaf(std::size_t index) const noexcept { return nodes_[index]; }
 
   /// The path of leaf `index`; OutOfRange unless index < size(). O(14), no hashing.
-  absl::StatusOr<LogPath> path(std::size_t index) const;
+  [[nodiscard]] absl::StatusOr<LogPath> path(std::size_t index) const;
   /// Same without the range check. Precondition: index < size().
   void path_into(std::size_t index, LogPath& out) const noexcept;
 

@@ -34,9 +34,10 @@ class ChainTree {
   /// The root at the current size; 0x00 for an empty tree (not Y[0]).
   Word root() const { return *root_at(size()); }
   /// The root after the first `size` appends. OutOfRange if size > size().
-  absl::StatusOr<Word> root_at(std::size_t size) const;
+  [[nodiscard]] absl::StatusOr<Word> root_at(std::size_t size) const;
   /// The path of leaf `index` in the tree of the first `size` leaves (depth ceil(log2 size) words).
-  absl::StatusOr<std::vector<Word>> path_at(std::size_t index, std::size_t size) const;
+  [[nodiscard]] absl::StatusOr<std::vector<Word>> path_at(std::size_t index,
+                                                          std::size_t size) const;
 
  private:
   /// Right-edge nodes of the tree of `size` leaves, per level (partial subtrees only are hashed).
@@ -58,14 +59,14 @@ class SharedTree {
   /// Appends a leaf and returns its index.
   std::size_t push(const Word& leaf);
   /// Replaces leaf `index`. OutOfRange if index >= size().
-  absl::Status update(std::size_t index, const Word& leaf);
+  [[nodiscard]] absl::Status update(std::size_t index, const Word& leaf);
   std::size_t size() const noexcept { return levels_.empty() ? 0 : levels_[0].size(); }
   std::size_t depth() const noexcept { return tree_depth(size()); }
   const Word& leaf(std::size_t index) const noexcept { return levels_[0][index]; }
   /// The root; Y[0] when empty (FullMerkle.setup).
   const Word& root() const noexcept;
   /// The path of leaf `index` (depth() words). OutOfRange if index >= size().
-  absl::StatusOr<std::vector<Word>> path(std::size_t index) const;
+  [[nodiscard]] absl::StatusOr<std::vector<Word>> path(std::size_t index) const;
 
  private:
   void rehash_from(std::size_t index);

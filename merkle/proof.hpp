@@ -50,15 +50,15 @@ std::vector<Word> build_shape_a(const LogProofPart& log);
 /// Shape B: P_chain and P_shared taken at the end of Gateway batch `gateway_batch_number`; the last
 /// node ends in gwLocalRoot so its root is that batch's H(gwLocalRoot, sharedRoot).
 /// InvalidArgument if a path is too long or a mask does not fit its path.
-absl::StatusOr<std::vector<Word>> build_shape_b(const LogProofPart& log,
-                                                const GatewayProofPart& gateway,
-                                                std::uint64_t gateway_batch_number,
-                                                const Word& gateway_local_root);
+[[nodiscard]] absl::StatusOr<std::vector<Word>> build_shape_b(const LogProofPart& log,
+                                                              const GatewayProofPart& gateway,
+                                                              std::uint64_t gateway_batch_number,
+                                                              const Word& gateway_local_root);
 
 /// Shape C: P_chain and P_shared taken at the end of Gateway block `gateway_block_number`; the
 /// root is that block's shared root (historicalRoot), which destination chains import.
-absl::StatusOr<std::vector<Word>> build_shape_c(const LogProofPart& log,
-                                                const GatewayProofPart& gateway,
-                                                std::uint64_t gateway_block_number);
+[[nodiscard]] absl::StatusOr<std::vector<Word>> build_shape_c(const LogProofPart& log,
+                                                              const GatewayProofPart& gateway,
+                                                              std::uint64_t gateway_block_number);
 
 }  // namespace zkr::merkle

@@ -70,10 +70,10 @@ inline std::string to_hex(const Address& a) {
 }
 
 /// Parses "0x"-prefixed hex (either case) of even length. InvalidArgument names the problem.
-absl::StatusOr<Bytes> parse_hex(std::string_view text);
+[[nodiscard]] absl::StatusOr<Bytes> parse_hex(std::string_view text);
 /// Parses exactly 32 bytes of hex.
-absl::StatusOr<Word> parse_word(std::string_view text);
+[[nodiscard]] absl::StatusOr<Word> parse_word(std::string_view text);
 /// Parses exactly 20 bytes of hex.
-absl::StatusOr<Address> parse_address(std::string_view text);
+[[nodiscard]] absl::StatusOr<Address> parse_address(std::string_view text);
 
 }  // namespace zkr::merkle

@@ -31,12 +31,12 @@ struct ParsedMetadata {
 
 /// MessageHashing.parseProofMetadata. Errors: MerklePathEmpty, UnsupportedProofMetadataVersion,
 /// InvalidProofLengthForFinalNode.
-absl::StatusOr<ParsedMetadata> parse_metadata(std::span<const Word> proof);
+[[nodiscard]] absl::StatusOr<ParsedMetadata> parse_metadata(std::span<const Word> proof);
 
 /// Merkle.calculateRoot: errors MerklePathOutOfBounds (>= 256 words) and MerkleIndexOutOfBounds
 /// (index >= 2^len).
-absl::StatusOr<Word> calculate_root(std::span<const Word> path, const Word& index,
-                                    const Word& leaf);
+[[nodiscard]] absl::StatusOr<Word> calculate_root(std::span<const Word> path, const Word& index,
+                                                  const Word& leaf);
 
 /// One node of a proof as the verifier walked it.
 struct ProofNode {
@@ -65,10 +65,10 @@ struct VerifierOptions {
 };
 
 /// Walks the proof from `leaf` to the root it claims, failing exactly where the contracts revert.
-absl::StatusOr<RootClaim> compute_root_claim(const Word& chain_id, const Word& number,
-                                             const Word& mask, const Word& leaf,
-                                             std::span<const Word> proof,
-                                             const VerifierOptions& options = {});
+[[nodiscard]] absl::StatusOr<RootClaim> compute_root_claim(const Word& chain_id, const Word& number,
+                                                           const Word& mask, const Word& leaf,
+                                                           std::span<const Word> proof,
+                                                           const VerifierOptions& options = {});
 
 /// The settled root for (chain id, number), if any: interopRoots(chainId, number) on a destination
 /// chain, or l2LogsRootHash(number) of the chain's diamond on L1.
@@ -78,16 +78,20 @@ using SettledRootLookup =
 /// proveL2LeafInclusionShared: OK if the proof's root claim matches a settled, non-zero root.
 /// Errors: those of compute_root_claim, NotFound "RootNotSettled" when no non-zero root is known,
 /// InvalidArgument "RootMismatch" when the roots differ.
-absl::Status verify_leaf(const Word& chain_id, const Word& number, const Word& mask,
-                         const Word& leaf, std::span<const Word> proof,
-                         const SettledRootLookup& settled, const VerifierOptions& options = {});
+[[nodiscard]] absl::Status verify_leaf(const Word& chain_id, const Word& number, const Word& mask,
+                                       const Word& leaf, std::span<const Word> proof,
+                                       const SettledRootLookup& settled,
+                                       const VerifierOptions& options = {});
 /// proveL2LogInclusionShared.
-absl::Status verify_log(std::uint64_t chain_id, std::uint64_t number, std::uint64_t index,
-                        const L2ToL1Log& log, std::span<const Word> proof,
-                        const SettledRootLookup& settled, const VerifierOptions& options = {});
+[[nodiscard]] absl::Status verify_log(std::uint64_t chain_id, std::uint64_t number,
+                                      std::uint64_t index, const L2ToL1Log& log,
+                                      std::span<const Word> proof, const SettledRootLookup& settled,
+                                      const VerifierOptions& options = {});
 /// proveL2MessageInclusionShared.
-absl::Status verify_message(std::uint64_t chain_id, std::uint64_t number, std::uint64_t index,
-                            const L2Message& message, std::span<const Word> proof,
-                            const SettledRootLookup& settled, const VerifierOptions& options = {});
+[[nodiscard]] absl::Status verify_message(std::uint64_t chain_id, std::uint64_t number,
+                                          std::uint64_t index, const L2Message& message,
+                                          std::span<const Word> proof,
+                                          const SettledRootLookup& settled,
+                                          const VerifierOptions& options = {});
 
 }  // namespace zkr::merkle

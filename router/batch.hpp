@@ -60,11 +60,11 @@ bool is_messenger_log(const merkle::L2ToL1Log& log) noexcept;
 
 /// Recomputes localRoot and chainBatchRoot and checks every log. InvalidArgument with the claimed
 /// and computed values on a mismatch, or naming the log and field that is malformed.
-absl::StatusOr<ValidatedBatch> validate_batch(SealedBatch batch);
+[[nodiscard]] absl::StatusOr<ValidatedBatch> validate_batch(SealedBatch batch);
 
 /// Fills in localRoot and chainBatchRoot from the batch's logs and aggregatedRoot, as a chain's
 /// sequencer does when it seals the batch. InvalidArgument above 16384 logs.
-absl::Status seal_roots(SealedBatch& batch);
+[[nodiscard]] absl::Status seal_roots(SealedBatch& batch);
 
 /// keccak over a canonical encoding of everything in the batch.
 merkle::Word batch_content_hash(const SealedBatch& batch);

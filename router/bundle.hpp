@@ -40,9 +40,9 @@ inline constexpr std::uint8_t kBundleIdentifier = 0x01;
 merkle::Bytes encode_bundle(const InteropBundle& bundle);
 /// Decodes abi.encode(InteropBundle) with bounds checks on every offset and length.
 /// InvalidArgument names the field that is malformed.
-absl::StatusOr<InteropBundle> decode_bundle(merkle::ByteSpan abi);
+[[nodiscard]] absl::StatusOr<InteropBundle> decode_bundle(merkle::ByteSpan abi);
 /// A whole sendToL1 message: 0x01 ‖ abi.encode(InteropBundle).
-absl::StatusOr<InteropBundle> decode_bundle_message(merkle::ByteSpan message);
+[[nodiscard]] absl::StatusOr<InteropBundle> decode_bundle_message(merkle::ByteSpan message);
 merkle::Bytes encode_bundle_message(const InteropBundle& bundle);
 
 }  // namespace zkr::router

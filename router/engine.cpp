@@ -11,7 +11,7 @@
 #include "merkle/keccak.hpp"
 #include "merkle/status.hpp"
 #include "router/message_store.hpp"
-#include "settlement/migrations.hpp"
+#include "settlement/store/migrations.hpp"
 
 namespace zkr::router {
 
@@ -167,50 +167,52 @@ absl::Status Engine::load_log_trees() {
 // ---- writes
 // ---------------------------------------------------------------------------------------------
 
-absl::Status Engine::write(const std::function<absl::Status(Database&)>& body,
+absl::Status Engine::write(const std::function<absl::Status(settlement::GatewayWriter&)>& body,
                            const std::function<void()>& on_commit) {
-  std::unique_lock lock(state_mutex_);
-  absl::Status status = [&]() -> absl::Status {
+  // One writer at a time. The transaction, fsync included, runs without the state lock: readers
+  // go on reading the Gateway as it was, which the writer only reads too.
+  std::lock_guard writer(write_mutex_);
+  settlement::GatewayWriter w(*gateway_, *writer_);
+  {
     ZKR_ASSIGN_OR_RETURN(settlement::Transaction tx, settlement::Transaction::begin(*writer_));
-    ZKR_RETURN_IF_ERROR(body(*writer_));
-    return tx.commit();
-  }();
-  if (status.ok()) {
+    ZKR_RETURN_IF_ERROR(body(w));
+    ZKR_RETURN_IF_ERROR(tx.commit());
+  }
+  // Committed: publish it to readers in one short step (the changes' in-memory part only).
+  {
+    std::unique_lock state(state_mutex_);
+    for (const settlement::GatewayChange& change : w.changes()) gateway_->apply(change);
     if (on_commit) on_commit();
-    if (absl::StatusOr<std::int64_t> seq = EventStore::last_seq(*writer_);
-        seq.ok() && *seq != last_event_seq_) {
-      {
-        std::lock_guard events(event_mutex_);
-        last_event_seq_ = *seq;
-      }
-      event_cv_.notify_all();
-    }
   }
-  if (!status.ok()) {
-    // The transaction rolled back; memory may hold part of the change. Rebuild it from disk.
-    gateway_ = std::make_unique<settlement::Gateway>(config_.gateway, config_.verifier);
-    if (absl::Status reload = gateway_->load(*writer_); !reload.ok()) {
-      return absl::InternalError(
-          absl::StrCat(status.message(), "; reloading afterwards failed: ", reload.message()));
+  if (absl::StatusOr<std::int64_t> seq = EventStore::last_seq(*writer_);
+      seq.ok() && *seq != last_event_seq_) {
+    {
+      std::lock_guard events(event_mutex_);
+      last_event_seq_ = *seq;
     }
+    event_cv_.notify_all();
   }
-  return status;
+  return absl::OkStatus();
 }
 
 absl::Status Engine::register_chain(const ChainRegistration& r) {
   if (r.credential.size() < 16) {
     return absl::InvalidArgumentError("an operator credential must be at least 16 characters");
   }
-  return write([&](Database& db) {
-    return gateway_->register_chain(db, {.chain_id = r.chain_id,
-                                         .layer = r.layer,
-                                         .credential_hash = sha256(r.credential),
-                                         .prover_key = r.prover_key});
+  return write([&](settlement::GatewayWriter& w) {
+    return w
+        .write(w.gateway().register_chain({.chain_id = r.chain_id,
+                                           .layer = r.layer,
+                                           .credential_hash = sha256(r.credential),
+                                           .prover_key = r.prover_key}))
+        .status();
   });
 }
 
 absl::Status Engine::migrate_chain(std::uint64_t chain_id, SettlementLayer to) {
-  return write([&](Database& db) { return gateway_->migrate_chain(db, chain_id, to); });
+  return write([&](settlement::GatewayWriter& w) {
+    return w.write(w.gateway().migrate_chain(chain_id, to)).status();
+  });
 }
 
 absl::StatusOr<IngestResult> Engine::ingest(SealedBatch batch) {
@@ -220,10 +222,11 @@ absl::StatusOr<IngestResult> Engine::ingest(SealedBatch batch) {
   const std::pair key{v.batch.chain_id, v.batch.batch_number};
   std::int64_t first_seq = 0;
   ZKR_RETURN_IF_ERROR(write(
-      [&](Database& db) -> absl::Status {
-        const absl::Status next = gateway_->check_next_batch(key.first, key.second);
+      [&](settlement::GatewayWriter& w) -> absl::Status {
+        const settlement::Gateway& gateway = w.gateway();
+        const absl::Status next = gateway.check_next_batch(key.first, key.second);
         if (next.code() == absl::StatusCode::kAlreadyExists) {
-          const settlement::BatchInfo* stored = gateway_->batch(key.first, key.second);
+          const settlement::BatchInfo* stored = gateway.batch(key.first, key.second);
           if (stored->content_hash == v.content_hash) {
             result.duplicate = true;  // an exact resubmission: nothing to write
             return absl::OkStatus();
@@ -244,8 +247,8 @@ absl::StatusOr<IngestResult> Engine::ingest(SealedBatch batch) {
         info.aggregated_root = v.batch.aggregated_root;
         info.chain_batch_root = v.chain_batch_root;
         info.content_hash = v.content_hash;
-        ZKR_RETURN_IF_ERROR(gateway_->record_batch(db, info));
-        ZKR_ASSIGN_OR_RETURN(first_seq, MessageStore::insert(db, v));
+        ZKR_RETURN_IF_ERROR(w.write(gateway.record_batch(info)).status());
+        ZKR_ASSIGN_OR_RETURN(first_seq, MessageStore::insert(w.db(), v));
         return absl::OkStatus();
       },
       [&] {
@@ -265,39 +268,48 @@ absl::StatusOr<IngestResult> Engine::ingest(SealedBatch batch) {
 }
 
 absl::Status Engine::commit_batch(std::uint64_t chain_id, std::uint64_t batch_number) {
-  return write([&](Database& db) { return gateway_->commit_batch(db, chain_id, batch_number); });
+  return write([&](settlement::GatewayWriter& w) {
+    return w.write(w.gateway().commit_batch(chain_id, batch_number)).status();
+  });
 }
 
 absl::Status Engine::prove_batch(std::uint64_t chain_id, std::uint64_t batch_number,
                                  merkle::ByteSpan proof) {
-  return write(
-      [&](Database& db) { return gateway_->prove_batch(db, chain_id, batch_number, proof); });
+  // The proof is verified inside the write (against the state it will change) but outside the
+  // state lock: readers are not held up by the verification either.
+  return write([&](settlement::GatewayWriter& w) {
+    return w.write(w.gateway().prove_batch(chain_id, batch_number, proof)).status();
+  });
 }
 
 absl::StatusOr<std::optional<std::uint64_t>> Engine::execute_batch(std::uint64_t chain_id,
                                                                    std::uint64_t batch_number) {
   std::optional<std::uint64_t> block;
-  ZKR_RETURN_IF_ERROR(write([&](Database& db) -> absl::Status {
-    ZKR_ASSIGN_OR_RETURN(block, gateway_->execute_batch(db, chain_id, batch_number));
-    return absl::OkStatus();
+  ZKR_RETURN_IF_ERROR(write([&](settlement::GatewayWriter& w) -> absl::Status {
+    absl::StatusOr<settlement::GatewayChange> change =
+        w.gateway().execute_batch(chain_id, batch_number);
+    if (change.ok()) block = std::get<settlement::change::BatchExecuted>(change->step).block;
+    return w.write(std::move(change)).status();
   }));
   return block;
 }
 
 absl::StatusOr<std::uint64_t> Engine::seal_block() {
   std::uint64_t block = 0;
-  ZKR_RETURN_IF_ERROR(write([&](Database& db) -> absl::Status {
-    ZKR_ASSIGN_OR_RETURN(block, gateway_->seal_block(db));
-    return absl::OkStatus();
+  ZKR_RETURN_IF_ERROR(write([&](settlement::GatewayWriter& w) -> absl::Status {
+    settlement::GatewayChange change = w.gateway().seal_block();
+    block = std::get<settlement::change::BlockSealed>(change.step).number;
+    return w.write(std::move(change)).status();
   }));
   return block;
 }
 
 absl::StatusOr<settlement::GatewayBatch> Engine::seal_gateway_batch() {
   settlement::GatewayBatch batch;
-  ZKR_RETURN_IF_ERROR(write([&](Database& db) -> absl::Status {
-    ZKR_ASSIGN_OR_RETURN(batch, gateway_->seal_gateway_batch(db));
-    return absl::OkStatus();
+  ZKR_RETURN_IF_ERROR(write([&](settlement::GatewayWriter& w) -> absl::Status {
+    absl::StatusOr<settlement::GatewayChange> change = w.gateway().seal_gateway_batch();
+    if (change.ok()) batch = std::get<settlement::change::GatewayBatchSealed>(change->step).batch;
+    return w.write(std::move(change)).status();
   }));
   return batch;
 }
@@ -309,7 +321,7 @@ std::int64_t Engine::wait_for_events(std::int64_t after, std::chrono::millisecon
 }
 
 void Engine::inject_write_fault(int n) {
-  std::unique_lock lock(state_mutex_);
+  std::lock_guard lock(write_mutex_);
   writer_->fail_nth_write(n);
 }
 
@@ -428,9 +440,8 @@ absl::StatusOr<Word> Engine::interop_root(std::uint64_t block) const {
   }
   if (block >= state.open_block()) {
     const auto sealed = state.last_sealed_block();
-    return not_yet_final(absl::StrCat(
-        "Gateway block ", block, " is not sealed yet (last sealed: ",
-        sealed ? absl::StrCat(*sealed) : std::string("none"), ")"));
+    return not_yet_final(absl::StrCat("Gateway block ", block, " is not sealed yet (last sealed: ",
+                                      sealed ? absl::StrCat(*sealed) : std::string("none"), ")"));
   }
   return state.shared_root_at(block);
 }
@@ -483,9 +494,8 @@ std::optional<settlement::BatchCommitment> Engine::commitment(std::uint64_t chai
   return gateway_->commitment_of(*b);
 }
 
-absl::Status Engine::settle(
-    const std::function<absl::Status(settlement::Database&, settlement::Gateway&)>& body) {
-  return write([&](Database& db) { return body(db, *gateway_); });
+absl::Status Engine::settle(const std::function<absl::Status(settlement::GatewayWriter&)>& body) {
+  return write(body);
 }
 
 std::optional<settlement::AggregatedProof> Engine::aggregated_proof(std::uint64_t gw_batch) const {

@@ -2,8 +2,11 @@
 // The engine: one SQLite database, the Gateway, the message index, the cached log trees and the
 // proof service behind one thread-safe interface. Writes are serialized: each one (an ingested
 // batch, a Gateway state change) commits with its events in one transaction before it is
-// acknowledged. Reads of the in-memory trees run concurrently under a shared lock; database reads
-// use their own connections.
+// acknowledged. A write holds no lock readers need while it runs and commits: it computes its
+// change from the Gateway (which only writers change), writes it, and once it has committed
+// publishes it in one short exclusive step (Gateway::apply, the new tree, the index entries).
+// Reads of the in-memory state run concurrently under a shared lock; database reads use their
+// own connections.
 
 #include <atomic>
 #include <chrono>
@@ -24,10 +27,11 @@
 #include "router/message_index.hpp"
 #include "router/message_store.hpp"
 #include "router/proof_service.hpp"
-#include "settlement/events.hpp"
-#include "settlement/gateway.hpp"
-#include "settlement/l1_submitter.hpp"
-#include "settlement/sqlite.hpp"
+#include "settlement/ethereum/l1_submitter.hpp"
+#include "settlement/state/gateway.hpp"
+#include "settlement/store/events.hpp"
+#include "settlement/store/gateway_writer.hpp"
+#include "settlement/store/sqlite.hpp"
 
 namespace zkr::router {
 
@@ -80,51 +84,54 @@ class Engine {
  public:
   /// Opens (or creates) the database, applies migrations, rebuilds every tree and checks it
   /// against the stored roots. DataLoss if they disagree: the router then refuses to start.
-  static absl::StatusOr<std::unique_ptr<Engine>> open(EngineConfig config);
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Engine>> open(EngineConfig config);
   ~Engine();
 
   // ---- writes (serialized; each commits before it returns) ----
-  absl::Status register_chain(const ChainRegistration& registration);
-  absl::Status migrate_chain(std::uint64_t chain_id, settlement::SettlementLayer to);
+  [[nodiscard]] absl::Status register_chain(const ChainRegistration& registration);
+  [[nodiscard]] absl::Status migrate_chain(std::uint64_t chain_id, settlement::SettlementLayer to);
   /// Validates and records a sealed batch. An exact resubmission is a no-op (duplicate = true).
-  absl::StatusOr<IngestResult> ingest(SealedBatch batch);
-  absl::Status commit_batch(std::uint64_t chain_id, std::uint64_t batch_number);
-  absl::Status prove_batch(std::uint64_t chain_id, std::uint64_t batch_number,
-                           merkle::ByteSpan proof);
-  absl::StatusOr<std::optional<std::uint64_t>> execute_batch(std::uint64_t chain_id,
-                                                             std::uint64_t batch_number);
-  absl::StatusOr<std::uint64_t> seal_block();
-  absl::StatusOr<settlement::GatewayBatch> seal_gateway_batch();
+  [[nodiscard]] absl::StatusOr<IngestResult> ingest(SealedBatch batch);
+  [[nodiscard]] absl::Status commit_batch(std::uint64_t chain_id, std::uint64_t batch_number);
+  [[nodiscard]] absl::Status prove_batch(std::uint64_t chain_id, std::uint64_t batch_number,
+                                         merkle::ByteSpan proof);
+  [[nodiscard]] absl::StatusOr<std::optional<std::uint64_t>> execute_batch(
+      std::uint64_t chain_id, std::uint64_t batch_number);
+  [[nodiscard]] absl::StatusOr<std::uint64_t> seal_block();
+  [[nodiscard]] absl::StatusOr<settlement::GatewayBatch> seal_gateway_batch();
 
-  /// Runs `body` in one write transaction with the Gateway (what the L1 submitter writes with).
-  absl::Status settle(
-      const std::function<absl::Status(settlement::Database&, settlement::Gateway&)>& body);
+  /// Runs `body` in one write transaction with the Gateway (what the L1 submitter writes with);
+  /// its Gateway changes are applied once it has committed.
+  [[nodiscard]] absl::Status settle(
+      const std::function<absl::Status(settlement::GatewayWriter&)>& body);
 
   // ---- authentication ----
   /// OK if `credential` is chain_id's operator credential; PermissionDenied otherwise (without
   /// saying which part was wrong), NotFound for an unknown chain.
-  absl::Status check_credential(std::uint64_t chain_id, std::string_view credential) const;
+  [[nodiscard]] absl::Status check_credential(std::uint64_t chain_id,
+                                              std::string_view credential) const;
 
   // ---- reads ----
-  absl::StatusOr<LogRow> message(const MessageId& id) const;
-  absl::StatusOr<std::vector<LogRow>> logs_by_tx(const merkle::Word& tx_hash) const;
+  [[nodiscard]] absl::StatusOr<LogRow> message(const MessageId& id) const;
+  [[nodiscard]] absl::StatusOr<std::vector<LogRow>> logs_by_tx(const merkle::Word& tx_hash) const;
   /// Messages matching the filter, oldest first, from `filter.after_seq` on.
-  absl::StatusOr<MessagePage> list_messages(const MessageFilter& filter) const;
-  absl::StatusOr<MessageStatus> status(const MessageId& id) const;
-  absl::StatusOr<BuiltProof> proof(const MessageId& id, ProofTarget target,
-                                   std::optional<std::uint64_t> against_block = std::nullopt) const;
+  [[nodiscard]] absl::StatusOr<MessagePage> list_messages(const MessageFilter& filter) const;
+  [[nodiscard]] absl::StatusOr<MessageStatus> status(const MessageId& id) const;
+  [[nodiscard]] absl::StatusOr<BuiltProof> proof(
+      const MessageId& id, ProofTarget target,
+      std::optional<std::uint64_t> against_block = std::nullopt) const;
   /// zks_getL2ToL1LogProof: the `index`-th L2->L1 log of transaction `tx_hash`.
-  absl::StatusOr<BuiltProof> proof_by_tx(const merkle::Word& tx_hash, std::size_t index,
-                                         ProofTarget target) const;
+  [[nodiscard]] absl::StatusOr<BuiltProof> proof_by_tx(const merkle::Word& tx_hash,
+                                                       std::size_t index, ProofTarget target) const;
   /// historicalRoot(block) of a sealed Gateway block. NotFound before the first block;
   /// not_yet_final() (router/lifecycle.hpp) for a block not sealed yet.
-  absl::StatusOr<merkle::Word> interop_root(std::uint64_t block) const;
-  absl::StatusOr<std::vector<settlement::Event>> events_after(std::int64_t after,
-                                                              std::size_t limit) const;
+  [[nodiscard]] absl::StatusOr<merkle::Word> interop_root(std::uint64_t block) const;
+  [[nodiscard]] absl::StatusOr<std::vector<settlement::Event>> events_after(
+      std::int64_t after, std::size_t limit) const;
   std::optional<settlement::BatchInfo> batch(std::uint64_t chain_id,
                                              std::uint64_t batch_number) const;
   std::optional<settlement::ChainInfo> chain(std::uint64_t chain_id) const;
-  /// What a validity proof of a recorded batch must sign (see settlement/proof_verifier.hpp).
+  /// What a validity proof of a recorded batch must sign (see settlement/state/proof_verifier.hpp).
   std::optional<settlement::BatchCommitment> commitment(std::uint64_t chain_id,
                                                         std::uint64_t batch_number) const;
   std::optional<settlement::GatewayBatch> gateway_batch(std::uint64_t number) const;
@@ -134,12 +141,13 @@ class Engine {
   std::size_t unbatched_blocks() const;
   std::optional<settlement::AggregatedProof> aggregated_proof(std::uint64_t gw_batch) const;
   /// The cost ledger entry of one Gateway batch under the configured gas model.
-  absl::StatusOr<settlement::GatewayBatchCost> cost_of_gateway_batch(std::uint64_t gw_batch) const;
+  [[nodiscard]] absl::StatusOr<settlement::GatewayBatchCost> cost_of_gateway_batch(
+      std::uint64_t gw_batch) const;
   /// One chain's totals over every Gateway batch that covered its batches.
-  absl::StatusOr<settlement::ChainCost> cost_of_chain(std::uint64_t chain_id) const;
+  [[nodiscard]] absl::StatusOr<settlement::ChainCost> cost_of_chain(std::uint64_t chain_id) const;
   /// The L1 transactions sent for Gateway batches first..last, oldest first.
-  absl::StatusOr<std::vector<settlement::L1TxRecord>> l1_transactions(std::uint64_t first,
-                                                                      std::uint64_t last) const;
+  [[nodiscard]] absl::StatusOr<std::vector<settlement::L1TxRecord>> l1_transactions(
+      std::uint64_t first, std::uint64_t last) const;
 
   /// The newest event's seq (0 when there is none).
   std::int64_t last_event_seq() const noexcept { return last_event_seq_.load(); }
@@ -153,19 +161,22 @@ class Engine {
  private:
   class ReaderPool;
   explicit Engine(EngineConfig config);
-  absl::Status load();
-  absl::Status load_log_trees();
-  /// Runs `body` in a write transaction under the exclusive lock, then `on_commit` once it has
-  /// committed. On any failure rolls back and reloads the Gateway's memory from the database.
-  absl::Status write(const std::function<absl::Status(settlement::Database&)>& body,
-                     const std::function<void()>& on_commit = {});
-  absl::StatusOr<std::shared_ptr<const merkle::LogTree>> tree_for(std::uint64_t chain_id,
-                                                                  std::uint64_t batch_number) const;
+  [[nodiscard]] absl::Status load();
+  [[nodiscard]] absl::Status load_log_trees();
+  /// Runs `body` in a write transaction (one writer at a time, no state lock held). Once it has
+  /// committed, applies its Gateway changes and runs `on_commit` under the exclusive state lock.
+  /// On any failure the transaction rolls back and memory is untouched.
+  [[nodiscard]] absl::Status write(
+      const std::function<absl::Status(settlement::GatewayWriter&)>& body,
+      const std::function<void()>& on_commit = {});
+  [[nodiscard]] absl::StatusOr<std::shared_ptr<const merkle::LogTree>> tree_for(
+      std::uint64_t chain_id, std::uint64_t batch_number) const;
 
   EngineConfig config_;
   std::unique_ptr<settlement::Database> writer_;
   std::unique_ptr<ReaderPool> readers_;
-  mutable std::shared_mutex state_mutex_;  // guards gateway_ and trees_
+  std::mutex write_mutex_;                 // one writer at a time (and the writer connection)
+  mutable std::shared_mutex state_mutex_;  // guards changes to gateway_, trees_ and index_
   std::unique_ptr<settlement::Gateway> gateway_;
   // Looked up on every proof: hashed, not ordered (no order is needed).
   absl::flat_hash_map<std::pair<std::uint64_t, std::uint64_t>,

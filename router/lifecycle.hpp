@@ -9,9 +9,9 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "settlement/events.hpp"
-#include "settlement/gateway.hpp"
-#include "settlement/types.hpp"
+#include "settlement/state/gateway.hpp"
+#include "settlement/state/types.hpp"
+#include "settlement/store/events.hpp"
 
 namespace zkr::router {
 
@@ -52,11 +52,11 @@ Progress progress_of(const settlement::Gateway& gateway, const settlement::Batch
 /// OK if a proof for `target` exists at `progress`. Otherwise either not_yet_final() naming what
 /// it waits for (it will exist: retry), or a plain FailedPrecondition naming the target that does
 /// exist (it never will: do not retry).
-absl::Status proof_readiness(const settlement::BatchInfo& batch, const Progress& progress,
-                             ProofTarget target);
+[[nodiscard]] absl::Status proof_readiness(const settlement::BatchInfo& batch,
+                                           const Progress& progress, ProofTarget target);
 
 /// A FailedPrecondition marked as "not final yet": what the API reports as reason not_final.
-absl::Status not_yet_final(std::string message);
+[[nodiscard]] absl::Status not_yet_final(std::string message);
 bool is_not_final(const absl::Status& status);
 
 /// The stage an event moves messages to, or none for events that move no message (chain

@@ -8,7 +8,7 @@
 #include "merkle/constants.hpp"
 #include "merkle/keccak.hpp"
 #include "merkle/status.hpp"
-#include "settlement/events.hpp"
+#include "settlement/store/events.hpp"
 
 namespace zkr::router {
 

@@ -11,8 +11,8 @@
 #include "absl/status/statusor.h"
 #include "merkle/log.hpp"
 #include "router/batch.hpp"
-#include "settlement/sqlite.hpp"
-#include "settlement/types.hpp"
+#include "settlement/state/types.hpp"
+#include "settlement/store/sqlite.hpp"
 
 namespace zkr::router {
 
@@ -23,7 +23,7 @@ struct MessageId {
   std::uint64_t log_index = 0;
 
   std::string to_string() const;
-  static absl::StatusOr<MessageId> parse(std::string_view text);
+  [[nodiscard]] static absl::StatusOr<MessageId> parse(std::string_view text);
   friend bool operator==(const MessageId&, const MessageId&) = default;
 };
 
@@ -59,15 +59,17 @@ class MessageStore {
  public:
   /// Inserts every log of the batch and one message_recorded event per log, in the caller's
   /// transaction. Returns the seq of the first log's event; the others follow one by one.
-  static absl::StatusOr<std::int64_t> insert(settlement::Database& db, const ValidatedBatch& batch);
-  static absl::StatusOr<std::optional<LogRow>> get(settlement::Database& db, const MessageId& id);
+  [[nodiscard]] static absl::StatusOr<std::int64_t> insert(settlement::Database& db,
+                                                           const ValidatedBatch& batch);
+  [[nodiscard]] static absl::StatusOr<std::optional<LogRow>> get(settlement::Database& db,
+                                                                 const MessageId& id);
   /// The logs of transaction `tx_hash` in one batch, starting at `first` (its first log).
-  static absl::StatusOr<std::vector<LogRow>> tx_logs(settlement::Database& db,
-                                                     const MessageId& first,
-                                                     const merkle::Word& tx_hash);
+  [[nodiscard]] static absl::StatusOr<std::vector<LogRow>> tx_logs(settlement::Database& db,
+                                                                   const MessageId& first,
+                                                                   const merkle::Word& tx_hash);
   /// Logs matching the filter (all but `sender`), ascending by recorded_seq; with `only_seq`,
   /// just that one log if it matches.
-  static absl::StatusOr<std::vector<LogRow>> list(
+  [[nodiscard]] static absl::StatusOr<std::vector<LogRow>> list(
       settlement::Database& db, const MessageFilter& filter,
       std::optional<std::int64_t> only_seq = std::nullopt);
 
@@ -79,7 +81,7 @@ class MessageStore {
     std::int64_t seq;
   };
   /// Calls `visit(chain, batch, logs)` for every batch with stored logs, in key order.
-  static absl::Status for_each_batch(
+  [[nodiscard]] static absl::Status for_each_batch(
       settlement::Database& db,
       const std::function<absl::Status(std::uint64_t, std::uint64_t, std::vector<LoadedLog>)>&
           visit);

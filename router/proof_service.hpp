@@ -12,7 +12,7 @@
 #include "merkle/log_tree.hpp"
 #include "merkle/types.hpp"
 #include "router/lifecycle.hpp"
-#include "settlement/gateway.hpp"
+#include "settlement/state/gateway.hpp"
 
 namespace zkr::router {
 
@@ -41,10 +41,9 @@ struct BuiltProof {
 /// Which proofs exist when is proof_readiness()'s (router/lifecycle.hpp): not_yet_final() says what
 /// the message waits for, a plain FailedPrecondition that the target never has a proof;
 /// InvalidArgument for a bad request.
-absl::StatusOr<BuiltProof> build_proof(const settlement::Gateway& gateway,
-                                       const settlement::BatchInfo& batch,
-                                       const merkle::LogTree& tree, std::uint64_t leaf_index,
-                                       ProofTarget target,
-                                       std::optional<std::uint64_t> against_block = std::nullopt);
+[[nodiscard]] absl::StatusOr<BuiltProof> build_proof(
+    const settlement::Gateway& gateway, const settlement::BatchInfo& batch,
+    const merkle::LogTree& tree, std::uint64_t leaf_index, ProofTarget target,
+    std::optional<std::uint64_t> against_block = std::nullopt);
 
 }  // namespace zkr::router

@@ -37,26 +37,29 @@ bool level_from_name(std::string_view name, Level& out) noexcept {
   return false;
 }
 
-void set_level(Level level) noexcept { g_level.store(static_cast<int>(level)); }
+void set_level(Level level) noexcept {
+  g_level.store(static_cast<int>(level));
+}
 
 bool enabled(Level level) noexcept {
   return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed);
 }
 
-void set_output(int fd) noexcept { g_fd.store(fd); }
+void set_output(int fd) noexcept {
+  g_fd.store(fd);
+}
 
 void write(Level level, std::string_view message) {
   if (!enabled(level)) return;
   const auto now = std::chrono::system_clock::now();
   const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch())
-                      .count() %
-                  1000;
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm utc{};
   gmtime_r(&seconds, &utc);
   char stamp[32];
   const std::size_t n = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
-  std::string line = absl::StrCat(std::string_view(stamp, n), ".", ms < 100 ? "0" : "",
+  std::string line = absl::StrCat(absl::string_view(stamp, n), ".", ms < 100 ? "0" : "",
                                   ms < 10 ? "0" : "", ms, "Z ", level_name(level), " ",
                                   absl::string_view(message.data(), message.size()), "\n");
   const int fd = g_fd.load();

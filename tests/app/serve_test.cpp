@@ -8,12 +8,14 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
+#include <thread>
 
 #include "absl/cleanup/cleanup.h"
 #include "api/json_codec.hpp"
 #include "merkle/keccak.hpp"
-#include "settlement/eth_rpc_client.hpp"
-#include "settlement/proof_verifier.hpp"
+#include "settlement/ethereum/eth_rpc_client.hpp"
+#include "settlement/state/proof_verifier.hpp"
 #include "tests/support/anvil.hpp"
 #include "tests/support/engine_fixtures.hpp"
 #include "tests/support/l1_chain.hpp"
@@ -214,6 +216,8 @@ TEST(Serve, RefusesBadConfigurationsAndNamesTheSetting) {
         "give exactly one of gateway.signingKeyFile or gateway.signingKeyEnv");
   check(R"({"gateway":{"signingKeyEnv":"ZKR_SERVE_TEST_UNSET"}})", "ZKR_SERVE_TEST_UNSET");
   check(R"({"gateway":{)" + key + R"(},"colour":"blue"})", "unknown setting config.colour");
+  check(R"({"gateway":{)" + key + R"(},"logLevel":"verbose"})",
+        "config.logLevel must be debug, info, warning or error");
   check(R"({"gateway":{)" + key + R"(},"listen":{"port":70000}})",
         "listen.port must be at most 65535");
   check(R"({"gateway":{)" + key + R"(},"limits":{"ioThreads":0}})",
@@ -230,6 +234,38 @@ TEST(Serve, RefusesBadConfigurationsAndNamesTheSetting) {
   const auto [code, out] = refused(dir.file("missing.json"));
   EXPECT_EQ(code, 2);
   EXPECT_NE(out.find("cannot read the config file"), std::string::npos) << out;
+}
+
+// logLevel is applied: at debug every sealed Gateway block is logged, at warning neither that nor
+// the info record of a clean stop is; each record carries its level.
+TEST(Serve, LogsAtTheConfiguredLevel) {
+  for (const std::string level : {"debug", "warning"}) {
+    testing::TempDir dir;
+    const merkle::Word secret = merkle::keccak256(std::string_view("log level test"));
+    write_file(dir.file("gateway.key"), merkle::to_hex(secret) + "\n");
+    const std::string config = dir.file("zkrouter.json");
+    write_file(config,
+               json::serialize(json::object{
+                   {"listen", {{"address", "127.0.0.1"}, {"port", 0}}},
+                   {"database", dir.file("zkrouter.db")},
+                   {"logLevel", level},
+                   {"gateway", {{"signingKeyFile", dir.file("gateway.key")}, {"blockMs", 50}}}}));
+    const std::string log = dir.file("stderr.log");
+    testing::Process serve = testing::start_process(
+        {"/bin/bash", "-c",
+         "exec " + std::string(ZKR_BINARY) + " serve --config=" + config + " 2>" + log},
+        "API on http://127.0.0.1:");
+    ASSERT_NE(serve.port, 0) << serve.text;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // a few blocks are sealed
+    EXPECT_EQ(testing::stop_process(serve), 0);
+    std::ifstream in(log);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const bool sealed =
+        text.find(" debug zkrouter serve: Gateway block 1 sealed") != std::string::npos;
+    const bool stopped = text.find(" info zkrouter serve: stopped") != std::string::npos;
+    EXPECT_EQ(sealed, level == "debug") << level << ":\n" << text;
+    EXPECT_EQ(stopped, level == "debug") << level << ":\n" << text;
+  }
 }
 
 }  // namespace

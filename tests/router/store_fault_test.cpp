@@ -12,7 +12,7 @@
 #include <map>
 
 #include "merkle/verifier.hpp"
-#include "settlement/l1_submitter.hpp"
+#include "settlement/ethereum/l1_submitter.hpp"
 #include "tests/support/engine_fixtures.hpp"
 #include "tests/support/fault_vfs.hpp"
 
@@ -52,9 +52,9 @@ std::vector<Step> cycle(std::uint64_t b) {
                    [](Engine& e) { return status_of(e.seal_gateway_batch()); }});
   // What the L1 submitter writes: a transaction record and a stage change, in one transaction.
   steps.push_back({"L1 bookkeeping" + cycle_name, [b](Engine& e) {
-                     return e.settle([&](settlement::Database& db, settlement::Gateway& gw) {
-                       return gw.set_l1_stage(db, b, settlement::L1Stage::kCommitted,
-                                              R"("action":"commit")");
+                     return e.settle([&](settlement::GatewayWriter& w) {
+                       return w.set_l1_stage(b, settlement::L1Stage::kCommitted,
+                                             R"("action":"commit")");
                      });
                    }});
   return steps;

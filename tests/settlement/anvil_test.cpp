@@ -18,10 +18,10 @@
 #include <map>
 #include <string>
 
-#include "settlement/eth_rpc_client.hpp"
-#include "settlement/eth_tx.hpp"
-#include "settlement/l1_calls.hpp"
-#include "settlement/l1_submitter.hpp"
+#include "settlement/ethereum/eth_rpc_client.hpp"
+#include "settlement/ethereum/eth_tx.hpp"
+#include "settlement/ethereum/l1_calls.hpp"
+#include "settlement/ethereum/l1_submitter.hpp"
 #include "tests/support/anvil.hpp"
 #include "tests/support/engine_fixtures.hpp"
 #include "tests/support/l1_chain.hpp"
@@ -111,7 +111,7 @@ class AnvilSettlement : public ::testing::Test {
     EXPECT_EQ(*input, meant->tx.data);
     const auto call = l1calls::decode(*input);
     ASSERT_TRUE(call.ok());
-    EXPECT_EQ(l1calls::action_name(call->action), record.action);
+    EXPECT_EQ(call->action, record.action);
     EXPECT_EQ(call->first, record.first_batch);
     EXPECT_EQ(call->last, record.last_batch);
     EXPECT_EQ(call->chain_id, 506U);
@@ -121,7 +121,7 @@ class AnvilSettlement : public ::testing::Test {
     ASSERT_TRUE(rows.ok());
     std::map<std::string, L1TxRecord> live;
     for (const auto& r : *rows)
-      if (r.state != "replaced") live[r.action] = r;
+      if (r.state != L1TxState::kReplaced) live[l1calls::action_name(r.action)] = r;
     const auto txs = our_transactions();
     ASSERT_EQ(txs.size(), 3U) << "one commit, one prove, one execute";
     std::map<std::string, int> seen;
@@ -149,7 +149,7 @@ TEST_F(AnvilSettlement, CommitProveExecuteToFinality) {
   expect_each_action_once();
   const auto rows = engine_->l1_transactions(1, 3);
   for (const auto& r : *rows) {
-    EXPECT_EQ(r.state, "final");
+    EXPECT_EQ(r.state, L1TxState::kFinal);
     const json::value receipt = rpc("eth_getTransactionReceipt", {merkle::to_hex(r.tx_hash)});
     EXPECT_EQ(*parse_quantity(receipt.at("status")), 1U);
     EXPECT_EQ(*parse_quantity(receipt.at("blockNumber")), *r.block_number);
@@ -180,7 +180,7 @@ TEST_F(AnvilSettlement, AStuckTransactionIsReplacedWithAHigherFee) {
   EXPECT_GE(bumped, 1);
   const auto rows = engine_->l1_transactions(1, 3);
   ASSERT_GE(rows->size(), 2U);
-  EXPECT_EQ(rows->front().state, "replaced");
+  EXPECT_EQ(rows->front().state, L1TxState::kReplaced);
   EXPECT_GT(rows->back().max_fee_per_gas, rows->front().max_fee_per_gas);
   // The replaced transaction is never mined.
   EXPECT_TRUE(rpc("eth_getTransactionReceipt", {merkle::to_hex(rows->front().tx_hash)}).is_null());
@@ -217,7 +217,7 @@ TEST_F(AnvilSettlement, AReorgRollsBackAndResends) {
   ASSERT_EQ(engine_->gateway_batch(1)->l1_stage, L1Stage::kCommitted);
   const std::vector<L1TxRecord> sent = engine_->l1_transactions(1, 3).value();
   ASSERT_EQ(sent.size(), 2U);
-  ASSERT_EQ(sent[0].state, "included");
+  ASSERT_EQ(sent[0].state, L1TxState::kIncluded);
   const std::int64_t before = engine_->last_event_seq();
   // Rewind the node to before the commit: both transactions leave the canonical chain.
   EXPECT_TRUE(rpc("evm_revert", {snapshot}).as_bool());
@@ -231,8 +231,8 @@ TEST_F(AnvilSettlement, AReorgRollsBackAndResends) {
   if (!done) {
     const std::vector<L1TxRecord> rows = engine_->l1_transactions(1, 3).value();
     for (const L1TxRecord& row : rows)
-      ADD_FAILURE() << row.action << " nonce " << row.nonce << " " << row.state << " "
-                    << merkle::to_hex(row.tx_hash);
+      ADD_FAILURE() << l1calls::action_name(row.action) << " nonce " << row.nonce << " "
+                    << l1_tx_state_name(row.state) << " " << merkle::to_hex(row.tx_hash);
   }
   ASSERT_TRUE(done);
   expect_each_action_once();

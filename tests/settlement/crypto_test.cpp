@@ -7,9 +7,9 @@
 #include <string>
 
 #include "merkle/keccak.hpp"
-#include "settlement/eth_tx.hpp"
-#include "settlement/rlp.hpp"
-#include "settlement/secp256k1.hpp"
+#include "settlement/ethereum/eth_tx.hpp"
+#include "settlement/ethereum/rlp.hpp"
+#include "settlement/ethereum/secp256k1.hpp"
 
 namespace zkr::settlement {
 namespace {

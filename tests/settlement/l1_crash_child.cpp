@@ -8,8 +8,8 @@
 #include <cstdio>
 #include <string>
 
-#include "settlement/eth_rpc_client.hpp"
-#include "settlement/l1_submitter.hpp"
+#include "settlement/ethereum/eth_rpc_client.hpp"
+#include "settlement/ethereum/l1_submitter.hpp"
 #include "tests/support/anvil.hpp"
 #include "tests/support/engine_fixtures.hpp"
 #include "tests/support/fault_vfs.hpp"

@@ -20,7 +20,7 @@
 #include <set>
 #include <thread>
 
-#include "settlement/eth_rpc_client.hpp"
+#include "settlement/ethereum/eth_rpc_client.hpp"
 #include "tests/support/anvil.hpp"
 #include "tests/support/engine_fixtures.hpp"
 #include "tests/support/l1_chain.hpp"
@@ -97,7 +97,7 @@ class L1Crash : public ::testing::Test {
     std::map<std::uint64_t, int> live_per_nonce;
     for (const L1TxRecord& r : *rows) {
       recorded.insert(merkle::to_hex(r.tx_hash));
-      if (r.state != "replaced") ++live_per_nonce[r.nonce];
+      if (r.state != settlement::L1TxState::kReplaced) ++live_per_nonce[r.nonce];
     }
     for (const auto& [nonce, live] : live_per_nonce)
       EXPECT_EQ(live, 1) << "nonce " << nonce << " has " << live << " live transactions";

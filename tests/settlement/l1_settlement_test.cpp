@@ -7,11 +7,11 @@
 #include <thread>
 
 #include "merkle/keccak.hpp"
-#include "settlement/aggregation.hpp"
-#include "settlement/embedded_l1.hpp"
-#include "settlement/l1_calls.hpp"
-#include "settlement/l1_submitter.hpp"
-#include "settlement/proof_verifier.hpp"
+#include "settlement/ethereum/embedded_l1.hpp"
+#include "settlement/ethereum/l1_calls.hpp"
+#include "settlement/ethereum/l1_submitter.hpp"
+#include "settlement/state/aggregation.hpp"
+#include "settlement/state/proof_verifier.hpp"
 #include "tests/support/engine_fixtures.hpp"
 
 namespace zkr::settlement {
@@ -241,7 +241,7 @@ TEST_F(L1Settlement, GatewayBatchesAreCommittedProvenExecutedAndFinal) {
   ASSERT_TRUE(recorded.ok());
   ASSERT_EQ(recorded->size(), 3U);
   for (const auto& r : *recorded) {
-    EXPECT_EQ(r.state, "final");
+    EXPECT_EQ(r.state, settlement::L1TxState::kFinal);
     EXPECT_TRUE(r.gas_used.has_value());
   }
 }
@@ -268,7 +268,7 @@ TEST_F(L1Settlement, AStuckTransactionIsReplacedWithHigherFees) {
   const auto rows = engine_->l1_transactions(1, 3);
   ASSERT_TRUE(rows.ok());
   ASSERT_GE(rows->size(), 2U);
-  EXPECT_EQ(rows->front().state, "replaced");
+  EXPECT_EQ(rows->front().state, settlement::L1TxState::kReplaced);
   EXPECT_EQ(rows->front().nonce, rows->back().nonce);
   EXPECT_GT(rows->back().max_fee_per_gas, rows->front().max_fee_per_gas);
   EXPECT_EQ(settlement_txs()[0].hash, rows->back().tx_hash);

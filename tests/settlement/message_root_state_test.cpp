@@ -1,4 +1,4 @@
-#include "settlement/message_root_state.hpp"
+#include "settlement/state/message_root_state.hpp"
 
 #include <gtest/gtest.h>
 

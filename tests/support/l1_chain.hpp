@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "settlement/eth_rpc_client.hpp"
-#include "settlement/l1_calls.hpp"
+#include "settlement/ethereum/eth_rpc_client.hpp"
+#include "settlement/ethereum/l1_calls.hpp"
 
 namespace zkr::testing {
 

@@ -1,0 +1,316 @@
+#include "settlement/ethereum/embedded_l1.hpp"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "merkle/keccak.hpp"
+#include "merkle/status.hpp"
+#include "settlement/ethereum/l1_calls.hpp"
+
+namespace zkr::settlement {
+namespace {
+
+constexpr std::size_t kCommitEntryBytes = 6 * 32;
+constexpr std::size_t kExecuteEntryBytes = 2 * 32;
+
+merkle::Word entry_word(merkle::ByteSpan data, std::size_t entry, std::size_t entry_bytes,
+                        std::size_t word) {
+  merkle::Word w{};
+  std::copy_n(data.begin() + static_cast<long>(entry * entry_bytes + 32 * word), 32, w.begin());
+  return w;
+}
+
+}  // namespace
+
+EmbeddedL1::EmbeddedL1(EmbeddedL1Config config) : config_(std::move(config)) {
+  Block genesis;
+  genesis.hash = merkle::keccak256(std::string_view("zkrouter embedded L1 genesis"));
+  blocks_.push_back(std::move(genesis));
+}
+
+EmbeddedL1::~EmbeddedL1() {
+  stop_mining();
+}
+
+absl::StatusOr<std::uint64_t> EmbeddedL1::chain_id() {
+  return config_.chain_id;
+}
+
+absl::StatusOr<std::uint64_t> EmbeddedL1::head() {
+  std::lock_guard lock(mutex_);
+  return blocks_.back().number;
+}
+
+absl::StatusOr<std::uint64_t> EmbeddedL1::finalized() {
+  std::lock_guard lock(mutex_);
+  const std::uint64_t h = blocks_.back().number;
+  return h > config_.finality_depth ? h - config_.finality_depth : 0;
+}
+
+absl::StatusOr<L1Fees> EmbeddedL1::fees() {
+  std::lock_guard lock(mutex_);
+  return L1Fees{.base_fee_per_gas = config_.base_fee_per_gas,
+                .max_priority_fee_per_gas = 1'000'000'000};
+}
+
+std::uint64_t EmbeddedL1::account_nonce_locked(const merkle::Address& a) const {
+  const auto it = nonces_.find(a);
+  return it == nonces_.end() ? 0 : it->second;
+}
+
+absl::StatusOr<std::uint64_t> EmbeddedL1::nonce(const merkle::Address& sender) {
+  std::lock_guard lock(mutex_);
+  return account_nonce_locked(sender);
+}
+
+std::uint64_t EmbeddedL1::intrinsic_gas(merkle::ByteSpan data) const {
+  return config_.gas.tx_base_gas + l1calls::calldata_gas(data);
+}
+
+absl::StatusOr<std::uint64_t> EmbeddedL1::estimate_gas(const merkle::Address& from,
+                                                       const merkle::Address& to,
+                                                       merkle::ByteSpan data) {
+  std::lock_guard lock(mutex_);
+  eth::SignedTx probe;
+  probe.from = from;
+  probe.tx.to = to;
+  probe.tx.data.assign(data.begin(), data.end());
+  probe.tx.gas_limit = config_.block_gas_limit;
+  SettlementContractState scratch = state_;
+  const auto [ok, gas] = execute(probe, scratch);
+  if (!ok) return absl::FailedPreconditionError("execution reverted (estimateGas)");
+  return gas;
+}
+
+std::pair<bool, std::uint64_t> EmbeddedL1::execute(const eth::SignedTx& stx,
+                                                   SettlementContractState& st) const {
+  const eth::Eip1559Tx& tx = stx.tx;
+  const std::uint64_t intrinsic = intrinsic_gas(tx.data);
+  const auto revert = std::pair{false, std::min(tx.gas_limit, intrinsic)};
+  if (tx.gas_limit < intrinsic) return revert;
+  if (!tx.to || *tx.to != config_.settlement_address) return {true, intrinsic};
+
+  auto call = l1calls::decode(tx.data);
+  if (!call.ok() || call->chain_id != config_.gateway_chain_id || call->last < call->first)
+    return revert;
+  const std::uint64_t count = call->last - call->first + 1;
+  const GasModel& gas = config_.gas;
+  SettlementContractState next = st;
+  std::uint64_t used = intrinsic;
+  switch (call->action) {
+    case l1calls::Action::kCommit: {
+      if (call->first != st.committed + 1 || call->data.size() != count * kCommitEntryBytes)
+        return revert;
+      for (std::uint64_t i = 0; i < count; ++i) {
+        if (merkle::to_u64(entry_word(call->data, i, kCommitEntryBytes, 0)) != call->first + i)
+          return revert;
+        next.roots[call->first + i] = entry_word(call->data, i, kCommitEntryBytes, 1);
+      }
+      next.committed = call->last;
+      used += count * gas.batch_state_gas / 2;
+      break;
+    }
+    case l1calls::Action::kProve: {
+      if (call->first != st.proven + 1 || call->last > st.committed) return revert;
+      merkle::ByteSpan rest(call->data);
+      for (std::uint64_t n = call->first; n <= call->last; ++n) {
+        std::size_t consumed = 0;
+        auto proof = decode_aggregated(rest, &consumed);
+        if (!proof.ok() || proof->gw_batch != n || proof->batch_root != st.roots.at(n) ||
+            proof->gateway_chain_id != config_.gateway_chain_id ||
+            !verify_aggregated(*proof, config_.gateway_key).ok())
+          return revert;
+        used += gas.proof_verification_gas + gas.per_commitment_gas * proof->covered.size();
+        rest = rest.subspan(consumed);
+      }
+      if (!rest.empty()) return revert;
+      next.proven = call->last;
+      break;
+    }
+    case l1calls::Action::kExecute: {
+      if (call->first != st.executed + 1 || call->last > st.proven ||
+          call->data.size() != count * kExecuteEntryBytes)
+        return revert;
+      for (std::uint64_t i = 0; i < count; ++i) {
+        if (merkle::to_u64(entry_word(call->data, i, kExecuteEntryBytes, 0)) != call->first + i ||
+            entry_word(call->data, i, kExecuteEntryBytes, 1) != st.roots.at(call->first + i))
+          return revert;
+      }
+      next.executed = call->last;
+      used += count * gas.batch_state_gas / 2;
+      break;
+    }
+  }
+  if (used > tx.gas_limit) return {false, tx.gas_limit};  // out of gas
+  st = std::move(next);
+  return {true, used};
+}
+
+absl::StatusOr<merkle::Word> EmbeddedL1::send_raw(merkle::ByteSpan raw) {
+  ZKR_ASSIGN_OR_RETURN(eth::SignedTx stx, eth::decode_signed(raw));
+  std::lock_guard lock(mutex_);
+  if (stx.tx.chain_id != config_.chain_id)
+    return absl::InvalidArgumentError(absl::StrCat("transaction is for chain ", stx.tx.chain_id,
+                                                   "; this L1 is chain ", config_.chain_id));
+  if (tx_index_.contains(stx.hash)) return stx.hash;  // already included
+  if (stx.tx.nonce < account_nonce_locked(stx.from))
+    return absl::FailedPreconditionError(absl::StrCat("nonce too low: ", stx.tx.nonce));
+  if (stx.tx.max_priority_fee_per_gas > stx.tx.max_fee_per_gas)
+    return absl::InvalidArgumentError("max priority fee per gas exceeds max fee per gas");
+  const auto key = std::pair{stx.from, stx.tx.nonce};
+  if (const auto it = pool_.find(key); it != pool_.end()) {
+    if (it->second.hash == stx.hash) return stx.hash;  // already known
+    const auto& old = it->second.tx;
+    // Replacement needs at least 10% more on both fee fields, as geth and anvil require.
+    if (stx.tx.max_fee_per_gas * 10 < old.max_fee_per_gas * 11 ||
+        stx.tx.max_priority_fee_per_gas * 10 < old.max_priority_fee_per_gas * 11)
+      return absl::FailedPreconditionError("replacement transaction underpriced");
+  }
+  pool_[key] = stx;
+  return stx.hash;
+}
+
+absl::StatusOr<std::optional<L1Receipt>> EmbeddedL1::receipt(const merkle::Word& tx_hash) {
+  std::lock_guard lock(mutex_);
+  const auto it = tx_index_.find(tx_hash);
+  if (it == tx_index_.end()) return std::optional<L1Receipt>{};
+  return std::optional<L1Receipt>{blocks_[it->second.first].receipts[it->second.second]};
+}
+
+absl::StatusOr<bool> EmbeddedL1::knows(const merkle::Word& tx_hash) {
+  std::lock_guard lock(mutex_);
+  if (tx_index_.contains(tx_hash)) return true;
+  return std::any_of(pool_.begin(), pool_.end(),
+                     [&](const auto& entry) { return entry.second.hash == tx_hash; });
+}
+
+absl::StatusOr<std::optional<merkle::Word>> EmbeddedL1::block_hash(std::uint64_t number) {
+  std::lock_guard lock(mutex_);
+  if (number >= blocks_.size()) return std::optional<merkle::Word>{};
+  return std::optional<merkle::Word>{blocks_[number].hash};
+}
+
+void EmbeddedL1::append_block_locked(std::vector<eth::SignedTx> txs) {
+  Block b;
+  b.number = blocks_.size();
+  merkle::Bytes preimage(blocks_.back().hash.begin(), blocks_.back().hash.end());
+  const merkle::Word number = merkle::be32(b.number), fork = merkle::be32(forks_);
+  preimage.insert(preimage.end(), number.begin(), number.end());
+  preimage.insert(preimage.end(), fork.begin(), fork.end());
+  for (const auto& tx : txs) preimage.insert(preimage.end(), tx.hash.begin(), tx.hash.end());
+  b.hash = merkle::keccak256(merkle::ByteSpan(preimage));
+  for (std::size_t i = 0; i < txs.size(); ++i) {
+    const auto [ok, gas] = execute(txs[i], state_);
+    nonces_[txs[i].from] = txs[i].tx.nonce + 1;
+    const std::uint64_t tip = std::min(txs[i].tx.max_priority_fee_per_gas,
+                                       txs[i].tx.max_fee_per_gas - config_.base_fee_per_gas);
+    b.receipts.push_back({.tx_hash = txs[i].hash,
+                          .block_number = b.number,
+                          .block_hash = b.hash,
+                          .success = ok,
+                          .gas_used = gas,
+                          .effective_gas_price = config_.base_fee_per_gas + tip});
+    tx_index_[txs[i].hash] = {b.number, i};
+  }
+  b.txs = std::move(txs);
+  blocks_.push_back(std::move(b));
+}
+
+std::uint64_t EmbeddedL1::mine() {
+  std::lock_guard lock(mutex_);
+  std::vector<eth::SignedTx> chosen;
+  std::uint64_t gas_left = config_.block_gas_limit;
+  std::map<merkle::Address, std::uint64_t> next;
+  // The pool is ordered by (sender, nonce): take each sender's run of consecutive nonces that
+  // pays the base fee and fits the block.
+  for (auto it = pool_.begin(); it != pool_.end();) {
+    const eth::SignedTx& stx = it->second;
+    auto [pos, fresh] = next.try_emplace(stx.from, account_nonce_locked(stx.from));
+    if (stx.tx.nonce != pos->second || stx.tx.max_fee_per_gas < config_.base_fee_per_gas ||
+        stx.tx.gas_limit > gas_left) {
+      ++it;
+      continue;
+    }
+    gas_left -= stx.tx.gas_limit;
+    pos->second += 1;
+    chosen.push_back(stx);
+    it = pool_.erase(it);
+  }
+  append_block_locked(std::move(chosen));
+  // Transactions whose nonce is now used are gone for good.
+  std::erase_if(
+      pool_, [&](const auto& e) { return e.first.second < account_nonce_locked(e.first.first); });
+  return blocks_.back().number;
+}
+
+void EmbeddedL1::start_mining() {
+  std::lock_guard lock(mutex_);
+  if (mining_) return;
+  mining_ = true;
+  miner_ = std::thread([this] {
+    std::unique_lock guard(mutex_);
+    while (mining_) {
+      if (stop_cv_.wait_for(guard, config_.block_time, [this] { return !mining_; })) break;
+      guard.unlock();
+      mine();
+      guard.lock();
+    }
+  });
+}
+
+void EmbeddedL1::stop_mining() {
+  {
+    std::lock_guard lock(mutex_);
+    mining_ = false;
+  }
+  stop_cv_.notify_all();
+  if (miner_.joinable()) miner_.join();
+}
+
+absl::Status EmbeddedL1::reorg(std::uint64_t depth) {
+  std::lock_guard lock(mutex_);
+  const std::uint64_t h = blocks_.back().number;
+  if (depth == 0 || depth > config_.finality_depth || depth > h)
+    return absl::FailedPreconditionError(
+        absl::StrCat("a reorg of ", depth, " blocks would undo a finalized block (finality depth ",
+                     config_.finality_depth, ", head ", h, ")"));
+  blocks_.resize(blocks_.size() - depth);
+  ++forks_;
+  // Rebuild the account and contract state from the surviving blocks.
+  nonces_.clear();
+  tx_index_.clear();
+  state_ = {};
+  for (Block& b : blocks_) {
+    for (std::size_t i = 0; i < b.txs.size(); ++i) {
+      execute(b.txs[i], state_);
+      nonces_[b.txs[i].from] = b.txs[i].tx.nonce + 1;
+      tx_index_[b.txs[i].hash] = {b.number, i};
+    }
+  }
+  for (std::uint64_t i = 0; i <= depth; ++i) append_block_locked({});
+  return absl::OkStatus();
+}
+
+void EmbeddedL1::set_base_fee(std::uint64_t wei) {
+  std::lock_guard lock(mutex_);
+  config_.base_fee_per_gas = wei;
+}
+
+void EmbeddedL1::drop_pending(const merkle::Word& tx_hash) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(pool_, [&](const auto& e) { return e.second.hash == tx_hash; });
+}
+
+SettlementContractState EmbeddedL1::contract() const {
+  std::lock_guard lock(mutex_);
+  return state_;
+}
+
+std::vector<eth::SignedTx> EmbeddedL1::included() const {
+  std::lock_guard lock(mutex_);
+  std::vector<eth::SignedTx> out;
+  for (const Block& b : blocks_) out.insert(out.end(), b.txs.begin(), b.txs.end());
+  return out;
+}
+
+}  // namespace zkr::settlement

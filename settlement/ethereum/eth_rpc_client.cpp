@@ -1,0 +1,204 @@
+#include "settlement/ethereum/eth_rpc_client.hpp"
+
+#include <charconv>
+
+#include <boost/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "merkle/keccak.hpp"
+#include "merkle/status.hpp"
+#include "settlement/ethereum/http_client.hpp"
+
+namespace zkr::settlement {
+
+namespace json = boost::json;
+
+absl::StatusOr<std::uint64_t> parse_quantity(const json::value& v) {
+  const json::string* s = v.if_string();
+  if (s == nullptr || s->size() < 3 || s->size() > 18 || (*s)[0] != '0' || (*s)[1] != 'x')
+    return absl::InvalidArgumentError(absl::StrCat("not a hex quantity: ", json::serialize(v)));
+  std::uint64_t out = 0;
+  const auto [end, ec] = std::from_chars(s->data() + 2, s->data() + s->size(), out, 16);
+  if (ec != std::errc() || end != s->data() + s->size())
+    return absl::InvalidArgumentError(absl::StrCat("not a hex quantity: ", json::serialize(v)));
+  return out;
+}
+
+std::string to_quantity(std::uint64_t v) {
+  char buf[24] = "0x";
+  const auto [end, ec] = std::to_chars(buf + 2, buf + sizeof buf, v, 16);
+  return std::string(buf, end);
+}
+
+namespace {
+
+absl::StatusOr<merkle::Word> word_field(const json::value& v, std::string_view name) {
+  const json::object* o = v.if_object();
+  const json::value* f = o == nullptr ? nullptr : o->if_contains(name);
+  if (f == nullptr || !f->is_string())
+    return absl::InternalError(absl::StrCat("node reply lacks ", to_absl(name)));
+  return merkle::parse_word(std::string_view(f->as_string()));
+}
+
+absl::StatusOr<std::uint64_t> quantity_field(const json::value& v, std::string_view name) {
+  const json::object* o = v.if_object();
+  const json::value* f = o == nullptr ? nullptr : o->if_contains(name);
+  if (f == nullptr) return absl::InternalError(absl::StrCat("node reply lacks ", to_absl(name)));
+  return parse_quantity(*f);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<EthRpcClient>> EthRpcClient::create(std::string_view url) {
+  constexpr std::string_view kScheme = "http://";
+  if (!url.starts_with(kScheme))
+    return absl::InvalidArgumentError(
+        absl::StrCat("L1 endpoint ", to_absl(url), " must be an http:// URL"));
+  std::string_view rest = url.substr(kScheme.size());
+  const std::size_t slash = rest.find('/');
+  const std::string target(slash == std::string_view::npos ? "/" : rest.substr(slash));
+  rest = rest.substr(0, slash);
+  const std::size_t colon = rest.rfind(':');
+  if (colon == std::string_view::npos || colon == 0)
+    return absl::InvalidArgumentError(
+        absl::StrCat("L1 endpoint ", to_absl(url), " needs host:port"));
+  std::uint16_t port = 0;
+  const auto port_text = rest.substr(colon + 1);
+  const auto [end, ec] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc() || end != port_text.data() + port_text.size() || port == 0)
+    return absl::InvalidArgumentError(
+        absl::StrCat("L1 endpoint ", to_absl(url), " has a bad port"));
+  return std::unique_ptr<EthRpcClient>(
+      new EthRpcClient(std::string(rest.substr(0, colon)), port, target));
+}
+
+absl::StatusOr<json::value> EthRpcClient::call(std::string_view method, json::array params) {
+  const json::object request{
+      {"jsonrpc", "2.0"}, {"id", next_id_++}, {"method", method}, {"params", std::move(params)}};
+  absl::StatusOr<http::Reply> sent = http::exchange(
+      {.host = host_, .port = port_, .target = target_, .body = json::serialize(request)});
+  if (!sent.ok())
+    return absl::UnavailableError(
+        absl::StrCat("L1 node is unreachable: ", sent.status().message()));
+  const http::Reply& reply = *sent;
+  if (reply.status != 200)
+    return absl::UnavailableError(
+        absl::StrCat("L1 node answered HTTP ", reply.status, " to ", to_absl(method)));
+  json::error_code ec;
+  json::value parsed = json::parse(reply.body, ec);
+  const json::object* o = parsed.if_object();
+  if (ec || o == nullptr)
+    return absl::InternalError(absl::StrCat("L1 node sent unparsable JSON for ", to_absl(method)));
+  if (const json::value* err = o->if_contains("error")) {
+    std::string message = json::serialize(*err);
+    if (const json::object* eo = err->if_object())
+      if (const json::value* m = eo->if_contains("message"); m != nullptr && m->is_string())
+        message = std::string(m->as_string());
+    return absl::FailedPreconditionError(absl::StrCat(to_absl(method), ": ", message));
+  }
+  const json::value* result = o->if_contains("result");
+  if (result == nullptr)
+    return absl::InternalError(absl::StrCat("L1 reply to ", to_absl(method), " has no result"));
+  return *result;
+}
+
+absl::StatusOr<std::uint64_t> EthRpcClient::chain_id() {
+  ZKR_ASSIGN_OR_RETURN(const json::value v, call("eth_chainId", {}));
+  return parse_quantity(v);
+}
+
+absl::StatusOr<std::uint64_t> EthRpcClient::head() {
+  ZKR_ASSIGN_OR_RETURN(const json::value v, call("eth_blockNumber", {}));
+  return parse_quantity(v);
+}
+
+absl::StatusOr<std::uint64_t> EthRpcClient::finalized() {
+  ZKR_ASSIGN_OR_RETURN(const json::value v, call("eth_getBlockByNumber", {"finalized", false}));
+  if (v.is_null()) return 0;
+  return quantity_field(v, "number");
+}
+
+absl::StatusOr<L1Fees> EthRpcClient::fees() {
+  ZKR_ASSIGN_OR_RETURN(const json::value v,
+                       call("eth_feeHistory", {"0x5", "latest", json::array{50}}));
+  const json::object* o = v.if_object();
+  const json::value* base = o == nullptr ? nullptr : o->if_contains("baseFeePerGas");
+  if (base == nullptr || !base->is_array() || base->as_array().empty())
+    return absl::InternalError("eth_feeHistory reply lacks baseFeePerGas");
+  L1Fees fees;
+  // The last entry is the base fee of the next block.
+  ZKR_ASSIGN_OR_RETURN(fees.base_fee_per_gas, parse_quantity(base->as_array().back()));
+  std::uint64_t tip = 0;
+  if (const json::value* reward = o->if_contains("reward");
+      reward != nullptr && reward->is_array()) {
+    for (const json::value& r : reward->as_array()) {
+      if (!r.is_array() || r.as_array().empty()) continue;
+      if (auto t = parse_quantity(r.as_array()[0]); t.ok()) tip = std::max(tip, *t);
+    }
+  }
+  fees.max_priority_fee_per_gas = std::max<std::uint64_t>(tip, 1'000'000'000);
+  return fees;
+}
+
+absl::StatusOr<std::uint64_t> EthRpcClient::nonce(const merkle::Address& sender) {
+  ZKR_ASSIGN_OR_RETURN(const json::value v,
+                       call("eth_getTransactionCount", {merkle::to_hex(sender), "latest"}));
+  return parse_quantity(v);
+}
+
+absl::StatusOr<std::uint64_t> EthRpcClient::estimate_gas(const merkle::Address& from,
+                                                         const merkle::Address& to,
+                                                         merkle::ByteSpan data) {
+  json::object tx{
+      {"from", merkle::to_hex(from)}, {"to", merkle::to_hex(to)}, {"data", merkle::to_hex(data)}};
+  ZKR_ASSIGN_OR_RETURN(const json::value v, call("eth_estimateGas", {std::move(tx)}));
+  return parse_quantity(v);
+}
+
+absl::StatusOr<merkle::Word> EthRpcClient::send_raw(merkle::ByteSpan raw) {
+  const merkle::Word hash = merkle::keccak256(raw);
+  auto v = call("eth_sendRawTransaction", {merkle::to_hex(raw)});
+  if (!v.ok()) {
+    // A node that has the transaction already says so in its own words.
+    const std::string_view m = to_std(v.status().message());
+    if (m.find("already known") != std::string_view::npos ||
+        m.find("already imported") != std::string_view::npos ||
+        m.find("AlreadyKnown") != std::string_view::npos)
+      return hash;
+    return v.status();
+  }
+  return hash;
+}
+
+absl::StatusOr<std::optional<L1Receipt>> EthRpcClient::receipt(const merkle::Word& tx_hash) {
+  ZKR_ASSIGN_OR_RETURN(const json::value v,
+                       call("eth_getTransactionReceipt", {merkle::to_hex(tx_hash)}));
+  if (v.is_null()) return std::optional<L1Receipt>{};
+  L1Receipt r;
+  r.tx_hash = tx_hash;
+  ZKR_ASSIGN_OR_RETURN(r.block_number, quantity_field(v, "blockNumber"));
+  ZKR_ASSIGN_OR_RETURN(r.block_hash, word_field(v, "blockHash"));
+  ZKR_ASSIGN_OR_RETURN(const std::uint64_t status, quantity_field(v, "status"));
+  r.success = status == 1;
+  ZKR_ASSIGN_OR_RETURN(r.gas_used, quantity_field(v, "gasUsed"));
+  if (auto price = quantity_field(v, "effectiveGasPrice"); price.ok())
+    r.effective_gas_price = *price;
+  return std::optional<L1Receipt>{r};
+}
+
+absl::StatusOr<bool> EthRpcClient::knows(const merkle::Word& tx_hash) {
+  ZKR_ASSIGN_OR_RETURN(const json::value v,
+                       call("eth_getTransactionByHash", {merkle::to_hex(tx_hash)}));
+  return !v.is_null();
+}
+
+absl::StatusOr<std::optional<merkle::Word>> EthRpcClient::block_hash(std::uint64_t number) {
+  ZKR_ASSIGN_OR_RETURN(const json::value v,
+                       call("eth_getBlockByNumber", {to_quantity(number), false}));
+  if (v.is_null()) return std::optional<merkle::Word>{};
+  ZKR_ASSIGN_OR_RETURN(const merkle::Word h, word_field(v, "hash"));
+  return std::optional<merkle::Word>{h};
+}
+
+}  // namespace zkr::settlement

@@ -1,0 +1,47 @@
+#pragma once
+// Calldata of the three settlement calls a Gateway sends to L1, ABI-encoded with the signatures
+// of the ZKsync executor's shared-bridge entry points:
+//   commitBatchesSharedBridge(uint256 chainId, uint256 processFrom, uint256 processTo, bytes data)
+//   proveBatchesSharedBridge (uint256 chainId, uint256 processFrom, uint256 processTo, bytes data)
+//   executeBatchesSharedBridge(uint256 chainId, uint256 processFrom, uint256 processTo, bytes data)
+// The `data` payload is zkrouter's own, documented in docs/settlement.md: a run of 32-byte words.
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "merkle/types.hpp"
+#include "settlement/state/types.hpp"
+
+namespace zkr::settlement::l1calls {
+
+enum class Action : int { kCommit = 0, kProve = 1, kExecute = 2 };
+const char* action_name(Action a) noexcept;  // "commit", "prove", "execute"
+
+/// The four-byte selector of each entry point, computed from its signature.
+std::array<std::uint8_t, 4> selector(Action a);
+
+struct Call {
+  Action action = Action::kCommit;
+  std::uint64_t chain_id = 0;  // the settling chain (the Gateway, or a chain settling directly)
+  std::uint64_t first = 0;     // processFrom
+  std::uint64_t last = 0;      // processTo
+  merkle::Bytes data;          // the payload, a multiple of 32 bytes
+};
+
+merkle::Bytes encode(const Call& call);
+/// Strict inverse of encode: known selector, canonical offsets, zero padding.
+[[nodiscard]] absl::StatusOr<Call> decode(merkle::ByteSpan calldata);
+
+/// Commit payload for a run of Gateway batches: per batch (number, batchRoot, localRoot,
+/// sharedRoot, firstBlock, lastBlock).
+merkle::Bytes commit_payload(std::span<const GatewayBatch> batches);
+/// Execute payload: per batch (number, batchRoot).
+merkle::Bytes execute_payload(std::span<const GatewayBatch> batches);
+
+/// EIP-2028 calldata gas: 4 per zero byte, 16 per other byte.
+std::uint64_t calldata_gas(merkle::ByteSpan data) noexcept;
+
+}  // namespace zkr::settlement::l1calls
