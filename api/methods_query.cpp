@@ -15,8 +15,9 @@ namespace {
 constexpr std::size_t kMaxProofsPerCall = 100;
 // zkr_listMessages' filter: every field it reads, and no other.
 constexpr std::string_view kListFilterFields[] = {
-    "sourceChainId", "destinationChainId", "sender", "kind", "stage",
-    "fromTime",      "toTime",             "cursor", "limit"};
+    "sourceChainId", "destinationChainId", "sender", "kind",
+    "stage",         "fromTime",           "toTime", "cursor",
+    "limit"};
 
 absl::StatusOr<router::MessageId> message_id(const Params& p, std::size_t i) {
   ZKR_ASSIGN_OR_RETURN(const std::string text, p.string(i));
@@ -75,36 +76,38 @@ json::value error_json(const absl::Status& s) {
 
 void add_query_methods(Dispatcher& d, const router::Engine& e) {
   // ZKsync compatible: null exactly where the ZKsync server returns null (no such log, or the
-  // proof does not exist yet); zkr_getProof says why.
-  d.add_raw("zks_getL2ToL1LogProof",
-            [&e](const json::value& params, CallContext&) -> absl::StatusOr<std::string> {
-              const Params p(params, {"txHash", "index", "interopMode"});
-              ZKR_RETURN_IF_ERROR(p.no_extra());
-              ZKR_ASSIGN_OR_RETURN(const merkle::Word tx, word_param(p, 0));
-              std::uint64_t index = 0;
-              if (p.has(1)) {
-                ZKR_ASSIGN_OR_RETURN(index, p.u64(1));
-              }
-              router::ProofTarget t = router::ProofTarget::kL1;
-              if (p.has(2)) {
-                ZKR_ASSIGN_OR_RETURN(const std::string mode, p.string(2));
-                if (mode != "proof_based_gw") {
-                  return absl::InvalidArgumentError(
-                      absl::StrCat("unknown interop mode \"", to_absl(utf8_prefix(mode, 32)),
-                                   "\"; the only mode is \"proof_based_gw\""));
-                }
-                t = router::ProofTarget::kGateway;
-              }
-              absl::StatusOr<router::BuiltProof> proof = e.proof_by_tx(tx, index, t);
-              if (!proof.ok()) {
-                if (proof.status().code() == absl::StatusCode::kNotFound ||
-                    proof.status().code() == absl::StatusCode::kFailedPrecondition) {
-                  return std::string("null");
-                }
-                return proof.status();
-              }
-              return zks_proof_json_text(*proof);
-            });
+  // proof does not exist yet); zkr_getProof says why. From memory: it runs on the I/O thread.
+  d.add_raw(
+      "zks_getL2ToL1LogProof",
+      [&e](const json::value& params, CallContext&) -> absl::StatusOr<std::string> {
+        const Params p(params, {"txHash", "index", "interopMode"});
+        ZKR_RETURN_IF_ERROR(p.no_extra());
+        ZKR_ASSIGN_OR_RETURN(const merkle::Word tx, word_param(p, 0));
+        std::uint64_t index = 0;
+        if (p.has(1)) {
+          ZKR_ASSIGN_OR_RETURN(index, p.u64(1));
+        }
+        router::ProofTarget t = router::ProofTarget::kL1;
+        if (p.has(2)) {
+          ZKR_ASSIGN_OR_RETURN(const std::string mode, p.string(2));
+          if (mode != "proof_based_gw") {
+            return absl::InvalidArgumentError(
+                absl::StrCat("unknown interop mode \"", to_absl(utf8_prefix(mode, 32)),
+                             "\"; the only mode is \"proof_based_gw\""));
+          }
+          t = router::ProofTarget::kGateway;
+        }
+        absl::StatusOr<router::BuiltProof> proof = e.proof_by_tx(tx, index, t);
+        if (!proof.ok()) {
+          if (proof.status().code() == absl::StatusCode::kNotFound ||
+              proof.status().code() == absl::StatusCode::kFailedPrecondition) {
+            return std::string("null");
+          }
+          return proof.status();
+        }
+        return zks_proof_json_text(*proof);
+      },
+      Cost::kInline);
 
   // Proofs and interop roots come from the in-memory trees alone: they run on the I/O thread.
   d.add_raw(
@@ -216,9 +219,9 @@ void add_query_methods(Dispatcher& d, const router::Engine& e) {
                     "filter kind must be \"log\", \"message\" or \"bundle\"");
             }
             if (const json::value* st = fo->if_contains("stage")) {
-              f.stage = st->is_string() ? settlement::stage_from_name(std::string_view(
-                                              st->get_string()))
-                                        : std::nullopt;
+              f.stage = st->is_string()
+                            ? settlement::stage_from_name(std::string_view(st->get_string()))
+                            : std::nullopt;
               if (!f.stage)
                 return absl::InvalidArgumentError(
                     "filter stage must be recorded, committed, proven or executed");

@@ -351,18 +351,15 @@ absl::StatusOr<LogRow> Engine::message(const MessageId& id) const {
 }
 
 absl::StatusOr<std::vector<LogRow>> Engine::logs_by_tx(const Word& tx_hash) const {
-  std::vector<MessageId> candidates;
+  std::optional<MessageId> first;
   {
     std::shared_lock lock(state_mutex_);
-    candidates = index_.tx_candidates(tx_hash);
+    const auto recordings = index_.tx_logs(tx_hash);
+    if (!recordings.empty()) first = recordings.front().first;
   }
+  if (!first) return std::vector<LogRow>{};
   auto lease = readers_->acquire();
-  for (const MessageId& first : candidates) {
-    ZKR_ASSIGN_OR_RETURN(std::vector<LogRow> rows,
-                         MessageStore::tx_logs(lease.db(), first, tx_hash));
-    if (!rows.empty()) return rows;
-  }
-  return std::vector<LogRow>{};
+  return MessageStore::tx_logs(lease.db(), *first, tx_hash);
 }
 
 absl::StatusOr<MessagePage> Engine::list_messages(const MessageFilter& filter) const {
@@ -409,6 +406,11 @@ absl::StatusOr<BuiltProof> Engine::proof(const MessageId& id, ProofTarget target
                                          std::optional<std::uint64_t> against_block) const {
   // Proofs need no database access: the id names the tree and the leaf.
   std::shared_lock lock(state_mutex_);
+  return proof_locked(id, target, against_block);
+}
+
+absl::StatusOr<BuiltProof> Engine::proof_locked(const MessageId& id, ProofTarget target,
+                                                std::optional<std::uint64_t> against_block) const {
   const settlement::BatchInfo* info = gateway_->batch(id.chain_id, id.batch_number);
   if (info == nullptr) return absl::NotFoundError(absl::StrCat("no message ", id.to_string()));
   ZKR_ASSIGN_OR_RETURN(const auto tree, tree_for(id.chain_id, id.batch_number));
@@ -419,15 +421,20 @@ absl::StatusOr<BuiltProof> Engine::proof(const MessageId& id, ProofTarget target
 
 absl::StatusOr<BuiltProof> Engine::proof_by_tx(const Word& tx_hash, std::size_t index,
                                                ProofTarget target) const {
-  ZKR_ASSIGN_OR_RETURN(const std::vector<LogRow> rows, logs_by_tx(tx_hash));
-  if (rows.empty())
+  // From memory alone, as zkr_getProof: the index names the transaction's logs.
+  std::shared_lock lock(state_mutex_);
+  const auto recordings = index_.tx_logs(tx_hash);
+  if (recordings.empty())
     return absl::NotFoundError(
         absl::StrCat("no L2->L1 logs for transaction ", merkle::to_hex(tx_hash)));
-  if (index >= rows.size()) {
+  const MessageIndex::TxLogs& logs = recordings.front();
+  if (index >= logs.count) {
     return absl::NotFoundError(absl::StrCat("transaction ", merkle::to_hex(tx_hash), " has ",
-                                            rows.size(), " L2->L1 logs; no log ", index));
+                                            logs.count, " L2->L1 logs; no log ", index));
   }
-  return proof(rows[index].id, target);
+  MessageId id = logs.first;
+  id.log_index += index;
+  return proof_locked(id, target, std::nullopt);
 }
 
 absl::StatusOr<Word> Engine::interop_root(std::uint64_t block) const {

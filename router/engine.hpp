@@ -120,7 +120,8 @@ class Engine {
   [[nodiscard]] absl::StatusOr<BuiltProof> proof(
       const MessageId& id, ProofTarget target,
       std::optional<std::uint64_t> against_block = std::nullopt) const;
-  /// zks_getL2ToL1LogProof: the `index`-th L2->L1 log of transaction `tx_hash`.
+  /// zks_getL2ToL1LogProof: the `index`-th L2->L1 log of transaction `tx_hash`. From memory, like
+  /// proof(): no database access.
   [[nodiscard]] absl::StatusOr<BuiltProof> proof_by_tx(const merkle::Word& tx_hash,
                                                        std::size_t index, ProofTarget target) const;
   /// historicalRoot(block) of a sealed Gateway block. NotFound before the first block;
@@ -169,6 +170,9 @@ class Engine {
   [[nodiscard]] absl::Status write(
       const std::function<absl::Status(settlement::GatewayWriter&)>& body,
       const std::function<void()>& on_commit = {});
+  /// proof() with the state lock already held (shared).
+  [[nodiscard]] absl::StatusOr<BuiltProof> proof_locked(
+      const MessageId& id, ProofTarget target, std::optional<std::uint64_t> against_block) const;
   [[nodiscard]] absl::StatusOr<std::shared_ptr<const merkle::LogTree>> tree_for(
       std::uint64_t chain_id, std::uint64_t batch_number) const;
 

@@ -1,23 +1,27 @@
 #include "router/message_index.hpp"
 
-namespace zkr::router {
+#include "merkle/status.hpp"
 
-std::uint64_t MessageIndex::tx_key(const merkle::Word& tx) noexcept {
-  std::uint64_t k = 0;
-  for (int i = 0; i < 8; ++i) k = (k << 8) | tx[i];
-  return k;
-}
+namespace zkr::router {
 
 void MessageIndex::add(const MessageId& id, const merkle::Word& tx_hash, bool first_of_tx,
                        const std::optional<merkle::Address>& sender, std::int64_t seq) {
-  if (first_of_tx) by_tx_[tx_key(tx_hash)].push_back(id);
+  auto& recordings = by_tx_[tx_hash];
+  if (first_of_tx || recordings.empty()) {
+    recordings.push_back({id, 1});
+  } else {
+    ZKR_CHECK(recordings.back().first.chain_id == id.chain_id &&
+              recordings.back().first.batch_number == id.batch_number &&
+              recordings.back().first.log_index + recordings.back().count == id.log_index);
+    ++recordings.back().count;
+  }
   if (sender) by_sender_[*sender].push_back(seq);
 }
 
-std::vector<MessageId> MessageIndex::tx_candidates(const merkle::Word& tx_hash) const {
-  const auto it = by_tx_.find(tx_key(tx_hash));
+std::span<const MessageIndex::TxLogs> MessageIndex::tx_logs(const merkle::Word& tx_hash) const {
+  const auto it = by_tx_.find(tx_hash);
   if (it == by_tx_.end()) return {};
-  return {it->second.begin(), it->second.end()};
+  return {it->second.data(), it->second.size()};
 }
 
 std::span<const std::int64_t> MessageIndex::sender_seqs(const merkle::Address& sender) const {

@@ -21,16 +21,22 @@ class MessageIndex {
   void add(const MessageId& id, const merkle::Word& tx_hash, bool first_of_tx,
            const std::optional<merkle::Address>& sender, std::int64_t seq);
 
-  /// Where transactions whose hash starts like `tx_hash` begin (the first 8 bytes are the key;
-  /// callers confirm the full hash in the database).
-  std::vector<MessageId> tx_candidates(const merkle::Word& tx_hash) const;
+  /// A transaction's L2->L1 logs in one batch: the first one's id and how many follow it.
+  struct TxLogs {
+    MessageId first;
+    std::uint32_t count = 0;
+  };
+  /// Every recording of transaction `tx_hash`, oldest first (one, unless two chains' batches
+  /// carry the same hash). Answered from memory: zks_getL2ToL1LogProof needs no database.
+  std::span<const TxLogs> tx_logs(const merkle::Word& tx_hash) const;
   /// The recorded_seq of every message from `sender`, ascending.
   std::span<const std::int64_t> sender_seqs(const merkle::Address& sender) const;
   std::size_t transactions() const noexcept { return by_tx_.size(); }
 
  private:
-  static std::uint64_t tx_key(const merkle::Word& tx) noexcept;
-  absl::flat_hash_map<std::uint64_t, absl::InlinedVector<MessageId, 1>> by_tx_;
+  // Keyed by the whole hash (about 72 bytes a transaction), so no lookup needs the database to
+  // tell two transactions apart.
+  absl::flat_hash_map<merkle::Word, absl::InlinedVector<TxLogs, 1>> by_tx_;
   // Most senders send few messages: one sequence number is held inline, without a heap block.
   absl::flat_hash_map<merkle::Address, absl::InlinedVector<std::int64_t, 1>> by_sender_;
 };

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <tuple>
 
 #include "merkle/constants.hpp"
 #include "router/bundle.hpp"
@@ -96,6 +97,45 @@ TEST_F(Queries, ByTransactionReturnsItsLogsInOrder) {
   ASSERT_EQ(bundle->size(), 1U);
   EXPECT_EQ(bundle->front().kind, LogKind::kBundle);
   EXPECT_EQ(bundle->front().destination_chain_id, 271U);
+}
+
+// Transactions told apart by their whole hash, from memory: two whose hashes share their first 24
+// bytes each give their own logs' proofs, and the count of a transaction's logs bounds `index`.
+TEST_F(Queries, ProofsByTransactionHashComeFromTheWholeHash) {
+  SealedBatch b = testing::generated_batch(271, 2, 3);
+  merkle::Word a = merkle::be32(0xabcdef), c = a;
+  c[31] ^= 1;  // the same but for the last byte
+  b.logs[0].tx_hash = a;
+  b.logs[1].tx_hash = c;
+  b.logs[2].tx_hash = c;
+  testing::reseal(b);
+  ASSERT_TRUE(engine_->ingest(b).ok());
+  for (const auto& [tx, index, expected] :
+       std::vector<std::tuple<merkle::Word, std::size_t, std::string>>{
+           {a, 0, "271:2:0"}, {c, 0, "271:2:1"}, {c, 1, "271:2:2"}}) {
+    // Not executed yet: the proof waits, for the right message.
+    const auto proof = engine_->proof_by_tx(tx, index, ProofTarget::kL1);
+    EXPECT_TRUE(is_not_final(proof.status())) << proof.status();
+    EXPECT_NE(std::string(proof.status().message()).find("batch 2 of chain 271"),
+              std::string::npos);
+    EXPECT_EQ(engine_->logs_by_tx(tx)->at(index).id.to_string(), expected);
+  }
+  EXPECT_EQ(engine_->proof_by_tx(a, 1, ProofTarget::kL1).status().code(),
+            absl::StatusCode::kNotFound);  // a has one log
+  EXPECT_EQ(engine_->proof_by_tx(c, 2, ProofTarget::kL1).status().code(),
+            absl::StatusCode::kNotFound);
+  // Executed and sealed: each hash's proof is its own message's.
+  testing::settle_batch(*engine_, 271, 1);
+  testing::settle_batch(*engine_, 271, 2);
+  ASSERT_TRUE(engine_->seal_block().ok());
+  for (const auto& [tx, index, id] : std::vector<std::tuple<merkle::Word, std::size_t, MessageId>>{
+           {a, 0, {271, 2, 0}}, {c, 0, {271, 2, 1}}, {c, 1, {271, 2, 2}}}) {
+    const auto by_tx = engine_->proof_by_tx(tx, index, ProofTarget::kGateway);
+    const auto by_id = engine_->proof(id, ProofTarget::kGateway);
+    ASSERT_TRUE(by_tx.ok() && by_id.ok()) << by_tx.status() << by_id.status();
+    EXPECT_EQ(by_tx->proof, by_id->proof);
+    EXPECT_EQ(by_tx->leaf_index, id.log_index);
+  }
 }
 
 TEST_F(Queries, IndexesSurviveAReopen) {

@@ -195,17 +195,17 @@ void must(const absl::Status& s, const std::string& what) {
   if (!s.ok()) throw std::runtime_error(what + ": " + std::string(s.message()));
 }
 
-void settle(router::Engine& e, std::uint64_t chain, std::uint64_t batch) {
-  must(e.commit_batch(chain, batch), "commit");
-  must(e.prove_batch(chain, batch, validity_proof(e, chain, batch)), "prove");
-  must(e.execute_batch(chain, batch).status(), "execute");
-}
-
 void ingest(router::Engine& e, std::uint64_t chain, std::uint64_t batch) {
   must(e.ingest(scenario_batch(chain, batch)).status(), "ingest");
 }
 
 }  // namespace
+
+void settle_batch(router::Engine& e, std::uint64_t chain, std::uint64_t batch) {
+  must(e.commit_batch(chain, batch), "commit");
+  must(e.prove_batch(chain, batch, validity_proof(e, chain, batch)), "prove");
+  must(e.execute_batch(chain, batch).status(), "execute");
+}
 
 void replay_scenario(router::Engine& e) {
   using settlement::SettlementLayer;
@@ -225,8 +225,8 @@ void replay_scenario(router::Engine& e) {
            {270, 1}, {270, 2}, {270, 3}, {271, 1}, {271, 2}, {272, 1}, {272, 2}}) {
     ingest(e, chain, batch);
   }
-  settle(e, 272, 1);  // 272 settles batches 1-2 on L1
-  settle(e, 272, 2);
+  settle_batch(e, 272, 1);  // 272 settles batches 1-2 on L1
+  settle_batch(e, 272, 2);
   const auto& gateway = vectors().at("scenario").at("gateway");
   for (const auto& block : gateway.at("blocks").as_array()) {
     const std::uint64_t n = number(block.at("number"));
@@ -237,7 +237,7 @@ void replay_scenario(router::Engine& e) {
         must(e.migrate_chain(272, SettlementLayer::kGateway), "migrate");
         ingest(e, 272, 3);
       }
-      settle(e, chain, batch);
+      settle_batch(e, chain, batch);
     }
     const auto sealed = e.seal_block();
     must(sealed.status(), "seal block");

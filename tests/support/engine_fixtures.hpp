@@ -57,6 +57,10 @@ bool has_event_after(const router::Engine& engine, std::int64_t after, settlemen
 /// A digest of every row of every table (names, values), for "nothing changed" checks.
 std::string database_digest(const std::string& path);
 
+/// Commits, proves (with the chain's prover key) and executes a recorded batch. Throws on any
+/// failure.
+void settle_batch(router::Engine& engine, std::uint64_t chain_id, std::uint64_t batch_number);
+
 /// Drives vectors.json's scenario through `engine` (chains registered, every batch ingested and
 /// settled in its listed Gateway block, 272's migration, Gateway batches). Throws on any failure.
 void replay_scenario(router::Engine& engine);
