@@ -3,6 +3,8 @@
 // from the database for every request (what the ZKsync server does). Run: scripts/bench-engine.
 
 #include <algorithm>
+#include <atomic>
+#include <functional>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -32,6 +34,9 @@ ABSL_FLAG(std::string, serve_config, "",
           "also write a `zkrouter serve` config for the database to this file (for the load "
           "benchmark), with the Gateway key beside it");
 ABSL_FLAG(std::size_t, submitters, 2, "threads submitting batches concurrently (chain operators)");
+ABSL_FLAG(std::size_t, concurrent_batches, 300,
+          "batches ingested per round while a reader measures proof latency (part 4; 0 skips it, "
+          "leaving the database as part 1 made it)");
 
 namespace {
 
@@ -201,7 +206,81 @@ int main(int argc, char** argv) {
               ref_median, percentile(ref_us, 0.99));
   std::printf("ratio reference / zkrouter (medians): %.0fx\n", ref_median / ours);
 
-  // 4. Reopening: every tree rebuilt from the database and checked against the stored roots.
+  // 4. Reads while writing: proof latency from a reader thread, idle, while two submitters ingest
+  //    at full speed (every commit publishing to readers), and while two threads only burn CPU
+  //    (the control: what sharing the two cores costs by itself). Rounds alternate, so drift
+  //    falls on all three alike.
+  if (absl::GetFlag(FLAGS_concurrent_batches) > 0) {
+    std::size_t next_batch = 1 + batches / chains;
+    const auto reader = [&](const std::function<bool()>& running, std::vector<double>& out) {
+      std::size_t r = 0;
+      while (running()) {
+        const auto& id = ids[r++ % ids.size()];
+        const auto t0 = Clock::now();
+        const auto p = engine->proof(id, router::ProofTarget::kGateway);
+        out.push_back(us_since(t0));
+        check(p.status());
+      }
+    };
+    const std::size_t per_round = absl::GetFlag(FLAGS_concurrent_batches);
+    std::vector<double> idle_us, ingest_us, hog_us;
+    double ingest_seconds = 0;
+    for (int round = 0; round < 3; ++round) {
+      // Idle: as many requests as the ingestion round below is expected to see.
+      const std::size_t idle_requests = 300000;
+      {
+        std::size_t n = 0;
+        reader([&] { return n++ < idle_requests; }, idle_us);
+      }
+      // Ingesting: fresh batches for every chain, two submitters as in part 1.
+      std::vector<router::SealedBatch> more;
+      for (std::size_t i = 0; i < per_round; ++i)
+        more.push_back(bench::synthetic_batch(1000 + i % chains, next_batch + i / chains,
+                                              batch_size, rng));
+      next_batch += (per_round + chains - 1) / chains;
+      std::atomic<std::size_t> done{0};
+      const auto t0 = Clock::now();
+      std::vector<std::thread> writers;
+      for (std::size_t t = 0; t < 2; ++t) {
+        writers.emplace_back([&, t] {
+          for (std::size_t i = t; i < more.size(); i += 2)
+            check(engine->ingest(std::move(more[i])).status());
+          done.fetch_add(1);
+        });
+      }
+      reader([&] { return done.load() < 2; }, ingest_us);
+      for (auto& w : writers) w.join();
+      ingest_seconds += us_since(t0) / 1e6;
+      // Control: two threads spinning for as long as the ingestion took.
+      std::atomic<bool> stop{false};
+      std::vector<std::thread> hogs;
+      for (int t = 0; t < 2; ++t) {
+        hogs.emplace_back([&] {
+          volatile std::uint64_t x = 0;
+          while (!stop.load(std::memory_order_relaxed)) x = x + 1;
+        });
+      }
+      const auto until = Clock::now() + (Clock::now() - t0);
+      reader([&] { return Clock::now() < until; }, hog_us);
+      stop = true;
+      for (auto& h : hogs) h.join();
+    }
+    const auto line = [](const char* what, const std::vector<double>& v) {
+      std::printf("  %-38s %9zu requests: median %.2f us, p99 %.2f us, p99.9 %.2f us\n", what,
+                  v.size(), percentile(v, 0.5), percentile(v, 0.99), percentile(v, 0.999));
+    };
+    std::printf("shape C proofs from a reader thread while writing (in process, 3 rounds):\n");
+    line("idle", idle_us);
+    line("2 submitters ingesting at full speed", ingest_us);
+    line("control: 2 threads burning CPU", hog_us);
+    std::printf("  ingested %zu batches (%.0f messages/s) during the reads\n", 3 * per_round,
+                3.0 * static_cast<double>(per_round * batch_size) / ingest_seconds);
+    std::printf("  p99.9 ingesting / idle: %.2f; ingesting / control: %.2f\n",
+                percentile(ingest_us, 0.999) / percentile(idle_us, 0.999),
+                percentile(ingest_us, 0.999) / percentile(hog_us, 0.999));
+  }
+
+  // 5. Reopening: every tree rebuilt from the database and checked against the stored roots.
   engine.reset();
   const auto t_open = Clock::now();
   auto reopened = router::Engine::open(config);

@@ -7,10 +7,11 @@ zkr_pids=()
 zkr_cleanup() { for p in "${zkr_pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap zkr_cleanup EXIT
 
-# zkr_start_serve CONFIG LOG: starts `build/app/zkrouter serve --config CONFIG` logging to LOG,
-# waits until it prints its address; sets serve_pid and port.
+# zkr_start_serve CONFIG LOG: starts `build/app/zkrouter serve --config CONFIG` (or the binary
+# ZKR_SERVE_BINARY names) logging to LOG, waits until it prints its address; sets serve_pid and
+# port.
 zkr_start_serve() {
-  "$ZKR_ROOT/build/app/zkrouter" serve --config "$1" >"$2" 2>&1 &
+  "${ZKR_SERVE_BINARY:-$ZKR_ROOT/build/app/zkrouter}" serve --config "$1" >"$2" 2>&1 &
   serve_pid=$!
   zkr_pids+=("$serve_pid")
   port=""
