@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -26,17 +27,28 @@ class MessageIndex {
     MessageId first;
     std::uint32_t count = 0;
   };
-  /// Every recording of transaction `tx_hash`, oldest first (one, unless two chains' batches
-  /// carry the same hash). Answered from memory: zks_getL2ToL1LogProof needs no database.
-  std::span<const TxLogs> tx_logs(const merkle::Word& tx_hash) const;
+  /// Every recording of transaction `tx_hash`, oldest first (one, unless two batches carry the
+  /// same hash). Answered from memory: zks_getL2ToL1LogProof needs no database.
+  absl::InlinedVector<TxLogs, 1> tx_logs(const merkle::Word& tx_hash) const;
   /// The recorded_seq of every message from `sender`, ascending.
   std::span<const std::int64_t> sender_seqs(const merkle::Address& sender) const;
   std::size_t transactions() const noexcept { return by_tx_.size(); }
 
  private:
-  // Keyed by the whole hash (about 72 bytes a transaction), so no lookup needs the database to
-  // tell two transactions apart.
-  absl::flat_hash_map<merkle::Word, absl::InlinedVector<TxLogs, 1>> by_tx_;
+  // A recording packed into 8 bytes: the batch by its position in batches_, the first log's index
+  // and the count (a batch has at most 16384 logs).
+  struct Packed {
+    std::uint32_t batch = 0;
+    std::uint16_t first = 0;
+    std::uint16_t count = 0;
+  };
+  TxLogs unpack(const Packed& p) const;
+  // Keyed by the whole hash, so no lookup needs the database to tell two transactions apart:
+  // 40 bytes a slot. A hash recorded again (in another batch, or after another transaction's logs
+  // in the same one) keeps its later recordings in more_, which is empty in practice.
+  absl::flat_hash_map<merkle::Word, Packed> by_tx_;
+  absl::flat_hash_map<merkle::Word, std::vector<Packed>> more_;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> batches_;  // (chain, batch) by position
   // Most senders send few messages: one sequence number is held inline, without a heap block.
   absl::flat_hash_map<merkle::Address, absl::InlinedVector<std::int64_t, 1>> by_sender_;
 };

@@ -7,6 +7,7 @@
 
 #include "merkle/constants.hpp"
 #include "router/bundle.hpp"
+#include "router/message_index.hpp"
 #include "tests/support/engine_fixtures.hpp"
 
 namespace zkr::router {
@@ -136,6 +137,31 @@ TEST_F(Queries, ProofsByTransactionHashComeFromTheWholeHash) {
     EXPECT_EQ(by_tx->proof, by_id->proof);
     EXPECT_EQ(by_tx->leaf_index, id.log_index);
   }
+}
+
+// The same hash recorded more than once (two chains' batches; twice in one batch with another
+// transaction between): every recording is kept, oldest first, each with its own count.
+TEST(MessageIndexTx, EveryRecordingOfAHashIsKeptInOrder) {
+  MessageIndex index;
+  const merkle::Word a = merkle::be32(1), b = merkle::be32(2);
+  index.add({270, 1, 0}, a, true, std::nullopt, 1);
+  index.add({270, 1, 1}, a, false, std::nullopt, 2);
+  index.add({270, 1, 2}, b, true, std::nullopt, 3);
+  index.add({270, 1, 3}, a, true, std::nullopt, 4);
+  index.add({271, 7, 0}, a, true, std::nullopt, 5);
+  index.add({271, 7, 1}, a, false, std::nullopt, 6);
+  const auto got = index.tx_logs(a);
+  ASSERT_EQ(got.size(), 3U);
+  EXPECT_EQ(got[0].first.to_string(), "270:1:0");
+  EXPECT_EQ(got[0].count, 2U);
+  EXPECT_EQ(got[1].first.to_string(), "270:1:3");
+  EXPECT_EQ(got[1].count, 1U);
+  EXPECT_EQ(got[2].first.to_string(), "271:7:0");
+  EXPECT_EQ(got[2].count, 2U);
+  ASSERT_EQ(index.tx_logs(b).size(), 1U);
+  EXPECT_EQ(index.tx_logs(b)[0].first.to_string(), "270:1:2");
+  EXPECT_TRUE(index.tx_logs(merkle::be32(3)).empty());
+  EXPECT_EQ(index.transactions(), 2U);
 }
 
 TEST_F(Queries, IndexesSurviveAReopen) {
