@@ -55,7 +55,9 @@ constexpr ErrorReason kReasons[] = {
     {"internal", -32603},
 };
 
-std::span<const ErrorReason> error_reasons() noexcept { return kReasons; }
+std::span<const ErrorReason> error_reasons() noexcept {
+  return kReasons;
+}
 
 RpcError rpc_error(std::string_view reason, std::string message) {
   const auto it = std::find_if(std::begin(kReasons), std::end(kReasons),
@@ -142,30 +144,27 @@ std::string Dispatcher::error_response(const json::value& id, const RpcError& er
 std::optional<json::value> Dispatcher::check(const json::value& request, Call& call) const {
   const json::object* obj = request.if_object();
   if (obj == nullptr) {
-    return error_object(
-        nullptr, rpc_error("invalid_request", "a request must be a JSON object"));
+    return error_object(nullptr, rpc_error("invalid_request", "a request must be a JSON object"));
   }
   const json::value* id = obj->if_contains("id");
   const json::value response_id = id != nullptr && valid_id(*id) ? *id : json::value(nullptr);
   const json::value* version = obj->if_contains("jsonrpc");
   const json::value* method = obj->if_contains("method");
   if (version == nullptr || !version->is_string() || version->get_string() != "2.0") {
-    return error_object(response_id,
-                        rpc_error("invalid_request", "\"jsonrpc\" must be \"2.0\""));
+    return error_object(response_id, rpc_error("invalid_request", "\"jsonrpc\" must be \"2.0\""));
   }
   if (method == nullptr || !method->is_string()) {
-    return error_object(response_id,
-                        rpc_error("invalid_request", "\"method\" must be a string"));
+    return error_object(response_id, rpc_error("invalid_request", "\"method\" must be a string"));
   }
   if (id != nullptr && !valid_id(*id)) {
-    return error_object(nullptr, rpc_error("invalid_request",
-                                                "\"id\" must be a string, number or null"));
+    return error_object(nullptr,
+                        rpc_error("invalid_request", "\"id\" must be a string, number or null"));
   }
   const json::value* params = obj->if_contains("params");
   static const json::value kNoParams = json::array();
   if (params != nullptr && !params->is_array() && !params->is_object()) {
-    return error_object(response_id, rpc_error("invalid_request",
-                                                    "\"params\" must be an array or object"));
+    return error_object(response_id,
+                        rpc_error("invalid_request", "\"params\" must be an array or object"));
   }
   call.id = id;
   call.name = std::string(method->get_string());
@@ -191,9 +190,9 @@ std::optional<json::value> Dispatcher::respond(const Call& call, CallContext& co
     call.method->answered.fetch_add(1, std::memory_order_relaxed);
   if (call.id == nullptr) return std::nullopt;  // a notification: no response, whatever happened
   if (call.method == nullptr) {
-    return error_object(
-        *call.id, rpc_error("method_not_found",
-                                 absl::StrCat("no method ", to_absl(utf8_prefix(call.name, 64)))));
+    return error_object(*call.id,
+                        rpc_error("method_not_found",
+                                  absl::StrCat("no method ", to_absl(utf8_prefix(call.name, 64)))));
   }
   if (!result.ok()) return error_object(*call.id, to_rpc_error(result.status()));
   return json::object{{"jsonrpc", "2.0"}, {"id", *call.id}, {"result", std::move(*result)}};
@@ -230,8 +229,7 @@ Dispatcher::Parsed Dispatcher::parse(std::string_view text) const {
   out.doc = json::parse(json::string_view(text.data(), text.size()), ec, {}, options);
   if (ec) {
     out.error = error_response(
-        nullptr,
-        rpc_error("parse_error", absl::StrCat("invalid JSON: ", ec.message())));
+        nullptr, rpc_error("parse_error", absl::StrCat("invalid JSON: ", ec.message())));
     return out;
   }
   if (!out.doc.is_array()) {
@@ -240,13 +238,12 @@ Dispatcher::Parsed Dispatcher::parse(std::string_view text) const {
   }
   const json::array& batch = out.doc.get_array();
   if (batch.empty()) {
-    out.error =
-        error_response(nullptr, rpc_error("invalid_request", "an empty batch"));
+    out.error = error_response(nullptr, rpc_error("invalid_request", "an empty batch"));
   } else if (batch.size() > limits_.max_batch) {
     out.error = error_response(
-        nullptr, rpc_error("batch_too_long",
-                                absl::StrCat("a batch holds at most ", limits_.max_batch,
-                                             " requests, got ", batch.size())));
+        nullptr,
+        rpc_error("batch_too_long", absl::StrCat("a batch holds at most ", limits_.max_batch,
+                                                 " requests, got ", batch.size())));
   } else {
     out.runs_inline = std::all_of(batch.begin(), batch.end(),
                                   [this](const json::value& r) { return is_inline(r); });

@@ -4,11 +4,11 @@
 
 #include <algorithm>
 #include <atomic>
-#include <functional>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <thread>
 
@@ -235,8 +235,8 @@ int main(int argc, char** argv) {
       // Ingesting: fresh batches for every chain, two submitters as in part 1.
       std::vector<router::SealedBatch> more;
       for (std::size_t i = 0; i < per_round; ++i)
-        more.push_back(bench::synthetic_batch(1000 + i % chains, next_batch + i / chains,
-                                              batch_size, rng));
+        more.push_back(
+            bench::synthetic_batch(1000 + i % chains, next_batch + i / chains, batch_size, rng));
       next_batch += (per_round + chains - 1) / chains;
       std::atomic<std::size_t> done{0};
       const auto t0 = Clock::now();

@@ -210,10 +210,9 @@ asio::awaitable<void> run_http(const Target& target, RequestMaker maker, Phase p
     // The request written out as one buffer (Beast's serializer costs the load generator as much
     // CPU as it saves the server: both share the machine's cores).
     const std::string body = maker.next(id);
-    const std::string request =
-        absl::StrCat("POST ", target.path, " HTTP/1.1\r\nHost: ", target.host,
-                     "\r\nContent-Type: application/json\r\nContent-Length: ", body.size(),
-                     "\r\n\r\n", body);
+    const std::string request = absl::StrCat(
+        "POST ", target.path, " HTTP/1.1\r\nHost: ", target.host,
+        "\r\nContent-Type: application/json\r\nContent-Length: ", body.size(), "\r\n\r\n", body);
     co_await asio::async_write(stream, asio::buffer(request), asio::use_awaitable);
     http::response_parser<http::string_body> parser;
     parser.body_limit(64 * 1024 * 1024);

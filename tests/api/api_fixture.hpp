@@ -27,7 +27,8 @@ class Api : public ::testing::Test {
   void SetUp() override { start(); }
   void TearDown() override { server_.reset(); }
 
-  boost::json::value call(const std::string& method, boost::json::value params, const std::string& bearer = "") {
+  boost::json::value call(const std::string& method, boost::json::value params,
+                          const std::string& bearer = "") {
     return testing::rpc_http(port_, method, std::move(params), bearer);
   }
   static std::string reason(const boost::json::value& response) {

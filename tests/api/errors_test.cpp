@@ -79,9 +79,9 @@ TEST_F(ApiErrors, EveryReasonComesWithItsDocumentedCode) {
   for (int i = 0; i < 101; ++i)
     batch += std::string(i ? "," : "") + R"({"jsonrpc":"2.0","id":1,"method":"x"})";
   expect_error(raw(batch + "]"), "batch_too_long");
-  expect_error(json::parse(testing::http_request(port_, "POST", "/", std::string(100 * 1024, ' '))
-                               .body),
-               "too_large");
+  expect_error(
+      json::parse(testing::http_request(port_, "POST", "/", std::string(100 * 1024, ' ')).body),
+      "too_large");
   expect_error(raw(R"({"jsonrpc":"2.0","id":1,"method":"nope"})"), "method_not_found");
   expect_error(call("zkr_getMessage", json::array{"270-1-0"}), "invalid_params");
   json::array many;

@@ -237,8 +237,8 @@ TEST_F(Api, NativeReadsReturnWhatTheEngineHolds) {
 TEST_F(Api, ListMessagesFiltersByTheBatchStage) {
   ASSERT_TRUE(engine_->ingest(testing::generated_batch(270, 4, 3)).ok());
   for (const std::string stage : {"executed", "recorded"}) {
-    const auto r = call("zkr_listMessages",
-                        json::array{json::object{{"stage", stage}, {"limit", 1000}}});
+    const auto r =
+        call("zkr_listMessages", json::array{json::object{{"stage", stage}, {"limit", 1000}}});
     ASSERT_TRUE(r.as_object().contains("result")) << json::serialize(r);
     const auto& messages = r.at("result").at("messages").as_array();
     ASSERT_FALSE(messages.empty()) << stage;

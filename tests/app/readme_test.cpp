@@ -119,9 +119,9 @@ TEST(Readme, TheTestCommandOnACleanCloneWithNothingBesideIt) {
   ASSERT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()), {}), 1);
   // The README's test command: installs what is missing, configures and builds the whole suite,
   // then (arguments after the options go to ctest) runs the tests that read the checkout's data.
-  const auto [code, out] = testing::run_command(
-      "cd " + dir.path().string() + " && bash zkrouter/scripts/test -R " +
-      "'^(Keccak|Verifier|LogTree|FuzzCorpus)\\.' 2>&1");
+  const auto [code, out] =
+      testing::run_command("cd " + dir.path().string() + " && bash zkrouter/scripts/test -R " +
+                           "'^(Keccak|Verifier|LogTree|FuzzCorpus)\\.' 2>&1");
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find("100% tests passed"), std::string::npos) << out;
   EXPECT_EQ(out.find("No tests were found"), std::string::npos) << out;
