@@ -118,16 +118,9 @@ L1Stage stage_after(l1calls::Action action) {
   return L1Stage::kExecuted;
 }
 
+/// The stage a call's Gateway batches are at before it (the stages are consecutive).
 L1Stage stage_before(l1calls::Action action) {
-  switch (action) {
-    case l1calls::Action::kCommit:
-      return L1Stage::kSealed;
-    case l1calls::Action::kProve:
-      return L1Stage::kCommitted;
-    case l1calls::Action::kExecute:
-      break;
-  }
-  return L1Stage::kProven;
+  return static_cast<L1Stage>(static_cast<int>(stage_after(action)) - 1);
 }
 
 std::string describe(const L1TxRecord& r) {

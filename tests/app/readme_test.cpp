@@ -31,26 +31,26 @@ std::string status_of(std::uint16_t port, const std::string& id) {
   return result == nullptr ? "" : std::string(result->at("status").as_string());
 }
 
-/// A git clone of the source's committed state in `dir`/zkrouter: the only thing in `dir`.
-std::string clean_clone(const testing::TempDir& dir) {
-  const std::string clone = dir.file("zkrouter");
-  const std::string git =
-      "git clone -q " + std::string(ZKR_SOURCE_DIR) + " " + clone + " > /dev/null 2>&1";
-  return std::system(git.c_str()) == 0 ? clone : "";
-}
-
-bool have_git_checkout() {
-  return std::filesystem::exists(std::filesystem::path(ZKR_SOURCE_DIR) / ".git");
-}
-
-TEST(Readme, TheFirstCommandOnACleanCheckout) {
-  if (!have_git_checkout()) {
-    if (testing::in_ci()) FAIL() << "CI runs from a git checkout";
-    GTEST_SKIP() << "the source is not a git checkout";
+/// Each test starts from a git clone of the source's committed state in a folder of its own:
+/// dir_/zkrouter, the only thing in dir_.
+class Readme : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!std::filesystem::exists(std::filesystem::path(ZKR_SOURCE_DIR) / ".git")) {
+      if (testing::in_ci()) FAIL() << "CI runs from a git checkout";
+      GTEST_SKIP() << "the source is not a git checkout";
+    }
+    clone_ = dir_.file("zkrouter");
+    const std::string git =
+        "git clone -q " + std::string(ZKR_SOURCE_DIR) + " " + clone_ + " > /dev/null 2>&1";
+    ASSERT_EQ(std::system(git.c_str()), 0) << git;
   }
-  testing::TempDir dir;
-  const std::string clone = clean_clone(dir);
-  ASSERT_NE(clone, "");
+  testing::TempDir dir_;
+  std::string clone_;
+};
+
+TEST_F(Readme, TheFirstCommandOnACleanCheckout) {
+  const std::string& clone = clone_;
   // As the README says, plus a free port and short intervals so the test is quick.
   testing::Process devnet = testing::start_process(
       {"/bin/bash", clone + "/scripts/devnet", "--port=0", "--plain", "--batch_ms=300",
@@ -108,19 +108,13 @@ std::vector<std::string> outside_paths(std::string_view text,
   return out;
 }
 
-TEST(Readme, TheTestCommandOnACleanCloneWithNothingBesideIt) {
-  if (!have_git_checkout()) {
-    if (testing::in_ci()) FAIL() << "CI runs from a git checkout";
-    GTEST_SKIP() << "the source is not a git checkout";
-  }
-  testing::TempDir dir;
-  const std::string clone = clean_clone(dir);
-  ASSERT_NE(clone, "");
-  ASSERT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()), {}), 1);
+TEST_F(Readme, TheTestCommandOnACleanCloneWithNothingBesideIt) {
+  const std::string& clone = clone_;
+  ASSERT_EQ(std::distance(std::filesystem::directory_iterator(dir_.path()), {}), 1);
   // The README's test command: installs what is missing, configures and builds the whole suite,
   // then (arguments after the options go to ctest) runs the tests that read the checkout's data.
   const auto [code, out] =
-      testing::run_command("cd " + dir.path().string() + " && bash zkrouter/scripts/test -R " +
+      testing::run_command("cd " + dir_.path().string() + " && bash zkrouter/scripts/test -R " +
                            "'^(Keccak|Verifier|LogTree|FuzzCorpus)\\.' 2>&1");
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find("100% tests passed"), std::string::npos) << out;
