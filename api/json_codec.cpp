@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 #include <cstring>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "merkle/status.hpp"
@@ -87,6 +88,12 @@ absl::StatusOr<router::BatchLog> log_from_json(const json::value& v, std::size_t
 absl::StatusOr<merkle::Word> word_field(const json::object& o, const char* name) {
   ZKR_ASSIGN_OR_RETURN(const std::string_view text, string_field(o, name));
   return parsed(merkle::parse_word(text), name);
+}
+
+absl::StatusOr<std::int64_t> as_cursor(std::uint64_t value, const char* name) {
+  if (value > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+    return field_error(name, "is out of range: at most 2^63 - 1");
+  return static_cast<std::int64_t>(value);
 }
 
 absl::StatusOr<std::uint64_t> u64_field(const json::object& o, const char* name) {

@@ -16,6 +16,9 @@ boost::json::value hex(const merkle::Word& w);
 
 [[nodiscard]] absl::StatusOr<merkle::Word> word_field(const boost::json::object& o,
                                                       const char* name);
+/// A cursor or a time (event seqs and milliseconds are signed 64-bit): InvalidArgument naming
+/// `name` at or above 2^63, where it would wrap.
+[[nodiscard]] absl::StatusOr<std::int64_t> as_cursor(std::uint64_t value, const char* name);
 [[nodiscard]] absl::StatusOr<std::uint64_t> u64_field(const boost::json::object& o,
                                                       const char* name);
 

@@ -18,6 +18,12 @@ absl::Status authorize(const router::Engine& engine, CallContext& context, std::
     }
     return s;
   }
+  // A WebSocket that proved another chain's credential is authenticated, just not for this chain:
+  // the same answer HTTP gives a wrong credential.
+  if (context.authenticated != nullptr && !context.authenticated->empty()) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "this connection is authenticated for other chains, not for chain ", chain_id));
+  }
   return absl::UnauthenticatedError(absl::StrCat(
       "chain operator calls need a credential: zkr_authenticate on a WebSocket, or an HTTP "
       "Authorization: Bearer header (chain ",

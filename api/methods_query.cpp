@@ -228,15 +228,15 @@ void add_query_methods(Dispatcher& d, const router::Engine& e) {
             }
             if (fo->contains("fromTime")) {
               ZKR_ASSIGN_OR_RETURN(const std::uint64_t t, u64_field(*fo, "fromTime"));
-              f.from_time_ms = static_cast<std::int64_t>(t);
+              ZKR_ASSIGN_OR_RETURN(f.from_time_ms, as_cursor(t, "fromTime"));
             }
             if (fo->contains("toTime")) {
               ZKR_ASSIGN_OR_RETURN(const std::uint64_t t, u64_field(*fo, "toTime"));
-              f.to_time_ms = static_cast<std::int64_t>(t);
+              ZKR_ASSIGN_OR_RETURN(f.to_time_ms, as_cursor(t, "toTime"));
             }
             if (fo->contains("cursor")) {
               ZKR_ASSIGN_OR_RETURN(const std::uint64_t c, u64_field(*fo, "cursor"));
-              f.after_seq = static_cast<std::int64_t>(c);
+              ZKR_ASSIGN_OR_RETURN(f.after_seq, as_cursor(c, "cursor"));
             }
             if (fo->contains("limit")) {
               ZKR_ASSIGN_OR_RETURN(f.limit, u64_field(*fo, "limit"));

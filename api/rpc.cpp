@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
@@ -22,8 +23,13 @@ json::value error_object(const json::value& id, const RpcError& e) {
                                              {"data", json::object{{"reason", e.reason}}}}}};
 }
 
+// A string, null, or an integer: a fraction, or a number too large for a double (which would be
+// echoed as Infinity, not JSON), is refused.
 bool valid_id(const json::value& id) {
-  return id.is_string() || id.is_number() || id.is_null();
+  if (id.is_string() || id.is_null() || id.is_int64() || id.is_uint64()) return true;
+  if (!id.is_double()) return false;
+  const double d = id.get_double();
+  return std::isfinite(d) && d == std::trunc(d);
 }
 
 }  // namespace
@@ -157,8 +163,8 @@ std::optional<json::value> Dispatcher::check(const json::value& request, Call& c
     return error_object(response_id, rpc_error("invalid_request", "\"method\" must be a string"));
   }
   if (id != nullptr && !valid_id(*id)) {
-    return error_object(nullptr,
-                        rpc_error("invalid_request", "\"id\" must be a string, number or null"));
+    return error_object(
+        nullptr, rpc_error("invalid_request", "\"id\" must be a string, an integer or null"));
   }
   const json::value* params = obj->if_contains("params");
   static const json::value kNoParams = json::array();

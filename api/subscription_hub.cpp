@@ -80,7 +80,7 @@ absl::StatusOr<SubscriptionSpec> parse_subscription(const json::value& params) {
   }
   if (p.has(2)) {
     ZKR_ASSIGN_OR_RETURN(const std::uint64_t c, p.u64(2));
-    spec.from_cursor = static_cast<std::int64_t>(c);
+    ZKR_ASSIGN_OR_RETURN(spec.from_cursor, as_cursor(c, "fromCursor"));
   }
   return spec;
 }

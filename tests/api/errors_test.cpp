@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "api/json_codec.hpp"
+#include "api/protobuf_batch.hpp"
 #include "api/rpc.hpp"
 #include "tests/api/api_fixture.hpp"
 
@@ -64,9 +65,10 @@ class ApiErrors : public ApiLimits {
         << expected << ": " << json::serialize(response);
     seen_.insert(expected);
   }
-  json::value raw(const std::string& body) {
-    return json::parse(testing::http_request(port_, "POST", "/", body).body);
+  std::string raw_text(const std::string& body) {
+    return testing::http_request(port_, "POST", "/", body).body;
   }
+  json::value raw(const std::string& body) { return json::parse(raw_text(body)); }
 
   const std::map<std::string, int> documented_ = documented_reasons();
   std::set<std::string> seen_;
@@ -130,6 +132,71 @@ TEST_F(ApiErrors, EveryReasonComesWithItsDocumentedCode) {
     if (name == "data_loss" || name == "internal" || name == "resource_exhausted") continue;
     EXPECT_TRUE(seen_.contains(name)) << "reason " << name << " was not provoked";
   }
+}
+
+// Cursors and times are signed 64-bit on the server: a value at or above 2^63 is refused as out of
+// range instead of wrapping to a negative number and replaying history from the start.
+TEST_F(ApiErrors, CursorsAtOrAbove2To63AreOutOfRange) {
+  const std::uint64_t too_big = std::uint64_t{1} << 63;
+  for (const char* field : {"cursor", "fromTime", "toTime"}) {
+    const json::value r = call("zkr_listMessages", json::array{json::object{{field, too_big}}});
+    expect_error(r, "invalid_params");
+    EXPECT_NE(std::string(r.at("error").at("message").as_string()).find("out of range"),
+              std::string::npos)
+        << json::serialize(r);
+    EXPECT_TRUE(call("zkr_listMessages", json::array{json::object{{field, too_big - 1}}})
+                    .as_object()
+                    .contains("result"))
+        << field;
+  }
+  testing::WsClient ws(port_);
+  expect_error(ws.call("zkr_subscribe", json::array{"messages", json::object{}, too_big}),
+               "invalid_params");
+  expect_error(ws.call("zkr_subscribe", json::array{"messages", json::object{}, ~std::uint64_t{0}}),
+               "invalid_params");
+}
+
+// An id must be a string, null or an integer: 1e400 (Infinity as a double, which is not JSON) and
+// fractions are invalid requests, and every answer, of a batch too, stays valid JSON.
+TEST_F(ApiErrors, NonIntegralAndNonFiniteIdsAreInvalidRequests) {
+  for (const std::string id : {"1e400", "-1e400", "1.5"}) {
+    const std::string text =
+        raw_text(R"({"jsonrpc":"2.0","id":)" + id + R"(,"method":"zkr_getChain","params":[270]})");
+    json::error_code ec;
+    const json::value r = json::parse(text, ec);
+    ASSERT_FALSE(ec) << id << ": not JSON: " << text;
+    expect_error(r, "invalid_request");
+    EXPECT_TRUE(r.at("id").is_null()) << text;
+  }
+  const std::string batch =
+      raw_text(R"([{"jsonrpc":"2.0","id":1e400,"method":"zkr_getChain","params":[270]},)"
+               R"({"jsonrpc":"2.0","id":7,"method":"zkr_getChain","params":[270]}])");
+  json::error_code ec;
+  const json::value answers = json::parse(batch, ec);
+  ASSERT_FALSE(ec) << batch;
+  ASSERT_EQ(answers.as_array().size(), 2U);
+  EXPECT_EQ(reason(answers.as_array()[0]), "invalid_request");
+  EXPECT_TRUE(answers.as_array()[1].as_object().contains("result"));
+  // Integers, large ones too, are echoed as they came.
+  EXPECT_EQ(raw(R"({"jsonrpc":"2.0","id":1e3,"method":"zkr_getChain","params":[270]})")
+                .at("id")
+                .to_number<double>(),
+            1000.0);
+}
+
+// A WebSocket authenticated for chain 271 that submits for chain 270 is denied
+// (permission_denied), as HTTP denies a wrong credential; unauthenticated means no credential.
+TEST_F(ApiErrors, AWebSocketAuthenticatedForAnotherChainIsDenied) {
+  testing::WsClient ws(port_);
+  const std::string frame =
+      encode_batch_frame({.request_id = 5, .batch = testing::generated_batch(270, 4, 2)});
+  ws.send_binary(frame);
+  expect_error(json::parse(*ws.read()), "unauthenticated");
+  const auto auth = ws.call("zkr_authenticate", json::array{271, testing::credential_for(271)});
+  ASSERT_TRUE(auth.at("result").at("authenticated").as_bool()) << json::serialize(auth);
+  ws.send_binary(frame);
+  expect_error(json::parse(*ws.read()), "permission_denied");
+  EXPECT_FALSE(engine_->batch(270, 4).has_value()) << "nothing of it is stored";
 }
 
 }  // namespace
