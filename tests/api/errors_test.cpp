@@ -6,7 +6,6 @@
 
 #include <fstream>
 #include <map>
-#include <regex>
 #include <sstream>
 
 #include "api/json_codec.hpp"
@@ -19,22 +18,25 @@ namespace {
 
 namespace json = boost::json;
 
-/// reason -> code, from the rows of the "Errors" table of docs/api.md.
+/// reason -> code, from the rows of the "Errors" table of docs/api.md: `| -32xxx | `name`, … |`.
+/// (Plain string scanning: std::regex trips g++ 12's maybe-uninitialized warning under ASan.)
 std::map<std::string, int> documented_reasons() {
   std::ifstream in(std::string(ZKR_SOURCE_DIR) + "/docs/api.md");
-  std::stringstream text;
-  text << in.rdbuf();
   std::map<std::string, int> out;
-  const std::regex row(R"(^\| (-32\d\d\d) \| (.*?) \|)");
-  const std::regex name("`([a-z_]+)`");
   std::string line;
-  while (std::getline(text, line)) {
-    std::smatch m;
-    if (!std::regex_search(line, m, row)) continue;
-    const int code = std::stoi(m[1]);
-    const std::string names = m[2];
-    for (std::sregex_iterator it(names.begin(), names.end(), name), end; it != end; ++it)
-      out[(*it)[1]] = code;
+  while (std::getline(in, line)) {
+    if (line.rfind("| -32", 0) != 0) continue;
+    const std::size_t code_end = line.find(" |", 2);
+    const std::size_t names_end = line.find(" |", code_end + 2);
+    if (code_end == std::string::npos || names_end == std::string::npos) continue;
+    const int code = std::stoi(line.substr(2, code_end - 2));
+    const std::string names = line.substr(code_end + 2, names_end - code_end - 2);
+    for (std::size_t at = names.find('`'); at != std::string::npos;) {
+      const std::size_t end = names.find('`', at + 1);
+      if (end == std::string::npos) break;
+      out[names.substr(at + 1, end - at - 1)] = code;
+      at = names.find('`', end + 1);
+    }
   }
   return out;
 }
