@@ -553,28 +553,35 @@ absl::StatusOr<std::vector<settlement::L1TxRecord>> Engine::l1_transactions(
 absl::StatusOr<MessageStatus> Engine::status(const MessageId& id) const {
   MessageStatus out;
   ZKR_ASSIGN_OR_RETURN(out.row, message(id));
+  // The batch's own events first: they say whether an L1-settled batch is final on L1, which the
+  // lifecycle needs along with the state.
+  std::vector<settlement::Event> events;
+  {
+    auto lease = readers_->acquire();
+    ZKR_ASSIGN_OR_RETURN(events, EventStore::for_batch(lease.db(), id.chain_id, id.batch_number));
+  }
+  const bool l1_batch_final =
+      std::any_of(events.begin(), events.end(),
+                  [](const settlement::Event& e) { return e.kind == EventKind::kL1BatchFinal; });
   settlement::BatchInfo info;
-  std::optional<settlement::GatewayBatch> gw;
+  Progress progress;
   {
     std::shared_lock lock(state_mutex_);
     const settlement::BatchInfo* b = gateway_->batch(id.chain_id, id.batch_number);
     if (b == nullptr)
       return absl::NotFoundError(absl::StrCat("no batch for message ", id.to_string()));
     info = *b;
-    if (info.executed_block) {
-      if (const settlement::GatewayBatch* g =
-              gateway_->gateway_batch_for_block(*info.executed_block))
-        gw = *g;
-    }
+    progress = progress_of(*gateway_, info, l1_batch_final);
   }
+  const std::optional<settlement::GatewayBatch>& gw = progress.gateway_batch;
   out.layer = info.layer;
   out.gateway_block = info.executed_block;
   if (gw) out.gateway_batch = gw->number;
+  out.status = message_stage_name(progress.stage);
+  out.waiting_for = waiting_for(progress);
 
-  std::vector<settlement::Event> events;
   {
     auto lease = readers_->acquire();
-    ZKR_ASSIGN_OR_RETURN(events, EventStore::for_batch(lease.db(), id.chain_id, id.batch_number));
     if (info.executed_block) {
       ZKR_ASSIGN_OR_RETURN(
           auto sealed_event,
@@ -589,7 +596,6 @@ absl::StatusOr<MessageStatus> Engine::status(const MessageId& id) const {
   std::sort(events.begin(), events.end(),
             [](const auto& a, const auto& b) { return a.seq < b.seq; });
   out.timeline.push_back({.stage = "message_recorded", .seq = out.row.recorded_seq});
-  bool l1_final = false;
   for (const settlement::Event& e : events) {
     if (e.kind == EventKind::kBatchRecorded) out.timeline.front().at_ms = e.created_at_ms;
     out.timeline.push_back({.stage = settlement::event_kind_name(e.kind),
@@ -597,14 +603,7 @@ absl::StatusOr<MessageStatus> Engine::status(const MessageId& id) const {
                             .at_ms = e.created_at_ms,
                             .gateway_block = e.block_number,
                             .gateway_batch = e.gw_batch});
-    l1_final = l1_final || e.kind == EventKind::kGatewayBatchFinalOnL1 ||
-               e.kind == EventKind::kL1BatchFinal;
   }
-
-  std::shared_lock lock(state_mutex_);
-  const Progress progress = progress_of(*gateway_, info, l1_final);
-  out.status = message_stage_name(progress.stage);
-  out.waiting_for = waiting_for(progress);
   return out;
 }
 

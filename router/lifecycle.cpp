@@ -14,10 +14,6 @@ namespace {
 
 constexpr absl::string_view kNotFinalPayload = "zkr/not_final";
 
-std::string name(const settlement::BatchInfo& b) {
-  return absl::StrCat("batch ", b.batch_number, " of chain ", b.chain_id);
-}
-
 }  // namespace
 
 const char* target_name(ProofTarget target) noexcept {
@@ -137,14 +133,15 @@ absl::Status proof_readiness(const settlement::BatchInfo& b, const Progress& p,
   const bool on_gateway = b.layer == SettlementLayer::kGateway;
   if (!on_gateway && target == ProofTarget::kGateway) {
     return absl::FailedPreconditionError(
-        absl::StrCat(name(b), " settled on L1, so no Gateway (shape C) proof will ever exist ",
+        absl::StrCat(settlement::batch_name(b.chain_id, b.batch_number),
+                     " settled on L1, so no Gateway (shape C) proof will ever exist ",
                      "for it; its proof is target l1 (shape A)"));
   }
   const char* on = on_gateway ? "the Gateway" : "L1";
   if (b.stage != BatchStage::kExecuted) {
-    return not_yet_final(absl::StrCat("not yet final: ", name(b), " is ",
-                                      settlement::stage_name(b.stage), " on ", on,
-                                      ", waiting for execution on ", on));
+    return not_yet_final(absl::StrCat(
+        "not yet final: ", settlement::batch_name(b.chain_id, b.batch_number), " is ",
+        settlement::stage_name(b.stage), " on ", on, ", waiting for execution on ", on));
   }
   if (!on_gateway) return absl::OkStatus();  // shape A
   // Shape C needs the execution's block sealed; shape B the Gateway batch holding it.
@@ -154,8 +151,9 @@ absl::Status proof_readiness(const settlement::BatchInfo& b, const Progress& p,
   const std::string what = p.stage < MessageStage::kGatewayFinal
                                ? std::string("that block to be sealed")
                                : std::string("the Gateway batch that seals it");
-  return not_yet_final(absl::StrCat("not yet final: ", name(b), " was executed in Gateway block ",
-                                    *p.gateway_block, ", waiting for ", what));
+  return not_yet_final(
+      absl::StrCat("not yet final: ", settlement::batch_name(b.chain_id, b.batch_number),
+                   " was executed in Gateway block ", *p.gateway_block, ", waiting for ", what));
 }
 
 absl::Status not_yet_final(std::string message) {

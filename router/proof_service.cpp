@@ -22,21 +22,13 @@ const char* shape_name(ProofShape shape) noexcept {
   return "?";
 }
 
-namespace {
-
-std::string name(const BatchInfo& b) {
-  return absl::StrCat("batch ", b.batch_number, " of chain ", b.chain_id);
-}
-
-}  // namespace
-
 absl::StatusOr<BuiltProof> build_proof(const settlement::Gateway& gateway, const BatchInfo& b,
                                        const merkle::LogTree& tree, std::uint64_t leaf_index,
                                        ProofTarget target,
                                        std::optional<std::uint64_t> against_block) {
   if (leaf_index >= tree.size()) {
-    return absl::NotFoundError(
-        absl::StrCat(name(b), " has ", tree.size(), " logs; no log ", leaf_index));
+    return absl::NotFoundError(absl::StrCat(settlement::batch_name(b.chain_id, b.batch_number),
+                                            " has ", tree.size(), " logs; no log ", leaf_index));
   }
   BuiltProof out;
   out.leaf_index = leaf_index;
@@ -66,9 +58,9 @@ absl::StatusOr<BuiltProof> build_proof(const settlement::Gateway& gateway, const
   if (target == ProofTarget::kGateway) {
     const std::uint64_t block = against_block.value_or(executed);
     if (block < executed) {
-      return absl::InvalidArgumentError(absl::StrCat("Gateway block ", block, " precedes block ",
-                                                     executed, ", where ", name(b),
-                                                     " was executed"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("Gateway block ", block, " precedes block ", executed, ", where ",
+                       settlement::batch_name(b.chain_id, b.batch_number), " was executed"));
     }
     if (block > sealed) {
       return not_yet_final(

@@ -14,10 +14,6 @@ using merkle::Word;
 
 namespace {
 
-std::string batch_name(std::uint64_t chain_id, std::uint64_t batch) {
-  return absl::StrCat("batch ", batch, " of chain ", chain_id);
-}
-
 absl::Status mismatch(std::string_view what, const Word& stored, const Word& computed) {
   return absl::DataLossError(
       absl::StrCat(to_absl(what), ": the database says ", merkle::to_hex(stored),

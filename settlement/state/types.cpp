@@ -2,7 +2,13 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
+
 namespace zkr::settlement {
+
+std::string batch_name(std::uint64_t chain_id, std::uint64_t batch_number) {
+  return absl::StrCat("batch ", batch_number, " of chain ", chain_id);
+}
 
 const char* layer_name(SettlementLayer layer) noexcept {
   return layer == SettlementLayer::kL1 ? "l1" : "gateway";

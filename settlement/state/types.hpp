@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -43,6 +44,9 @@ struct ChainInfo {
 
   SettlementLayer layer_for(std::uint64_t batch) const noexcept;
 };
+
+/// "batch N of chain M", as every message about a chain batch names it.
+std::string batch_name(std::uint64_t chain_id, std::uint64_t batch_number);
 
 struct BatchInfo {
   std::uint64_t chain_id = 0;
