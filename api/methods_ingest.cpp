@@ -6,11 +6,39 @@
 namespace zkr::api {
 namespace json = boost::json;
 
+namespace {
+
+/// Refuses a credential check while this connection or its address has failed too often lately.
+absl::Status throttle_credentials(CallContext& c) {
+  if ((c.connection_failures != nullptr && !c.connection_failures->allows()) ||
+      (c.address_failures != nullptr && !c.address_failures->allows())) {
+    return with_reason(absl::ResourceExhaustedError(
+                           "too many failed credential attempts from this connection or address; "
+                           "wait a few seconds"),
+                       "rate_limited");
+  }
+  return absl::OkStatus();
+}
+
+/// The credential check itself, counted against the throttle when it fails.
+absl::Status check_credential(const router::Engine& engine, CallContext& c, std::uint64_t chain,
+                              const std::string& credential) {
+  ZKR_RETURN_IF_ERROR(throttle_credentials(c));
+  absl::Status s = engine.check_credential(chain, credential);
+  if (!s.ok()) {
+    if (c.connection_failures != nullptr) c.connection_failures->charge();
+    if (c.address_failures != nullptr) c.address_failures->charge();
+  }
+  return s;
+}
+
+}  // namespace
+
 absl::Status authorize(const router::Engine& engine, CallContext& context, std::uint64_t chain_id) {
   if (context.authenticated != nullptr && context.authenticated->contains(chain_id))
     return absl::OkStatus();
   if (context.bearer) {
-    const absl::Status s = engine.check_credential(chain_id, *context.bearer);
+    const absl::Status s = check_credential(engine, context, chain_id, *context.bearer);
     // Do not tell an unauthenticated caller whether the chain exists.
     if (s.code() == absl::StatusCode::kNotFound) {
       return absl::PermissionDeniedError(
@@ -56,7 +84,7 @@ void add_ingest_methods(Dispatcher& d, router::Engine& e) {
           }
           ZKR_ASSIGN_OR_RETURN(const std::uint64_t chain, p.u64(0));
           ZKR_ASSIGN_OR_RETURN(const std::string credential, p.string(1));
-          absl::Status s = e.check_credential(chain, credential);
+          absl::Status s = check_credential(e, c, chain, credential);
           if (s.code() == absl::StatusCode::kNotFound) {
             s = absl::PermissionDeniedError(
                 absl::StrCat("the credential is not valid for chain ", chain));

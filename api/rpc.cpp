@@ -215,16 +215,35 @@ std::optional<std::string> Dispatcher::handle_single(const json::value& request,
                                                      CallContext& context) const {
   Call call;
   if (auto error = check(request, call)) return json::serialize(*error);
+  std::string out;
   if (call.method == nullptr || !call.method->raw || call.id == nullptr) {
     auto r = respond(call, context);
-    return r ? std::optional(json::serialize(*r)) : std::nullopt;
+    if (!r) return std::nullopt;
+    out = json::serialize(*r);
+  } else {
+    // A raw result on its own is spliced into the response as it is, never parsed.
+    absl::StatusOr<std::string> text = call.method->raw(*call.params, context);
+    if (!text.ok()) return error_response(*call.id, to_rpc_error(text.status()));
+    call.method->answered.fetch_add(1, std::memory_order_relaxed);
+    out = absl::StrCat("{\"jsonrpc\":\"2.0\",\"id\":", json::serialize(*call.id),
+                       ",\"result\":", *text, "}");
   }
-  // A raw result on its own is spliced into the response as it is, never parsed.
-  absl::StatusOr<std::string> text = call.method->raw(*call.params, context);
-  if (!text.ok()) return error_response(*call.id, to_rpc_error(text.status()));
-  call.method->answered.fetch_add(1, std::memory_order_relaxed);
-  return absl::StrCat("{\"jsonrpc\":\"2.0\",\"id\":", json::serialize(*call.id),
-                      ",\"result\":", *text, "}");
+  if (out.size() > limits_.max_response_bytes) {
+    const json::value* id = request.as_object().if_contains("id");
+    return error_response(id != nullptr ? *id : json::value(nullptr), too_large_answer(out.size()));
+  }
+  return out;
+}
+
+RpcError Dispatcher::too_large_answer(std::size_t bytes) const {
+  if (bytes == 0) {
+    return rpc_error("too_large", absl::StrCat("the batch's answers reached the limit of ",
+                                               limits_.max_response_bytes,
+                                               " bytes before this call; it was not run"));
+  }
+  return rpc_error("too_large",
+                   absl::StrCat("the answer would be ", bytes, " bytes, over the limit of ",
+                                limits_.max_response_bytes, "; ask for less in one request"));
 }
 
 Dispatcher::Parsed Dispatcher::parse(std::string_view text) const {
@@ -260,12 +279,33 @@ Dispatcher::Parsed Dispatcher::parse(std::string_view text) const {
 std::optional<std::string> Dispatcher::handle(const Parsed& parsed, CallContext& context) const {
   if (parsed.error) return parsed.error;
   if (!parsed.doc.is_array()) return handle_single(parsed.doc, context);
-  json::array responses;
+  // Answers are serialized one by one so that a batch stops growing at the answer size limit:
+  // the calls after that point are answered too_large without being run.
+  std::string out = "[";
+  bool over = false;
   for (const json::value& request : parsed.doc.get_array()) {
-    if (auto r = handle_one(request, context)) responses.push_back(std::move(*r));
+    std::string one;
+    if (!over) {
+      if (auto r = handle_one(request, context)) one = json::serialize(*r);
+      if (out.size() + one.size() + 1 > limits_.max_response_bytes) {
+        over = true;
+        one.clear();
+      }
+    }
+    if (over) {
+      const json::object* o = request.if_object();
+      const json::value* id = o != nullptr ? o->if_contains("id") : nullptr;
+      if (o != nullptr && id == nullptr) continue;  // a notification
+      one = json::serialize(error_object(id != nullptr && valid_id(*id) ? *id : json::value(nullptr),
+                                         too_large_answer(0)));
+    }
+    if (one.empty()) continue;
+    if (out.size() > 1) out += ',';
+    out += one;
   }
-  if (responses.empty()) return std::nullopt;
-  return json::serialize(responses);
+  if (out.size() == 1) return std::nullopt;
+  out += ']';
+  return out;
 }
 
 std::optional<std::string> Dispatcher::refuse(std::string_view text, const RpcError& error) const {
@@ -289,6 +329,32 @@ std::optional<std::string> Dispatcher::refuse(std::string_view text, const RpcEr
   }
   if (out.empty()) return std::nullopt;
   return json::serialize(out);
+}
+
+// ---- FailureBucket ----
+
+void FailureBucket::refill() {
+  const auto now = std::chrono::steady_clock::now();
+  tokens_ = std::min(burst_, tokens_ + rate_ * std::chrono::duration<double>(now - last_).count());
+  last_ = now;
+}
+
+bool FailureBucket::allows() {
+  std::lock_guard lock(mutex_);
+  refill();
+  return tokens_ >= 1;
+}
+
+void FailureBucket::charge() {
+  std::lock_guard lock(mutex_);
+  refill();
+  tokens_ = std::max(0.0, tokens_ - 1);
+}
+
+bool FailureBucket::full() {
+  std::lock_guard lock(mutex_);
+  refill();
+  return tokens_ >= burst_;
 }
 
 // ---- Params ----

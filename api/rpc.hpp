@@ -4,6 +4,8 @@
 // machine-readable reason in error.data.reason. Handlers run on the caller's thread.
 
 #include <atomic>
+#include <chrono>
+#include <mutex>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -42,6 +44,25 @@ RpcError rpc_error(std::string_view reason, std::string message);
 /// the reason of the status code; the code is the reason's.
 RpcError to_rpc_error(const absl::Status& status);
 
+/// Failed credential attempts allowed: a token bucket (`rate` a second, up to `burst`). Safe to
+/// share between threads.
+class FailureBucket {
+ public:
+  FailureBucket(double rate, double burst) : rate_(rate), burst_(burst), tokens_(burst) {}
+  /// Whether another attempt may be made now.
+  bool allows();
+  /// An attempt failed.
+  void charge();
+  /// True when no failure is remembered any more.
+  bool full();
+
+ private:
+  void refill();
+  std::mutex mutex_;
+  double rate_, burst_, tokens_;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
 /// Receives subscription requests from a WebSocket connection.
 class SubscriptionSink {
  public:
@@ -53,6 +74,9 @@ class SubscriptionSink {
 /// What a handler knows about the connection that called it.
 struct CallContext {
   std::optional<std::string> bearer;                 // HTTP: the Authorization: Bearer credential
+  // Failed credential attempts of this connection and of its client address (either may be null).
+  FailureBucket* connection_failures = nullptr;
+  FailureBucket* address_failures = nullptr;
   std::set<std::uint64_t>* authenticated = nullptr;  // WebSocket: chains this connection proved
   SubscriptionSink* subscriptions = nullptr;         // WebSocket only
 };
@@ -67,7 +91,11 @@ using RawHandler =
 struct RpcLimits {
   std::size_t max_batch = 100;  // requests in one batch
   std::size_t max_depth = 32;   // JSON nesting
+  // One answer's bytes: a call whose answer would pass it (or a batch's calls past it) is
+  // answered too_large instead.
+  std::size_t max_response_bytes = 16 * 1024 * 1024;
 };
+
 
 /// Where a method may run. kInline methods only read memory (no database, no waiting on other
 /// threads beyond a shared lock), so the server runs them on the connection's I/O thread and saves
@@ -117,6 +145,7 @@ class Dispatcher {
   };
   /// The protocol checks of one request: an error response, or `call` filled in.
   std::optional<boost::json::value> check(const boost::json::value& request, Call& call) const;
+  RpcError too_large_answer(std::size_t bytes) const;
   /// Runs a checked call: its response document, or nothing for a notification.
   std::optional<boost::json::value> respond(const Call& call, CallContext& context) const;
   std::optional<boost::json::value> handle_one(const boost::json::value& request,

@@ -6,8 +6,14 @@
 
 #include "api/server.hpp"
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <deque>
+#include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -39,11 +45,117 @@ constexpr auto as_tuple = asio::as_tuple(use_awaitable);
 namespace {
 
 struct Counters {
-  std::atomic<std::uint64_t> connections_total{0}, connections_rejected{0}, http_requests{0},
-      ws_messages{0}, rate_limited{0}, too_large{0}, slow_consumers{0}, batches_submitted{0},
-      tls_failures{0};
+  std::atomic<std::uint64_t> connections_total{0}, connections_rejected{0},
+      connections_rejected_address{0}, accept_errors{0}, http_requests{0}, ws_messages{0},
+      rate_limited{0}, too_large{0}, slow_consumers{0}, batches_submitted{0}, tls_failures{0},
+      bodies_refused{0}, bad_handshakes{0};
   std::atomic<std::int64_t> connections_open{0}, websockets_open{0};
 };
+
+/// Bytes held server-wide for one purpose (answers not yet written, request bodies being read),
+/// against a cap. Workers may wait for room; everything else checks and moves on.
+class ByteBudget {
+ public:
+  explicit ByteBudget(std::size_t cap) : cap_(cap) {}
+  std::size_t used() const noexcept { return used_.load(); }
+  bool has_room() const noexcept { return used_.load() < cap_; }
+  /// Takes `n` if they fit under the cap.
+  bool try_take(std::size_t n) {
+    std::size_t used = used_.load();
+    do {
+      if (used + n > cap_) return false;
+    } while (!used_.compare_exchange_weak(used, used + n));
+    return true;
+  }
+  /// Takes `n` whether or not they fit (the caller checked has_room() before making them).
+  void take(std::size_t n) noexcept { used_.fetch_add(n); }
+  void give(std::size_t n) {
+    if (n == 0) return;
+    const std::size_t before = used_.fetch_sub(n);
+    if (before >= cap_ && before - n < cap_) {
+      std::lock_guard lock(mutex_);
+      room_.notify_all();
+    }
+  }
+  /// Blocks until there is room or `timeout` passes; true if there is room.
+  bool wait_for_room(std::chrono::milliseconds timeout) {
+    if (has_room()) return true;
+    std::unique_lock lock(mutex_);
+    return room_.wait_for(lock, timeout, [this] { return has_room(); });
+  }
+
+ private:
+  const std::size_t cap_;
+  std::atomic<std::size_t> used_{0};
+  std::mutex mutex_;
+  std::condition_variable room_;
+};
+
+/// What the server remembers of one client address: its open connections and its failed
+/// credential attempts.
+struct AddressState {
+  AddressState(const ServerOptions& o)
+      : failures(o.address_auth_failures_per_second, o.address_auth_failure_burst) {}
+  std::size_t connections = 0;  // guarded by the table's mutex
+  FailureBucket failures;
+};
+
+/// Open connections per client address, admission at accept time (the server-wide cap, the
+/// per-address cap, and the reserve kept for new addresses).
+class AddressTable {
+ public:
+  explicit AddressTable(const ServerOptions& o) : options_(o) {}
+  enum class Refusal { kNone, kFull, kAddress };
+  /// Admits a connection from `address` when `open` connections are open (this one not counted).
+  std::pair<std::shared_ptr<AddressState>, Refusal> admit(const std::string& address,
+                                                          std::size_t open,
+                                                          std::size_t max_connections) {
+    std::lock_guard lock(mutex_);
+    auto& slot = table_[address];
+    if (!slot) slot = std::make_shared<AddressState>(options_);
+    const std::size_t reserve = std::min(options_.reserved_connections, max_connections / 2);
+    if (open >= max_connections) return {nullptr, Refusal::kFull};
+    if (slot->connections >= options_.max_connections_per_address)
+      return {nullptr, Refusal::kAddress};
+    if (open >= max_connections - reserve && slot->connections > 0)
+      return {nullptr, Refusal::kAddress};
+    ++slot->connections;
+    return {slot, Refusal::kNone};
+  }
+  void release(const std::string& address) {
+    std::lock_guard lock(mutex_);
+    const auto it = table_.find(address);
+    if (it == table_.end()) return;
+    --it->second->connections;
+    // Addresses with failed credential attempts are remembered until their bucket is full again
+    // (reconnecting does not reset it); the table is pruned when it grows.
+    if (it->second->connections == 0 && it->second->failures.full()) table_.erase(it);
+    if (table_.size() > 4 * options_.max_connections + 1024) prune();
+  }
+
+ private:
+  void prune() {
+    for (auto it = table_.begin(); it != table_.end();) {
+      if (it->second->connections == 0) {
+        table_.erase(it++);
+      } else {
+        ++it;
+      }
+    }
+  }
+  const ServerOptions& options_;
+  std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<AddressState>> table_;
+};
+
+/// A WebSocket key is 16 bytes in base64: 22 characters of the alphabet and "==" (RFC 6455 4.1).
+bool valid_websocket_key(std::string_view key) {
+  if (key.size() != 24 || key.substr(22) != "==") return false;
+  return std::all_of(key.begin(), key.begin() + 22, [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           c == '+' || c == '/';
+  });
+}
 
 /// Token bucket: `rate` requests per second, up to `burst` at once.
 class TokenBucket {
@@ -65,6 +177,7 @@ class TokenBucket {
 };
 
 const RpcError kRateLimited = rpc_error("rate_limited", "too many requests on this connection");
+constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
 
 }  // namespace
 
@@ -84,14 +197,18 @@ struct Server::Impl {
   class WsConnection;
   void add_subscription_methods();
   awaitable<void> listen();
-  awaitable<void> serve_connection(tcp::socket socket);
+  awaitable<void> serve_connection(tcp::socket socket, std::shared_ptr<AddressState> address);
   /// HTTP requests on one connection until it closes or upgrades to a WebSocket.
   template <class Stream>
-  awaitable<void> serve_http(Stream& stream);
+  awaitable<void> serve_http(Stream& stream, std::shared_ptr<AddressState> address);
   awaitable<http::response<http::string_body>> handle_http(
-      const http::request<http::string_body>& req, TokenBucket& bucket);
+      const http::request<http::string_body>& req, TokenBucket& bucket, CallContext context,
+      std::size_t& held);
   template <class Stream>
-  awaitable<void> serve_websocket(Stream stream, http::request<http::string_body> req);
+  awaitable<void> serve_websocket(Stream stream, http::request<http::string_body> req,
+                                  std::shared_ptr<AddressState> address);
+  /// Raises the open-file limit to its hard limit and lowers max_connections to what it allows.
+  void fit_connections_to_file_limit();
   std::string health() const;
   std::string metrics() const;
 
@@ -101,6 +218,37 @@ struct Server::Impl {
     using R = std::invoke_result_t<F>;
     co_return co_await asio::co_spawn(
         workers, [f = std::move(f)]() mutable -> awaitable<R> { co_return f(); }, use_awaitable);
+  }
+
+  /// Answers one call, holding its answer's bytes in the outgoing budget (the caller gives them
+  /// back once written). A worker first waits for room in the budget, so answers made at once
+  /// past the budget are at most one per thread.
+  template <typename F>
+  awaitable<std::optional<std::string>> answer(bool runs_inline, F f) {
+    const auto account = [this](std::optional<std::string> r) {
+      if (r) outgoing.take(r->size());
+      return r;
+    };
+    std::optional<std::string> r;
+    if (runs_inline) {  // (not a conditional expression: g++ 12 miscompiles co_await in one)
+      if (!outgoing.has_room()) {
+        asio::steady_timer pause(co_await asio::this_coro::executor);
+        for (auto waited = std::chrono::milliseconds(0);
+             !outgoing.has_room() && waited < options.slow_consumer_timeout;
+             waited += std::chrono::milliseconds(10)) {
+          pause.expires_after(std::chrono::milliseconds(10));
+          auto [ec] = co_await pause.async_wait(as_tuple);
+          (void)ec;
+        }
+      }
+      r = account(f());
+    } else {
+      r = co_await on_worker([this, &f, &account] {
+        (void)outgoing.wait_for_room(options.slow_consumer_timeout);
+        return account(f());
+      });
+    }
+    co_return r;
   }
 
   // Declaration order is destruction order in reverse: the io_context (destroying it destroys any
@@ -115,6 +263,10 @@ struct Server::Impl {
   std::optional<asio::ssl::context> tls;  // set when options.tls_certificate_file is
   std::vector<std::thread> io_threads;
   Counters counters;
+  ByteBudget outgoing{options.max_outgoing_bytes};  // answers and notifications not yet written
+  ByteBudget bodies{options.max_pending_body_bytes};  // request bodies being read
+  AddressTable addresses{options};
+  std::size_t max_connections = options.max_connections;  // after fit_connections_to_file_limit
   std::atomic<bool> running{false};
 };
 
@@ -124,24 +276,37 @@ template <class Stream>
 class Server::Impl::WsConnection : public SubscriptionSink,
                                    public std::enable_shared_from_this<WsConnection<Stream>> {
  public:
-  WsConnection(Impl& server, Stream stream)
+  WsConnection(Impl& server, Stream stream, std::shared_ptr<AddressState> address)
       : server_(server),
         ws_(std::move(stream)),
-        bucket_(server.options.requests_per_second, server.options.request_burst) {}
+        bucket_(server.options.requests_per_second, server.options.request_burst),
+        failures_(server.options.auth_failures_per_second, server.options.auth_failure_burst),
+        address_(std::move(address)),
+        room_timer_(ws_.get_executor()),
+        stall_timer_(ws_.get_executor()) {}
 
   ~WsConnection() override {
-    for (const std::string& id : subscriptions_) server_.hub.remove(id);
+    for (const auto& [id, cursor] : subscriptions_) server_.hub.remove(id);
+    std::size_t held = 0;
+    for (const Outgoing& m : queue_) held += m.text.size();
+    server_.outgoing.give(held + in_flight_.text.size());
   }
 
   awaitable<void> run(http::request<http::string_body> req) {
     websocket::stream_base::timeout timeout =
         websocket::stream_base::timeout::suggested(beast::role_type::server);
+    timeout.handshake_timeout = server_.options.handshake_timeout;
     timeout.idle_timeout = server_.options.idle_timeout;
     timeout.keep_alive_pings = true;
     ws_.set_option(timeout);
     ws_.read_message_max(server_.options.max_body_bytes);
     auto [ec] = co_await ws_.async_accept(req, as_tuple);
     if (ec) co_return;
+    // The closing handshake may wait behind a client that paused reading: give it the idle
+    // timeout, so that the client still finds the close reason (and its resume cursor) when it
+    // reads again.
+    timeout.handshake_timeout = server_.options.idle_timeout;
+    ws_.set_option(timeout);
     server_.counters.websockets_open++;
     co_await reader();
     server_.counters.websockets_open--;
@@ -150,6 +315,7 @@ class Server::Impl::WsConnection : public SubscriptionSink,
   // SubscriptionSink: called from the worker pool while this connection's request is handled.
   absl::StatusOr<std::string> subscribe(const json::value& params) override {
     ZKR_ASSIGN_OR_RETURN(SubscriptionSpec spec, parse_subscription(params));
+    std::lock_guard lock(subscriptions_mutex_);
     if (subscriptions_.size() >= server_.options.max_subscriptions_per_connection) {
       return with_reason(absl::ResourceExhaustedError(absl::StrCat(
                              "at most ", server_.options.max_subscriptions_per_connection,
@@ -161,75 +327,102 @@ class Server::Impl::WsConnection : public SubscriptionSink,
       return absl::InvalidArgumentError(
           absl::StrCat("cursor ", *spec.from_cursor, " is ahead of the newest event ", head));
     }
+    auto cursor = std::make_shared<SentCursor>();
     std::weak_ptr<WsConnection> weak = this->weak_from_this();
-    const std::string id = server_.hub.add(
-        spec,
-        [weak](std::string note) {
+    const SubscriptionHub::Added added =
+        server_.hub.add(spec, [weak, cursor](std::int64_t seq, std::string note) {
           const auto c = weak.lock();
-          return c && c->offer(std::move(note));
-        },
-        [weak](std::string reason) {
-          if (const auto c = weak.lock())
-            c->close_soon(websocket::close_code::policy_error, std::move(reason));
+          return c && c->offer(cursor, seq, std::move(note));
         });
-    subscriptions_.insert(id);
-    return id;
+    cursor->sent.store(added.cursor);
+    subscriptions_.emplace(added.id, std::move(cursor));
+    return added.id;
   }
 
   absl::StatusOr<bool> unsubscribe(std::string_view id) override {
     const std::string key(id);
-    if (subscriptions_.erase(key) == 0) return false;
+    {
+      std::lock_guard lock(subscriptions_mutex_);
+      if (subscriptions_.erase(key) == 0) return false;
+    }
     server_.hub.remove(key);
     return true;
   }
 
-  /// From any thread: queues a message unless the queue is full.
-  bool offer(std::string message) {
-    if (!reserve_slot()) return false;
-    asio::post(ws_.get_executor(),
-               [self = this->shared_from_this(), m = std::move(message)]() mutable {
-                 self->push(std::move(m));
-               });
-    return true;
-  }
-
-  /// On the connection's strand (the reader's answers): the same without a hand-off.
-  bool offer_here(std::string message) {
-    if (!reserve_slot()) return false;
-    push(std::move(message));
-    return true;
-  }
-
-  /// From any thread: closes after the message in flight, with a close code and reason.
-  void close_soon(websocket::close_code code, std::string reason) {
-    asio::post(ws_.get_executor(),
-               [self = this->shared_from_this(), code, reason = std::move(reason)]() mutable {
-                 if (reason.size() > 120) reason.resize(120);
-                 self->close_reason_ = websocket::close_reason(code, reason);
-                 self->queued_.fetch_sub(self->queue_.size());
-                 self->queue_.clear();
-                 self->closing_ = true;
-                 self->write_next();
-               });
-  }
-
  private:
-  bool reserve_slot() {
-    if (queued_.fetch_add(1) >= server_.options.max_queued_messages) {
-      queued_.fetch_sub(1);
-      server_.counters.slow_consumers++;
+  /// The newest event of one subscription handed to the socket: a client dropped for not reading
+  /// resumes after it, since everything up to it is written before the close frame.
+  struct SentCursor {
+    std::atomic<std::int64_t> sent{0};
+  };
+  struct Outgoing {
+    std::string text;
+    std::shared_ptr<SentCursor> cursor;  // set for notifications
+    std::int64_t seq = 0;                // their event
+  };
+
+  /// From the hub's thread: queues a notification if the connection has room for it.
+  bool offer(const std::shared_ptr<SentCursor>& cursor, std::int64_t seq, std::string note) {
+    const std::size_t bytes = queued_bytes_.load();
+    if (queued_.load() >= server_.options.max_queued_messages ||
+        (bytes > 0 && bytes + note.size() > server_.options.max_queued_bytes) ||
+        !server_.outgoing.has_room()) {
+      refused_.store(true);
+      if (!stall_watch_.exchange(true)) {
+        asio::post(ws_.get_executor(), [self = this->shared_from_this()] { self->watch_stall(); });
+      }
       return false;
     }
+    server_.outgoing.take(note.size());
+    queued_.fetch_add(1);
+    queued_bytes_.fetch_add(note.size());
+    asio::post(ws_.get_executor(), [self = this->shared_from_this(),
+                                    m = Outgoing{std::move(note), cursor, seq}]() mutable {
+      self->push(std::move(m));
+    });
     return true;
   }
 
   // Strand only from here on.
-  void push(std::string message) {
+
+  /// Queues an answer made by answer() (its bytes are already in the outgoing budget).
+  void queue_answer(std::string text) {
+    queued_.fetch_add(1);
+    queued_bytes_.fetch_add(text.size());
+    push(Outgoing{std::move(text), nullptr, 0});
+  }
+
+  void push(Outgoing m) {
     if (closing_) {
-      queued_.fetch_sub(1);
+      forget(m);
       return;
     }
-    queue_.push_back(std::move(message));
+    queue_.push_back(std::move(m));
+    write_next();
+  }
+
+  /// Gives back what a message held that will never be written.
+  void forget(const Outgoing& m) {
+    queued_.fetch_sub(1);
+    queued_bytes_.fetch_sub(m.text.size());
+    server_.outgoing.give(m.text.size());
+  }
+
+  bool has_room() const {
+    return queued_.load() < server_.options.max_queued_messages &&
+           queued_bytes_.load() < server_.options.max_queued_bytes && server_.outgoing.has_room();
+  }
+
+  /// Closes after the message in flight, with a close code and reason; drops what is queued.
+  void close_soon(websocket::close_code code, std::string reason) {
+    if (closing_) return;
+    if (reason.size() > 123) reason.resize(123);  // the most a close frame carries
+    close_reason_ = websocket::close_reason(code, reason);
+    for (const Outgoing& m : queue_) forget(m);
+    queue_.clear();
+    closing_ = true;
+    room_timer_.cancel();
+    stall_timer_.cancel();
     write_next();
   }
 
@@ -247,16 +440,90 @@ class Server::Impl::WsConnection : public SubscriptionSink,
     if (queue_.empty()) return;
     in_flight_ = std::move(queue_.front());
     queue_.pop_front();
+    if (in_flight_.cursor) in_flight_.cursor->sent.store(in_flight_.seq);
     writing_ = true;
     ws_.text(true);
     // The handler keeps the connection alive until the write is done.
-    ws_.async_write(asio::buffer(in_flight_),
+    ws_.async_write(asio::buffer(in_flight_.text),
                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-                      self->writing_ = false;
-                      self->queued_.fetch_sub(1);
-                      if (ec) self->closing_ = true;
-                      self->write_next();
+                      self->written(ec);
                     });
+  }
+
+  void written(beast::error_code ec) {
+    writing_ = false;
+    ++writes_done_;
+    const std::size_t n = in_flight_.text.size();
+    in_flight_ = Outgoing{};
+    queued_.fetch_sub(1);
+    queued_bytes_.fetch_sub(n);
+    server_.outgoing.give(n);
+    if (ec) closing_ = true;
+    write_next();
+    if (has_room()) {
+      room_timer_.cancel();  // a reader waiting for room goes on
+      if (refused_.exchange(false)) server_.hub.kick();
+    }
+  }
+
+  /// Watches a connection that has no room: if it writes nothing for the slow-consumer timeout
+  /// while something waits to be written, the client has stopped reading and is closed, with the
+  /// cursor each subscription resumes from.
+  void watch_stall() {
+    const std::uint64_t at_start = writes_done_;
+    stall_timer_.expires_after(server_.options.slow_consumer_timeout);
+    stall_timer_.async_wait([self = this->shared_from_this(), at_start](beast::error_code ec) {
+      if (ec || self->closing_) {
+        self->stall_watch_.store(false);
+        return;
+      }
+      const bool waiting = self->writing_ || !self->queue_.empty();
+      if (waiting && self->writes_done_ == at_start) return self->drop_slow_consumer();
+      if (waiting || self->refused_.load() || self->reader_waiting_) return self->watch_stall();
+      self->stall_watch_.store(false);
+    });
+  }
+
+  void drop_slow_consumer() {
+    server_.counters.slow_consumers++;
+    std::map<std::string, std::int64_t> resume;
+    {
+      std::lock_guard lock(subscriptions_mutex_);
+      for (const auto& [id, cursor] : subscriptions_) {
+        resume[id] = cursor->sent.load();
+        server_.hub.remove(id);
+      }
+      subscriptions_.clear();
+    }
+    std::string reason = "slow consumer: not reading";
+    if (resume.size() == 1) {
+      absl::StrAppend(&reason, "; resume with fromCursor=", resume.begin()->second);
+    } else {
+      for (const auto& [id, cursor] : resume) {
+        const std::string part = absl::StrCat(", ", id, " fromCursor=", cursor);
+        if (reason.size() + part.size() > 123) break;
+        reason += part;
+      }
+    }
+    close_soon(websocket::close_code::policy_error, std::move(reason));
+  }
+
+  /// Waits until the connection may take another answer: its own queue under its limits and the
+  /// server-wide budget not spent. A client that stops reading is closed by the stall watch.
+  awaitable<void> wait_for_room() {
+    while (!closing_ && !has_room()) {
+      reader_waiting_ = true;
+      if (!stall_watch_.exchange(true)) watch_stall();
+      // Woken by this connection's writes; the server-wide budget is freed by others, so look
+      // again shortly when only it is short.
+      const bool own_queue_full = queued_.load() >= server_.options.max_queued_messages ||
+                                  queued_bytes_.load() >= server_.options.max_queued_bytes;
+      room_timer_.expires_after(own_queue_full ? std::chrono::milliseconds(1000)
+                                               : std::chrono::milliseconds(10));
+      auto [ec] = co_await room_timer_.async_wait(as_tuple);
+      (void)ec;
+    }
+    reader_waiting_ = false;
   }
 
   void shut_down() {
@@ -264,40 +531,69 @@ class Server::Impl::WsConnection : public SubscriptionSink,
     beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
   }
 
+  /// Reads one whole message, holding its bytes in the server-wide body budget as they arrive.
+  /// Returns the bytes held (to give back once the message is handled), or an error.
+  awaitable<std::pair<beast::error_code, std::size_t>> read_message(beast::flat_buffer& buffer) {
+    std::size_t held = 0;
+    while (true) {
+      auto [ec, n] = co_await ws_.async_read_some(buffer, 64 * 1024, as_tuple);
+      if (buffer.size() > held) {
+        if (!server_.bodies.try_take(buffer.size() - held)) {
+          server_.bodies.give(held);
+          co_return std::pair{beast::error_code(asio::error::no_buffer_space), std::size_t{0}};
+        }
+        held = buffer.size();
+      }
+      if (ec || ws_.is_message_done()) co_return std::pair{ec, held};
+    }
+  }
+
   awaitable<void> reader() {
     beast::flat_buffer buffer;
-    CallContext context{.authenticated = &authenticated_, .subscriptions = this};
+    CallContext context{.connection_failures = &failures_,
+                        .address_failures = &address_->failures,
+                        .authenticated = &authenticated_,
+                        .subscriptions = this};
     while (true) {
-      auto [ec, n] = co_await ws_.async_read(buffer, as_tuple);
+      co_await wait_for_room();
+      if (closing_) break;
+      auto [ec, held] = co_await read_message(buffer);
       if (ec == websocket::error::message_too_big) {
         server_.counters.too_large++;
         close_soon(websocket::close_code::too_big,
                    absl::StrCat("message larger than ", server_.options.max_body_bytes, " bytes"));
         break;
       }
-      if (ec) break;
+      if (ec == asio::error::no_buffer_space) {
+        server_.counters.bodies_refused++;
+        close_soon(websocket::close_code::try_again_later,
+                   "server busy: too many request bytes in flight; try again later");
+        break;
+      }
+      if (ec) {
+        server_.bodies.give(held);
+        break;
+      }
       server_.counters.ws_messages++;
-      std::string text = beast::buffers_to_string(buffer.data());
-      buffer.consume(buffer.size());
+      const std::string_view text(static_cast<const char*>(buffer.data().data()), buffer.size());
+      std::optional<std::string> response;
       if (!bucket_.take()) {
         server_.counters.rate_limited++;
-        if (auto refusal = server_.dispatcher.refuse(text, kRateLimited))
-          offer_here(std::move(*refusal));
-        continue;
-      }
-      std::optional<std::string> response;
-      if (ws_.got_binary()) {
-        response = co_await server_.on_worker(
-            [this, &text, &context] { return handle_binary(text, context); });
-      } else if (const Dispatcher::Parsed call = server_.dispatcher.parse(text); call.runs_inline) {
-        response = server_.dispatcher.handle(call, context);
+        response = co_await server_.answer(
+            true, [&] { return server_.dispatcher.refuse(text, kRateLimited); });
+      } else if (ws_.got_binary()) {
+        response = co_await server_.answer(
+            false, [this, text, &context] { return handle_binary(text, context); });
       } else {
-        response = co_await server_.on_worker(
-            [this, &call, &context] { return server_.dispatcher.handle(call, context); });
+        const Dispatcher::Parsed call = server_.dispatcher.parse(text);
+        response = co_await server_.answer(call.runs_inline, [this, &call, &context] {
+          return server_.dispatcher.handle(call, context);
+        });
       }
-      if (response && !offer_here(std::move(*response))) {
-        close_soon(websocket::close_code::policy_error, "slow consumer: queue full");
-      }
+      buffer.consume(buffer.size());
+      if (buffer.capacity() > 1024 * 1024) buffer.shrink_to_fit();
+      server_.bodies.give(held);
+      if (response) queue_answer(std::move(*response));
     }
     closing_ = true;
     write_next();
@@ -321,15 +617,25 @@ class Server::Impl::WsConnection : public SubscriptionSink,
   Impl& server_;
   websocket::stream<Stream> ws_;
   TokenBucket bucket_;
-  std::deque<std::string> queue_;  // strand only, like in_flight_ and the flags
-  std::string in_flight_;
-  std::atomic<std::size_t> queued_{0};
+  FailureBucket failures_;
+  std::shared_ptr<AddressState> address_;
+  asio::steady_timer room_timer_;   // the reader waits on it for room
+  asio::steady_timer stall_timer_;  // the stall watch
+  std::deque<Outgoing> queue_;      // strand only, like in_flight_ and the flags
+  Outgoing in_flight_;
+  std::atomic<std::size_t> queued_{0};        // messages queued or in flight, and their bytes
+  std::atomic<std::size_t> queued_bytes_{0};  // (the hub's thread reads them)
+  std::atomic<bool> refused_{false};          // a notification found no room since the last kick
+  std::atomic<bool> stall_watch_{false};      // the stall watch is running
+  std::uint64_t writes_done_ = 0;
+  bool reader_waiting_ = false;
   bool closing_ = false;
   bool writing_ = false;
   bool finished_ = false;
   std::optional<websocket::close_reason> close_reason_;
   std::set<std::uint64_t> authenticated_;  // one request at a time, so no lock
-  std::set<std::string> subscriptions_;
+  std::mutex subscriptions_mutex_;         // subscribe() runs on a worker, the drop on the strand
+  std::map<std::string, std::shared_ptr<SentCursor>> subscriptions_;
 };
 
 void Server::Impl::add_subscription_methods() {
@@ -356,8 +662,10 @@ void Server::Impl::add_subscription_methods() {
 }
 
 template <class Stream>
-awaitable<void> Server::Impl::serve_websocket(Stream stream, http::request<http::string_body> req) {
-  auto connection = std::make_shared<WsConnection<Stream>>(*this, std::move(stream));
+awaitable<void> Server::Impl::serve_websocket(Stream stream, http::request<http::string_body> req,
+                                              std::shared_ptr<AddressState> address) {
+  auto connection =
+      std::make_shared<WsConnection<Stream>>(*this, std::move(stream), std::move(address));
   co_await connection->run(std::move(req));
 }
 
@@ -388,6 +696,20 @@ std::string Server::Impl::metrics() const {
        c.connections_total.load());
   line("zkrouter_connections_rejected_total", "counter", "Connections refused at the limit.",
        c.connections_rejected.load());
+  line("zkrouter_connections_rejected_address_total", "counter",
+       "Connections refused by the per-address limit or the reserve for new addresses.",
+       c.connections_rejected_address.load());
+  line("zkrouter_accept_errors_total", "counter",
+       "Accepts that failed (such as out of file descriptors).", c.accept_errors.load());
+  line("zkrouter_bodies_refused_total", "counter",
+       "Requests refused because the server-wide budget for request bodies was spent.",
+       c.bodies_refused.load());
+  line("zkrouter_bad_websocket_handshakes_total", "counter",
+       "WebSocket upgrades refused for a malformed Sec-WebSocket-Key.", c.bad_handshakes.load());
+  line("zkrouter_outgoing_bytes", "gauge", "Bytes of answers and notifications not yet written.",
+       outgoing.used());
+  line("zkrouter_pending_body_bytes", "gauge", "Bytes held for request bodies being read.",
+       bodies.used());
   line("zkrouter_http_requests_total", "counter", "HTTP requests.", c.http_requests.load());
   line("zkrouter_ws_messages_total", "counter", "WebSocket messages received.",
        c.ws_messages.load());
@@ -398,7 +720,8 @@ std::string Server::Impl::metrics() const {
   line("zkrouter_tls_handshake_failures_total", "counter", "TLS handshakes that failed.",
        c.tls_failures.load());
   line("zkrouter_slow_consumers_total", "counter",
-       "Messages refused because a connection's queue was full.", c.slow_consumers.load());
+       "WebSockets closed for writing nothing while they had something to write.",
+       c.slow_consumers.load());
   line("zkrouter_subscriptions", "gauge", "Active subscriptions.", hub.size());
   line("zkrouter_proof_calls_total", "counter",
        "Proof calls answered (zks_getL2ToL1LogProof, zkr_getProof, zkr_getProofs).",
@@ -406,8 +729,9 @@ std::string Server::Impl::metrics() const {
            dispatcher.answered("zkr_getProofs"));
   line("zkrouter_notifications_total", "counter", "Subscription notifications queued.",
        hub.delivered());
-  line("zkrouter_subscribers_dropped_total", "counter", "Subscribers dropped for falling behind.",
-       hub.dropped_subscribers());
+  line("zkrouter_notifications_deferred_total", "counter",
+       "Notifications a connection had no room for yet (offered again when it has).",
+       hub.deferred());
   line("zkrouter_binary_batches_total", "counter", "Batches submitted as protobuf frames.",
        c.batches_submitted.load());
   line("zkrouter_event_cursor", "gauge", "Newest event sequence number.", engine.last_event_seq());
@@ -415,7 +739,8 @@ std::string Server::Impl::metrics() const {
 }
 
 awaitable<http::response<http::string_body>> Server::Impl::handle_http(
-    const http::request<http::string_body>& req, TokenBucket& bucket) {
+    const http::request<http::string_body>& req, TokenBucket& bucket, CallContext context,
+    std::size_t& held) {
   counters.http_requests++;
   http::response<http::string_body> res{http::status::ok, req.version()};
   res.set(http::field::server, "zkrouter");
@@ -433,17 +758,12 @@ awaitable<http::response<http::string_body>> Server::Impl::handle_http(
       res.result(http::status::too_many_requests);
       res.body() = dispatcher.refuse(req.body(), kRateLimited).value_or("");
     } else {
-      CallContext context;
       const auto auth = req[http::field::authorization];
       if (auth.starts_with("Bearer ")) context.bearer = std::string(auth.substr(7));
       const Dispatcher::Parsed call = dispatcher.parse(req.body());
-      std::optional<std::string> body;
-      if (call.runs_inline) {  // (not a conditional expression: g++ 12 miscompiles co_await in one)
-        body = dispatcher.handle(call, context);
-      } else {
-        body = co_await on_worker(
-            [this, &call, &context] { return dispatcher.handle(call, context); });
-      }
+      std::optional<std::string> body = co_await answer(
+          call.runs_inline, [this, &call, &context] { return dispatcher.handle(call, context); });
+      if (body) held = body->size();  // given back by the caller once written
       if (body) {
         res.body() = std::move(*body);
       } else {
@@ -508,63 +828,138 @@ awaitable<void> shut_down(beast::ssl_stream<beast::tcp_stream>& stream) {
 
 }  // namespace
 
-awaitable<void> Server::Impl::serve_connection(tcp::socket socket) {
+awaitable<void> Server::Impl::serve_connection(tcp::socket socket,
+                                               std::shared_ptr<AddressState> address) {
   beast::tcp_stream tcp_stream(std::move(socket));
   if (!tls) {
-    co_await serve_http(tcp_stream);
+    co_await serve_http(tcp_stream, std::move(address));
     co_return;
   }
   beast::ssl_stream<beast::tcp_stream> stream(std::move(tcp_stream), *tls);
-  beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
+  beast::get_lowest_layer(stream).expires_after(options.handshake_timeout);
   auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, as_tuple);
   if (ec) {
     counters.tls_failures++;
     co_return;
   }
-  co_await serve_http(stream);
+  co_await serve_http(stream, std::move(address));
 }
 
+namespace {
+
+/// A plain-text answer after which the connection closes.
+http::response<http::string_body> refusal(http::status status, std::string text) {
+  http::response<http::string_body> res{status, 11};
+  res.set(http::field::server, "zkrouter");
+  res.set(http::field::content_type, "text/plain");
+  res.body() = std::move(text) + "\n";
+  res.keep_alive(false);
+  res.prepare_payload();
+  return res;
+}
+
+}  // namespace
+
 template <class Stream>
-awaitable<void> Server::Impl::serve_http(Stream& stream) {
+awaitable<void> Server::Impl::serve_http(Stream& stream, std::shared_ptr<AddressState> address) {
   beast::flat_buffer buffer;
   TokenBucket bucket(options.requests_per_second, options.request_burst);
+  FailureBucket failures(options.auth_failures_per_second, options.auth_failure_burst);
+  const auto too_large = [this] {
+    counters.too_large++;
+    http::response<http::string_body> res{http::status::payload_too_large, 11};
+    res.set(http::field::content_type, "application/json");
+    res.body() = Dispatcher::error_response(
+        nullptr, rpc_error("too_large", absl::StrCat("request body larger than ",
+                                                     options.max_body_bytes, " bytes")));
+    res.keep_alive(false);
+    res.prepare_payload();
+    return res;
+  };
+  // The first request must come within the handshake timeout (or the idle timeout if that is
+  // shorter): an idle connection does not hold a slot for the whole idle timeout.
+  std::chrono::steady_clock::duration deadline =
+      std::min<std::chrono::steady_clock::duration>(options.handshake_timeout,
+                                                    options.idle_timeout);
   while (true) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(options.max_body_bytes);
-    parser.header_limit(16 * 1024);
-    beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
-    auto [ec, n] = co_await http::async_read(stream, buffer, parser, as_tuple);
-    if (ec == http::error::body_limit) {
-      counters.too_large++;
-      http::response<http::string_body> res{http::status::payload_too_large, 11};
-      res.set(http::field::content_type, "application/json");
-      res.body() = Dispatcher::error_response(
-          nullptr, rpc_error("too_large", absl::StrCat("request body larger than ",
-                                                       options.max_body_bytes, " bytes")));
-      res.keep_alive(false);
-      res.prepare_payload();
-      co_await http::async_write(stream, res, as_tuple);
+    parser.header_limit(kMaxHeaderBytes);
+    beast::get_lowest_layer(stream).expires_after(deadline);
+    deadline = options.idle_timeout;
+    auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, as_tuple);
+    std::optional<http::response<http::string_body>> refused;
+    std::size_t body_held = 0;
+    if (hec == http::error::header_limit) {
+      refused = refusal(http::status::request_header_fields_too_large,
+                        absl::StrCat("request header larger than ", kMaxHeaderBytes, " bytes"));
+    } else if (hec == http::error::body_limit) {  // a Content-Length over the limit
+      refused = too_large();
+    } else if (hec) {
+      break;
+    } else if (websocket::is_upgrade(parser.get())) {
+      if (!valid_websocket_key(parser.get()[http::field::sec_websocket_key])) {
+        counters.bad_handshakes++;
+        refused = refusal(http::status::bad_request,
+                          "bad WebSocket handshake: Sec-WebSocket-Key must be 16 bytes in "
+                          "base64 (RFC 6455, 4.1)");
+      } else {
+        beast::get_lowest_layer(stream).expires_never();
+        co_await serve_websocket(std::move(stream), parser.release(), std::move(address));
+        co_return;
+      }
+    } else {
+      // The body's bytes are held in the server-wide budget while it is read and answered.
+      const auto length = parser.content_length();
+      body_held = length ? static_cast<std::size_t>(std::min<std::uint64_t>(
+                               *length, options.max_body_bytes))
+                         : (parser.chunked() ? options.max_body_bytes : 0);
+      if (!bodies.try_take(body_held)) {
+        counters.bodies_refused++;
+        body_held = 0;
+        refused = refusal(http::status::service_unavailable,
+                          "server busy: too many request bytes in flight; try again later");
+        refused->set(http::field::retry_after, "1");
+      }
+    }
+    if (!refused) {
+      auto [ec, n] = co_await http::async_read(stream, buffer, parser, as_tuple);
+      if (ec == http::error::body_limit) {  // a chunked body over the limit
+        refused = too_large();
+      } else if (ec) {
+        bodies.give(body_held);
+        break;
+      }
+    }
+    if (refused) {
+      bodies.give(body_held);
+      co_await http::async_write(stream, *refused, as_tuple);
       break;
     }
-    if (ec) break;
-    http::request<http::string_body> req = parser.release();
-    if (websocket::is_upgrade(req)) {
-      beast::get_lowest_layer(stream).expires_never();
-      co_await serve_websocket(std::move(stream), std::move(req));
-      co_return;
+    std::size_t answer_held = 0;
+    http::response<http::string_body> res;
+    {
+      const http::request<http::string_body> req = parser.release();
+      res = co_await handle_http(req, bucket,
+                                 CallContext{.connection_failures = &failures,
+                                             .address_failures = &address->failures},
+                                 answer_held);
+      res.keep_alive(req.keep_alive());
     }
-    http::response<http::string_body> res = co_await handle_http(req, bucket);
-    res.keep_alive(req.keep_alive());
+    bodies.give(body_held);
     // One buffer, one write: the head and body written out here cost a fraction of Beast's
     // serializer, which is most of an HTTP answer's time on the hot path (zks_getL2ToL1LogProof).
     const std::string wire = wire_text(res);
     auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(wire), as_tuple);
+    outgoing.give(answer_held);
     if (wec || !res.keep_alive()) break;
   }
   co_await shut_down(stream);
 }
 
 awaitable<void> Server::Impl::listen() {
+  asio::steady_timer backoff(ioc);
+  auto last_warning = std::chrono::steady_clock::time_point{};
   while (running) {
     // The socket is bound to its connection's strand, so every handler of it is serialized
     // whichever I/O thread runs it.
@@ -572,10 +967,29 @@ awaitable<void> Server::Impl::listen() {
     auto [ec, socket] = co_await acceptor->async_accept(strand, as_tuple);
     if (ec) {
       if (ec == asio::error::operation_aborted) co_return;
+      counters.accept_errors++;
+      // Out of file descriptors (or memory): accepting again at once fails again at once. Wait
+      // for connections to close instead of spinning; the pending ones wait in the backlog.
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_warning > std::chrono::seconds(10)) {
+        last_warning = now;
+        log::warning("zkrouter: accept failed (", ec.message(), "); ",
+                     counters.connections_open.load(), " connections open; backing off");
+      }
+      backoff.expires_after(std::chrono::milliseconds(100));
+      auto [wec] = co_await backoff.async_wait(as_tuple);
+      (void)wec;
       continue;
     }
-    if (counters.connections_open.load() >= static_cast<std::int64_t>(options.max_connections)) {
-      counters.connections_rejected++;
+    beast::error_code endpoint_error;
+    const tcp::endpoint peer = socket.remote_endpoint(endpoint_error);
+    if (endpoint_error) continue;  // gone already
+    std::string peer_address = peer.address().to_string();
+    auto [state, refusal] = addresses.admit(
+        peer_address, static_cast<std::size_t>(counters.connections_open.load()), max_connections);
+    if (!state) {
+      (refusal == AddressTable::Refusal::kAddress ? counters.connections_rejected_address
+                                                  : counters.connections_rejected)++;
       beast::error_code ignored;
       socket.close(ignored);
       continue;
@@ -587,16 +1001,43 @@ awaitable<void> Server::Impl::listen() {
     socket.set_option(tcp::no_delay(true), nodelay_error);
     counters.connections_total++;
     counters.connections_open++;
-    asio::co_spawn(strand, serve_connection(std::move(socket)), [this](std::exception_ptr e) {
-      counters.connections_open--;
-      if (e) {
-        try {
-          std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-          log::error("zkrouter: connection ended by an exception: ", ex.what());
-        }
-      }
-    });
+    asio::co_spawn(strand, serve_connection(std::move(socket), std::move(state)),
+                   [this, peer_address = std::move(peer_address)](std::exception_ptr e) {
+                     counters.connections_open--;
+                     addresses.release(peer_address);
+                     if (e) {
+                       try {
+                         std::rethrow_exception(e);
+                       } catch (const std::exception& ex) {
+                         log::error("zkrouter: connection ended by an exception: ", ex.what());
+                       }
+                     }
+                   });
+  }
+}
+
+void Server::Impl::fit_connections_to_file_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  // Files the rest of the process needs: the database and its journal, the listener, the L1
+  // client, logs; a generous allowance.
+  constexpr rlim_t kOtherFiles = 64;
+  const rlim_t usable = limit.rlim_cur > 2 * kOtherFiles ? limit.rlim_cur - kOtherFiles
+                                                         : limit.rlim_cur / 2;
+  if (static_cast<rlim_t>(options.max_connections) > usable) {
+    max_connections = static_cast<std::size_t>(usable);
+    log::warning("zkrouter: the open-file limit is ", limit.rlim_cur, "; serving at most ",
+                 max_connections, " connections instead of the configured ",
+                 options.max_connections);
+  } else {
+    max_connections = options.max_connections;
+    log::info("zkrouter: open-file limit ", limit.rlim_cur, "; up to ", max_connections,
+              " connections");
   }
 }
 
@@ -644,6 +1085,7 @@ absl::StatusOr<std::uint16_t> Server::start() {
       return absl::InvalidArgumentError(
           absl::StrCat("TLS private key ", s.options.tls_private_key_file, ": ", ec.message()));
   }
+  s.fit_connections_to_file_limit();
   s.running = true;
   s.hub.start();
   asio::co_spawn(s.ioc, s.listen(), asio::detached);

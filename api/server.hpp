@@ -18,12 +18,34 @@ struct ServerOptions {
   std::string address = "127.0.0.1";
   std::uint16_t port = 8545;                      // 0 picks a free port
   std::size_t max_body_bytes = 16 * 1024 * 1024;  // HTTP body and WebSocket message
-  std::size_t max_connections = 1024;
+  std::size_t max_connections = 1024;  // lowered at start to what the open-file limit allows
+  std::size_t max_connections_per_address = 256;
+  // The last this many connection slots go only to addresses that hold no connection yet, so a
+  // new client can still connect while others hold many.
+  std::size_t reserved_connections = 32;
+  std::chrono::seconds handshake_timeout{5};  // accept to first request (and TLS handshake)
   std::chrono::seconds idle_timeout{60};
   std::size_t max_subscriptions_per_connection = 32;
   double requests_per_second = 2000;  // per connection, token bucket
   double request_burst = 4000;
-  std::size_t max_queued_messages = 4096;  // per WebSocket; a full queue closes it
+  // Per WebSocket, answers and notifications waiting to be written: at most this many and (past
+  // the first) this many bytes. A full queue pauses the connection's subscriptions and stops
+  // reading its requests; it does not drop anything.
+  std::size_t max_queued_messages = 4096;
+  std::size_t max_queued_bytes = 4 * 1024 * 1024;
+  // Server-wide bytes of answers and notifications not yet written; past it, no new call is
+  // answered and no notification queued until writes free room.
+  std::size_t max_outgoing_bytes = 256 * 1024 * 1024;
+  // Server-wide bytes of request bodies being read; a body that does not fit is refused (503 /
+  // WebSocket close 1013, try again later).
+  std::size_t max_pending_body_bytes = 256 * 1024 * 1024;
+  // A connection with something to write that writes nothing for this long is closed (1008, with
+  // the cursor each subscription resumes from).
+  std::chrono::milliseconds slow_consumer_timeout{10000};
+  // Failed credential checks (zkr_authenticate, a wrong Bearer credential): token buckets per
+  // connection and per client address; past them, attempts are refused as rate_limited.
+  double auth_failures_per_second = 1, auth_failure_burst = 5;
+  double address_auth_failures_per_second = 2, address_auth_failure_burst = 20;
   std::size_t io_threads = 1;  // threads for sockets and in-memory (kInline) methods; on 2 cores
                                // one beats two (bench/RESULTS.md); raise it with more cores
   std::size_t workers = 2;     // threads for engine calls that may block

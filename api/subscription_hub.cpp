@@ -103,17 +103,16 @@ void SubscriptionHub::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-std::string SubscriptionHub::add(const SubscriptionSpec& spec, Deliver deliver, Dropped dropped) {
+SubscriptionHub::Added SubscriptionHub::add(const SubscriptionSpec& spec, Deliver deliver) {
   auto sub = std::make_shared<Sub>();
   sub->spec = spec;
   sub->cursor = spec.from_cursor.value_or(engine_.last_event_seq());
   sub->deliver = std::move(deliver);
-  sub->dropped = std::move(dropped);
   std::lock_guard lock(mutex_);
   sub->id = absl::StrCat("0x", absl::Hex(next_id_++));
   subs_.emplace(sub->id, sub);
   ++generation_;
-  return sub->id;
+  return Added{.id = sub->id, .cursor = sub->cursor};
 }
 
 bool SubscriptionHub::remove(const std::string& id) {
@@ -121,6 +120,18 @@ bool SubscriptionHub::remove(const std::string& id) {
   if (subs_.erase(id) == 0) return false;
   ++generation_;
   return true;
+}
+
+void SubscriptionHub::kick() {
+  kicked_.store(true);
+  engine_.wake_event_waiters();
+}
+
+void SubscriptionHub::unblock_if_kicked() {
+  const auto now = std::chrono::steady_clock::now();
+  if (!kicked_.exchange(false) && now - last_unblock_ < options_.retry) return;
+  last_unblock_ = now;
+  for (const auto& sub : snapshot_.subs) sub->blocked = false;
 }
 
 std::size_t SubscriptionHub::size() const {
@@ -206,9 +217,9 @@ bool SubscriptionHub::offer(Sub& sub, const Item& item) {
     std::string note =
         absl::StrCat(R"({"jsonrpc":"2.0","method":"zkr_subscription","params":{"subscription":")",
                      sub.id, R"(","result":)", item.result_json, "}}");
-    if (!sub.deliver(std::move(note))) {
-      dropped_count_.fetch_add(1);
-      sub.dropped(absl::StrCat("slow consumer: queue full; resume with fromCursor=", sub.cursor));
+    if (!sub.deliver(item.event.seq, std::move(note))) {
+      deferred_.fetch_add(1);
+      sub.blocked = true;
       return false;
     }
     delivered_.fetch_add(1);
@@ -231,24 +242,19 @@ void SubscriptionHub::refresh_snapshot() {
   }
 }
 
-std::vector<std::string> SubscriptionHub::serve_from_window(std::int64_t head) {
-  std::vector<std::string> dropped;
+void SubscriptionHub::serve_from_window(std::int64_t head) {
   for (const auto& sub : snapshot_.subs) sub->in_pass = false;
-  if (window_.empty()) return dropped;
+  if (window_.empty()) return;
   const std::int64_t window_start = window_end_ - static_cast<std::int64_t>(window_.size()) + 1;
   std::int64_t from = head;
   for (const auto& sub : snapshot_.subs) {
-    sub->in_pass = !sub->gone && sub->cursor + 1 >= window_start && sub->cursor < head;
+    sub->in_pass = !sub->blocked && sub->cursor + 1 >= window_start && sub->cursor < head;
     if (sub->in_pass) from = std::min(from, sub->cursor);
   }
   const auto offer_to = [&](const std::vector<Sub*>& targets, const Item& item) {
     for (Sub* sub : targets) {
       if (!sub->in_pass || item.event.seq <= sub->cursor) continue;
-      if (!offer(*sub, item)) {
-        sub->in_pass = false;
-        sub->gone = true;
-        dropped.push_back(sub->id);
-      }
+      if (!offer(*sub, item)) sub->in_pass = false;  // blocked: waits where it is
     }
   };
   for (std::size_t i = static_cast<std::size_t>(from + 1 - window_start);
@@ -264,10 +270,9 @@ std::vector<std::string> SubscriptionHub::serve_from_window(std::int64_t head) {
   // Every event up to head has been offered to them: they are caught up.
   for (const auto& sub : snapshot_.subs)
     if (sub->in_pass) sub->cursor = std::max(sub->cursor, head);
-  return dropped;
 }
 
-bool SubscriptionHub::serve(Sub& sub, std::int64_t head) {
+void SubscriptionHub::serve(Sub& sub, std::int64_t head) {
   const auto offer = [&](const Item& item) { return this->offer(sub, item); };
   std::size_t pages = 0;
   while (sub.cursor < head && pages++ < 8) {
@@ -275,7 +280,7 @@ bool SubscriptionHub::serve(Sub& sub, std::int64_t head) {
     if (!window_.empty() && sub.cursor + 1 >= window_start) {
       for (std::size_t i = static_cast<std::size_t>(sub.cursor + 1 - window_start);
            i < window_.size() && window_[i]->event.seq <= head; ++i) {
-        if (!offer(*window_[i])) return false;
+        if (!offer(*window_[i])) return;
       }
       break;
     }
@@ -284,10 +289,9 @@ bool SubscriptionHub::serve(Sub& sub, std::int64_t head) {
     if (!items.ok() || items->empty()) break;
     for (const auto& item : *items) {
       if (item->event.seq > head) break;
-      if (!offer(*item)) return false;
+      if (!offer(*item)) return;
     }
   }
-  return true;
 }
 
 void SubscriptionHub::run() {
@@ -295,10 +299,11 @@ void SubscriptionHub::run() {
   while (running_.load()) {
     const std::int64_t head =
         behind ? engine_.last_event_seq()
-               : engine_.wait_for_events(window_end_, std::chrono::milliseconds(50));
+               : engine_.wait_for_events(window_end_, options_.retry, &kicked_);
     behind = false;
     do {
       refresh_snapshot();
+      unblock_if_kicked();
       if (snapshot_.subs.empty()) {
         // Nobody to serve: the new events are not read. A subscriber that comes later starts at
         // the head, or replays from the database if it asks for older events.
@@ -310,16 +315,13 @@ void SubscriptionHub::run() {
       const std::int64_t before = window_end_;
       refill_window(std::min(head, window_end_ + static_cast<std::int64_t>(options_.live_step)));
       const std::int64_t upto = std::min(head, window_end_);
-      for (const std::string& id : serve_from_window(upto)) remove(id);
-      // The rest are behind the window (replaying from the database) or already at the head.
+      serve_from_window(upto);
+      // The rest are behind the window (replaying from the database), already at the head, or
+      // blocked until their connection has room.
       for (const auto& sub : snapshot_.subs) {
-        if (sub->in_pass || sub->gone) continue;
-        if (!serve(*sub, upto)) {
-          sub->gone = true;
-          remove(sub->id);
-          continue;
-        }
-        behind = behind || sub->cursor < upto;
+        if (sub->in_pass || sub->blocked) continue;
+        serve(*sub, upto);
+        behind = behind || (!sub->blocked && sub->cursor < upto);
       }
       if (window_end_ == before) break;  // nothing read (an error): retried on the next pass
     } while (window_end_ < head && running_.load());

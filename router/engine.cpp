@@ -314,10 +314,18 @@ absl::StatusOr<settlement::GatewayBatch> Engine::seal_gateway_batch() {
   return batch;
 }
 
-std::int64_t Engine::wait_for_events(std::int64_t after, std::chrono::milliseconds timeout) const {
+std::int64_t Engine::wait_for_events(std::int64_t after, std::chrono::milliseconds timeout,
+                                     const std::atomic<bool>* wake) const {
   std::unique_lock lock(event_mutex_);
-  event_cv_.wait_for(lock, timeout, [&] { return last_event_seq_.load() > after; });
+  event_cv_.wait_for(lock, timeout, [&] {
+    return last_event_seq_.load() > after || (wake != nullptr && wake->load());
+  });
   return last_event_seq_.load();
+}
+
+void Engine::wake_event_waiters() const {
+  std::lock_guard lock(event_mutex_);
+  event_cv_.notify_all();
 }
 
 void Engine::inject_write_fault(int n) {

@@ -152,9 +152,12 @@ class Engine {
 
   /// The newest event's seq (0 when there is none).
   std::int64_t last_event_seq() const noexcept { return last_event_seq_.load(); }
-  /// Blocks until an event newer than `after` is committed or `timeout` passes; returns the newest
-  /// seq.
-  std::int64_t wait_for_events(std::int64_t after, std::chrono::milliseconds timeout) const;
+  /// Blocks until an event newer than `after` is committed, `timeout` passes, or `wake` (if given)
+  /// is set and wake_event_waiters() is called; returns the newest seq.
+  std::int64_t wait_for_events(std::int64_t after, std::chrono::milliseconds timeout,
+                               const std::atomic<bool>* wake = nullptr) const;
+  /// Wakes wait_for_events() callers so they look at their `wake` flag (set it first).
+  void wake_event_waiters() const;
 
   /// Test hook: the Nth database write from now fails with an I/O error.
   void inject_write_fault(int n);

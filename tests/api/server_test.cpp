@@ -757,20 +757,6 @@ TEST_F(ApiLimits, TooManySubscriptionsAndRateLimit) {
   EXPECT_GT(limited, 0U);
 }
 
-TEST_F(ApiLimits, ASlowConsumerIsClosedWithTheCursorToResumeFrom) {
-  for (std::uint64_t b = 4; b <= 23; ++b)
-    ASSERT_TRUE(engine_->ingest(testing::generated_batch(270, b, 500)).ok());
-  testing::WsClient ws(port_, std::chrono::seconds(20));
-  ws.send_text(R"({"jsonrpc":"2.0","id":1,"method":"zkr_subscribe","params":["messages",{},0]})");
-  // Do not read for a while: the server's queue for this connection fills.
-  std::this_thread::sleep_for(std::chrono::seconds(2));
-  for (int i = 0; i < 20000 && ws.read().has_value(); ++i) {
-  }
-  ASSERT_TRUE(ws.closed());
-  EXPECT_EQ(ws.close_code(), 1008);
-  EXPECT_NE(ws.close_reason().find("fromCursor="), std::string::npos) << ws.close_reason();
-}
-
 TEST_F(Api, ConcurrentClients) {
   std::vector<std::thread> threads;
   std::atomic<int> ok{0};
