@@ -296,8 +296,8 @@ std::optional<std::string> Dispatcher::handle(const Parsed& parsed, CallContext&
       const json::object* o = request.if_object();
       const json::value* id = o != nullptr ? o->if_contains("id") : nullptr;
       if (o != nullptr && id == nullptr) continue;  // a notification
-      one = json::serialize(error_object(id != nullptr && valid_id(*id) ? *id : json::value(nullptr),
-                                         too_large_answer(0)));
+      one = json::serialize(error_object(
+          id != nullptr && valid_id(*id) ? *id : json::value(nullptr), too_large_answer(0)));
     }
     if (one.empty()) continue;
     if (out.size() > 1) out += ',';

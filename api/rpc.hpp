@@ -5,9 +5,9 @@
 
 #include <atomic>
 #include <chrono>
-#include <mutex>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <span>
@@ -73,7 +73,7 @@ class SubscriptionSink {
 
 /// What a handler knows about the connection that called it.
 struct CallContext {
-  std::optional<std::string> bearer;                 // HTTP: the Authorization: Bearer credential
+  std::optional<std::string> bearer;  // HTTP: the Authorization: Bearer credential
   // Failed credential attempts of this connection and of its client address (either may be null).
   FailureBucket* connection_failures = nullptr;
   FailureBucket* address_failures = nullptr;
@@ -95,7 +95,6 @@ struct RpcLimits {
   // answered too_large instead.
   std::size_t max_response_bytes = 16 * 1024 * 1024;
 };
-
 
 /// Where a method may run. kInline methods only read memory (no database, no waiting on other
 /// threads beyond a shared lock), so the server runs them on the connection's I/O thread and saves

@@ -152,8 +152,8 @@ class AddressTable {
 bool valid_websocket_key(std::string_view key) {
   if (key.size() != 24 || key.substr(22) != "==") return false;
   return std::all_of(key.begin(), key.begin() + 22, [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '+' || c == '/';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '/';
   });
 }
 
@@ -178,6 +178,9 @@ class TokenBucket {
 
 const RpcError kRateLimited = rpc_error("rate_limited", "too many requests on this connection");
 constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
+// Each connection may hold this much of a request without drawing on the server-wide body
+// budget, so that ordinary requests are never refused while large ones hold the budget.
+constexpr std::size_t kFreeBodyBytes = 64 * 1024;
 
 }  // namespace
 
@@ -263,7 +266,7 @@ struct Server::Impl {
   std::optional<asio::ssl::context> tls;  // set when options.tls_certificate_file is
   std::vector<std::thread> io_threads;
   Counters counters;
-  ByteBudget outgoing{options.max_outgoing_bytes};  // answers and notifications not yet written
+  ByteBudget outgoing{options.max_outgoing_bytes};    // answers and notifications not yet written
   ByteBudget bodies{options.max_pending_body_bytes};  // request bodies being read
   AddressTable addresses{options};
   std::size_t max_connections = options.max_connections;  // after fit_connections_to_file_limit
@@ -506,6 +509,14 @@ class Server::Impl::WsConnection : public SubscriptionSink,
       }
     }
     close_soon(websocket::close_code::policy_error, std::move(reason));
+    // The close frame waits behind the message in flight. A client that reads again gets both;
+    // one that never does (perhaps blocked writing to us) is cut off after the idle timeout.
+    stall_timer_.expires_after(server_.options.idle_timeout);
+    stall_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (ec || !self->writing_) return;
+      beast::error_code ignored;
+      beast::get_lowest_layer(self->ws_).socket().close(ignored);
+    });
   }
 
   /// Waits until the connection may take another answer: its own queue under its limits and the
@@ -537,12 +548,13 @@ class Server::Impl::WsConnection : public SubscriptionSink,
     std::size_t held = 0;
     while (true) {
       auto [ec, n] = co_await ws_.async_read_some(buffer, 64 * 1024, as_tuple);
-      if (buffer.size() > held) {
-        if (!server_.bodies.try_take(buffer.size() - held)) {
+      const std::size_t over = buffer.size() > kFreeBodyBytes ? buffer.size() - kFreeBodyBytes : 0;
+      if (over > held) {
+        if (!server_.bodies.try_take(over - held)) {
           server_.bodies.give(held);
           co_return std::pair{beast::error_code(asio::error::no_buffer_space), std::size_t{0}};
         }
-        held = buffer.size();
+        held = over;
       }
       if (ec || ws_.is_message_done()) co_return std::pair{ec, held};
     }
@@ -878,9 +890,8 @@ awaitable<void> Server::Impl::serve_http(Stream& stream, std::shared_ptr<Address
   };
   // The first request must come within the handshake timeout (or the idle timeout if that is
   // shorter): an idle connection does not hold a slot for the whole idle timeout.
-  std::chrono::steady_clock::duration deadline =
-      std::min<std::chrono::steady_clock::duration>(options.handshake_timeout,
-                                                    options.idle_timeout);
+  std::chrono::steady_clock::duration deadline = std::min<std::chrono::steady_clock::duration>(
+      options.handshake_timeout, options.idle_timeout);
   while (true) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(options.max_body_bytes);
@@ -911,9 +922,11 @@ awaitable<void> Server::Impl::serve_http(Stream& stream, std::shared_ptr<Address
     } else {
       // The body's bytes are held in the server-wide budget while it is read and answered.
       const auto length = parser.content_length();
-      body_held = length ? static_cast<std::size_t>(std::min<std::uint64_t>(
-                               *length, options.max_body_bytes))
-                         : (parser.chunked() ? options.max_body_bytes : 0);
+      const std::size_t body =
+          length
+              ? static_cast<std::size_t>(std::min<std::uint64_t>(*length, options.max_body_bytes))
+              : (parser.chunked() ? options.max_body_bytes : 0);
+      body_held = body > kFreeBodyBytes ? body - kFreeBodyBytes : 0;
       if (!bodies.try_take(body_held)) {
         counters.bodies_refused++;
         body_held = 0;
@@ -940,10 +953,10 @@ awaitable<void> Server::Impl::serve_http(Stream& stream, std::shared_ptr<Address
     http::response<http::string_body> res;
     {
       const http::request<http::string_body> req = parser.release();
-      res = co_await handle_http(req, bucket,
-                                 CallContext{.connection_failures = &failures,
-                                             .address_failures = &address->failures},
-                                 answer_held);
+      res = co_await handle_http(
+          req, bucket,
+          CallContext{.connection_failures = &failures, .address_failures = &address->failures},
+          answer_held);
       res.keep_alive(req.keep_alive());
     }
     bodies.give(body_held);
@@ -1027,8 +1040,8 @@ void Server::Impl::fit_connections_to_file_limit() {
   // Files the rest of the process needs: the database and its journal, the listener, the L1
   // client, logs; a generous allowance.
   constexpr rlim_t kOtherFiles = 64;
-  const rlim_t usable = limit.rlim_cur > 2 * kOtherFiles ? limit.rlim_cur - kOtherFiles
-                                                         : limit.rlim_cur / 2;
+  const rlim_t usable =
+      limit.rlim_cur > 2 * kOtherFiles ? limit.rlim_cur - kOtherFiles : limit.rlim_cur / 2;
   if (static_cast<rlim_t>(options.max_connections) > usable) {
     max_connections = static_cast<std::size_t>(usable);
     log::warning("zkrouter: the open-file limit is ", limit.rlim_cur, "; serving at most ",

@@ -297,9 +297,9 @@ void SubscriptionHub::serve(Sub& sub, std::int64_t head) {
 void SubscriptionHub::run() {
   bool behind = false;
   while (running_.load()) {
-    const std::int64_t head =
-        behind ? engine_.last_event_seq()
-               : engine_.wait_for_events(window_end_, options_.retry, &kicked_);
+    const std::int64_t head = behind
+                                  ? engine_.last_event_seq()
+                                  : engine_.wait_for_events(window_end_, options_.retry, &kicked_);
     behind = false;
     do {
       refresh_snapshot();

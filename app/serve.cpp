@@ -167,6 +167,25 @@ absl::StatusOr<ServeConfig> load_config(const std::string& path) {
                        limits.u64("maxBodyBytes", c.server.max_body_bytes));
   ZKR_ASSIGN_OR_RETURN(c.server.max_connections,
                        limits.u64("maxConnections", c.server.max_connections));
+  ZKR_ASSIGN_OR_RETURN(
+      c.server.max_connections_per_address,
+      limits.u64("maxConnectionsPerAddress", c.server.max_connections_per_address));
+  ZKR_ASSIGN_OR_RETURN(c.server.reserved_connections,
+                       limits.u64("reservedConnections", c.server.reserved_connections));
+  ZKR_ASSIGN_OR_RETURN(const std::uint64_t handshake,
+                       limits.u64("handshakeTimeoutSeconds", 5, 3600));
+  c.server.handshake_timeout = std::chrono::seconds(handshake);
+  ZKR_ASSIGN_OR_RETURN(c.server.max_queued_bytes,
+                       limits.u64("maxQueuedBytes", c.server.max_queued_bytes));
+  ZKR_ASSIGN_OR_RETURN(c.server.max_outgoing_bytes,
+                       limits.u64("maxOutgoingBytes", c.server.max_outgoing_bytes));
+  ZKR_ASSIGN_OR_RETURN(c.server.max_pending_body_bytes,
+                       limits.u64("maxPendingBodyBytes", c.server.max_pending_body_bytes));
+  ZKR_ASSIGN_OR_RETURN(c.server.rpc.max_response_bytes,
+                       limits.u64("maxResponseBytes", c.server.rpc.max_response_bytes));
+  ZKR_ASSIGN_OR_RETURN(const std::uint64_t slow,
+                       limits.u64("slowConsumerTimeoutSeconds", 10, 3600));
+  c.server.slow_consumer_timeout = std::chrono::seconds(slow);
   ZKR_ASSIGN_OR_RETURN(const std::uint64_t idle, limits.u64("idleTimeoutSeconds", 60, 86400));
   c.server.idle_timeout = std::chrono::seconds(idle);
   ZKR_ASSIGN_OR_RETURN(

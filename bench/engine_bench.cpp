@@ -73,7 +73,8 @@ void write_serve_config(const std::string& out, const std::string& db,
   config << "{\"listen\": {\"address\": \"127.0.0.1\", \"port\": 0},\n"
          << " \"database\": \"" << db << "\",\n"
          << " \"gateway\": {\"signingKeyFile\": \"" << key_file << "\"},\n"
-         << " \"limits\": {\"maxConnections\": 4096, \"requestsPerSecond\": 10000000}}\n";
+         << " \"limits\": {\"maxConnections\": 4096, \"maxConnectionsPerAddress\": 4096, "
+            "\"requestsPerSecond\": 10000000}}\n";
   check(config ? absl::OkStatus() : absl::InternalError("cannot write " + out));
 }
 

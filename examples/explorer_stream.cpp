@@ -17,11 +17,24 @@ int main(int argc, char** argv) {
   using namespace zkr;
   std::vector<std::int64_t> cursors;
   const auto read_into = [&](api::WsClient& ws, int n) {
-    if (!ws.wait_notifications(static_cast<std::size_t>(n), std::chrono::seconds(30))) return false;
-    for (const json::value& note : ws.take_notifications()) {
+    const bool got = ws.wait_notifications(static_cast<std::size_t>(n), std::chrono::seconds(30));
+    const std::vector<json::value> notes = ws.take_notifications();
+    for (const json::value& note : notes) {
       cursors.push_back(note.at("params").at("result").at("cursor").to_number<std::int64_t>());
     }
-    return true;
+    if (got) return true;
+    if (ws.closed()) {
+      std::fprintf(stderr,
+                   "explorer_stream: the server closed the stream after %zu of %d "
+                   "notifications: code %d, \"%s\"\n",
+                   notes.size(), n, ws.close_code(), ws.close_reason().c_str());
+    } else {
+      std::fprintf(stderr,
+                   "explorer_stream: only %zu of %d notifications within 30 s (are there "
+                   "that many messages? see zkr_listMessages)\n",
+                   notes.size(), n);
+    }
+    return false;
   };
   {
     api::WsClient ws(examples::port(), std::chrono::seconds(30), absl::GetFlag(FLAGS_host));
