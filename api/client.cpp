@@ -134,6 +134,24 @@ std::string wss_exchange(const std::string& host, std::uint16_t port, const std:
   });
 }
 
+std::string websocket_client_frame(std::uint8_t opcode, std::string_view payload) {
+  std::string f(1, static_cast<char>(0x80 | opcode));
+  if (payload.size() < 126) {
+    f += static_cast<char>(0x80 | payload.size());
+  } else if (payload.size() < 65536) {
+    f += static_cast<char>(0x80 | 126);
+    f += static_cast<char>(payload.size() >> 8);
+    f += static_cast<char>(payload.size() & 0xff);
+  } else {
+    f += static_cast<char>(0x80 | 127);
+    for (int shift = 56; shift >= 0; shift -= 8)
+      f += static_cast<char>((payload.size() >> shift) & 0xff);
+  }
+  f += std::string(4, '\0');  // the masking key
+  f += payload;
+  return f;
+}
+
 struct WsClient::Impl {
   asio::io_context ioc;
   websocket::stream<tcp::socket> ws{ioc};

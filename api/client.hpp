@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <boost/json.hpp>
 
@@ -43,6 +44,11 @@ HttpReply https_request(const std::string& host, std::uint16_t port, const std::
 /// Over wss://host:port/ (verified as above): sends `text` and returns the first message back.
 std::string wss_exchange(const std::string& host, std::uint16_t port, const std::string& ca_file,
                          const std::string& text);
+
+/// One client-to-server WebSocket frame (RFC 6455 5.2), final, masked with the all-zero key (so the
+/// payload goes as it is): for tools that speak WebSocket over raw sockets, such as the hostile
+/// clients of the tests and the soak.
+std::string websocket_client_frame(std::uint8_t opcode, std::string_view payload);
 
 class WsClient {
  public:

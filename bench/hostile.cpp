@@ -28,6 +28,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
+#include "api/client.hpp"
 
 ABSL_FLAG(int, port, 8545, "the server's port on 127.0.0.1");
 ABSL_FLAG(int, seconds, 60, "how long to keep at it");
@@ -42,8 +43,8 @@ ABSL_FLAG(std::string, proof_id, "1000:1:0", "a message id whose proof exists");
 namespace {
 
 enum Kind { kGreedy, kBodies, kIdle, kPingers, kStallers, kGuessers, kKinds };
-constexpr std::array<const char*, kKinds> kNames = {"greedy",   "bodies",   "idle",
-                                                    "pingers",  "stallers", "guessers"};
+constexpr std::array<const char*, kKinds> kNames = {"greedy",  "bodies",   "idle",
+                                                    "pingers", "stallers", "guessers"};
 
 struct Totals {
   std::uint64_t connects = 0, closed = 0, refused = 0, sent = 0, received = 0;
@@ -54,30 +55,15 @@ std::string upgrade() {
          "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
 }
 
-/// A client frame (masked with the all-zero key, so the payload goes as it is).
 std::string frame(std::uint8_t opcode, std::string_view payload) {
-  std::string f(1, static_cast<char>(0x80 | opcode));
-  if (payload.size() < 126) {
-    f += static_cast<char>(0x80 | payload.size());
-  } else if (payload.size() < 65536) {
-    f += static_cast<char>(0x80 | 126);
-    f += static_cast<char>(payload.size() >> 8);
-    f += static_cast<char>(payload.size() & 0xff);
-  } else {
-    f += static_cast<char>(0x80 | 127);
-    for (int shift = 56; shift >= 0; shift -= 8)
-      f += static_cast<char>((payload.size() >> shift) & 0xff);
-  }
-  f += std::string(4, '\0');
-  f += payload;
-  return f;
+  return zkr::api::websocket_client_frame(opcode, payload);
 }
 
 struct Conn {
   Kind kind;
   int fd = -1;
-  std::string out;     // still to send
-  std::string in;      // pingers: unparsed input after the handshake
+  std::string out;  // still to send
+  std::string in;   // pingers: unparsed input after the handshake
   bool upgraded = false;
   std::chrono::steady_clock::time_point next_send{};
   std::chrono::steady_clock::time_point next_open{};  // reconnects a second after a close
@@ -204,15 +190,14 @@ class Hostile {
 
   int run() {
     const std::array<int, kKinds> counts = {
-        absl::GetFlag(FLAGS_greedy),   absl::GetFlag(FLAGS_bodies),
-        absl::GetFlag(FLAGS_idle),     absl::GetFlag(FLAGS_pingers),
-        absl::GetFlag(FLAGS_stallers), absl::GetFlag(FLAGS_guessers)};
+        absl::GetFlag(FLAGS_greedy),  absl::GetFlag(FLAGS_bodies),   absl::GetFlag(FLAGS_idle),
+        absl::GetFlag(FLAGS_pingers), absl::GetFlag(FLAGS_stallers), absl::GetFlag(FLAGS_guessers)};
     std::vector<Conn> conns;
     for (int k = 0; k < kKinds; ++k)
       for (int i = 0; i < counts[static_cast<std::size_t>(k)]; ++i)
         conns.push_back(Conn{.kind = static_cast<Kind>(k)});
-    const auto end = std::chrono::steady_clock::now() +
-                     std::chrono::seconds(absl::GetFlag(FLAGS_seconds));
+    const auto end =
+        std::chrono::steady_clock::now() + std::chrono::seconds(absl::GetFlag(FLAGS_seconds));
     auto next_report = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (std::chrono::steady_clock::now() < end) {
       const auto now = std::chrono::steady_clock::now();
@@ -235,12 +220,12 @@ class Hostile {
   void report() const {
     for (int k = 0; k < kKinds; ++k) {
       const Totals& t = totals_[static_cast<std::size_t>(k)];
-      std::printf("hostile %-8s connects %llu, closed by the server %llu, 503 %llu, sent %.1f MiB, "
-                  "received %.1f MiB\n",
-                  kNames[static_cast<std::size_t>(k)], static_cast<unsigned long long>(t.connects),
-                  static_cast<unsigned long long>(t.closed),
-                  static_cast<unsigned long long>(t.refused), static_cast<double>(t.sent) / 1048576,
-                  static_cast<double>(t.received) / 1048576);
+      std::printf(
+          "hostile %-8s connects %llu, closed by the server %llu, 503 %llu, sent %.1f MiB, "
+          "received %.1f MiB\n",
+          kNames[static_cast<std::size_t>(k)], static_cast<unsigned long long>(t.connects),
+          static_cast<unsigned long long>(t.closed), static_cast<unsigned long long>(t.refused),
+          static_cast<double>(t.sent) / 1048576, static_cast<double>(t.received) / 1048576);
     }
     std::fflush(stdout);
   }

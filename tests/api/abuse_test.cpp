@@ -101,23 +101,8 @@ int raw_websocket(std::uint16_t port, int send_timeout_seconds) {
   return fd;
 }
 
-/// One client-to-server text frame (RFC 6455 5.2), masked with the all-zero key.
 std::string ws_text_frame(std::string_view text) {
-  std::string frame = "\x81";
-  if (text.size() < 126) {
-    frame += static_cast<char>(0x80 | text.size());
-  } else if (text.size() < 65536) {
-    frame += static_cast<char>(0x80 | 126);
-    frame += static_cast<char>(text.size() >> 8);
-    frame += static_cast<char>(text.size() & 0xff);
-  } else {
-    frame += static_cast<char>(0x80 | 127);
-    for (int shift = 56; shift >= 0; shift -= 8)
-      frame += static_cast<char>((text.size() >> shift) & 0xff);
-  }
-  frame += std::string(4, '\0');  // masking key 0: the payload goes as it is
-  frame += text;
-  return frame;
+  return websocket_client_frame(1, text);
 }
 
 /// This process's resident memory, in bytes.
@@ -348,9 +333,15 @@ TEST_F(Hostile, MemoryStaysUnderTheStatedBoundWhileHostileClientsRun) {
       "server and test process grew from %zu MiB to %zu MiB (bound %zu MiB); %zu of 30 "
       "bodies refused; %zu of 300 greedy requests sent\n",
       before >> 20, during >> 20, bound >> 20, refused, requests_sent);
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer keeps freed memory in quarantine (256 MiB) and shadows every byte: the
+  // process's RSS says nothing about the server's bound there. The behaviour above still holds.
+  (void)bound;
+#else
   EXPECT_LT(during - std::min(during, before), bound)
       << "grew from " << (before >> 20) << " MiB to " << (during >> 20) << " MiB; bound "
       << (bound >> 20) << " MiB";
+#endif
   EXPECT_GT(refused, 20U) << "bodies past the 32 MiB budget are refused";
   for (int fd : bodies) ::close(fd);
   for (int fd : greedy) ::close(fd);

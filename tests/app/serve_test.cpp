@@ -109,6 +109,18 @@ json::value wait_for_status(std::uint16_t port, const std::string& id, const std
   return status;
 }
 
+// CPU time (user + system) the process `pid` has used, in seconds.
+double process_cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::istringstream fields(text.substr(text.rfind(')') + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i)
+    if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
 TEST(Serve, SettlesABatchSubmittedOverTheApiOnAnvil) {
   if (!testing::have_anvil())
     GTEST_SKIP() << "anvil not installed: run scripts/test, which installs it";
@@ -291,16 +303,6 @@ TEST(Serve, FitsConnectionsToTheOpenFileLimitAndStaysCalmPastIt) {
                                   " serve --config=" + config + " 2>" + log},
                              "API on http://127.0.0.1:");
   ASSERT_NE(serve.port, 0) << serve.text;
-  const auto cpu_seconds = [&serve] {
-    std::ifstream in("/proc/" + std::to_string(serve.pid) + "/stat");
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::istringstream fields(text.substr(text.rfind(')') + 2));
-    std::string field;
-    double ticks = 0;
-    for (int i = 3; i <= 15 && fields >> field; ++i)
-      if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
-    return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
-  };
   std::vector<int> held;
   for (int i = 0; i < 300; ++i) {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -314,9 +316,9 @@ TEST(Serve, FitsConnectionsToTheOpenFileLimitAndStaysCalmPastIt) {
       ::close(fd);
     }
   }
-  const double cpu_before = cpu_seconds();
+  const double cpu_before = process_cpu_seconds(serve.pid);
   std::this_thread::sleep_for(std::chrono::seconds(2));
-  const double cpu_used = cpu_seconds() - cpu_before;
+  const double cpu_used = process_cpu_seconds(serve.pid) - cpu_before;
   EXPECT_LT(cpu_used, 0.5) << "the server spun for " << cpu_used << " s of CPU in 2 s";
   // 127.0.0.1 holds all it may (the last 32 slots are kept for new addresses); another address
   // is still answered.
@@ -352,6 +354,63 @@ TEST(Serve, FitsConnectionsToTheOpenFileLimitAndStaysCalmPastIt) {
                       "configured 1024"),
             std::string::npos)
       << text;
+}
+
+// Out of file descriptors anyway (the limit lowered under the running server to 40): accept fails
+// with EMFILE, and the server backs off instead of spinning; once connections close it accepts
+// again.
+TEST(Serve, AcceptBacksOffWhenOutOfFileDescriptors) {
+  testing::TempDir dir;
+  const merkle::Word secret = merkle::keccak256(std::string_view("emfile test"));
+  write_file(dir.file("gateway.key"), merkle::to_hex(secret) + "\n");
+  const std::string config = dir.file("zkrouter.json");
+  write_file(config, json::serialize(
+                         json::object{{"listen", {{"address", "127.0.0.1"}, {"port", 0}}},
+                                      {"database", dir.file("zkrouter.db")},
+                                      {"limits", {{"handshakeTimeoutSeconds", 30}}},
+                                      {"gateway", {{"signingKeyFile", dir.file("gateway.key")}}}}));
+  const std::string log = dir.file("stderr.log");
+  testing::Process serve = testing::start_process(
+      {"/bin/bash", "-c",
+       "exec " + std::string(ZKR_BINARY) + " serve --config=" + config + " 2>" + log},
+      "API on http://127.0.0.1:");
+  ASSERT_NE(serve.port, 0) << serve.text;
+  const std::string pid = std::to_string(serve.pid);
+  ASSERT_EQ(testing::run_command("prlimit --pid " + pid + " --nofile=40:").first, 0);
+  std::vector<int> held;
+  for (int i = 0; i < 100; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(serve.port);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0) {
+      held.push_back(fd);
+    } else if (fd >= 0) {
+      ::close(fd);
+    }
+  }
+  const double cpu_before = process_cpu_seconds(serve.pid);
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  const double cpu_used = process_cpu_seconds(serve.pid) - cpu_before;
+  EXPECT_LT(cpu_used, 0.5) << "the server spun for " << cpu_used << " s of CPU in 2 s";
+  for (int fd : held) ::close(fd);
+  ASSERT_EQ(testing::run_command("prlimit --pid " + pid + " --nofile=1024:").first, 0);
+  // The closed connections are reaped and accepting works again.
+  int status = 0;
+  for (int i = 0; i < 50 && status != 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    try {
+      status = testing::http_request(serve.port, "GET", "/health").status;
+    } catch (const std::exception&) {
+    }
+  }
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(testing::stop_process(serve), 0);
+  std::ifstream in(log);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("accept failed (Too many open files)"), std::string::npos) << text;
+  EXPECT_NE(text.find("backing off"), std::string::npos) << text;
 }
 
 }  // namespace
