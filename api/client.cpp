@@ -162,7 +162,8 @@ struct WsClient::Impl {
   std::string close_reason;
 };
 
-WsClient::WsClient(std::uint16_t port, std::chrono::milliseconds timeout, const std::string& host)
+WsClient::WsClient(std::uint16_t port, std::chrono::milliseconds timeout, const std::string& host,
+                   const std::string& target)
     : impl_(std::make_unique<Impl>()) {
   impl_->timeout = timeout;
   beast::error_code ec;
@@ -172,7 +173,7 @@ WsClient::WsClient(std::uint16_t port, std::chrono::milliseconds timeout, const 
     throw std::runtime_error("cannot connect to ws://" + host + ":" + std::to_string(port) + ": " +
                              ec.message());
   impl_->ws.read_message_max(512 * 1024 * 1024);
-  impl_->ws.handshake(host, "/", ec);
+  impl_->ws.handshake(host, target, ec);
   if (ec) throw std::runtime_error("WebSocket handshake with " + host + " failed: " + ec.message());
 }
 

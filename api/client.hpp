@@ -52,10 +52,10 @@ std::string websocket_client_frame(std::uint8_t opcode, std::string_view payload
 
 class WsClient {
  public:
-  /// Connects to ws://host:port/. Throws std::runtime_error if it cannot.
+  /// Connects to ws://host:port/target. Throws std::runtime_error if it cannot.
   explicit WsClient(std::uint16_t port,
                     std::chrono::milliseconds timeout = std::chrono::seconds(10),
-                    const std::string& host = "127.0.0.1");
+                    const std::string& host = "127.0.0.1", const std::string& target = "/");
   ~WsClient();
   void send_text(const std::string& text);
   void send_binary(const std::string& bytes);

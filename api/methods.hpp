@@ -1,7 +1,7 @@
 #pragma once
 // The JSON-RPC method table. Each group lives in its own file: methods_query.cpp (zks_* and the
 // native reads), methods_ingest.cpp (authentication, batch submission, the operator's lifecycle
-// calls). Subscriptions are registered by the server, which owns the hub.
+// calls), methods_chain.cpp (the per-chain endpoints). Subscriptions are registered by the server, which owns the hub.
 
 #include "api/rpc.hpp"
 #include "router/engine.hpp"
@@ -9,7 +9,17 @@
 namespace zkr::api {
 
 void add_query_methods(Dispatcher& dispatcher, const router::Engine& engine);
+/// The methods of the chain endpoints (/chains/{id}): Ethereum and ZKsync JSON-RPC for one chain
+/// (or the Gateway), with Ethereum's conventions (0x-hex quantities). The chain is
+/// CallContext::endpoint_chain.
+void add_chain_methods(Dispatcher& dispatcher, const router::Engine& engine);
 void add_ingest_methods(Dispatcher& dispatcher, router::Engine& engine);
+
+/// zks_getL2ToL1LogProof(txHash, index?, interopMode?), on `chain`'s transactions only when given:
+/// the answer's JSON text, "null" where a ZKsync node answers null.
+[[nodiscard]] absl::StatusOr<std::string> zks_log_proof(const router::Engine& engine,
+                                                        const boost::json::value& params,
+                                                        std::optional<std::uint64_t> chain);
 
 /// OK if the call may act for `chain_id`: the connection authenticated for it (WebSocket) or the
 /// bearer credential is the chain's (HTTP). Unauthenticated / PermissionDenied otherwise.

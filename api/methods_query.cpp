@@ -74,38 +74,43 @@ json::value error_json(const absl::Status& s) {
 
 }  // namespace
 
+absl::StatusOr<std::string> zks_log_proof(const router::Engine& e, const json::value& params,
+                                          std::optional<std::uint64_t> chain) {
+  const Params p(params, {"txHash", "index", "interopMode"});
+  ZKR_RETURN_IF_ERROR(p.no_extra());
+  ZKR_ASSIGN_OR_RETURN(const merkle::Word tx, word_param(p, 0));
+  std::uint64_t index = 0;
+  if (p.has(1)) {
+    ZKR_ASSIGN_OR_RETURN(index, p.u64(1));
+  }
+  router::ProofTarget t = router::ProofTarget::kL1;
+  if (p.has(2)) {
+    ZKR_ASSIGN_OR_RETURN(const std::string mode, p.string(2));
+    if (mode != "proof_based_gw") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown interop mode \"", to_absl(utf8_prefix(mode, 32)),
+                       "\"; the only mode is \"proof_based_gw\""));
+    }
+    t = router::ProofTarget::kGateway;
+  }
+  absl::StatusOr<router::BuiltProof> proof = e.proof_by_tx(tx, index, t, chain);
+  if (!proof.ok()) {
+    if (proof.status().code() == absl::StatusCode::kNotFound ||
+        proof.status().code() == absl::StatusCode::kFailedPrecondition) {
+      return std::string("null");
+    }
+    return proof.status();
+  }
+  return zks_proof_json_text(*proof);
+}
+
 void add_query_methods(Dispatcher& d, const router::Engine& e) {
   // ZKsync compatible: null exactly where the ZKsync server returns null (no such log, or the
   // proof does not exist yet); zkr_getProof says why. From memory: it runs on the I/O thread.
   d.add_raw(
       "zks_getL2ToL1LogProof",
-      [&e](const json::value& params, CallContext&) -> absl::StatusOr<std::string> {
-        const Params p(params, {"txHash", "index", "interopMode"});
-        ZKR_RETURN_IF_ERROR(p.no_extra());
-        ZKR_ASSIGN_OR_RETURN(const merkle::Word tx, word_param(p, 0));
-        std::uint64_t index = 0;
-        if (p.has(1)) {
-          ZKR_ASSIGN_OR_RETURN(index, p.u64(1));
-        }
-        router::ProofTarget t = router::ProofTarget::kL1;
-        if (p.has(2)) {
-          ZKR_ASSIGN_OR_RETURN(const std::string mode, p.string(2));
-          if (mode != "proof_based_gw") {
-            return absl::InvalidArgumentError(
-                absl::StrCat("unknown interop mode \"", to_absl(utf8_prefix(mode, 32)),
-                             "\"; the only mode is \"proof_based_gw\""));
-          }
-          t = router::ProofTarget::kGateway;
-        }
-        absl::StatusOr<router::BuiltProof> proof = e.proof_by_tx(tx, index, t);
-        if (!proof.ok()) {
-          if (proof.status().code() == absl::StatusCode::kNotFound ||
-              proof.status().code() == absl::StatusCode::kFailedPrecondition) {
-            return std::string("null");
-          }
-          return proof.status();
-        }
-        return zks_proof_json_text(*proof);
+      [&e](const json::value& params, CallContext&) {
+        return zks_log_proof(e, params, std::nullopt);
       },
       Cost::kInline);
 

@@ -79,6 +79,8 @@ struct CallContext {
   FailureBucket* address_failures = nullptr;
   std::set<std::uint64_t>* authenticated = nullptr;  // WebSocket: chains this connection proved
   SubscriptionSink* subscriptions = nullptr;         // WebSocket only
+  // The chain whose endpoint (/chains/{id}) the call came to; none on the native API.
+  std::optional<std::uint64_t> endpoint_chain;
 };
 
 using Handler = std::function<absl::StatusOr<boost::json::value>(const boost::json::value& params,

@@ -148,6 +148,26 @@ class AddressTable {
   std::map<std::string, std::shared_ptr<AddressState>> table_;
 };
 
+std::string_view to_std(beast::string_view s) {
+  return {s.data(), s.size()};
+}
+
+/// The chain of a chain endpoint's target, "/chains/{id}" (a query string is ignored); none for any
+/// other target.
+std::optional<std::uint64_t> endpoint_chain_of(std::string_view target) {
+  constexpr std::string_view kPrefix = "/chains/";
+  if (!target.starts_with(kPrefix)) return std::nullopt;
+  target.remove_prefix(kPrefix.size());
+  target = target.substr(0, target.find('?'));
+  if (target.empty() || target.size() > 19) return std::nullopt;
+  std::uint64_t id = 0;
+  for (const char c : target) {
+    if (c < '0' || c > '9') return std::nullopt;
+    id = id * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return id;
+}
+
 /// A WebSocket key is 16 bytes in base64: 22 characters of the alphabet and "==" (RFC 6455 4.1).
 bool valid_websocket_key(std::string_view key) {
   if (key.size() != 24 || key.substr(22) != "==") return false;
@@ -189,10 +209,12 @@ struct Server::Impl {
       : engine(e),
         options(std::move(o)),
         dispatcher(options.rpc),
+        chain_dispatcher(options.rpc),
         hub(e),
         workers(options.workers) {
     add_query_methods(dispatcher, engine);
     add_ingest_methods(dispatcher, engine);
+    add_chain_methods(chain_dispatcher, engine);
     add_subscription_methods();
   }
 
@@ -209,11 +231,23 @@ struct Server::Impl {
       std::size_t& held);
   template <class Stream>
   awaitable<void> serve_websocket(Stream stream, http::request<http::string_body> req,
-                                  std::shared_ptr<AddressState> address);
+                                  std::shared_ptr<AddressState> address,
+                                  std::optional<std::uint64_t> endpoint_chain);
+  /// The chain a target names, if it is a chain endpoint of a chain this router knows (or the
+  /// Gateway); an error text for an endpoint of an unknown chain.
+  std::optional<std::uint64_t> known_endpoint(std::optional<std::uint64_t> chain) const {
+    if (!chain) return std::nullopt;
+    if (*chain == engine.gateway_chain_id() || engine.chain(*chain)) return chain;
+    return std::nullopt;
+  }
   /// Raises the open-file limit to its hard limit and lowers max_connections to what it allows.
   void fit_connections_to_file_limit();
   std::string health() const;
   std::string metrics() const;
+  std::string unknown_chain_text(std::uint64_t chain) const {
+    return absl::StrCat("no chain ", chain, " here: /chains/{id} serves the chains registered with "
+                        "this router and the Gateway (", engine.gateway_chain_id(), ")");
+  }
 
   /// Runs `f` on the worker pool and resumes the caller on its own executor with the result.
   template <typename F>
@@ -259,6 +293,7 @@ struct Server::Impl {
   router::Engine& engine;
   ServerOptions options;
   Dispatcher dispatcher;
+  Dispatcher chain_dispatcher;  // /chains/{id}
   SubscriptionHub hub;
   asio::io_context ioc{static_cast<int>(std::max<std::size_t>(1, options.io_threads))};
   asio::thread_pool workers;
@@ -279,8 +314,11 @@ template <class Stream>
 class Server::Impl::WsConnection : public SubscriptionSink,
                                    public std::enable_shared_from_this<WsConnection<Stream>> {
  public:
-  WsConnection(Impl& server, Stream stream, std::shared_ptr<AddressState> address)
+  WsConnection(Impl& server, Stream stream, std::shared_ptr<AddressState> address,
+               std::optional<std::uint64_t> endpoint_chain)
       : server_(server),
+        endpoint_chain_(endpoint_chain),
+        dispatcher_(endpoint_chain ? server.chain_dispatcher : server.dispatcher),
         ws_(std::move(stream)),
         bucket_(server.options.requests_per_second, server.options.request_burst),
         failures_(server.options.auth_failures_per_second, server.options.auth_failure_burst),
@@ -565,7 +603,8 @@ class Server::Impl::WsConnection : public SubscriptionSink,
     CallContext context{.connection_failures = &failures_,
                         .address_failures = &address_->failures,
                         .authenticated = &authenticated_,
-                        .subscriptions = this};
+                        .subscriptions = this,
+                        .endpoint_chain = endpoint_chain_};
     while (true) {
       co_await wait_for_room();
       if (closing_) break;
@@ -592,15 +631,14 @@ class Server::Impl::WsConnection : public SubscriptionSink,
       if (!bucket_.take()) {
         server_.counters.rate_limited++;
         response = co_await server_.answer(
-            true, [&] { return server_.dispatcher.refuse(text, kRateLimited); });
+            true, [&] { return dispatcher_.refuse(text, kRateLimited); });
       } else if (ws_.got_binary()) {
         response = co_await server_.answer(
             false, [this, text, &context] { return handle_binary(text, context); });
       } else {
-        const Dispatcher::Parsed call = server_.dispatcher.parse(text);
-        response = co_await server_.answer(call.runs_inline, [this, &call, &context] {
-          return server_.dispatcher.handle(call, context);
-        });
+        const Dispatcher::Parsed call = dispatcher_.parse(text);
+        response = co_await server_.answer(
+            call.runs_inline, [this, &call, &context] { return dispatcher_.handle(call, context); });
       }
       buffer.consume(buffer.size());
       if (buffer.capacity() > 1024 * 1024) buffer.shrink_to_fit();
@@ -627,6 +665,8 @@ class Server::Impl::WsConnection : public SubscriptionSink,
   }
 
   Impl& server_;
+  const std::optional<std::uint64_t> endpoint_chain_;  // a chain endpoint's, or the native API
+  const Dispatcher& dispatcher_;                       // the native or the chain endpoints' table
   websocket::stream<Stream> ws_;
   TokenBucket bucket_;
   FailureBucket failures_;
@@ -675,9 +715,10 @@ void Server::Impl::add_subscription_methods() {
 
 template <class Stream>
 awaitable<void> Server::Impl::serve_websocket(Stream stream, http::request<http::string_body> req,
-                                              std::shared_ptr<AddressState> address) {
-  auto connection =
-      std::make_shared<WsConnection<Stream>>(*this, std::move(stream), std::move(address));
+                                              std::shared_ptr<AddressState> address,
+                                              std::optional<std::uint64_t> endpoint_chain) {
+  auto connection = std::make_shared<WsConnection<Stream>>(*this, std::move(stream),
+                                                           std::move(address), endpoint_chain);
   co_await connection->run(std::move(req));
 }
 
@@ -763,18 +804,24 @@ awaitable<http::response<http::string_body>> Server::Impl::handle_http(
   } else if (req.method() == http::verb::get && target == "/metrics") {
     res.set(http::field::content_type, "text/plain; version=0.0.4");
     res.body() = co_await on_worker([this] { return metrics(); });
-  } else if (req.method() == http::verb::post && (target == "/" || target == "/rpc")) {
+  } else if (const auto chain = endpoint_chain_of(to_std(target)); chain && !known_endpoint(chain)) {
+    res.result(http::status::not_found);
+    res.set(http::field::content_type, "text/plain");
+    res.body() = unknown_chain_text(*chain) + "\n";
+  } else if (req.method() == http::verb::post && (target == "/" || target == "/rpc" || chain)) {
     res.set(http::field::content_type, "application/json");
+    const Dispatcher& table = chain ? chain_dispatcher : dispatcher;
+    context.endpoint_chain = chain;
     if (!bucket.take()) {
       counters.rate_limited++;
       res.result(http::status::too_many_requests);
-      res.body() = dispatcher.refuse(req.body(), kRateLimited).value_or("");
+      res.body() = table.refuse(req.body(), kRateLimited).value_or("");
     } else {
       const auto auth = req[http::field::authorization];
       if (auth.starts_with("Bearer ")) context.bearer = std::string(auth.substr(7));
-      const Dispatcher::Parsed call = dispatcher.parse(req.body());
+      const Dispatcher::Parsed call = table.parse(req.body());
       std::optional<std::string> body = co_await answer(
-          call.runs_inline, [this, &call, &context] { return dispatcher.handle(call, context); });
+          call.runs_inline, [&table, &call, &context] { return table.handle(call, context); });
       if (body) held = body->size();  // given back by the caller once written
       if (body) {
         res.body() = std::move(*body);
@@ -782,7 +829,8 @@ awaitable<http::response<http::string_body>> Server::Impl::handle_http(
         res.result(http::status::no_content);
       }
     }
-  } else if (target == "/" || target == "/rpc" || target == "/health" || target == "/metrics") {
+  } else if (target == "/" || target == "/rpc" || target == "/health" || target == "/metrics" ||
+             chain) {
     res.result(http::status::method_not_allowed);
     res.set(http::field::content_type, "text/plain");
     res.body() = "method not allowed\n";
@@ -790,7 +838,8 @@ awaitable<http::response<http::string_body>> Server::Impl::handle_http(
     res.result(http::status::not_found);
     res.set(http::field::content_type, "text/plain");
     res.body() =
-        "not found: use POST / (JSON-RPC), GET /health, GET /metrics, or a WebSocket upgrade\n";
+        "not found: use POST / (JSON-RPC), POST /chains/{id} (a chain's Ethereum JSON-RPC), GET "
+        "/health, GET /metrics, or a WebSocket upgrade of / or /chains/{id}\n";
   }
   res.prepare_payload();
   co_return res;
@@ -914,9 +963,13 @@ awaitable<void> Server::Impl::serve_http(Stream& stream, std::shared_ptr<Address
         refused = refusal(http::status::bad_request,
                           "bad WebSocket handshake: Sec-WebSocket-Key must be 16 bytes in "
                           "base64 (RFC 6455, 4.1)");
+      } else if (const auto chain = endpoint_chain_of(to_std(parser.get().target()));
+                 chain && !known_endpoint(chain)) {
+        refused = refusal(http::status::not_found, unknown_chain_text(*chain));
       } else {
         beast::get_lowest_layer(stream).expires_never();
-        co_await serve_websocket(std::move(stream), parser.release(), std::move(address));
+        co_await serve_websocket(std::move(stream), parser.release(), std::move(address),
+                                 known_endpoint(chain));
         co_return;
       }
     } else {

@@ -428,14 +428,20 @@ absl::StatusOr<BuiltProof> Engine::proof_locked(const MessageId& id, ProofTarget
 }
 
 absl::StatusOr<BuiltProof> Engine::proof_by_tx(const Word& tx_hash, std::size_t index,
-                                               ProofTarget target) const {
+                                               ProofTarget target,
+                                               std::optional<std::uint64_t> chain_id) const {
   // From memory alone, as zkr_getProof: the index names the transaction's logs.
   std::shared_lock lock(state_mutex_);
   const auto recordings = index_.tx_logs(tx_hash);
-  if (recordings.empty())
-    return absl::NotFoundError(
-        absl::StrCat("no L2->L1 logs for transaction ", merkle::to_hex(tx_hash)));
-  const MessageIndex::TxLogs& logs = recordings.front();
+  const auto on_chain = std::find_if(recordings.begin(), recordings.end(), [&](const auto& r) {
+    return !chain_id || r.first.chain_id == *chain_id;
+  });
+  if (on_chain == recordings.end()) {
+    return absl::NotFoundError(absl::StrCat("no L2->L1 logs for transaction ",
+                                            merkle::to_hex(tx_hash),
+                                            chain_id ? absl::StrCat(" on chain ", *chain_id) : ""));
+  }
+  const MessageIndex::TxLogs& logs = *on_chain;
   if (index >= logs.count) {
     return absl::NotFoundError(absl::StrCat("transaction ", merkle::to_hex(tx_hash), " has ",
                                             logs.count, " L2->L1 logs; no log ", index));

@@ -120,10 +120,12 @@ class Engine {
   [[nodiscard]] absl::StatusOr<BuiltProof> proof(
       const MessageId& id, ProofTarget target,
       std::optional<std::uint64_t> against_block = std::nullopt) const;
-  /// zks_getL2ToL1LogProof: the `index`-th L2->L1 log of transaction `tx_hash`. From memory, like
+  /// zks_getL2ToL1LogProof: the `index`-th L2->L1 log of transaction `tx_hash` (on `chain_id`,
+  /// when given: a chain endpoint sees only its own chain's transactions). From memory, like
   /// proof(): no database access.
-  [[nodiscard]] absl::StatusOr<BuiltProof> proof_by_tx(const merkle::Word& tx_hash,
-                                                       std::size_t index, ProofTarget target) const;
+  [[nodiscard]] absl::StatusOr<BuiltProof> proof_by_tx(
+      const merkle::Word& tx_hash, std::size_t index, ProofTarget target,
+      std::optional<std::uint64_t> chain_id = std::nullopt) const;
   /// historicalRoot(block) of a sealed Gateway block. NotFound before the first block;
   /// not_yet_final() (router/lifecycle.hpp) for a block not sealed yet.
   [[nodiscard]] absl::StatusOr<merkle::Word> interop_root(std::uint64_t block) const;
