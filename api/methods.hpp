@@ -1,7 +1,8 @@
 #pragma once
 // The JSON-RPC method table. Each group lives in its own file: methods_query.cpp (zks_* and the
 // native reads), methods_ingest.cpp (authentication, batch submission, the operator's lifecycle
-// calls), methods_chain.cpp (the per-chain endpoints). Subscriptions are registered by the server, which owns the hub.
+// calls), methods_chain.cpp (the per-chain endpoints). Subscriptions are registered by the server,
+// which owns the hub.
 
 #include "api/rpc.hpp"
 #include "router/engine.hpp"

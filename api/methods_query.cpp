@@ -87,9 +87,9 @@ absl::StatusOr<std::string> zks_log_proof(const router::Engine& e, const json::v
   if (p.has(2)) {
     ZKR_ASSIGN_OR_RETURN(const std::string mode, p.string(2));
     if (mode != "proof_based_gw") {
-      return absl::InvalidArgumentError(
-          absl::StrCat("unknown interop mode \"", to_absl(utf8_prefix(mode, 32)),
-                       "\"; the only mode is \"proof_based_gw\""));
+      return absl::InvalidArgumentError(absl::StrCat("unknown interop mode \"",
+                                                     to_absl(utf8_prefix(mode, 32)),
+                                                     "\"; the only mode is \"proof_based_gw\""));
     }
     t = router::ProofTarget::kGateway;
   }

@@ -245,8 +245,10 @@ struct Server::Impl {
   std::string health() const;
   std::string metrics() const;
   std::string unknown_chain_text(std::uint64_t chain) const {
-    return absl::StrCat("no chain ", chain, " here: /chains/{id} serves the chains registered with "
-                        "this router and the Gateway (", engine.gateway_chain_id(), ")");
+    return absl::StrCat("no chain ", chain,
+                        " here: /chains/{id} serves the chains registered with "
+                        "this router and the Gateway (",
+                        engine.gateway_chain_id(), ")");
   }
 
   /// Runs `f` on the worker pool and resumes the caller on its own executor with the result.
@@ -630,15 +632,16 @@ class Server::Impl::WsConnection : public SubscriptionSink,
       std::optional<std::string> response;
       if (!bucket_.take()) {
         server_.counters.rate_limited++;
-        response = co_await server_.answer(
-            true, [&] { return dispatcher_.refuse(text, kRateLimited); });
+        response =
+            co_await server_.answer(true, [&] { return dispatcher_.refuse(text, kRateLimited); });
       } else if (ws_.got_binary()) {
         response = co_await server_.answer(
             false, [this, text, &context] { return handle_binary(text, context); });
       } else {
         const Dispatcher::Parsed call = dispatcher_.parse(text);
-        response = co_await server_.answer(
-            call.runs_inline, [this, &call, &context] { return dispatcher_.handle(call, context); });
+        response = co_await server_.answer(call.runs_inline, [this, &call, &context] {
+          return dispatcher_.handle(call, context);
+        });
       }
       buffer.consume(buffer.size());
       if (buffer.capacity() > 1024 * 1024) buffer.shrink_to_fit();
@@ -804,7 +807,8 @@ awaitable<http::response<http::string_body>> Server::Impl::handle_http(
   } else if (req.method() == http::verb::get && target == "/metrics") {
     res.set(http::field::content_type, "text/plain; version=0.0.4");
     res.body() = co_await on_worker([this] { return metrics(); });
-  } else if (const auto chain = endpoint_chain_of(to_std(target)); chain && !known_endpoint(chain)) {
+  } else if (const auto chain = endpoint_chain_of(to_std(target));
+             chain && !known_endpoint(chain)) {
     res.result(http::status::not_found);
     res.set(http::field::content_type, "text/plain");
     res.body() = unknown_chain_text(*chain) + "\n";

@@ -121,6 +121,61 @@ double process_cpu_seconds(pid_t pid) {
   return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
+// `zkrouter serve` with no chains and no L1, its standard error in dir/stderr.log (read_log): the
+// `settings` join the config's top level (a "gateway" object joins the Gateway's settings), and
+// `shell` runs first in the same shell (a ulimit, say).
+testing::Process start_plain_serve(const testing::TempDir& dir, const json::object& settings,
+                                   const std::string& shell = "") {
+  const merkle::Word secret = merkle::keccak256(std::string_view(dir.file("gateway.key")));
+  write_file(dir.file("gateway.key"), merkle::to_hex(secret) + "\n");
+  json::object config{{"listen", {{"address", "127.0.0.1"}, {"port", 0}}},
+                      {"database", dir.file("zkrouter.db")},
+                      {"gateway", {{"signingKeyFile", dir.file("gateway.key")}}}};
+  for (const auto& [key, value] : settings) {
+    if (key == "gateway") {
+      for (const auto& [k, v] : value.as_object()) config["gateway"].as_object()[k] = v;
+    } else {
+      config[key] = value;
+    }
+  }
+  write_file(dir.file("zkrouter.json"), json::serialize(config));
+  return testing::start_process({"/bin/bash", "-c",
+                                 shell + "exec " + std::string(ZKR_BINARY) + " serve --config=" +
+                                     dir.file("zkrouter.json") + " 2>" + dir.file("stderr.log")},
+                                "API on http://127.0.0.1:");
+}
+
+std::string read_log(const testing::TempDir& dir) {
+  std::ifstream in(dir.file("stderr.log"));
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Opens `n` TCP connections to 127.0.0.1:`port` that send nothing; returns those that connected.
+std::vector<int> connect_many(std::uint16_t port, int n) {
+  std::vector<int> held;
+  for (int i = 0; i < n; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0) {
+      held.push_back(fd);
+    } else if (fd >= 0) {
+      ::close(fd);
+    }
+  }
+  return held;
+}
+
+// The process `pid` does not spin: under half a second of CPU in the next two seconds.
+void expect_calm(pid_t pid) {
+  const double cpu_before = process_cpu_seconds(pid);
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  const double cpu_used = process_cpu_seconds(pid) - cpu_before;
+  EXPECT_LT(cpu_used, 0.5) << "the server spun for " << cpu_used << " s of CPU in 2 s";
+}
+
 TEST(Serve, SettlesABatchSubmittedOverTheApiOnAnvil) {
   if (!testing::have_anvil())
     GTEST_SKIP() << "anvil not installed: run scripts/test, which installs it";
@@ -258,25 +313,12 @@ TEST(Serve, RefusesBadConfigurationsAndNamesTheSetting) {
 TEST(Serve, LogsAtTheConfiguredLevel) {
   for (const std::string level : {"debug", "warning"}) {
     testing::TempDir dir;
-    const merkle::Word secret = merkle::keccak256(std::string_view("log level test"));
-    write_file(dir.file("gateway.key"), merkle::to_hex(secret) + "\n");
-    const std::string config = dir.file("zkrouter.json");
-    write_file(config,
-               json::serialize(json::object{
-                   {"listen", {{"address", "127.0.0.1"}, {"port", 0}}},
-                   {"database", dir.file("zkrouter.db")},
-                   {"logLevel", level},
-                   {"gateway", {{"signingKeyFile", dir.file("gateway.key")}, {"blockMs", 50}}}}));
-    const std::string log = dir.file("stderr.log");
-    testing::Process serve = testing::start_process(
-        {"/bin/bash", "-c",
-         "exec " + std::string(ZKR_BINARY) + " serve --config=" + config + " 2>" + log},
-        "API on http://127.0.0.1:");
+    testing::Process serve =
+        start_plain_serve(dir, {{"logLevel", level}, {"gateway", {{"blockMs", 50}}}});
     ASSERT_NE(serve.port, 0) << serve.text;
     std::this_thread::sleep_for(std::chrono::milliseconds(300));  // a few blocks are sealed
     EXPECT_EQ(testing::stop_process(serve), 0);
-    std::ifstream in(log);
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string text = read_log(dir);
     const bool sealed =
         text.find(" debug zkrouter serve: Gateway block 1 sealed") != std::string::npos;
     const bool stopped = text.find(" info zkrouter serve: stopped") != std::string::npos;
@@ -289,37 +331,10 @@ TEST(Serve, LogsAtTheConfiguredLevel) {
 // takes no more: 300 clients connecting at once neither make it spin nor lock out the one after.
 TEST(Serve, FitsConnectionsToTheOpenFileLimitAndStaysCalmPastIt) {
   testing::TempDir dir;
-  const merkle::Word secret = merkle::keccak256(std::string_view("file limit test"));
-  write_file(dir.file("gateway.key"), merkle::to_hex(secret) + "\n");
-  const std::string config = dir.file("zkrouter.json");
-  write_file(config, json::serialize(
-                         json::object{{"listen", {{"address", "127.0.0.1"}, {"port", 0}}},
-                                      {"database", dir.file("zkrouter.db")},
-                                      {"gateway", {{"signingKeyFile", dir.file("gateway.key")}}}}));
-  const std::string log = dir.file("stderr.log");
-  testing::Process serve =
-      testing::start_process({"/bin/bash", "-c",
-                              "ulimit -n 128 && exec " + std::string(ZKR_BINARY) +
-                                  " serve --config=" + config + " 2>" + log},
-                             "API on http://127.0.0.1:");
+  testing::Process serve = start_plain_serve(dir, {}, "ulimit -n 128 && ");
   ASSERT_NE(serve.port, 0) << serve.text;
-  std::vector<int> held;
-  for (int i = 0; i < 300; ++i) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(serve.port);
-    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0) {
-      held.push_back(fd);
-    } else if (fd >= 0) {
-      ::close(fd);
-    }
-  }
-  const double cpu_before = process_cpu_seconds(serve.pid);
-  std::this_thread::sleep_for(std::chrono::seconds(2));
-  const double cpu_used = process_cpu_seconds(serve.pid) - cpu_before;
-  EXPECT_LT(cpu_used, 0.5) << "the server spun for " << cpu_used << " s of CPU in 2 s";
+  std::vector<int> held = connect_many(serve.port, 300);
+  expect_calm(serve.pid);
   // 127.0.0.1 holds all it may (the last 32 slots are kept for new addresses); another address
   // is still answered.
   {
@@ -348,8 +363,7 @@ TEST(Serve, FitsConnectionsToTheOpenFileLimitAndStaysCalmPastIt) {
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   EXPECT_EQ(testing::http_request(serve.port, "GET", "/health").status, 200);
   EXPECT_EQ(testing::stop_process(serve), 0);
-  std::ifstream in(log);
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string text = read_log(dir);
   EXPECT_NE(text.find("the open-file limit is 128; serving at most 64 connections instead of the "
                       "configured 1024"),
             std::string::npos)
@@ -361,39 +375,12 @@ TEST(Serve, FitsConnectionsToTheOpenFileLimitAndStaysCalmPastIt) {
 // again.
 TEST(Serve, AcceptBacksOffWhenOutOfFileDescriptors) {
   testing::TempDir dir;
-  const merkle::Word secret = merkle::keccak256(std::string_view("emfile test"));
-  write_file(dir.file("gateway.key"), merkle::to_hex(secret) + "\n");
-  const std::string config = dir.file("zkrouter.json");
-  write_file(config, json::serialize(
-                         json::object{{"listen", {{"address", "127.0.0.1"}, {"port", 0}}},
-                                      {"database", dir.file("zkrouter.db")},
-                                      {"limits", {{"handshakeTimeoutSeconds", 30}}},
-                                      {"gateway", {{"signingKeyFile", dir.file("gateway.key")}}}}));
-  const std::string log = dir.file("stderr.log");
-  testing::Process serve = testing::start_process(
-      {"/bin/bash", "-c",
-       "exec " + std::string(ZKR_BINARY) + " serve --config=" + config + " 2>" + log},
-      "API on http://127.0.0.1:");
+  testing::Process serve = start_plain_serve(dir, {{"limits", {{"handshakeTimeoutSeconds", 30}}}});
   ASSERT_NE(serve.port, 0) << serve.text;
   const std::string pid = std::to_string(serve.pid);
   ASSERT_EQ(testing::run_command("prlimit --pid " + pid + " --nofile=40:").first, 0);
-  std::vector<int> held;
-  for (int i = 0; i < 100; ++i) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(serve.port);
-    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0) {
-      held.push_back(fd);
-    } else if (fd >= 0) {
-      ::close(fd);
-    }
-  }
-  const double cpu_before = process_cpu_seconds(serve.pid);
-  std::this_thread::sleep_for(std::chrono::seconds(2));
-  const double cpu_used = process_cpu_seconds(serve.pid) - cpu_before;
-  EXPECT_LT(cpu_used, 0.5) << "the server spun for " << cpu_used << " s of CPU in 2 s";
+  std::vector<int> held = connect_many(serve.port, 100);
+  expect_calm(serve.pid);
   for (int fd : held) ::close(fd);
   ASSERT_EQ(testing::run_command("prlimit --pid " + pid + " --nofile=1024:").first, 0);
   // The closed connections are reaped and accepting works again.
@@ -407,8 +394,7 @@ TEST(Serve, AcceptBacksOffWhenOutOfFileDescriptors) {
   }
   EXPECT_EQ(status, 200);
   EXPECT_EQ(testing::stop_process(serve), 0);
-  std::ifstream in(log);
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string text = read_log(dir);
   EXPECT_NE(text.find("accept failed (Too many open files)"), std::string::npos) << text;
   EXPECT_NE(text.find("backing off"), std::string::npos) << text;
 }
