@@ -504,7 +504,7 @@ class Server::Impl::WsConnection : public SubscriptionSink,
     if (ec) closing_ = true;
     write_next();
     if (has_room()) {
-      room_timer_.cancel();  // a reader waiting for room goes on
+      if (reader_waiting_) room_timer_.cancel();  // the reader waiting for room goes on
       if (refused_.exchange(false)) server_.hub.kick();
     }
   }
