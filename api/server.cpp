@@ -406,10 +406,7 @@ class Server::Impl::WsConnection : public SubscriptionSink,
 
   /// From the hub's thread: queues a notification if the connection has room for it.
   bool offer(const std::shared_ptr<SentCursor>& cursor, std::int64_t seq, std::string note) {
-    const std::size_t bytes = queued_bytes_.load();
-    if (queued_.load() >= server_.options.max_queued_messages ||
-        (bytes > 0 && bytes + note.size() > server_.options.max_queued_bytes) ||
-        !server_.outgoing.has_room()) {
+    if (!own_room_for(note.size()) || !server_.outgoing.has_room()) {
       refused_.store(true);
       if (!stall_watch_.exchange(true)) {
         asio::post(ws_.get_executor(), [self = this->shared_from_this()] { self->watch_stall(); });
@@ -451,10 +448,13 @@ class Server::Impl::WsConnection : public SubscriptionSink,
     server_.outgoing.give(m.text.size());
   }
 
-  bool has_room() const {
+  /// Whether this connection's queue takes `bytes` more (the first message always fits).
+  bool own_room_for(std::size_t bytes) const {
+    const std::size_t queued = queued_bytes_.load();
     return queued_.load() < server_.options.max_queued_messages &&
-           queued_bytes_.load() < server_.options.max_queued_bytes && server_.outgoing.has_room();
+           (queued == 0 || queued + bytes < server_.options.max_queued_bytes);
   }
+  bool has_room() const { return own_room_for(0) && server_.outgoing.has_room(); }
 
   /// Closes after the message in flight, with a close code and reason; drops what is queued.
   void close_soon(websocket::close_code code, std::string reason) {
@@ -567,10 +567,8 @@ class Server::Impl::WsConnection : public SubscriptionSink,
       if (!stall_watch_.exchange(true)) watch_stall();
       // Woken by this connection's writes; the server-wide budget is freed by others, so look
       // again shortly when only it is short.
-      const bool own_queue_full = queued_.load() >= server_.options.max_queued_messages ||
-                                  queued_bytes_.load() >= server_.options.max_queued_bytes;
-      room_timer_.expires_after(own_queue_full ? std::chrono::milliseconds(1000)
-                                               : std::chrono::milliseconds(10));
+      room_timer_.expires_after(own_room_for(0) ? std::chrono::milliseconds(10)
+                                                : std::chrono::milliseconds(1000));
       auto [ec] = co_await room_timer_.async_wait(as_tuple);
       (void)ec;
     }
