@@ -83,6 +83,49 @@ absl::StatusOr<router::BatchLog> log_from_json(const json::value& v, std::size_t
   return l;
 }
 
+absl::StatusOr<router::TxFacts> tx_facts_from_json(const json::value& v, std::size_t index) {
+  const json::object* o = v.if_object();
+  const auto fail = [index](const absl::Status& s) {
+    return absl::InvalidArgumentError(absl::StrCat("transactions[", index, "]: ", s.message()));
+  };
+  if (o == nullptr) return fail(absl::InvalidArgumentError("must be an object"));
+  router::TxFacts t;
+  for (const auto& [key, value] : *o) {
+    const std::string_view k(key);
+    if (k != "hash" && k != "blockNumber" && k != "blockHash" && k != "from" && k != "to") {
+      return fail(
+          absl::InvalidArgumentError(absl::StrCat("unknown field \"", to_absl(utf8_prefix(k, 32)),
+                                                  "\" (hash, blockNumber, blockHash, from, to)")));
+    }
+  }
+  absl::StatusOr<merkle::Word> hash = word_field(*o, "hash");
+  if (!hash.ok()) return fail(hash.status());
+  t.tx_hash = *hash;
+  const auto present = [o](const char* name) {
+    const json::value* f = o->if_contains(name);
+    return f != nullptr && !f->is_null();
+  };
+  if (present("blockNumber")) {
+    absl::StatusOr<std::uint64_t> n = u64_field(*o, "blockNumber");
+    if (!n.ok()) return fail(n.status());
+    t.block_number = *n;
+  }
+  if (present("blockHash")) {
+    absl::StatusOr<merkle::Word> w = word_field(*o, "blockHash");
+    if (!w.ok()) return fail(w.status());
+    t.block_hash = *w;
+  }
+  for (const auto& [name, target] : {std::pair{"from", &t.from}, std::pair{"to", &t.to}}) {
+    if (!present(name)) continue;
+    absl::StatusOr<std::string_view> text = string_field(*o, name);
+    if (!text.ok()) return fail(text.status());
+    absl::StatusOr<merkle::Address> a = parsed(merkle::parse_address(*text), name);
+    if (!a.ok()) return fail(a.status());
+    *target = *a;
+  }
+  return t;
+}
+
 }  // namespace
 
 absl::StatusOr<merkle::Word> word_field(const json::object& o, const char* name) {
@@ -133,6 +176,16 @@ absl::StatusOr<router::SealedBatch> batch_from_json(const json::value& v) {
     ZKR_ASSIGN_OR_RETURN(router::BatchLog l, log_from_json(logs->get_array()[i], i));
     b.logs.push_back(std::move(l));
   }
+  if (const json::value* txs = o->if_contains("transactions"); txs != nullptr && !txs->is_null()) {
+    if (!txs->is_array()) return field_error("transactions", "must be an array");
+    if (txs->get_array().size() > b.logs.size()) {
+      return field_error("transactions", "lists more transactions than the batch has logs");
+    }
+    for (std::size_t i = 0; i < txs->get_array().size(); ++i) {
+      ZKR_ASSIGN_OR_RETURN(router::TxFacts t, tx_facts_from_json(txs->get_array()[i], i));
+      b.transactions.push_back(t);
+    }
+  }
   return b;
 }
 
@@ -149,13 +202,26 @@ json::value batch_to_json(const router::SealedBatch& b) {
     if (l.message) o["message"] = hex(merkle::ByteSpan(*l.message));
     logs.push_back(std::move(o));
   }
-  return json::object{{"chainId", b.chain_id},
-                      {"batchNumber", b.batch_number},
-                      {"protocolVersion", b.protocol_version},
-                      {"aggregatedRoot", hex(b.aggregated_root)},
-                      {"localRoot", hex(b.local_root)},
-                      {"chainBatchRoot", hex(b.chain_batch_root)},
-                      {"logs", std::move(logs)}};
+  json::object out{{"chainId", b.chain_id},
+                   {"batchNumber", b.batch_number},
+                   {"protocolVersion", b.protocol_version},
+                   {"aggregatedRoot", hex(b.aggregated_root)},
+                   {"localRoot", hex(b.local_root)},
+                   {"chainBatchRoot", hex(b.chain_batch_root)},
+                   {"logs", std::move(logs)}};
+  if (!b.transactions.empty()) {
+    json::array txs;
+    for (const router::TxFacts& t : b.transactions) {
+      json::object o{{"hash", hex(t.tx_hash)}};
+      if (t.block_number) o["blockNumber"] = *t.block_number;
+      if (t.block_hash) o["blockHash"] = hex(*t.block_hash);
+      if (t.from) o["from"] = hex(merkle::ByteSpan(*t.from));
+      if (t.to) o["to"] = hex(merkle::ByteSpan(*t.to));
+      txs.push_back(std::move(o));
+    }
+    out["transactions"] = std::move(txs);
+  }
+  return out;
 }
 
 json::value ingest_result_to_json(std::uint64_t chain_id, std::uint64_t batch_number,

@@ -4,16 +4,24 @@
 // calls), methods_chain.cpp (the per-chain endpoints). Subscriptions are registered by the server,
 // which owns the hub.
 
+#include <cstdint>
+#include <map>
+
 #include "api/rpc.hpp"
+#include "api/upstream.hpp"
 #include "router/engine.hpp"
 
 namespace zkr::api {
 
 void add_query_methods(Dispatcher& dispatcher, const router::Engine& engine);
+/// Each chain's own node, by chain id (serve's chains[].rpcUrl).
+using Upstreams = std::map<std::uint64_t, Upstream>;
 /// The methods of the chain endpoints (/chains/{id}): Ethereum and ZKsync JSON-RPC for one chain
 /// (or the Gateway), with Ethereum's conventions (0x-hex quantities). The chain is
-/// CallContext::endpoint_chain.
-void add_chain_methods(Dispatcher& dispatcher, const router::Engine& engine);
+/// CallContext::endpoint_chain; what the router does not hold goes to `upstreams` (which must
+/// outlive the dispatcher).
+void add_chain_methods(Dispatcher& dispatcher, const router::Engine& engine,
+                       const Upstreams& upstreams);
 void add_ingest_methods(Dispatcher& dispatcher, router::Engine& engine);
 
 /// zks_getL2ToL1LogProof(txHash, index?, interopMode?), on `chain`'s transactions only when given:

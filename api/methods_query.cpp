@@ -33,14 +33,6 @@ absl::StatusOr<router::ProofTarget> target(const Params& p, std::size_t i) {
                                                  to_absl(utf8_prefix(t, 32)), "\""));
 }
 
-absl::StatusOr<merkle::Word> word_param(const Params& p, std::size_t i) {
-  ZKR_ASSIGN_OR_RETURN(const std::string text, p.string(i));
-  absl::StatusOr<merkle::Word> w = merkle::parse_word(text);
-  if (!w.ok())
-    return absl::InvalidArgumentError(absl::StrCat("parameter ", i, ": ", w.status().message()));
-  return w;
-}
-
 // A proof that does not exist yet (but will) is reported with the reason "not_final".
 absl::Status proof_error(const absl::Status& s) {
   return router::is_not_final(s) ? with_reason(s, "not_final") : s;
@@ -76,22 +68,26 @@ json::value error_json(const absl::Status& s) {
 
 absl::StatusOr<std::string> zks_log_proof(const router::Engine& e, const json::value& params,
                                           std::optional<std::uint64_t> chain) {
-  const Params p(params, {"txHash", "index", "interopMode"});
+  const Params p(params, {"txHash", "index", "proofTarget"});
   ZKR_RETURN_IF_ERROR(p.no_extra());
-  ZKR_ASSIGN_OR_RETURN(const merkle::Word tx, word_param(p, 0));
+  ZKR_ASSIGN_OR_RETURN(const merkle::Word tx, p.word(0));
   std::uint64_t index = 0;
   if (p.has(1)) {
     ZKR_ASSIGN_OR_RETURN(index, p.u64(1));
   }
+  // Both ZKsync servers' dialects: the Era server's interopMode ("proof_based_gw") and the ZKsync
+  // OS server's proofTarget ("messageRoot" for interop through the Gateway, "l1BatchRoot", the
+  // default, for L1).
   router::ProofTarget t = router::ProofTarget::kL1;
   if (p.has(2)) {
     ZKR_ASSIGN_OR_RETURN(const std::string mode, p.string(2));
-    if (mode != "proof_based_gw") {
-      return absl::InvalidArgumentError(absl::StrCat("unknown interop mode \"",
-                                                     to_absl(utf8_prefix(mode, 32)),
-                                                     "\"; the only mode is \"proof_based_gw\""));
+    if (mode == "proof_based_gw" || mode == "messageRoot") {
+      t = router::ProofTarget::kGateway;
+    } else if (mode != "l1BatchRoot") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unknown proof target \"", to_absl(utf8_prefix(mode, 32)),
+          "\": \"messageRoot\" or \"proof_based_gw\" (the Gateway), \"l1BatchRoot\" (L1)"));
     }
-    t = router::ProofTarget::kGateway;
   }
   absl::StatusOr<router::BuiltProof> proof = e.proof_by_tx(tx, index, t, chain);
   if (!proof.ok()) {
@@ -161,7 +157,7 @@ void add_query_methods(Dispatcher& d, const router::Engine& e) {
         [&e](const json::value& params, CallContext&) -> absl::StatusOr<json::value> {
           const Params p(params, {"txHash"});
           ZKR_RETURN_IF_ERROR(p.no_extra());
-          ZKR_ASSIGN_OR_RETURN(const merkle::Word tx, word_param(p, 0));
+          ZKR_ASSIGN_OR_RETURN(const merkle::Word tx, p.word(0));
           ZKR_ASSIGN_OR_RETURN(const std::vector<router::LogRow> rows, e.logs_by_tx(tx));
           json::array out;
           for (const router::LogRow& r : rows) out.push_back(message_to_json(r));

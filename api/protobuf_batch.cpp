@@ -98,6 +98,43 @@ absl::StatusOr<router::BatchLog> decode_log(protozero::pbf_reader r) {
   return l;
 }
 
+absl::StatusOr<router::TxFacts> decode_tx_facts(protozero::pbf_reader r) {
+  router::TxFacts t;
+  bool has_hash = false;
+  while (r.next()) {
+    const std::uint32_t tag = r.tag();
+    const bool varint = r.wire_type() == pbf_wire_type::varint;
+    const bool bytes = r.wire_type() == pbf_wire_type::length_delimited;
+    switch (tag) {
+      case 1:
+        if (!bytes) return wrong("Transaction", tag);
+        ZKR_RETURN_IF_ERROR(copy_bytes(r, t.tx_hash, "hash"));
+        has_hash = true;
+        break;
+      case 2:
+        if (!varint) return wrong("Transaction", tag);
+        t.block_number = r.get_uint64();
+        break;
+      case 3:
+        if (!bytes) return wrong("Transaction", tag);
+        ZKR_RETURN_IF_ERROR(copy_bytes(r, t.block_hash.emplace(), "block_hash"));
+        break;
+      case 4:
+        if (!bytes) return wrong("Transaction", tag);
+        ZKR_RETURN_IF_ERROR(copy_bytes(r, t.from.emplace(), "from"));
+        break;
+      case 5:
+        if (!bytes) return wrong("Transaction", tag);
+        ZKR_RETURN_IF_ERROR(copy_bytes(r, t.to.emplace(), "to"));
+        break;
+      default:
+        r.skip();
+    }
+  }
+  if (!has_hash) return absl::InvalidArgumentError("protobuf Transaction has no hash (field 1)");
+  return t;
+}
+
 absl::StatusOr<router::SealedBatch> decode_batch(protozero::pbf_reader r) {
   router::SealedBatch b;
   while (r.next()) {
@@ -137,6 +174,16 @@ absl::StatusOr<router::SealedBatch> decode_batch(protozero::pbf_reader r) {
         }
         ZKR_ASSIGN_OR_RETURN(router::BatchLog l, decode_log(r.get_message()));
         b.logs.push_back(std::move(l));
+        break;
+      }
+      case 8: {
+        if (!bytes) return wrong("Batch", tag);
+        if (b.transactions.size() >= merkle::kLogTreeLeaves) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "a batch lists at most ", merkle::kLogTreeLeaves, " transactions' facts"));
+        }
+        ZKR_ASSIGN_OR_RETURN(router::TxFacts t, decode_tx_facts(r.get_message()));
+        b.transactions.push_back(t);
         break;
       }
       default:
@@ -204,6 +251,14 @@ std::string encode_batch_frame(const BatchFrame& frame) {
       add_word(lw, 6, l.log.value);
       add_word(lw, 7, l.tx_hash);
       if (l.message) add_word(lw, 8, *l.message);
+    }
+    for (const router::TxFacts& t : batch.transactions) {
+      protozero::pbf_writer tw(b, 8);
+      add_word(tw, 1, t.tx_hash);
+      if (t.block_number) tw.add_uint64(2, *t.block_number);
+      if (t.block_hash) add_word(tw, 3, *t.block_hash);
+      if (t.from) add_word(tw, 4, *t.from);
+      if (t.to) add_word(tw, 5, *t.to);
     }
   }
   return out;

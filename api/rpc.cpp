@@ -14,6 +14,7 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::string_view kReasonPayload = "zkr/reason";
+constexpr std::string_view kRelayedPayload = "zkr/relayed";
 
 json::value error_object(const json::value& id, const RpcError& e) {
   return json::object{{"jsonrpc", "2.0"},
@@ -33,6 +34,12 @@ bool valid_id(const json::value& id) {
 }
 
 }  // namespace
+
+absl::Status relayed_error(const json::value& error) {
+  absl::Status status = absl::UnknownError("relayed");
+  status.SetPayload(to_absl(kRelayedPayload), absl::Cord(json::serialize(error)));
+  return status;
+}
 
 absl::Status with_reason(absl::Status status, std::string_view reason) {
   status.SetPayload(to_absl(kReasonPayload), absl::Cord(to_absl(reason)));
@@ -125,13 +132,19 @@ void Dispatcher::add_raw(std::string name, RawHandler handler, Cost cost) {
   m.cost = cost;
 }
 
+void Dispatcher::set_fallback(Handler handler) {
+  fallback_.handler = std::move(handler);
+  fallback_.cost = Cost::kBlocking;
+}
+
 bool Dispatcher::is_inline(const json::value& request) const {
   const json::object* obj = request.if_object();
   const json::value* method = obj != nullptr ? obj->if_contains("method") : nullptr;
   if (method == nullptr || !method->is_string()) return true;  // answered with an error
   const json::string& name = method->get_string();
   const auto it = handlers_.find(std::string(name.data(), name.size()));
-  return it == handlers_.end() || it->second.cost == Cost::kInline;
+  if (it == handlers_.end()) return !fallback_.handler;
+  return it->second.cost == Cost::kInline;
 }
 
 std::uint64_t Dispatcher::answered(std::string_view method) const {
@@ -175,13 +188,14 @@ std::optional<json::value> Dispatcher::check(const json::value& request, Call& c
   call.id = id;
   call.name = std::string(method->get_string());
   const auto it = handlers_.find(call.name);
-  call.method = it == handlers_.end() ? nullptr : &it->second;
+  call.method = it != handlers_.end() ? &it->second : fallback_.handler ? &fallback_ : nullptr;
   call.params = params != nullptr ? params : &kNoParams;
   return std::nullopt;
 }
 
 std::optional<json::value> Dispatcher::respond(const Call& call, CallContext& context) const {
   absl::StatusOr<json::value> result = absl::UnimplementedError("");
+  context.method = call.name;
   if (call.method != nullptr && call.method->raw) {
     absl::StatusOr<std::string> text = call.method->raw(*call.params, context);
     if (text.ok()) {
@@ -200,7 +214,13 @@ std::optional<json::value> Dispatcher::respond(const Call& call, CallContext& co
                         rpc_error("method_not_found",
                                   absl::StrCat("no method ", to_absl(utf8_prefix(call.name, 64)))));
   }
-  if (!result.ok()) return error_object(*call.id, to_rpc_error(result.status()));
+  if (!result.ok()) {
+    if (const auto relayed = result.status().GetPayload(to_absl(kRelayedPayload))) {
+      return json::object{
+          {"jsonrpc", "2.0"}, {"id", *call.id}, {"error", json::parse(std::string(*relayed))}};
+    }
+    return error_object(*call.id, to_rpc_error(result.status()));
+  }
   return json::object{{"jsonrpc", "2.0"}, {"id", *call.id}, {"result", std::move(*result)}};
 }
 
@@ -417,6 +437,13 @@ absl::StatusOr<std::string> Params::string(std::size_t i) const {
   ZKR_ASSIGN_OR_RETURN(const json::value* v, value(i));
   if (!v->is_string()) return error(i, "must be a string");
   return std::string(v->get_string());
+}
+
+absl::StatusOr<merkle::Word> Params::word(std::size_t i) const {
+  ZKR_ASSIGN_OR_RETURN(const std::string text, string(i));
+  absl::StatusOr<merkle::Word> w = merkle::parse_word(text);
+  if (!w.ok()) return error(i, to_std(w.status().message()));
+  return w;
 }
 
 }  // namespace zkr::api

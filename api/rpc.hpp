@@ -19,11 +19,16 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "merkle/types.hpp"
 
 namespace zkr::api {
 
 /// Marks a status with a specific reason (instead of the one its code maps to).
 [[nodiscard]] absl::Status with_reason(absl::Status status, std::string_view reason);
+
+/// An error another JSON-RPC server gave (a chain's own node, behind a chain endpoint): answered
+/// as that server's `error` object, code and message unchanged.
+[[nodiscard]] absl::Status relayed_error(const boost::json::value& error);
 
 struct RpcError {
   int code = 0;
@@ -81,6 +86,8 @@ struct CallContext {
   SubscriptionSink* subscriptions = nullptr;         // WebSocket only
   // The chain whose endpoint (/chains/{id}) the call came to; none on the native API.
   std::optional<std::uint64_t> endpoint_chain;
+  // The method being called (set by the dispatcher for the handler's use).
+  std::string_view method;
 };
 
 using Handler = std::function<absl::StatusOr<boost::json::value>(const boost::json::value& params,
@@ -108,6 +115,9 @@ class Dispatcher {
   explicit Dispatcher(RpcLimits limits = {}) : limits_(limits) {}
   void add(std::string name, Handler handler, Cost cost = Cost::kBlocking);
   void add_raw(std::string name, RawHandler handler, Cost cost = Cost::kBlocking);
+  /// Runs (on a worker) every call of a method the table does not have, instead of answering
+  /// method_not_found; CallContext::method names it.
+  void set_fallback(Handler handler);
   /// How many calls of `method` have succeeded so far.
   std::uint64_t answered(std::string_view method) const;
   bool has(std::string_view name) const;
@@ -163,6 +173,7 @@ class Dispatcher {
   };
   bool is_inline(const boost::json::value& request) const;
   std::unordered_map<std::string, Method> handlers_;
+  Method fallback_;  // used when its handler is set
 };
 
 // ---- parameter access for handlers ----
@@ -174,6 +185,8 @@ class Params {
   bool has(std::size_t i) const;
   [[nodiscard]] absl::StatusOr<std::uint64_t> u64(std::size_t i) const;
   [[nodiscard]] absl::StatusOr<std::string> string(std::size_t i) const;
+  /// A 32-byte 0x-hex word (a hash).
+  [[nodiscard]] absl::StatusOr<merkle::Word> word(std::size_t i) const;
   [[nodiscard]] absl::StatusOr<const boost::json::value*> value(std::size_t i) const;
   [[nodiscard]] absl::Status require(std::size_t i) const;
   /// InvalidArgument if more positional parameters were given than the method takes.

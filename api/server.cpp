@@ -214,7 +214,7 @@ struct Server::Impl {
         workers(options.workers) {
     add_query_methods(dispatcher, engine);
     add_ingest_methods(dispatcher, engine);
-    add_chain_methods(chain_dispatcher, engine);
+    add_chain_methods(chain_dispatcher, engine, options.upstreams);
     add_subscription_methods();
   }
 

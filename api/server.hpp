@@ -5,11 +5,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "api/rpc.hpp"
+#include "api/upstream.hpp"
 #include "router/engine.hpp"
 
 namespace zkr::api {
@@ -53,6 +55,9 @@ struct ServerOptions {
   /// TLS (HTTPS and WSS on the same port) when both are set: PEM files, TLS 1.2 or newer.
   std::string tls_certificate_file;
   std::string tls_private_key_file;
+  /// Each chain's own node (serve's chains[].rpcUrl): its chain endpoint sends there what the
+  /// router does not hold.
+  std::map<std::uint64_t, Upstream> upstreams;
 };
 
 class Server {

@@ -243,6 +243,15 @@ absl::StatusOr<ServeConfig> load_config(const std::string& path) {
       if (!settlement::secp256k1::parse_public_key(r.prover_key).ok())
         return absl::InvalidArgumentError(
             ch.name("proverKey") + " must be the chain prover's secp256k1 public key (0x hex)");
+      ZKR_ASSIGN_OR_RETURN(const std::string rpc_url, ch.string("rpcUrl", ""));
+      if (!rpc_url.empty()) {
+        absl::StatusOr<api::Upstream> upstream = api::Upstream::create(r.chain_id, rpc_url);
+        if (!upstream.ok()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(ch.name("rpcUrl"), ": ", upstream.status().message()));
+        }
+        c.server.upstreams.emplace(r.chain_id, std::move(*upstream));
+      }
       ZKR_RETURN_IF_ERROR(ch.finish());
       c.chains.push_back(std::move(r));
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "merkle/constants.hpp"
 #include "merkle/keccak.hpp"
@@ -51,6 +52,26 @@ absl::StatusOr<LogFacts> check_log(std::uint64_t chain_id, std::size_t index, co
     }
   }
   return facts;
+}
+
+/// Each fact names a transaction of the batch's logs, once.
+absl::Status check_transactions(const SealedBatch& batch) {
+  if (batch.transactions.empty()) return absl::OkStatus();
+  absl::flat_hash_set<Word> in_logs;
+  for (const BatchLog& l : batch.logs) in_logs.insert(l.tx_hash);
+  absl::flat_hash_set<Word> seen;
+  for (std::size_t i = 0; i < batch.transactions.size(); ++i) {
+    const Word& h = batch.transactions[i].tx_hash;
+    if (!in_logs.contains(h)) {
+      return absl::InvalidArgumentError(absl::StrCat("transactions[", i, "]: ", merkle::to_hex(h),
+                                                     " has no L2->L1 log in this batch"));
+    }
+    if (!seen.insert(h).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("transactions[", i, "]: ", merkle::to_hex(h), " is listed twice"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status root_mismatch(std::string_view what, const Word& claimed, const Word& computed) {
@@ -117,6 +138,17 @@ Word batch_content_hash(const SealedBatch& b) {
     put(l.tx_hash);
     // A message body is bound through the log's value, which validation checks is its keccak.
   }
+  // Appended only when present, so a batch without them hashes as it always has.
+  if (!b.transactions.empty()) put(merkle::be32(b.transactions.size()));
+  for (const TxFacts& t : b.transactions) {
+    put(t.tx_hash);
+    buf.push_back(static_cast<std::uint8_t>((t.block_number ? 1 : 0) | (t.block_hash ? 2 : 0) |
+                                            (t.from ? 4 : 0) | (t.to ? 8 : 0)));
+    if (t.block_number) put(merkle::be32(*t.block_number));
+    if (t.block_hash) put(*t.block_hash);
+    if (t.from) buf.insert(buf.end(), t.from->begin(), t.from->end());
+    if (t.to) buf.insert(buf.end(), t.to->begin(), t.to->end());
+  }
   return merkle::keccak256(merkle::ByteSpan(buf));
 }
 
@@ -145,6 +177,7 @@ absl::StatusOr<ValidatedBatch> validate_batch(SealedBatch batch) {
     ZKR_ASSIGN_OR_RETURN(LogFacts facts, check_log(batch.chain_id, i, l));
     out.facts.push_back(facts);
   }
+  ZKR_RETURN_IF_ERROR(check_transactions(batch));
   ZKR_ASSIGN_OR_RETURN(merkle::LogTree tree, merkle::LogTree::build(leaves_of(batch.logs)));
   if (tree.root() != batch.local_root)
     return root_mismatch("localRoot", batch.local_root, tree.root());

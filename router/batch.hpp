@@ -27,6 +27,18 @@ struct BatchLog {
   std::optional<merkle::Bytes> message;
 };
 
+/// What a chain knows of one of the batch's transactions beyond its logs: what an Ethereum receipt
+/// holds that the logs do not. Optional as a whole and field by field; the chain endpoints serve
+/// receipts from it (docs/api.md, "Chain endpoints").
+struct TxFacts {
+  merkle::Word tx_hash{};
+  std::optional<std::uint64_t> block_number;  // the L2 block that included it
+  std::optional<merkle::Word> block_hash;
+  std::optional<merkle::Address> from;
+  std::optional<merkle::Address> to;
+  friend bool operator==(const TxFacts&, const TxFacts&) = default;
+};
+
 struct SealedBatch {
   std::uint64_t chain_id = 0;
   std::uint64_t batch_number = 0;
@@ -35,6 +47,8 @@ struct SealedBatch {
   merkle::Word aggregated_root{};
   merkle::Word local_root{};        // claimed
   merkle::Word chain_batch_root{};  // claimed
+  /// Optional facts about the transactions of `logs`, at most one entry per transaction.
+  std::vector<TxFacts> transactions;
 };
 
 enum class LogKind : int { kLog = 0, kMessage = 1, kBundle = 2 };

@@ -11,6 +11,7 @@
 #include "merkle/keccak.hpp"
 #include "merkle/status.hpp"
 #include "router/message_store.hpp"
+#include "router/reader_pool.hpp"
 #include "settlement/store/migrations.hpp"
 
 namespace zkr::router {
@@ -26,50 +27,6 @@ using settlement::SettlementLayer;
 // ----------------------------------------------------------------------------------------
 
 /// A fixed set of read-only connections, leased one per call.
-class Engine::ReaderPool {
- public:
-  absl::Status open(const std::string& path, std::size_t n) {
-    for (std::size_t i = 0; i < std::max<std::size_t>(n, 1); ++i) {
-      settlement::DatabaseOptions options;
-      options.read_only = true;
-      options.cache_size_kib = 16 * 1024;
-      ZKR_ASSIGN_OR_RETURN(auto db, Database::open(path, options));
-      free_.push_back(db.get());
-      all_.push_back(std::move(db));
-    }
-    return absl::OkStatus();
-  }
-
-  class Lease {
-   public:
-    Lease(ReaderPool& pool, Database* db) : pool_(pool), db_(db) {}
-    Lease(const Lease&) = delete;
-    ~Lease() {
-      std::lock_guard lock(pool_.mutex_);
-      pool_.free_.push_back(db_);
-      pool_.available_.notify_one();
-    }
-    Database& db() const { return *db_; }
-
-   private:
-    ReaderPool& pool_;
-    Database* db_;
-  };
-
-  Lease acquire() {
-    std::unique_lock lock(mutex_);
-    available_.wait(lock, [this] { return !free_.empty(); });
-    Database* db = free_.back();
-    free_.pop_back();
-    return Lease(*this, db);
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable available_;
-  std::vector<Database*> free_;
-  std::vector<std::unique_ptr<Database>> all_;
-};
 
 namespace {
 

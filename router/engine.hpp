@@ -27,6 +27,7 @@
 #include "router/message_index.hpp"
 #include "router/message_store.hpp"
 #include "router/proof_service.hpp"
+#include "router/settlement_tx.hpp"
 #include "settlement/ethereum/l1_submitter.hpp"
 #include "settlement/state/gateway.hpp"
 #include "settlement/store/events.hpp"
@@ -67,6 +68,12 @@ struct TimelineEntry {
   std::int64_t at_ms = 0;
   std::optional<std::uint64_t> gateway_block{};
   std::optional<std::uint64_t> gateway_batch{};
+};
+
+/// A recorded transaction of one chain: its L2->L1 logs in order and what the chain said of it.
+struct TransactionRecord {
+  std::vector<LogRow> logs;  // never empty
+  std::optional<TxFacts> facts;
 };
 
 struct MessageStatus {
@@ -141,6 +148,7 @@ class Engine {
   std::optional<std::uint64_t> last_sealed_block() const;
   std::size_t gateway_batch_count() const;
   std::uint64_t gateway_chain_id() const noexcept { return config_.gateway.chain_id; }
+  std::uint64_t gateway_first_block() const noexcept { return config_.gateway.first_block; }
   std::size_t unbatched_blocks() const;
   std::optional<settlement::AggregatedProof> aggregated_proof(std::uint64_t gw_batch) const;
   /// The cost ledger entry of one Gateway batch under the configured gas model.
@@ -151,6 +159,21 @@ class Engine {
   /// The L1 transactions sent for Gateway batches first..last, oldest first.
   [[nodiscard]] absl::StatusOr<std::vector<settlement::L1TxRecord>> l1_transactions(
       std::uint64_t first, std::uint64_t last) const;
+
+  // ---- what the chain endpoints serve (router/chain_view.cpp) ----
+  /// Transaction `tx_hash` of chain `chain_id`, if the router recorded logs of it.
+  [[nodiscard]] absl::StatusOr<std::optional<TransactionRecord>> transaction(
+      const merkle::Word& tx_hash, std::uint64_t chain_id) const;
+  /// A recorded chain batch's settlement steps shown so far; none for an unknown batch.
+  [[nodiscard]] absl::StatusOr<std::optional<BatchSettlement>> batch_settlement(
+      std::uint64_t chain_id, std::uint64_t batch_number) const;
+  /// A sealed Gateway block with the settlement transactions it holds; none if not sealed.
+  [[nodiscard]] absl::StatusOr<std::optional<GatewayBlockView>> gateway_block_view(
+      std::uint64_t number) const;
+  /// The sealed Gateway block holding settlement transaction `hash`, and its index there; none
+  /// for a hash that is not one of this Gateway's settlement transactions or not in a sealed block.
+  [[nodiscard]] absl::StatusOr<std::optional<std::pair<GatewayBlockView, std::size_t>>>
+  gateway_transaction(const merkle::Word& hash) const;
 
   /// The newest event's seq (0 when there is none).
   std::int64_t last_event_seq() const noexcept { return last_event_seq_.load(); }

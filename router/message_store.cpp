@@ -123,7 +123,58 @@ absl::StatusOr<std::int64_t> MessageStore::insert(Database& db, const ValidatedB
     ZKR_RETURN_IF_ERROR(s->run());
     if (i == 0) first_seq = seq;
   }
+  if (!b.transactions.empty()) {
+    ZKR_ASSIGN_OR_RETURN(Statement * t,
+                         db.prepare("INSERT INTO transactions (chain_id, batch_number, tx_hash, "
+                                    "block_number, block_hash, tx_from, tx_to) VALUES (?1, ?2, "
+                                    "?3, ?4, ?5, ?6, ?7)"));
+    for (const TxFacts& f : b.transactions) {
+      t->bind(1, b.chain_id).bind(2, b.batch_number).bind(3, f.tx_hash).bind(4, f.block_number);
+      const auto bind_opt = [t](int index, const auto& value) {
+        if (value) {
+          t->bind(index, merkle::ByteSpan(*value));
+        } else {
+          t->bind_null(index);
+        }
+      };
+      bind_opt(5, f.block_hash);
+      bind_opt(6, f.from);
+      bind_opt(7, f.to);
+      ZKR_RETURN_IF_ERROR(t->run());
+    }
+  }
   return first_seq;
+}
+
+absl::StatusOr<std::optional<TxFacts>> MessageStore::tx_facts(Database& db, std::uint64_t chain_id,
+                                                              std::uint64_t batch_number,
+                                                              const merkle::Word& tx_hash) {
+  ZKR_ASSIGN_OR_RETURN(Statement * s,
+                       db.prepare("SELECT block_number, block_hash, tx_from, tx_to FROM "
+                                  "transactions WHERE chain_id = ?1 AND batch_number = ?2 AND "
+                                  "tx_hash = ?3"));
+  s->bind(1, chain_id).bind(2, batch_number).bind(3, tx_hash);
+  std::optional<TxFacts> out;
+  ZKR_RETURN_IF_ERROR(for_each_row(s, [&](const Statement& row) -> absl::Status {
+    TxFacts f;
+    f.tx_hash = tx_hash;
+    if (!row.column_is_null(0)) f.block_number = static_cast<std::uint64_t>(row.column_int64(0));
+    if (!row.column_is_null(1)) {
+      ZKR_ASSIGN_OR_RETURN(f.block_hash, row.column_word(1));
+    }
+    for (const auto& [column, target] : {std::pair{2, &f.from}, std::pair{3, &f.to}}) {
+      if (row.column_is_null(column)) continue;
+      const auto blob = row.column_blob(column);
+      if (blob.size() != 20) {
+        return absl::DataLossError(
+            absl::StrCat("transaction ", merkle::to_hex(tx_hash), " has a bad stored address"));
+      }
+      std::memcpy(target->emplace().data(), blob.data(), 20);
+    }
+    out = f;
+    return absl::OkStatus();
+  }));
+  return out;
 }
 
 absl::StatusOr<std::optional<LogRow>> MessageStore::get(Database& db, const MessageId& id) {

@@ -50,27 +50,12 @@ absl::StatusOr<std::uint64_t> quantity_field(const json::value& v, std::string_v
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<EthRpcClient>> EthRpcClient::create(std::string_view url) {
-  constexpr std::string_view kScheme = "http://";
-  if (!url.starts_with(kScheme))
-    return absl::InvalidArgumentError(
-        absl::StrCat("L1 endpoint ", to_absl(url), " must be an http:// URL"));
-  std::string_view rest = url.substr(kScheme.size());
-  const std::size_t slash = rest.find('/');
-  const std::string target(slash == std::string_view::npos ? "/" : rest.substr(slash));
-  rest = rest.substr(0, slash);
-  const std::size_t colon = rest.rfind(':');
-  if (colon == std::string_view::npos || colon == 0)
-    return absl::InvalidArgumentError(
-        absl::StrCat("L1 endpoint ", to_absl(url), " needs host:port"));
-  std::uint16_t port = 0;
-  const auto port_text = rest.substr(colon + 1);
-  const auto [end, ec] =
-      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc() || end != port_text.data() + port_text.size() || port == 0)
-    return absl::InvalidArgumentError(
-        absl::StrCat("L1 endpoint ", to_absl(url), " has a bad port"));
+  absl::StatusOr<http::Url> parsed = http::parse_url(url);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("L1 endpoint: ", parsed.status().message()));
+  }
   return std::unique_ptr<EthRpcClient>(
-      new EthRpcClient(std::string(rest.substr(0, colon)), port, target));
+      new EthRpcClient(std::move(parsed->host), parsed->port, std::move(parsed->target)));
 }
 
 absl::StatusOr<json::value> EthRpcClient::call(std::string_view method, json::array params) {

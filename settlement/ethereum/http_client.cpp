@@ -1,5 +1,7 @@
 #include "settlement/ethereum/http_client.hpp"
 
+#include <charconv>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -7,6 +9,7 @@
 #include <boost/beast/http.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "merkle/status.hpp"
 
 namespace zkr::settlement::http {
 
@@ -57,6 +60,28 @@ absl::StatusOr<Reply> exchange(const Request& request) {
   const auto& res = parser.get();
   return Reply{static_cast<int>(res.result_int()), res.body(),
                std::string(res[bhttp::field::content_type])};
+}
+
+absl::StatusOr<Url> parse_url(std::string_view url) {
+  constexpr std::string_view kScheme = "http://";
+  const absl::string_view shown = to_absl(utf8_prefix(url, 200));
+  if (!url.starts_with(kScheme))
+    return absl::InvalidArgumentError(absl::StrCat(shown, " must be an http:// URL"));
+  std::string_view rest = url.substr(kScheme.size());
+  const std::size_t slash = rest.find('/');
+  Url out;
+  out.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+  rest = rest.substr(0, slash);
+  const std::size_t colon = rest.rfind(':');
+  if (colon == std::string_view::npos || colon == 0)
+    return absl::InvalidArgumentError(absl::StrCat(shown, " needs host:port"));
+  const std::string_view port_text = rest.substr(colon + 1);
+  const auto [end, ec] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), out.port);
+  if (ec != std::errc() || end != port_text.data() + port_text.size() || out.port == 0)
+    return absl::InvalidArgumentError(absl::StrCat(shown, " has a bad port"));
+  out.host = std::string(rest.substr(0, colon));
+  return out;
 }
 
 }  // namespace zkr::settlement::http

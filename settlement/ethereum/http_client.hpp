@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 
@@ -28,6 +29,15 @@ struct Reply {
   std::string body;
   std::string content_type;
 };
+
+/// Where an http://host:port[/path] URL points.
+struct Url {
+  std::string host;
+  std::uint16_t port = 0;
+  std::string target = "/";
+};
+/// InvalidArgument naming the URL and what is wrong with it (only http:// is spoken).
+[[nodiscard]] absl::StatusOr<Url> parse_url(std::string_view url);
 
 /// Connects, sends `request` on a new connection and reads the reply. Unavailable when the peer
 /// cannot be reached, resets, or does not answer before the deadline.

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "merkle/status.hpp"
 
 namespace zkr::settlement {
@@ -132,6 +133,30 @@ absl::StatusOr<std::optional<Event>> EventStore::for_block(Database& db, EventKi
   ZKR_ASSIGN_OR_RETURN(std::vector<Event> events, collect(s));
   if (events.empty()) return std::nullopt;
   return std::move(events.front());
+}
+
+absl::StatusOr<std::optional<Event>> EventStore::next_of_kind(Database& db, EventKind kind,
+                                                              std::int64_t after) {
+  ZKR_ASSIGN_OR_RETURN(
+      Statement * s, db.prepare(std::string("SELECT ") + std::string(kColumns) +
+                                " FROM events WHERE seq > ?1 AND kind = ?2 ORDER BY seq LIMIT 1"));
+  s->bind(1, after).bind(2, static_cast<int>(kind));
+  ZKR_ASSIGN_OR_RETURN(std::vector<Event> events, collect(s));
+  if (events.empty()) return std::nullopt;
+  return std::move(events.front());
+}
+
+absl::StatusOr<std::vector<Event>> EventStore::batch_steps_between(Database& db, std::int64_t after,
+                                                                   std::int64_t before) {
+  ZKR_ASSIGN_OR_RETURN(
+      Statement * s,
+      db.prepare(absl::StrCat("SELECT ", to_absl(kColumns),
+                              " FROM events WHERE seq > ?1 AND seq < ?2 AND kind IN (",
+                              static_cast<int>(EventKind::kBatchCommitted), ", ",
+                              static_cast<int>(EventKind::kBatchProven), ", ",
+                              static_cast<int>(EventKind::kBatchExecuted), ") ORDER BY seq")));
+  s->bind(1, after).bind(2, before);
+  return collect(s);
 }
 
 absl::StatusOr<std::int64_t> EventStore::last_seq(Database& db) {

@@ -66,6 +66,14 @@ class EventStore {
   /// The event of `kind` about Gateway block `block`, if any.
   [[nodiscard]] static absl::StatusOr<std::optional<Event>> for_block(Database& db, EventKind kind,
                                                                       std::uint64_t block);
+  /// The first event of `kind` after seq `after`, if any.
+  [[nodiscard]] static absl::StatusOr<std::optional<Event>> next_of_kind(Database& db,
+                                                                         EventKind kind,
+                                                                         std::int64_t after);
+  /// The chain-batch commit, prove and execute events with after < seq < before, ascending.
+  [[nodiscard]] static absl::StatusOr<std::vector<Event>> batch_steps_between(Database& db,
+                                                                              std::int64_t after,
+                                                                              std::int64_t before);
   [[nodiscard]] static absl::StatusOr<std::int64_t> last_seq(Database& db);
 };
 
