@@ -108,6 +108,28 @@ class SimulatedChain {
                         .tx_hash = merkle::keccak256(merkle::ByteSpan(tx_seed)),
                         .message = m.data});
     }
+    // Each simulated batch is one L2 block, numbered as the batch, whose hash is keccak(chain id ‖
+    // number); a user sends each message in a transaction of its own, to the L1Messenger (or, for
+    // a bundle, to the InteropCenter).
+    merkle::Bytes block_seed;
+    for (const auto v : {id_, number}) {
+      const auto w = merkle::be32(v);
+      block_seed.insert(block_seed.end(), w.begin(), w.end());
+    }
+    const merkle::Word block_hash = merkle::keccak256(merkle::ByteSpan(block_seed));
+    for (std::size_t i = 0; i < b.logs.size(); ++i) {
+      const router::BatchLog& l = b.logs[i];
+      if (i > 0 && b.logs[i - 1].tx_hash == l.tx_hash) continue;
+      merkle::Address sender;  // the message's sender: the log's key, left-padded
+      std::copy(l.log.key.begin() + 12, l.log.key.end(), sender.begin());
+      const bool bundle = sender == merkle::kInteropCenterAddress;
+      b.transactions.push_back(
+          {.tx_hash = l.tx_hash,
+           .block_number = number,
+           .block_hash = block_hash,
+           .from = bundle ? senders_[0] : sender,
+           .to = bundle ? merkle::kInteropCenterAddress : merkle::kL1MessengerAddress});
+    }
     b.aggregated_root = merkle::chain_id_leaf(merkle::kZeroWord, id_);
     (void)router::seal_roots(b);  // cannot fail: batches are capped at 16384 messages below
     return b;

@@ -495,6 +495,25 @@ TEST_F(Api, WebSocketIngestionWithProtobufFrames) {
   EXPECT_EQ(reason(json::parse(*ws.read())), "invalid_params");
 }
 
+TEST(ProtobufBatch, TransactionFactsSurviveTheBinaryForm) {
+  router::SealedBatch b = testing::generated_batch(271, 3, 3);
+  merkle::Address from{}, to{};
+  from[0] = 0xaa;
+  to[19] = 0x08;
+  b.transactions = {{.tx_hash = b.logs[0].tx_hash, .block_number = 0, .from = from},
+                    {.tx_hash = b.logs[2].tx_hash, .block_hash = merkle::be32(7), .to = to}};
+  const auto decoded = decode_batch_frame(encode_batch_frame({.request_id = 1, .batch = b}));
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->batch.transactions, b.transactions);
+  // A 20-byte field of the wrong length is refused by name.
+  std::string frame = encode_batch_frame({.request_id = 1, .batch = b});
+  const std::string from_field = std::string("\x22\x14") + std::string(1, '\xaa');
+  const auto at = frame.find(from_field);
+  ASSERT_NE(at, std::string::npos);
+  frame[at + 1] = 0x13;  // claims 19 bytes: the rest no longer parses as this batch
+  EXPECT_FALSE(decode_batch_frame(frame).ok());
+}
+
 // A frame whose last log ends right after the is_service tag: decoding it once read one byte past
 // the frame (found by fuzz_protobuf_batch; ASan saw it, a plain build would not).
 TEST(ProtobufBatch, AFrameEndingInsideAFieldIsAnErrorAndIsServiceIsZeroOrOne) {
