@@ -33,19 +33,21 @@ zkr_ensure_apt() {
     "${missing[@]}" >/dev/null
 }
 
-# anvil (a real Ethereum node, from npm) for the L1 integration tests, under .tools/. Exports
-# ZKR_ANVIL with its path; installs Node.js and npm from Debian first if they are missing.
-ZKR_ANVIL_PACKAGE="@foundry-rs/anvil-linux-amd64@1.7.1"
-zkr_ensure_anvil() {
-  local bin="$ZKR_ROOT/.tools/node_modules/.bin/anvil"
-  if [ ! -x "$bin" ]; then
-    command -v npm >/dev/null || zkr_ensure_apt nodejs npm
-    zkr_log "installing $ZKR_ANVIL_PACKAGE from npm"
-    mkdir -p "$ZKR_ROOT/.tools"
-    npm install --prefix "$ZKR_ROOT/.tools" --no-audit --no-fund --loglevel=error \
-      "$ZKR_ANVIL_PACKAGE" >/dev/null
+# The Node packages the tests run (package.json, pinned by the committed package-lock.json): anvil
+# (a real Ethereum node) and the official ZKsync SDK (zksync-ethers). `npm ci` installs exactly the
+# locked versions under node_modules/, again only when the lock file changed. Installs Node.js and
+# npm from Debian first if they are missing. Exports ZKR_ANVIL with anvil's path.
+zkr_ensure_node_packages() {
+  command -v npm >/dev/null || zkr_ensure_apt nodejs npm
+  local stamp="$ZKR_ROOT/node_modules/.zkrouter-lock"
+  local want
+  want="$(sha256sum "$ZKR_ROOT/package-lock.json" | cut -d' ' -f1)"
+  if [ ! -x "$ZKR_ROOT/node_modules/.bin/anvil" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    zkr_log "installing the Node packages of package-lock.json (npm ci)"
+    (cd "$ZKR_ROOT" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    echo "$want" >"$stamp"
   fi
-  export ZKR_ANVIL="$bin"
+  export ZKR_ANVIL="$ZKR_ROOT/node_modules/.bin/anvil"
 }
 
 # ASan + UBSan stop at the first report, leaks included (the caller's own settings win).

@@ -26,16 +26,15 @@
 #include "tests/support/l1_chain.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/rpc_client.hpp"
+#include "tests/support/serve_process.hpp"
 
 namespace zkr {
 namespace {
 
 namespace json = boost::json;
-
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::trunc);
-  out << text;
-}
+using testing::read_log;
+using testing::start_plain_serve;
+using testing::write_file;
 
 // Runs `zkrouter serve --config PATH` expecting it to refuse; returns (exit code, its output).
 std::pair<int, std::string> refused(const std::string& path) {
@@ -119,35 +118,6 @@ double process_cpu_seconds(pid_t pid) {
   for (int i = 3; i <= 15 && fields >> field; ++i)
     if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
   return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
-// `zkrouter serve` with no chains and no L1, its standard error in dir/stderr.log (read_log): the
-// `settings` join the config's top level (a "gateway" object joins the Gateway's settings), and
-// `shell` runs first in the same shell (a ulimit, say).
-testing::Process start_plain_serve(const testing::TempDir& dir, const json::object& settings,
-                                   const std::string& shell = "") {
-  const merkle::Word secret = merkle::keccak256(std::string_view(dir.file("gateway.key")));
-  write_file(dir.file("gateway.key"), merkle::to_hex(secret) + "\n");
-  json::object config{{"listen", {{"address", "127.0.0.1"}, {"port", 0}}},
-                      {"database", dir.file("zkrouter.db")},
-                      {"gateway", {{"signingKeyFile", dir.file("gateway.key")}}}};
-  for (const auto& [key, value] : settings) {
-    if (key == "gateway") {
-      for (const auto& [k, v] : value.as_object()) config["gateway"].as_object()[k] = v;
-    } else {
-      config[key] = value;
-    }
-  }
-  write_file(dir.file("zkrouter.json"), json::serialize(config));
-  return testing::start_process({"/bin/bash", "-c",
-                                 shell + "exec " + std::string(ZKR_BINARY) + " serve --config=" +
-                                     dir.file("zkrouter.json") + " 2>" + dir.file("stderr.log")},
-                                "API on http://127.0.0.1:");
-}
-
-std::string read_log(const testing::TempDir& dir) {
-  std::ifstream in(dir.file("stderr.log"));
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 // Opens `n` TCP connections to 127.0.0.1:`port` that send nothing; returns those that connected.

@@ -1,0 +1,201 @@
+// The official ZKsync SDK (zksync-ethers, pinned by package-lock.json and installed by the README's
+// test command) against the router's chain endpoints, unmodified: tests/sdk/interop_path.js
+// follows one message through the calls InteropClient.getVerificationArgs makes (network
+// detection, getTransactionDetails, getTransaction + wait(), getLogProof for shapes C and B,
+// getL1BatchDetails, getGatewayProof, getGwBlockForBatch) and prints what the SDK got; here that
+// is compared with the router's native API word for word. Against `zkrouter devnet` and against
+// `zkrouter serve` fed by a chain operator over the API.
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include "api/json_codec.hpp"
+#include "settlement/state/proof_verifier.hpp"
+#include "tests/support/engine_fixtures.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/rpc_client.hpp"
+#include "tests/support/serve_process.hpp"
+
+namespace zkr {
+namespace {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+// Where the SDK script is, and whether Node and the locked packages are there. In CI a missing
+// piece is a failure (scripts/test installs them), elsewhere the test is skipped.
+std::string sdk_script() {
+  const char* script = std::getenv("ZKR_SDK_SCRIPT");
+  return script == nullptr ? "" : script;
+}
+
+bool have_sdk() {
+  const std::string script = sdk_script();
+  const bool ok = !script.empty() && fs::exists(script) &&
+                  fs::exists(fs::path(script).parent_path().parent_path().parent_path() /
+                             "node_modules" / "zksync-ethers" / "package.json") &&
+                  testing::run_command("node --version > /dev/null 2>&1").first == 0;
+  const char* ci = std::getenv("CI");
+  if (!ok && ci != nullptr && std::string(ci) == "true")
+    ADD_FAILURE() << "node and the packages of package-lock.json must be installed in CI "
+                     "(scripts/test runs npm ci)";
+  return ok;
+}
+
+// Runs the SDK's interop path for `tx` on chain `chain`'s endpoint; its report, or null after a
+// failure that says what the SDK reported.
+json::value run_sdk(std::uint16_t port, std::uint64_t chain, const std::string& tx,
+                    const testing::TempDir& dir) {
+  const std::string base = "http://127.0.0.1:" + std::to_string(port) + "/chains/";
+  const std::string err = dir.file("sdk.err");
+  const auto [code, out] =
+      testing::run_command("node " + sdk_script() + " --chain-url " + base + std::to_string(chain) +
+                           " --gateway-url " + base + "506 --tx " + tx + " 2>" + err);
+  if (code != 0) {
+    std::ifstream in(err);
+    ADD_FAILURE() << "the SDK's interop path failed (" << code
+                  << "): " << std::string(std::istreambuf_iterator<char>(in), {});
+    return nullptr;
+  }
+  return json::parse(out);
+}
+
+json::value native(std::uint16_t port, const std::string& method, json::value params) {
+  const json::value r = testing::rpc_http(port, method, std::move(params));
+  EXPECT_TRUE(r.as_object().contains("result")) << r;
+  return r.at("result");
+}
+
+// Waits (up to a minute) until message `id` has reached Gateway batch sealing: both of its proofs
+// exist then.
+void wait_until_both_proofs_exist(std::uint16_t port, const std::string& id) {
+  for (int i = 0; i < 600; ++i) {
+    const json::value s = native(port, "zkr_getMessageStatus", json::array{id.c_str()});
+    const std::string status(s.at("status").as_string());
+    if (status != "recorded" && status != "batch_committed" && status != "batch_proven" &&
+        status != "batch_executed" && status != "gateway_final")
+      return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ADD_FAILURE() << id << " did not reach gateway_batch_sealed in a minute";
+}
+
+// What the SDK got equals what the native API says of message `id`.
+void expect_sdk_agrees(std::uint16_t port, const std::string& id, const json::value& sdk) {
+  ASSERT_TRUE(sdk.is_object());
+  const json::value message = native(port, "zkr_getMessage", json::array{id.c_str()});
+  const json::value c = native(port, "zkr_getProof", json::array{id.c_str(), "gateway"});
+  const json::value b = native(port, "zkr_getProof", json::array{id.c_str(), "l1"});
+  EXPECT_EQ(sdk.at("chainId"), message.at("chainId"));
+  EXPECT_EQ(sdk.at("gatewayChainId"), 506);
+  EXPECT_EQ(sdk.at("phase"), "EXECUTED");
+  EXPECT_EQ(sdk.at("status"), "verified");
+  EXPECT_EQ(sdk.at("l1BatchNumber"), message.at("batchNumber"));
+  EXPECT_EQ(sdk.at("l1BatchTxIndex"), message.at("txNumberInBatch"));
+  EXPECT_EQ(sdk.at("message"), message.at("data"));
+  EXPECT_EQ(sdk.at("messageHash"), message.at("log").at("value"));
+  EXPECT_EQ(sdk.at("sender"), message.at("sender"));
+  // Proofs word for word: shape C in both dialects and through the SDK's helper, shape B.
+  for (const char* field : {"proofC", "proofMessageRoot"}) {
+    EXPECT_EQ(sdk.at(field).at("proof"), c.at("proof")) << field;
+    EXPECT_EQ(sdk.at(field).at("id"), c.at("id")) << field;
+    EXPECT_EQ(sdk.at(field).at("root"), c.at("root")) << field;
+  }
+  EXPECT_EQ(sdk.at("gatewayProof").at("nodes"), c.at("proof"));
+  EXPECT_EQ(sdk.at("gatewayProof").at("proofId"), c.at("id"));
+  EXPECT_EQ(sdk.at("proofB").at("proof"), b.at("proof"));
+  EXPECT_EQ(sdk.at("proofB").at("id"), b.at("id"));
+  EXPECT_NE(c.at("proof"), b.at("proof"));
+  // getGwBlockForBatch found the block the shape C proof is built against.
+  EXPECT_EQ(sdk.at("gwBlock"), c.at("gatewayBlockNumber"));
+  EXPECT_EQ(sdk.at("batchDetails").at("executeTxHash"), sdk.at("ethExecuteTxHash"));
+  EXPECT_EQ(sdk.at("batchDetails").at("number"), message.at("batchNumber"));
+}
+
+TEST(Sdk, FollowsAMessageAndABundleOnTheDevnet) {
+  if (!have_sdk()) GTEST_SKIP() << "node or the SDK is not installed (scripts/test installs them)";
+  testing::TempDir dir;
+  testing::Process devnet = testing::start_process(
+      {ZKR_BINARY, "devnet", "--port=0", "--plain", "--batch_ms=300", "--block_ms=200",
+       "--l1_block_ms=200", "--l1_finality=2", "--data_dir=" + dir.file("devnet"), "--fresh"},
+      "API on http://127.0.0.1:");
+  ASSERT_GT(devnet.port, 0) << "the devnet did not print where its API listens";
+  // A plain message and a bundle (sent through the InteropCenter: the SDK's "sent in a contract").
+  for (const char* kind : {"message", "bundle"}) {
+    json::value page;
+    for (int i = 0; i < 100; ++i) {
+      page =
+          native(devnet.port, "zkr_listMessages",
+                 json::array{json::object{{"sourceChainId", 271}, {"kind", kind}, {"limit", 1}}});
+      if (!page.at("messages").as_array().empty()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_FALSE(page.at("messages").as_array().empty()) << "no " << kind << " on chain 271";
+    const json::value& m = page.at("messages").as_array()[0];
+    const std::string id(m.at("id").as_string());
+    wait_until_both_proofs_exist(devnet.port, id);
+    const json::value sdk = run_sdk(devnet.port, 271, std::string(m.at("txHash").as_string()), dir);
+    expect_sdk_agrees(devnet.port, id, sdk);
+    if (sdk.is_object()) {
+      EXPECT_EQ(sdk.at("messageSentInContract"), std::string(kind) == "bundle") << kind;
+    }
+  }
+  EXPECT_EQ(testing::stop_process(devnet), 0);
+}
+
+TEST(Sdk, FollowsAMessageOnServeFedByAChainOperator) {
+  if (!have_sdk()) GTEST_SKIP() << "node or the SDK is not installed (scripts/test installs them)";
+  testing::TempDir dir;
+  testing::write_file(dir.file("op270"), testing::credential_for(270) + "\n");
+  testing::Process serve = testing::start_plain_serve(
+      dir, {{"gateway", {{"blockMs", 100}, {"blocksPerBatch", 2}}},
+            {"chains", json::array{json::object{
+                           {"chainId", 270},
+                           {"credentialFile", dir.file("op270")},
+                           {"proverKey", merkle::to_hex(testing::prover_public_for(270))}}}}});
+  ASSERT_GT(serve.port, 0) << testing::read_log(dir);
+  // The operator's batch carries what the chain knows of its transactions.
+  router::SealedBatch batch = testing::generated_batch(270, 1, 4, 7);
+  merkle::Address user{};
+  user[0] = 0x5e;
+  user[19] = 0x4d;
+  for (router::BatchLog& l : batch.logs) {
+    std::copy(user.begin(), user.end(), l.log.key.begin() + 12);  // every message from `user`
+  }
+  testing::reseal(batch);
+  for (std::size_t i = 0; i < batch.logs.size(); ++i) {
+    batch.transactions.push_back({.tx_hash = batch.logs[i].tx_hash,
+                                  .block_number = 40 + i,
+                                  .block_hash = merkle::be32(4000 + i),
+                                  .from = user,
+                                  .to = merkle::kL1MessengerAddress});
+  }
+  const std::string credential = testing::credential_for(270);
+  const auto op = [&](const std::string& method, json::value params) {
+    const json::value r = testing::rpc_http(serve.port, method, std::move(params), credential);
+    ASSERT_TRUE(r.as_object().contains("result")) << method << ": " << r;
+  };
+  op("zkr_submitBatch", json::array{api::batch_to_json(batch)});
+  op("zkr_commitBatch", json::array{270, 1});
+  const auto proof = settlement::sign_commitment(
+      {.chain_id = 270, .batch_number = 1, .chain_batch_root = batch.chain_batch_root},
+      testing::prover_key_for(270));
+  ASSERT_TRUE(proof.ok());
+  op("zkr_proveBatch", json::array{270, 1, merkle::to_hex(*proof)});
+  op("zkr_executeBatch", json::array{270, 1});
+  const std::string id = "270:1:2";
+  wait_until_both_proofs_exist(serve.port, id);
+  const json::value sdk = run_sdk(serve.port, 270, merkle::to_hex(batch.logs[2].tx_hash), dir);
+  expect_sdk_agrees(serve.port, id, sdk);
+  ASSERT_TRUE(sdk.is_object());
+  EXPECT_EQ(sdk.at("from"), json::value(merkle::to_hex(merkle::ByteSpan(user))));
+  EXPECT_EQ(sdk.at("blockNumber"), 42);
+  EXPECT_EQ(sdk.at("messageSentInContract"), false);
+  EXPECT_EQ(testing::stop_process(serve), 0) << testing::read_log(dir);
+}
+
+}  // namespace
+}  // namespace zkr
