@@ -7,7 +7,8 @@
 //
 // Methods: zkr_getProof (shape C for random messages of the engine_bench database layout:
 // --chains, --first_chain, --batches, --batch_size), zks_getL2ToL1LogProof (shape C through the
-// ZKsync method, for transaction hashes sampled from the server first), eth_chainId (the yardstick
+// ZKsync method, for transaction hashes sampled from the server first; with a chain endpoint's URL,
+// http://host:port/chains/N, chain N's), eth_chainId (the yardstick
 // for other JSON-RPC servers), and any other method with --params (a JSON array, sent as is).
 
 #include <algorithm>
@@ -109,10 +110,12 @@ class RequestMaker {
   RequestMaker(std::string method, std::vector<std::string> tx_hashes, std::uint64_t seed)
       : method_(std::move(method)), tx_hashes_(std::move(tx_hashes)), rng_(seed) {}
 
-  /// A random message id ("chain:batch:index") of the database layout the flags describe.
-  std::string message_id() {
-    const std::size_t i = rng_() % absl::GetFlag(FLAGS_batches);
+  /// A random message id ("chain:batch:index") of the database layout the flags describe, on
+  /// `only_chain` when given.
+  std::string message_id(std::optional<std::uint64_t> only_chain = std::nullopt) {
     const std::size_t chains = absl::GetFlag(FLAGS_chains);
+    std::size_t i = rng_() % absl::GetFlag(FLAGS_batches);
+    if (only_chain) i = i - i % chains + (*only_chain - absl::GetFlag(FLAGS_first_chain)) % chains;
     return absl::StrCat(absl::GetFlag(FLAGS_first_chain) + i % chains, ":", 1 + i / chains, ":",
                         rng_() % absl::GetFlag(FLAGS_batch_size));
   }
@@ -242,13 +245,23 @@ std::string call_once(const Target& target, const std::string& body) {
 /// Transaction hashes of random messages, read with zkr_getMessage.
 std::vector<std::string> sample_tx_hashes(const Target& target, std::size_t n) {
   RequestMaker ids("zkr_getMessage", {}, 99);
+  // Sampled on the native API; a chain endpoint (/chains/N) is asked for its own chain's.
+  Target native = target;
+  native.path = "/";
+  std::optional<std::uint64_t> chain;
+  if (constexpr std::string_view kChains = "/chains/"; target.path.starts_with(kChains)) {
+    std::uint64_t n_chain = 0;
+    if (!absl::SimpleAtoi(target.path.substr(kChains.size()), &n_chain))
+      throw std::runtime_error("cannot read the chain of " + target.path);
+    chain = n_chain;
+  }
   std::vector<std::string> out;
   for (std::size_t i = 0; i < n; ++i) {
     const json::object call{{"jsonrpc", "2.0"},
                             {"id", 1},
                             {"method", "zkr_getMessage"},
-                            {"params", json::array{ids.message_id()}}};
-    const json::value reply = json::parse(call_once(target, json::serialize(call)));
+                            {"params", json::array{ids.message_id(chain).c_str()}}};
+    const json::value reply = json::parse(call_once(native, json::serialize(call)));
     const json::value* tx = reply.as_object().if_contains("result");
     if (tx == nullptr || !tx->is_object() || !tx->as_object().contains("txHash")) {
       throw std::runtime_error("zkr_getMessage gave no txHash: " + json::serialize(reply));
