@@ -14,6 +14,16 @@
 namespace zkr::api {
 
 void add_query_methods(Dispatcher& dispatcher, const router::Engine& engine);
+/// An Ethereum JSON-RPC block object from what the router knows of a block: number, hash, parent
+/// hash, timestamp (Unix seconds) and its transactions (hashes or objects); every field it does
+/// not know (roots, gas, miner, …) is zero.
+[[nodiscard]] boost::json::object block_json(std::uint64_t number, const merkle::Word& hash,
+                                             const merkle::Word& parent_hash,
+                                             std::uint64_t timestamp,
+                                             boost::json::array transactions);
+/// An Ethereum JSON-RPC quantity: 0x-hex without leading zeros ("0x0" for zero).
+[[nodiscard]] boost::json::value quantity_json(std::uint64_t value);
+
 /// Each chain's own node, by chain id (serve's chains[].rpcUrl).
 using Upstreams = std::map<std::uint64_t, Upstream>;
 /// The methods of the chain endpoints (/chains/{id}): Ethereum and ZKsync JSON-RPC for one chain

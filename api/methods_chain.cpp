@@ -270,8 +270,12 @@ absl::StatusOr<json::value> source_transaction(const router::Engine& e, const Up
     ours = receipt ? receipt_object(*record) : transaction_object(*record, endpoint_chain(c));
   }
   if (const Upstream* u = upstream_of(upstreams, c)) {
-    ZKR_ASSIGN_OR_RETURN(json::value theirs, u->call(c.method, params));
-    if (!theirs.is_null()) return ours ? with_zksync_fields(std::move(theirs), *ours) : theirs;
+    absl::StatusOr<json::value> theirs = u->call(c.method, params);
+    // A node that fails does not hide what the router holds.
+    if (!theirs.ok() && !ours) return theirs.status();
+    if (theirs.ok() && !theirs->is_null()) {
+      return ours ? with_zksync_fields(std::move(*theirs), *ours) : std::move(*theirs);
+    }
   }
   return ours ? std::move(*ours) : json::value(nullptr);
 }
@@ -336,31 +340,11 @@ json::value block_object(const router::GatewayBlockView& b, std::uint64_t gatewa
     txs.push_back(full ? gateway_tx_object(b, i, gateway_chain, false)
                        : hex(b.transactions[i].hash));
   }
-  static const merkle::Word kEmptyListHash = merkle::keccak256(
-      merkle::ByteSpan(std::array<std::uint8_t, 1>{0xc0}));  // keccak(rlp([])): no uncles
-  const merkle::Word zero{};
-  return json::object{{"number", quantity(b.number)},
-                      {"hash", hex(b.hash)},
-                      {"parentHash", hex(b.parent_hash)},
-                      {"timestamp", quantity(static_cast<std::uint64_t>(b.sealed_at_ms / 1000))},
-                      {"nonce", "0x0000000000000000"},
-                      {"sha3Uncles", hex(kEmptyListHash)},
-                      {"logsBloom", Bloom().to_json()},
-                      {"transactionsRoot", hex(zero)},
-                      {"stateRoot", hex(zero)},
-                      {"receiptsRoot", hex(zero)},
-                      {"miner", address(merkle::Address{})},
-                      {"difficulty", quantity(0)},
-                      {"totalDifficulty", quantity(0)},
-                      {"extraData", "0x"},
-                      {"size", quantity(0)},
-                      {"gasLimit", quantity(0)},
-                      {"gasUsed", quantity(0)},
-                      {"baseFeePerGas", quantity(0)},
-                      {"mixHash", hex(zero)},
-                      {"uncles", json::array{}},
-                      {"transactions", std::move(txs)},
-                      {"interopRoot", hex(b.interop_root)}};
+  json::object block =
+      block_json(b.number, b.hash, b.parent_hash, static_cast<std::uint64_t>(b.sealed_at_ms / 1000),
+                 std::move(txs));
+  block["interopRoot"] = hex(b.interop_root);
+  return block;
 }
 
 /// A block tag or 0x-quantity: the Gateway block it names, or none ("pending", or past the last
@@ -377,6 +361,39 @@ absl::StatusOr<std::optional<std::uint64_t>> gateway_block_number(const router::
 }
 
 }  // namespace
+
+json::value quantity_json(std::uint64_t value) {
+  return quantity(value);
+}
+
+json::object block_json(std::uint64_t number, const merkle::Word& hash,
+                        const merkle::Word& parent_hash, std::uint64_t timestamp,
+                        json::array transactions) {
+  static const merkle::Word kEmptyListHash = merkle::keccak256(
+      merkle::ByteSpan(std::array<std::uint8_t, 1>{0xc0}));  // keccak(rlp([])): no uncles
+  const merkle::Word zero{};
+  return json::object{{"number", quantity(number)},
+                      {"hash", hex(hash)},
+                      {"parentHash", hex(parent_hash)},
+                      {"timestamp", quantity(timestamp)},
+                      {"nonce", "0x0000000000000000"},
+                      {"sha3Uncles", hex(kEmptyListHash)},
+                      {"logsBloom", Bloom().to_json()},
+                      {"transactionsRoot", hex(zero)},
+                      {"stateRoot", hex(zero)},
+                      {"receiptsRoot", hex(zero)},
+                      {"miner", address(merkle::Address{})},
+                      {"difficulty", quantity(0)},
+                      {"totalDifficulty", quantity(0)},
+                      {"extraData", "0x"},
+                      {"size", quantity(0)},
+                      {"gasLimit", quantity(0)},
+                      {"gasUsed", quantity(0)},
+                      {"baseFeePerGas", quantity(0)},
+                      {"mixHash", hex(zero)},
+                      {"uncles", json::array{}},
+                      {"transactions", std::move(transactions)}};
+}
 
 void add_chain_methods(Dispatcher& d, const router::Engine& e, const Upstreams& upstreams) {
   d.add(

@@ -18,6 +18,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "api/json_codec.hpp"
+#include "api/methods.hpp"
 #include "api/rpc.hpp"
 #include "api/server.hpp"
 #include "app/loops.hpp"
@@ -28,6 +30,7 @@
 #include "router/bundle.hpp"
 #include "router/engine.hpp"
 #include "settlement/ethereum/embedded_l1.hpp"
+#include "settlement/ethereum/eth_rpc_client.hpp"
 #include "settlement/ethereum/l1_submitter.hpp"
 
 namespace zkr::app {
@@ -43,6 +46,71 @@ void on_signal(int) {
 }
 
 constexpr std::uint64_t kMigratingChain = 280;
+
+// A simulated chain's block `number` (one per batch, numbered as the batch): keccak(chain id ‖
+// number), each a 32-byte word.
+merkle::Word simulated_block_hash(std::uint64_t chain, std::uint64_t number) {
+  merkle::Bytes seed;
+  for (const auto v : {chain, number}) {
+    const auto w = merkle::be32(v);
+    seed.insert(seed.end(), w.begin(), w.end());
+  }
+  return merkle::keccak256(merkle::ByteSpan(seed));
+}
+
+// A simulated chain as its own node behind its chain endpoint: its blocks, from what it sent the
+// router with each batch (the router answers for its transactions and receipts). It has no
+// accounts or state, so nothing else.
+absl::StatusOr<boost::json::value> simulated_node(const router::Engine& e, std::uint64_t chain,
+                                                  std::string_view method,
+                                                  const boost::json::value& params) {
+  const std::optional<settlement::ChainInfo> info = e.chain(chain);
+  const std::uint64_t last = info ? info->last_recorded : 0;
+  if (method == "eth_blockNumber") return api::quantity_json(last);
+  // Its transactions are what it sent the router with each batch: the router answers for them.
+  if (method == "eth_getTransactionByHash" || method == "eth_getTransactionReceipt") return nullptr;
+  if (method != "eth_getBlockByNumber") {
+    return api::with_reason(
+        absl::UnimplementedError(
+            absl::StrCat(to_absl(utf8_prefix(method, 64)),
+                         " is not answered by the devnet's simulated chain ", chain,
+                         ": it has blocks (eth_blockNumber, eth_getBlockByNumber) and messages, no "
+                         "accounts or state")),
+        "method_not_found");
+  }
+  const api::Params p(params, {"block", "fullTransactions"});
+  ZKR_RETURN_IF_ERROR(p.no_extra());
+  ZKR_ASSIGN_OR_RETURN(const std::string tag, p.string(0));
+  if (p.has(1)) {
+    ZKR_ASSIGN_OR_RETURN(const boost::json::value* full, p.value(1));
+    if (!full->is_bool()) {
+      return absl::InvalidArgumentError("parameter 1 (fullTransactions) must be a boolean");
+    }
+  }
+  std::uint64_t number = last;
+  if (tag == "pending") return nullptr;
+  if (tag == "earliest") {
+    number = info ? info->first_batch : 1;
+  } else if (tag != "latest" && tag != "safe" && tag != "finalized") {
+    ZKR_ASSIGN_OR_RETURN(number, settlement::parse_quantity(boost::json::value(tag)));
+  }
+  const std::optional<settlement::BatchInfo> batch = e.batch(chain, number);
+  if (!batch) return nullptr;
+  ZKR_ASSIGN_OR_RETURN(const std::optional<router::BatchSettlement> settled,
+                       e.batch_settlement(chain, number));
+  boost::json::array txs;
+  merkle::Word previous{};
+  for (std::uint64_t i = 0; i < batch->log_count; ++i) {
+    ZKR_ASSIGN_OR_RETURN(const router::LogRow row, e.message({chain, number, i}));
+    if (i > 0 && row.tx_hash == previous) continue;
+    previous = row.tx_hash;
+    txs.push_back(api::hex(row.tx_hash));
+  }
+  const merkle::Word parent = number > 1 ? simulated_block_hash(chain, number - 1) : merkle::Word{};
+  return api::block_json(number, simulated_block_hash(chain, number), parent,
+                         static_cast<std::uint64_t>(settled ? settled->recorded_at_ms / 1000 : 0),
+                         std::move(txs));
+}
 
 // A simulated chain's sequencer: builds sealed batches of messages with every root computed.
 class SimulatedChain {
@@ -111,12 +179,7 @@ class SimulatedChain {
     // Each simulated batch is one L2 block, numbered as the batch, whose hash is keccak(chain id ‖
     // number); a user sends each message in a transaction of its own, to the L1Messenger (or, for
     // a bundle, to the InteropCenter).
-    merkle::Bytes block_seed;
-    for (const auto v : {id_, number}) {
-      const auto w = merkle::be32(v);
-      block_seed.insert(block_seed.end(), w.begin(), w.end());
-    }
-    const merkle::Word block_hash = merkle::keccak256(merkle::ByteSpan(block_seed));
+    const merkle::Word block_hash = simulated_block_hash(id_, number);
     for (std::size_t i = 0; i < b.logs.size(); ++i) {
       const router::BatchLog& l = b.logs[i];
       if (i > 0 && b.logs[i - 1].tx_hash == l.tx_hash) continue;
@@ -301,6 +364,14 @@ int run_devnet(const DevnetOptions& o) {
   api::ServerOptions server_options;
   server_options.address = o.listen_address;
   server_options.port = o.port;
+  for (const std::uint64_t id : all_ids) {
+    server_options.upstreams.emplace(
+        id, api::Upstream::in_process(
+                id, absl::StrCat("the devnet's simulated chain ", id),
+                [&engine, id](std::string_view method, const boost::json::value& params) {
+                  return simulated_node(engine, id, method, params);
+                }));
+  }
   api::Server server(engine, server_options);
   std::vector<std::unique_ptr<SimulatedChain>> chains;
   for (const std::uint64_t id : all_ids) {

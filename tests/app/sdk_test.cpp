@@ -141,6 +141,14 @@ TEST(Sdk, FollowsAMessageAndABundleOnTheDevnet) {
     expect_sdk_agrees(devnet.port, id, sdk);
     if (sdk.is_object()) {
       EXPECT_EQ(sdk.at("messageSentInContract"), std::string(kind) == "bundle") << kind;
+      // The simulated chain answers for its own blocks: the receipt's block holds the transaction.
+      const json::value& block = sdk.at("block");
+      ASSERT_FALSE(block.as_object().contains("error")) << block;
+      EXPECT_EQ(block.at("hash"), sdk.at("blockHash"));
+      EXPECT_EQ(block.at("number"), sdk.at("blockNumber"));
+      EXPECT_EQ(block.at("hasTx"), true);
+      EXPECT_GE(block.at("latest").to_number<std::uint64_t>(),
+                block.at("number").to_number<std::uint64_t>());
     }
   }
   EXPECT_EQ(testing::stop_process(devnet), 0);
@@ -194,6 +202,9 @@ TEST(Sdk, FollowsAMessageOnServeFedByAChainOperator) {
   EXPECT_EQ(sdk.at("from"), json::value(merkle::to_hex(merkle::ByteSpan(user))));
   EXPECT_EQ(sdk.at("blockNumber"), 42);
   EXPECT_EQ(sdk.at("messageSentInContract"), false);
+  // Without a node for chain 270 its blocks are not served, and the error says where they would be.
+  const std::string block_error(sdk.at("block").at("error").as_string());
+  EXPECT_NE(block_error.find("rpcUrl"), std::string::npos) << block_error;
   EXPECT_EQ(testing::stop_process(serve), 0) << testing::read_log(dir);
 }
 

@@ -64,6 +64,21 @@ async function main(a) {
   const batchDetails = await src.getL1BatchDetails(Number(receipt.l1BatchNumber));
   const gwBlock = await zksync.getGwBlockForBatch(BigInt(receipt.l1BatchNumber), src, gw, 200);
 
+  // The chain's own blocks: answered by its node behind the endpoint (the devnet's simulated chain,
+  // or serve's rpcUrl); without one the error says so.
+  let block;
+  try {
+    const b = await src.getBlock(receipt.blockNumber);
+    block = {
+      hash: b.hash,
+      number: b.number,
+      hasTx: b.transactions.includes(txHash),
+      latest: await src.getBlockNumber(),
+    };
+  } catch (e) {
+    block = { error: e.error && e.error.message ? e.error.message : String(e.message) };
+  }
+
   const report = {
     chainId: Number(network.chainId),
     gatewayChainId: Number(gwNetwork.chainId),
@@ -74,6 +89,8 @@ async function main(a) {
     l1BatchNumber: Number(receipt.l1BatchNumber),
     l1BatchTxIndex: Number(receipt.l1BatchTxIndex),
     blockNumber: receipt.blockNumber,
+    blockHash: receipt.blockHash,
+    block,
     l2ToL1LogIndex,
     messageSentInContract,
     message,
