@@ -31,6 +31,7 @@
 #include "router/engine.hpp"
 #include "settlement/ethereum/embedded_l1.hpp"
 #include "settlement/ethereum/eth_rpc_client.hpp"
+#include "settlement/ethereum/wallet_tx.hpp"
 #include "settlement/ethereum/l1_submitter.hpp"
 
 namespace zkr::app {
@@ -58,60 +59,6 @@ merkle::Word simulated_block_hash(std::uint64_t chain, std::uint64_t number) {
   return merkle::keccak256(merkle::ByteSpan(seed));
 }
 
-// A simulated chain as its own node behind its chain endpoint: its blocks, from what it sent the
-// router with each batch (the router answers for its transactions and receipts). It has no
-// accounts or state, so nothing else.
-absl::StatusOr<boost::json::value> simulated_node(const router::Engine& e, std::uint64_t chain,
-                                                  std::string_view method,
-                                                  const boost::json::value& params) {
-  const std::optional<settlement::ChainInfo> info = e.chain(chain);
-  const std::uint64_t last = info ? info->last_recorded : 0;
-  if (method == "eth_blockNumber") return api::quantity_json(last);
-  // Its transactions are what it sent the router with each batch: the router answers for them.
-  if (method == "eth_getTransactionByHash" || method == "eth_getTransactionReceipt") return nullptr;
-  if (method != "eth_getBlockByNumber") {
-    return api::with_reason(
-        absl::UnimplementedError(
-            absl::StrCat(to_absl(utf8_prefix(method, 64)),
-                         " is not answered by the devnet's simulated chain ", chain,
-                         ": it has blocks (eth_blockNumber, eth_getBlockByNumber) and messages, no "
-                         "accounts or state")),
-        "method_not_found");
-  }
-  const api::Params p(params, {"block", "fullTransactions"});
-  ZKR_RETURN_IF_ERROR(p.no_extra());
-  ZKR_ASSIGN_OR_RETURN(const std::string tag, p.string(0));
-  if (p.has(1)) {
-    ZKR_ASSIGN_OR_RETURN(const boost::json::value* full, p.value(1));
-    if (!full->is_bool()) {
-      return absl::InvalidArgumentError("parameter 1 (fullTransactions) must be a boolean");
-    }
-  }
-  std::uint64_t number = last;
-  if (tag == "pending") return nullptr;
-  if (tag == "earliest") {
-    number = info ? info->first_batch : 1;
-  } else if (tag != "latest" && tag != "safe" && tag != "finalized") {
-    ZKR_ASSIGN_OR_RETURN(number, settlement::parse_quantity(boost::json::value(tag)));
-  }
-  const std::optional<settlement::BatchInfo> batch = e.batch(chain, number);
-  if (!batch) return nullptr;
-  ZKR_ASSIGN_OR_RETURN(const std::optional<router::BatchSettlement> settled,
-                       e.batch_settlement(chain, number));
-  boost::json::array txs;
-  merkle::Word previous{};
-  for (std::uint64_t i = 0; i < batch->log_count; ++i) {
-    ZKR_ASSIGN_OR_RETURN(const router::LogRow row, e.message({chain, number, i}));
-    if (i > 0 && row.tx_hash == previous) continue;
-    previous = row.tx_hash;
-    txs.push_back(api::hex(row.tx_hash));
-  }
-  const merkle::Word parent = number > 1 ? simulated_block_hash(chain, number - 1) : merkle::Word{};
-  return api::block_json(number, simulated_block_hash(chain, number), parent,
-                         static_cast<std::uint64_t>(settled ? settled->recorded_at_ms / 1000 : 0),
-                         std::move(txs));
-}
-
 // A simulated chain's sequencer: builds sealed batches of messages with every root computed.
 class SimulatedChain {
  public:
@@ -123,13 +70,70 @@ class SimulatedChain {
 
   std::uint64_t id() const { return id_; }
 
-  /// A message a user sends: included at the start of the chain's next batch. Returns its tx hash.
+  /// A transaction a wallet sent, accepted and waiting for the chain's next batch.
+  struct PendingTx {
+    merkle::Word hash{};
+    merkle::Address from{};
+    merkle::Address to{};
+    std::uint64_t nonce = 0;
+    merkle::Bytes input;  // the call's data
+    std::uint64_t type = 0;
+    std::uint64_t gas_limit = 0;
+  };
+
+  /// The next nonce of `account` on this chain.
+  std::uint64_t next_nonce(const merkle::Address& account) {
+    std::lock_guard lock(mutex_);
+    const auto it = nonces_.find(account);
+    return it == nonces_.end() ? 0 : it->second;
+  }
+
+  /// zkr_devnetSend: `sender` calls L1Messenger.sendToL1(data) in the chain's next batch, with the
+  /// sender's next nonce. The transaction hash is keccak256 of the chain, the sender, the nonce
+  /// and the message: of the content, so no two sends share it.
   merkle::Word enqueue(const merkle::Address& sender, merkle::Bytes data) {
     std::lock_guard lock(mutex_);
-    merkle::Word tx;
-    for (auto& b : tx) b = static_cast<std::uint8_t>(rng_());
-    queued_.push_back({sender, std::move(data), tx});
-    return tx;
+    const std::uint64_t nonce = nonces_[sender]++;
+    merkle::Bytes content;
+    for (const merkle::Word& w : {merkle::be32(id_), merkle::be32(nonce)})
+      content.insert(content.end(), w.begin(), w.end());
+    content.insert(content.end(), sender.begin(), sender.end());
+    content.insert(content.end(), data.begin(), data.end());
+    PendingTx tx{.hash = merkle::keccak256(content),
+                 .from = sender,
+                 .to = merkle::kL1MessengerAddress,
+                 .nonce = nonce};
+    const merkle::Word hash = tx.hash;
+    queued_.push_back({sender, std::move(data), std::move(tx)});
+    return hash;
+  }
+
+  /// A signed transaction a wallet sent: accepted if its nonce is the sender's next one (the
+  /// caller checked everything else), then included in the next batch. The error a node gives
+  /// otherwise.
+  absl::Status accept(PendingTx tx, merkle::Bytes message) {
+    std::lock_guard lock(mutex_);
+    std::uint64_t& next = nonces_[tx.from];
+    if (tx.nonce != next) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(tx.nonce < next ? "nonce too low" : "nonce too high", ": next nonce ",
+                       next, ", tx nonce ", tx.nonce));
+    }
+    ++next;
+    const merkle::Address sender = tx.from;
+    queued_.push_back({sender, std::move(message), std::move(tx)});
+    return absl::OkStatus();
+  }
+
+  /// A transaction accepted but not yet recorded by the router (queued, or in the batch being
+  /// handed to it).
+  std::optional<PendingTx> pending(const merkle::Word& hash) {
+    std::lock_guard lock(mutex_);
+    for (const std::vector<Queued>* list : {&queued_, &last_drained_}) {
+      for (const Queued& q : *list)
+        if (q.tx.hash == hash) return q.tx;
+    }
+    return std::nullopt;
   }
 
   router::SealedBatch next_batch(std::uint64_t number, std::size_t messages, bool bundles_allowed) {
@@ -140,10 +144,13 @@ class SimulatedChain {
     {
       std::lock_guard lock(mutex_);
       for (Queued& q : queued_) {
-        merkle::L2Message m{.tx_number_in_batch = 0, .sender = q.sender, .data = std::move(q.data)};
+        merkle::L2Message m{.tx_number_in_batch = static_cast<std::uint16_t>(b.logs.size()),
+                            .sender = q.sender,
+                            .data = q.data};
         b.logs.push_back(
-            {.log = merkle::message_to_log(m), .tx_hash = q.tx_hash, .message = m.data});
+            {.log = merkle::message_to_log(m), .tx_hash = q.tx.hash, .message = m.data});
       }
+      last_drained_ = std::move(queued_);
       queued_.clear();
     }
     const std::size_t first = b.logs.size();
@@ -206,10 +213,200 @@ class SimulatedChain {
   struct Queued {
     merkle::Address sender;
     merkle::Bytes data;
-    merkle::Word tx_hash;
+    PendingTx tx;
   };
   std::mutex mutex_;
   std::vector<Queued> queued_;
+  std::vector<Queued> last_drained_;  // the batch being handed to the router
+  std::map<merkle::Address, std::uint64_t> nonces_;
+};
+
+// A simulated chain as its own node behind its chain endpoint. It takes signed transactions that
+// call L1Messenger.sendToL1(bytes) (eth_sendRawTransaction: legacy, EIP-1559 and ZKsync's 0x71, the
+// sender recovered from the signature) and includes them in its next batch; it answers for its
+// blocks (one per batch) and for the transactions it has accepted but the router has not recorded
+// yet; the router answers for the rest from what the chain sent it. It holds no balances and
+// charges no fees (gas price 0). Errors are a node's: code -32000 and its words.
+class SimulatedNode {
+ public:
+  SimulatedNode(const router::Engine& engine, SimulatedChain& chain)
+      : engine_(engine), chain_(chain) {}
+
+  absl::StatusOr<boost::json::value> answer(std::string_view method,
+                                            const boost::json::value& params) {
+    const std::uint64_t id = chain_.id();
+    if (method == "eth_blockNumber") return api::quantity_json(last_block());
+    if (method == "eth_getBlockByNumber") return block(params);
+    if (method == "eth_sendRawTransaction") return send_raw(params);
+    if (method == "eth_getTransactionCount") {
+      const api::Params p(params, {"address", "block"});
+      ZKR_ASSIGN_OR_RETURN(const std::string text, p.string(0));
+      ZKR_ASSIGN_OR_RETURN(const merkle::Address account, merkle::parse_address(text));
+      return api::quantity_json(chain_.next_nonce(account));
+    }
+    if (method == "eth_getTransactionByHash") {
+      const api::Params p(params, {"txHash"});
+      ZKR_ASSIGN_OR_RETURN(const merkle::Word hash, p.word(0));
+      // Once recorded, the router answers (with the block and batch); until then, this node.
+      ZKR_ASSIGN_OR_RETURN(const auto recorded, engine_.transaction(hash, id));
+      if (recorded) return nullptr;
+      const std::optional<SimulatedChain::PendingTx> tx = chain_.pending(hash);
+      if (!tx) return nullptr;
+      return boost::json::object{{"hash", api::hex(tx->hash)},
+                                 {"blockHash", nullptr},
+                                 {"blockNumber", nullptr},
+                                 {"transactionIndex", nullptr},
+                                 {"from", api::hex(merkle::ByteSpan(tx->from))},
+                                 {"to", api::hex(merkle::ByteSpan(tx->to))},
+                                 {"nonce", api::quantity_json(tx->nonce)},
+                                 {"value", api::quantity_json(0)},
+                                 {"gas", api::quantity_json(tx->gas_limit)},
+                                 {"gasPrice", api::quantity_json(0)},
+                                 {"maxFeePerGas", api::quantity_json(0)},
+                                 {"maxPriorityFeePerGas", api::quantity_json(0)},
+                                 {"input", api::hex(merkle::ByteSpan(tx->input))},
+                                 {"type", api::quantity_json(tx->type)},
+                                 {"chainId", api::quantity_json(id)}};
+    }
+    // A receipt exists once the router has recorded the transaction's batch: it answers then.
+    if (method == "eth_getTransactionReceipt") return nullptr;
+    if (method == "eth_gasPrice" || method == "eth_maxPriorityFeePerGas") {
+      return api::quantity_json(0);
+    }
+    if (method == "eth_estimateGas") return api::quantity_json(kGasPerCall);
+    if (method == "zks_gasPerPubdata") return api::quantity_json(kGasPerPubdata);
+    if (method == "eth_getBalance") return api::quantity_json(0);
+    return api::with_reason(
+        absl::UnimplementedError(absl::StrCat(
+            to_absl(utf8_prefix(method, 64)), " is not answered by the devnet's simulated chain ",
+            id,
+            ": it takes signed sendToL1 transactions and has blocks, no contracts or balances")),
+        "method_not_found");
+  }
+
+ private:
+  static constexpr std::uint64_t kGasPerCall = 500'000;
+  static constexpr std::uint64_t kGasPerPubdata = 50'000;  // ZKsync's default limit
+
+  /// A node's error: code -32000 and its words.
+  static absl::Status node_error(absl::string_view message) {
+    return api::relayed_error(
+        boost::json::object{{"code", -32000}, {"message", std::string(message)}});
+  }
+
+  std::uint64_t last_block() const {
+    const std::optional<settlement::ChainInfo> info = engine_.chain(chain_.id());
+    return info ? info->last_recorded : 0;
+  }
+
+  absl::StatusOr<boost::json::value> send_raw(const boost::json::value& params) {
+    const api::Params p(params, {"data"});
+    ZKR_RETURN_IF_ERROR(p.no_extra());
+    ZKR_ASSIGN_OR_RETURN(const std::string text, p.string(0));
+    const absl::StatusOr<merkle::Bytes> raw = merkle::parse_hex(text);
+    if (!raw.ok()) return node_error(absl::StrCat("invalid raw transaction: ", raw.status().message()));
+    const absl::StatusOr<settlement::eth::WalletTx> tx = settlement::eth::decode_wallet_tx(*raw);
+    if (!tx.ok()) return node_error(absl::StrCat("invalid transaction: ", tx.status().message()));
+    if (tx->chain_id != chain_.id()) {
+      return node_error(absl::StrCat("invalid chain id for signer: have ", tx->chain_id, " want ",
+                                     chain_.id()));
+    }
+    if (tx->value != merkle::Word{}) {
+      return node_error("insufficient funds for transfer: the devnet's chains hold no balances");
+    }
+    if (tx->to != merkle::kL1MessengerAddress) {
+      return node_error(
+          "the devnet's simulated chains run one contract: L1Messenger.sendToL1(bytes) at "
+          "0x0000000000000000000000000000000000008008");
+    }
+    absl::StatusOr<merkle::Bytes> message = send_to_l1_argument(tx->data);
+    if (!message.ok()) return node_error(message.status().message());
+    if (message->size() > 64 * 1024) return node_error("a message is at most 64 KiB here");
+    if (tx->gas_limit < kGasPerCall) {
+      return node_error(absl::StrCat("intrinsic gas too low: have ", tx->gas_limit, ", want ",
+                                     kGasPerCall));
+    }
+    SimulatedChain::PendingTx pending{.hash = tx->hash,
+                                      .from = tx->from,
+                                      .to = *tx->to,
+                                      .nonce = tx->nonce,
+                                      .input = tx->data,
+                                      .gas_limit = tx->gas_limit};
+    pending.type = tx->type == settlement::eth::WalletTxType::kLegacy    ? 0
+                   : tx->type == settlement::eth::WalletTxType::kEip1559 ? 2
+                                                                         : 0x71;
+    ZKR_ASSIGN_OR_RETURN(const auto recorded, engine_.transaction(tx->hash, chain_.id()));
+    if (recorded || chain_.pending(tx->hash)) return node_error("already known");
+    if (absl::Status s = chain_.accept(std::move(pending), std::move(*message)); !s.ok()) {
+      return node_error(s.message());
+    }
+    return api::hex(tx->hash);
+  }
+
+  /// The `bytes` argument of a sendToL1(bytes) call: selector, offset 32, length, the bytes
+  /// zero-padded; anything else is refused.
+  static absl::StatusOr<merkle::Bytes> send_to_l1_argument(const merkle::Bytes& data) {
+    static const merkle::Word kSelector = merkle::keccak256(std::string_view("sendToL1(bytes)"));
+    const auto refuse = [] {
+      return absl::InvalidArgumentError(
+          "execution reverted: the call is not L1Messenger.sendToL1(bytes) with one bytes "
+          "argument");
+    };
+    if (data.size() < 68 || !std::equal(kSelector.begin(), kSelector.begin() + 4, data.begin()))
+      return refuse();
+    merkle::Word offset{}, length{};
+    std::copy_n(data.begin() + 4, 32, offset.begin());
+    std::copy_n(data.begin() + 36, 32, length.begin());
+    if (offset != merkle::be32(32)) return refuse();
+    if (!std::all_of(length.begin(), length.begin() + 24, [](std::uint8_t b) { return b == 0; }))
+      return refuse();
+    std::uint64_t n = 0;
+    for (std::size_t i = 24; i < 32; ++i) n = (n << 8) | length[i];
+    if (n > data.size() || data.size() != 68 + (n + 31) / 32 * 32) return refuse();
+    return merkle::Bytes(data.begin() + 68, data.begin() + 68 + static_cast<std::ptrdiff_t>(n));
+  }
+
+  absl::StatusOr<boost::json::value> block(const boost::json::value& params) {
+    const std::uint64_t chain = chain_.id();
+    const std::optional<settlement::ChainInfo> info = engine_.chain(chain);
+    const std::uint64_t last = info ? info->last_recorded : 0;
+    const api::Params p(params, {"block", "fullTransactions"});
+    ZKR_RETURN_IF_ERROR(p.no_extra());
+    ZKR_ASSIGN_OR_RETURN(const std::string tag, p.string(0));
+    if (p.has(1)) {
+      ZKR_ASSIGN_OR_RETURN(const boost::json::value* full, p.value(1));
+      if (!full->is_bool()) {
+        return absl::InvalidArgumentError("parameter 1 (fullTransactions) must be a boolean");
+      }
+    }
+    std::uint64_t number = last;
+    if (tag == "pending") return nullptr;
+    if (tag == "earliest") {
+      number = info ? info->first_batch : 1;
+    } else if (tag != "latest" && tag != "safe" && tag != "finalized") {
+      ZKR_ASSIGN_OR_RETURN(number, settlement::parse_quantity(boost::json::value(tag)));
+    }
+    const std::optional<settlement::BatchInfo> batch = engine_.batch(chain, number);
+    if (!batch) return nullptr;
+    ZKR_ASSIGN_OR_RETURN(const std::optional<router::BatchSettlement> settled,
+                         engine_.batch_settlement(chain, number));
+    boost::json::array txs;
+    merkle::Word previous{};
+    for (std::uint64_t i = 0; i < batch->log_count; ++i) {
+      ZKR_ASSIGN_OR_RETURN(const router::LogRow row, engine_.message({chain, number, i}));
+      if (i > 0 && row.tx_hash == previous) continue;
+      previous = row.tx_hash;
+      txs.push_back(api::hex(row.tx_hash));
+    }
+    const merkle::Word parent =
+        number > 1 ? simulated_block_hash(chain, number - 1) : merkle::Word{};
+    return api::block_json(number, simulated_block_hash(chain, number), parent,
+                           static_cast<std::uint64_t>(settled ? settled->recorded_at_ms / 1000 : 0),
+                           std::move(txs));
+  }
+
+  const router::Engine& engine_;
+  SimulatedChain& chain_;
 };
 
 // Latencies from a batch's sealing at its chain to Gateway finality of its messages.
@@ -361,25 +558,26 @@ int run_devnet(const DevnetOptions& o) {
     }
   }
 
+  std::vector<std::unique_ptr<SimulatedChain>> chains;
+  std::vector<std::unique_ptr<SimulatedNode>> nodes;
   api::ServerOptions server_options;
   server_options.address = o.listen_address;
   server_options.port = o.port;
-  for (const std::uint64_t id : all_ids) {
-    server_options.upstreams.emplace(
-        id, api::Upstream::in_process(
-                id, absl::StrCat("the devnet's simulated chain ", id),
-                [&engine, id](std::string_view method, const boost::json::value& params) {
-                  return simulated_node(engine, id, method, params);
-                }));
-  }
-  api::Server server(engine, server_options);
-  std::vector<std::unique_ptr<SimulatedChain>> chains;
   for (const std::uint64_t id : all_ids) {
     std::vector<std::uint64_t> peers;
     for (const std::uint64_t p : gateway_ids)
       if (p != id) peers.push_back(p);
     chains.push_back(std::make_unique<SimulatedChain>(id, peers, id * 7919));
+    nodes.push_back(std::make_unique<SimulatedNode>(engine, *chains.back()));
+    SimulatedNode* node = nodes.back().get();
+    server_options.upstreams.emplace(
+        id, api::Upstream::in_process(
+                id, absl::StrCat("the devnet's simulated chain ", id),
+                [node](std::string_view method, const boost::json::value& params) {
+                  return node->answer(method, params);
+                }));
   }
+  api::Server server(engine, server_options);
   // zkr_devnetSend(chainId, sender, data): sendToL1 on a simulated chain, in its next batch.
   server.add_method(
       "zkr_devnetSend",

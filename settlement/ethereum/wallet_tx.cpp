@@ -160,7 +160,6 @@ absl::StatusOr<WalletTx> decode_eip712(merkle::ByteSpan raw) {
   ZKR_ASSIGN_OR_RETURN(tx.to, to_field(f[4]));
   ZKR_ASSIGN_OR_RETURN(tx.value, word_field(f[5], "value"));
   ZKR_RETURN_IF_ERROR(bytes_field(f[6], "data", tx.data));
-  ZKR_ASSIGN_OR_RETURN(const secp256k1::Signature sig, signature_fields(f[7], f[8], f[9]));
   ZKR_ASSIGN_OR_RETURN(tx.chain_id, u64_field(f[10], "chainId"));
   ZKR_ASSIGN_OR_RETURN(const std::optional<merkle::Address> declared, to_field(f[11]));
   if (!declared) return absl::InvalidArgumentError("field from: a type 0x71 transaction names it");
@@ -169,9 +168,27 @@ absl::StatusOr<WalletTx> decode_eip712(merkle::ByteSpan raw) {
     return absl::InvalidArgumentError(
         "field factoryDeps: deployments (factory dependencies) are not accepted here");
   }
-  if (f[14].is_list || !f[14].bytes.empty()) {
-    return absl::InvalidArgumentError(
-        "field customSignature: smart-account signatures are not accepted here");
+  // The signature: zksync-ethers' Wallet puts the account's 65-byte ECDSA signature (r ‖ s ‖ v)
+  // in customSignature and leaves yParity, r, s as chainId, empty, empty; other signers fill
+  // yParity, r, s. Longer custom signatures belong to smart accounts, which are not accepted.
+  if (f[14].is_list) return absl::InvalidArgumentError("field customSignature: is a list");
+  secp256k1::Signature sig;
+  if (f[14].bytes.empty()) {
+    ZKR_ASSIGN_OR_RETURN(sig, signature_fields(f[7], f[8], f[9]));
+  } else {
+    const merkle::Bytes& custom = f[14].bytes;
+    if (custom.size() != 65) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "field customSignature: ", custom.size(),
+          " bytes; only an account's 65-byte ECDSA signature is accepted (no smart accounts)"));
+    }
+    std::copy_n(custom.begin(), 32, sig.r.begin());
+    std::copy_n(custom.begin() + 32, 32, sig.s.begin());
+    const std::uint8_t v = custom[64];
+    if (v != 0 && v != 1 && v != 27 && v != 28) {
+      return absl::InvalidArgumentError("field customSignature: v must be 27 or 28 (or 0 or 1)");
+    }
+    sig.recovery_id = static_cast<std::uint8_t>(v >= 27 ? v - 27 : v);
   }
   if (!f[15].is_list || !f[15].items.empty()) {
     return absl::InvalidArgumentError("field paymasterParams: paymasters are not accepted here");
@@ -185,9 +202,8 @@ absl::StatusOr<WalletTx> decode_eip712(merkle::ByteSpan raw) {
                      ", not by the declared sender ", merkle::to_hex(merkle::ByteSpan(*declared))));
   }
   // keccak256(digest ‖ keccak256(customSignature)): the hash zksync-ethers computes from the raw
-  // transaction and compares with the node's answer to eth_sendRawTransaction. Its
-  // customSignature field is empty here (checked above), so the second half is keccak256 of no
-  // bytes.
+  // transaction and compares with the node's answer to eth_sendRawTransaction (with yParity, r, s
+  // filled instead, customSignature is empty and the second half is keccak256 of no bytes).
   const merkle::Word signature_hash = merkle::keccak256(merkle::ByteSpan(f[14].bytes));
   merkle::Bytes preimage(digest.begin(), digest.end());
   preimage.insert(preimage.end(), signature_hash.begin(), signature_hash.end());

@@ -31,7 +31,7 @@ struct WalletTx {
 };
 
 /// Decodes `raw` and checks its signature. Type 0x71 transactions with factory dependencies (a
-/// deployment), a custom signature (a smart account) or a paymaster are refused, as are legacy
+/// deployment), a smart account's custom signature or a paymaster are refused, as are legacy
 /// transactions without EIP-155 replay protection.
 [[nodiscard]] absl::StatusOr<WalletTx> decode_wallet_tx(merkle::ByteSpan raw);
 

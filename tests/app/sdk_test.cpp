@@ -10,6 +10,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "api/json_codec.hpp"
@@ -150,6 +151,101 @@ TEST(Sdk, FollowsAMessageAndABundleOnTheDevnet) {
       EXPECT_GE(block.at("latest").to_number<std::uint64_t>(),
                 block.at("number").to_number<std::uint64_t>());
     }
+  }
+  EXPECT_EQ(testing::stop_process(devnet), 0);
+}
+
+// Runs tests/sdk/send_message.js: a message sent with each kind of signed transaction.
+json::value send_messages(std::uint16_t port, std::uint64_t chain, const std::string& key,
+                          const testing::TempDir& dir) {
+  const std::string base = "http://127.0.0.1:" + std::to_string(port) + "/chains/";
+  const std::string script = fs::path(sdk_script()).parent_path() / "send_message.js";
+  const std::string err = dir.file("send.err");
+  const auto [code, out] = testing::run_command("node " + script + " --chain-url " + base +
+                                                std::to_string(chain) + " --gateway-url " + base +
+                                                "506 --key " + key + " 2>" + err);
+  if (code != 0) {
+    std::ifstream in(err);
+    ADD_FAILURE() << "sending with the SDK failed (" << code
+                  << "): " << std::string(std::istreambuf_iterator<char>(in), {});
+    return nullptr;
+  }
+  return json::parse(out);
+}
+
+json::value raw_call(std::uint16_t port, const std::string& target, const std::string& method,
+                     json::value params) {
+  return json::parse(testing::http_request(port, "POST", target,
+                                           json::serialize(json::object{{"jsonrpc", "2.0"},
+                                                                        {"id", 1},
+                                                                        {"method", method},
+                                                                        {"params", params}}))
+                         .body);
+}
+
+TEST(Sdk, SignedTransactionsOfEveryKindBecomeMessagesOnTheDevnet) {
+  if (!have_sdk()) GTEST_SKIP() << "node or the SDK is not installed (scripts/test installs them)";
+  testing::TempDir dir;
+  testing::Process devnet = testing::start_process(
+      {ZKR_BINARY, "devnet", "--port=0", "--plain", "--batch_ms=300", "--block_ms=200",
+       "--l1_block_ms=200", "--l1_finality=2", "--data_dir=" + dir.file("devnet"), "--fresh"},
+      "API on http://127.0.0.1:");
+  ASSERT_GT(devnet.port, 0) << "the devnet did not print where its API listens";
+  // InteropClient.sendMessage with a zksync-ethers Wallet (0x71), ethers' Wallet with EIP-1559
+  // and legacy transactions: each one's message is recorded with the wallet as its sender.
+  const std::string key = "0x7726827caac94a7f9e1b160f7ea819f172f7b6f9d2a97f992c38edeab82d4110";
+  const json::value sent = send_messages(devnet.port, 270, key, dir);
+  ASSERT_TRUE(sent.is_object());
+  ASSERT_EQ(sent.at("sent").as_array().size(), 3u);
+  for (const json::value& s : sent.at("sent").as_array()) {
+    SCOPED_TRACE(json::serialize(s));
+    const json::value logs =
+        native(devnet.port, "zkr_getMessagesByTx", json::array{s.at("txHash")});
+    ASSERT_EQ(logs.as_array().size(), 1u);
+    const json::value& m = logs.as_array()[0];
+    EXPECT_EQ(m.at("sender"), s.at("from"));
+    EXPECT_EQ(m.at("data"), s.at("message"));
+    const std::string id(m.at("id").as_string());
+    wait_until_both_proofs_exist(devnet.port, id);
+    const json::value sdk = run_sdk(devnet.port, 270, std::string(s.at("txHash").as_string()), dir);
+    expect_sdk_agrees(devnet.port, id, sdk);
+    if (sdk.is_object()) {
+      EXPECT_EQ(sdk.at("from"), s.at("from"));
+    }
+  }
+  // What a node refuses is refused, and nothing of it is included: transactions ethers signed for
+  // another chain, with a nonce already used, or damaged.
+  const fs::path path = fs::path(sdk_script()).parent_path().parent_path() / "data" /
+                        "signed_txs.json";  // what tests/sdk/make_tx_vectors.js wrote
+  std::ifstream in(path);
+  ASSERT_TRUE(in.good()) << "cannot read " << path;
+  const json::value vectors = json::parse(std::string(std::istreambuf_iterator<char>(in), {}));
+  const std::string target = "/chains/270";
+  const auto refused = [&](const json::value& raw) {
+    const json::value r = raw_call(devnet.port, target, "eth_sendRawTransaction", json::array{raw});
+    EXPECT_TRUE(r.as_object().contains("error")) << r;
+    return r.as_object().contains("error") ? std::string(r.at("error").at("message").as_string())
+                                           : std::string();
+  };
+  const json::array& v = vectors.at("vectors").as_array();
+  const json::value* for_271 = nullptr;
+  const json::value* for_270 = nullptr;
+  for (const json::value& x : v) {
+    if (x.at("chainId") == 271 && for_271 == nullptr) for_271 = &x;
+    if (x.at("chainId") == 270 && for_270 == nullptr) for_270 = &x;
+  }
+  ASSERT_TRUE(for_271 != nullptr && for_270 != nullptr);
+  EXPECT_NE(refused(for_271->at("raw")).find("invalid chain id"), std::string::npos);
+  // Its key's nonce on chain 270 is 3 now (three sends above); the vector's is 1.
+  EXPECT_NE(refused(for_270->at("raw")).find("nonce too low"), std::string::npos);
+  std::string damaged(for_270->at("raw").as_string());
+  damaged[damaged.size() - 3] = damaged[damaged.size() - 3] == '0' ? '1' : '0';
+  EXPECT_FALSE(refused(json::value(damaged)).empty());
+  EXPECT_NE(refused("0x01c0").find("0x01"), std::string::npos);
+  for (const json::value* x : {for_271, for_270}) {
+    EXPECT_TRUE(native(devnet.port, "zkr_getMessagesByTx", json::array{x->at("hash")})
+                    .as_array()
+                    .empty());
   }
   EXPECT_EQ(testing::stop_process(devnet), 0);
 }
