@@ -31,8 +31,8 @@
 #include "router/engine.hpp"
 #include "settlement/ethereum/embedded_l1.hpp"
 #include "settlement/ethereum/eth_rpc_client.hpp"
-#include "settlement/ethereum/wallet_tx.hpp"
 #include "settlement/ethereum/l1_submitter.hpp"
+#include "settlement/ethereum/wallet_tx.hpp"
 
 namespace zkr::app {
 namespace {
@@ -116,8 +116,8 @@ class SimulatedChain {
     std::uint64_t& next = nonces_[tx.from];
     if (tx.nonce != next) {
       return absl::FailedPreconditionError(
-          absl::StrCat(tx.nonce < next ? "nonce too low" : "nonce too high", ": next nonce ",
-                       next, ", tx nonce ", tx.nonce));
+          absl::StrCat(tx.nonce < next ? "nonce too low" : "nonce too high", ": next nonce ", next,
+                       ", tx nonce ", tx.nonce));
     }
     ++next;
     const merkle::Address sender = tx.from;
@@ -304,12 +304,13 @@ class SimulatedNode {
     ZKR_RETURN_IF_ERROR(p.no_extra());
     ZKR_ASSIGN_OR_RETURN(const std::string text, p.string(0));
     const absl::StatusOr<merkle::Bytes> raw = merkle::parse_hex(text);
-    if (!raw.ok()) return node_error(absl::StrCat("invalid raw transaction: ", raw.status().message()));
+    if (!raw.ok())
+      return node_error(absl::StrCat("invalid raw transaction: ", raw.status().message()));
     const absl::StatusOr<settlement::eth::WalletTx> tx = settlement::eth::decode_wallet_tx(*raw);
     if (!tx.ok()) return node_error(absl::StrCat("invalid transaction: ", tx.status().message()));
     if (tx->chain_id != chain_.id()) {
-      return node_error(absl::StrCat("invalid chain id for signer: have ", tx->chain_id, " want ",
-                                     chain_.id()));
+      return node_error(
+          absl::StrCat("invalid chain id for signer: have ", tx->chain_id, " want ", chain_.id()));
     }
     if (tx->value != merkle::Word{}) {
       return node_error("insufficient funds for transfer: the devnet's chains hold no balances");
@@ -323,8 +324,8 @@ class SimulatedNode {
     if (!message.ok()) return node_error(message.status().message());
     if (message->size() > 64 * 1024) return node_error("a message is at most 64 KiB here");
     if (tx->gas_limit < kGasPerCall) {
-      return node_error(absl::StrCat("intrinsic gas too low: have ", tx->gas_limit, ", want ",
-                                     kGasPerCall));
+      return node_error(
+          absl::StrCat("intrinsic gas too low: have ", tx->gas_limit, ", want ", kGasPerCall));
     }
     SimulatedChain::PendingTx pending{.hash = tx->hash,
                                       .from = tx->from,

@@ -161,9 +161,9 @@ json::value send_messages(std::uint16_t port, std::uint64_t chain, const std::st
   const std::string base = "http://127.0.0.1:" + std::to_string(port) + "/chains/";
   const std::string script = fs::path(sdk_script()).parent_path() / "send_message.js";
   const std::string err = dir.file("send.err");
-  const auto [code, out] = testing::run_command("node " + script + " --chain-url " + base +
-                                                std::to_string(chain) + " --gateway-url " + base +
-                                                "506 --key " + key + " 2>" + err);
+  const auto [code, out] =
+      testing::run_command("node " + script + " --chain-url " + base + std::to_string(chain) +
+                           " --gateway-url " + base + "506 --key " + key + " 2>" + err);
   if (code != 0) {
     std::ifstream in(err);
     ADD_FAILURE() << "sending with the SDK failed (" << code
@@ -175,12 +175,12 @@ json::value send_messages(std::uint16_t port, std::uint64_t chain, const std::st
 
 json::value raw_call(std::uint16_t port, const std::string& target, const std::string& method,
                      json::value params) {
-  return json::parse(testing::http_request(port, "POST", target,
-                                           json::serialize(json::object{{"jsonrpc", "2.0"},
-                                                                        {"id", 1},
-                                                                        {"method", method},
-                                                                        {"params", params}}))
-                         .body);
+  return json::parse(
+      testing::http_request(
+          port, "POST", target,
+          json::serialize(
+              json::object{{"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", params}}))
+          .body);
 }
 
 TEST(Sdk, SignedTransactionsOfEveryKindBecomeMessagesOnTheDevnet) {
@@ -243,9 +243,8 @@ TEST(Sdk, SignedTransactionsOfEveryKindBecomeMessagesOnTheDevnet) {
   EXPECT_FALSE(refused(json::value(damaged)).empty());
   EXPECT_NE(refused("0x01c0").find("0x01"), std::string::npos);
   for (const json::value* x : {for_271, for_270}) {
-    EXPECT_TRUE(native(devnet.port, "zkr_getMessagesByTx", json::array{x->at("hash")})
-                    .as_array()
-                    .empty());
+    EXPECT_TRUE(
+        native(devnet.port, "zkr_getMessagesByTx", json::array{x->at("hash")}).as_array().empty());
   }
   EXPECT_EQ(testing::stop_process(devnet), 0);
 }
