@@ -22,6 +22,7 @@
 #include "api/methods.hpp"
 #include "api/rpc.hpp"
 #include "api/server.hpp"
+#include "app/destination.hpp"
 #include "app/loops.hpp"
 #include "merkle/constants.hpp"
 #include "merkle/keccak.hpp"
@@ -614,8 +615,29 @@ int run_devnet(const DevnetOptions& o) {
       "'{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"zkr_listMessages\",\"params\":[{\"limit\":3}]}'"
       "\n",
       o.listen_address.c_str(), *port);
-  std::printf("  operator credentials and keys: %s\n\n",
+  std::printf("  operator credentials and keys: %s\n",
               (fs::path(o.data_dir) / "secrets").c_str());
+  std::printf("  chain endpoints (ZKsync SDK): http://%s:%u/chains/{270,...,506}\n",
+              o.listen_address.c_str(), *port);
+  // The destination chain: a real EVM importing every interop root.
+  std::unique_ptr<DestinationChain> destination;
+  if (o.destination) {
+    auto started_destination =
+        DestinationChain::start({.anvil = o.anvil,
+                                 .contracts_dir = o.contracts_dir,
+                                 .log_file = (fs::path(o.data_dir) / "destination.log").string(),
+                                 .chain_id = o.destination_chain_id});
+    if (started_destination.ok()) {
+      destination = std::move(*started_destination);
+      std::printf("  destination chain %lu (anvil): http://127.0.0.1:%u, InteropRootStorage "
+                  "0x…10008, L2MessageVerification 0x…10009\n",
+                  static_cast<unsigned long>(destination->chain_id()), destination->port());
+    } else {
+      std::printf("  destination chain off: %s\n",
+                  std::string(started_destination.status().message()).c_str());
+    }
+  }
+  std::printf("\n");
   std::fflush(stdout);
 
   // The embedded L1 and the submitter that settles Gateway batches on it.
@@ -750,6 +772,19 @@ int run_devnet(const DevnetOptions& o) {
     }
   });
 
+  // Interop roots into the destination chain, one transaction per sealed Gateway block.
+  std::thread importer([&] {
+    bool warned = false;
+    while (!g_stop && destination) {
+      if (absl::Status s = destination->import_roots(engine); !s.ok() && !warned) {
+        std::fprintf(stderr, "zkrouter devnet: importing interop roots: %s\n",
+                     std::string(s.message()).c_str());
+        warned = true;
+      }
+      std::this_thread::sleep_for(o.block_interval / 2);
+    }
+  });
+
   // The view: refreshed in place on a terminal, plain lines otherwise.
   const bool tty = !o.plain_output && ::isatty(STDOUT_FILENO);
   const auto started = Clock::now();
@@ -799,12 +834,20 @@ int run_devnet(const DevnetOptions& o) {
                     ", finalized ", l1.finalized().value_or(0), ", Gateway batches sealed ",
                     at_stage[0], " committed ", at_stage[1], " proven ", at_stage[2], " executed ",
                     at_stage[3], " final ", at_stage[4], "\n");
+    if (destination) {
+      const auto imported = destination->last_imported();
+      absl::StrAppend(&view, tty ? "" : "  ", "destination ", destination->chain_id(),
+                      " (anvil :", destination->port(), "): interop roots imported to block ",
+                      imported ? absl::StrCat(*imported) : std::string("none"), "\n");
+    }
     std::fputs(view.c_str(), stdout);
     std::fflush(stdout);
   }
   sequencers.join();
   gateway.join();
   l1_sender.join();
+  importer.join();
+  destination.reset();
   l1.stop_mining();
   server.stop();
   std::printf("zkrouter devnet: stopped cleanly; restart to resume from %s\n", db.c_str());

@@ -30,6 +30,12 @@ struct DevnetOptions {
   std::uint64_t l1_chain_id = 1337;
   std::optional<std::chrono::seconds> run_for;  // stop by itself after this long
   bool plain_output = false;                    // log lines even on a terminal
+  // The destination chain: anvil with contracts/ (compiled), importing every interop root. Off,
+  // with the reason printed, when the binary or the compiled contracts are missing.
+  bool destination = true;
+  std::string anvil;          // the anvil binary
+  std::string contracts_dir;  // compiled contracts (build/contracts)
+  std::uint64_t destination_chain_id = 31338;
 };
 
 /// Runs until SIGINT / SIGTERM (or run_for). Returns the process exit code.

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -34,6 +36,13 @@ ABSL_FLAG(int, l1_block_ms, 1000, "devnet: milliseconds between blocks of the em
 ABSL_FLAG(int, l1_finality, 4, "devnet: blocks behind the L1 head that count as final");
 ABSL_FLAG(int, run_for, 0, "devnet: stop after this many seconds (0 = until Ctrl-C)");
 ABSL_FLAG(bool, plain, false, "devnet: log lines instead of the live view");
+ABSL_FLAG(bool, destination, true,
+          "devnet: run a destination chain (anvil with contracts/) importing the interop roots");
+ABSL_FLAG(std::string, anvil, "",
+          "devnet: the anvil binary (default: $ZKR_ANVIL, else node_modules/.bin/anvil of the "
+          "checkout)");
+ABSL_FLAG(std::string, contracts_dir, "",
+          "devnet: the compiled contracts (default: contracts/ beside the build's app/ folder)");
 ABSL_FLAG(std::string, config, "", "serve: the JSON config file (docs/config.md)");
 ABSL_FLAG(std::string, host, "127.0.0.1",
           "status/proof/send/watch: the router's host (with --port)");
@@ -157,6 +166,20 @@ int devnet(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_run_for) > 0)
     o.run_for = std::chrono::seconds(absl::GetFlag(FLAGS_run_for));
   o.plain_output = absl::GetFlag(FLAGS_plain);
+  o.destination = absl::GetFlag(FLAGS_destination);
+  // Defaults relative to the binary: build/app/zkrouter in a checkout.
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe");
+  o.anvil = absl::GetFlag(FLAGS_anvil);
+  if (o.anvil.empty()) {
+    const char* env = std::getenv("ZKR_ANVIL");
+    o.anvil = env != nullptr ? std::string(env)
+                             : (exe.parent_path().parent_path().parent_path() / "node_modules" /
+                                ".bin" / "anvil")
+                                   .string();
+  }
+  o.contracts_dir = absl::GetFlag(FLAGS_contracts_dir);
+  if (o.contracts_dir.empty())
+    o.contracts_dir = (exe.parent_path().parent_path() / "contracts").string();
   return zkr::app::run_devnet(o);
 }
 

@@ -6,6 +6,9 @@
 // is compared with the router's native API word for word. Against `zkrouter devnet` and against
 // `zkrouter serve` fed by a chain operator over the API.
 
+#include <poll.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -246,6 +249,67 @@ TEST(Sdk, SignedTransactionsOfEveryKindBecomeMessagesOnTheDevnet) {
     EXPECT_TRUE(
         native(devnet.port, "zkr_getMessagesByTx", json::array{x->at("hash")}).as_array().empty());
   }
+  EXPECT_EQ(testing::stop_process(devnet), 0);
+}
+
+// Reads more of a started process's output until a line containing `what` is complete; the line.
+std::string read_line_with(testing::Process& p, std::string_view what) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::size_t at = p.text.find(what);
+    if (at != std::string::npos) {
+      const std::size_t end = p.text.find('\n', at);
+      if (end != std::string::npos) return p.text.substr(at, end - at);
+    }
+    pollfd fd{p.out, POLLIN, 0};
+    if (::poll(&fd, 1, 200) <= 0) continue;
+    char buf[1024];
+    const ssize_t n = ::read(p.out, buf, sizeof buf);
+    if (n <= 0) break;
+    p.text.append(buf, static_cast<std::size_t>(n));
+  }
+  return "";
+}
+
+TEST(Sdk, SendAndVerifyOnTheDevnetsDestinationChainAsTheSdkDocumentsIt) {
+  if (!have_sdk()) GTEST_SKIP() << "node or the SDK is not installed (scripts/test installs them)";
+  testing::TempDir dir;
+  testing::Process devnet = testing::start_process(
+      {ZKR_BINARY, "devnet", "--port=0", "--plain", "--batch_ms=300", "--block_ms=200",
+       "--l1_block_ms=200", "--l1_finality=2", "--data_dir=" + dir.file("devnet"), "--fresh"},
+      "API on http://127.0.0.1:");
+  ASSERT_GT(devnet.port, 0) << "the devnet did not print where its API listens";
+  const std::string line = read_line_with(devnet, "destination chain");
+  const std::size_t at = line.find("http://127.0.0.1:");
+  ASSERT_NE(at, std::string::npos) << "the destination chain did not start: " << line;
+  const std::string target = line.substr(at, line.find(',', at) - at);
+
+  const std::string base = "http://127.0.0.1:" + std::to_string(devnet.port) + "/chains/";
+  const std::string script = fs::path(sdk_script()).parent_path() / "verify_message.js";
+  const auto [code, out] = testing::run_command(
+      "node " + script + " --chain-url " + base + "270 --gateway-url " + base +
+      "506 --target-url " + target +
+      " --key 0x7726827caac94a7f9e1b160f7ea819f172f7b6f9d2a97f992c38edeab82d4110 2>" +
+      dir.file("verify.err"));
+  if (code != 0) {
+    std::ifstream in(dir.file("verify.err"));
+    FAIL() << "the SDK's flow failed (" << code
+           << "): " << std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  const json::value r = json::parse(out);
+  // verifyMessage: verified by L2MessageVerification on the EVM, against the imported root.
+  EXPECT_EQ(r.at("verified"), true);
+  EXPECT_EQ(r.at("good"), "accepted");
+  const json::value root = native(devnet.port, "zkr_getInteropRoot", json::array{r.at("gwBlockNumber")});
+  EXPECT_EQ(r.at("interopRoot"), root.at("root"));
+  // The refusals: by the contract, and by the SDK's wait for a root that is not imported.
+  EXPECT_EQ(r.at("tamperedProof"), "refused");
+  EXPECT_EQ(r.at("wrongMessage"), "refused");
+  EXPECT_TRUE(std::string(r.at("notImported").as_string()).starts_with("timed out")) << r;
+  // The message is recorded as sent, from the wallet.
+  const json::value logs = native(devnet.port, "zkr_getMessagesByTx", json::array{r.at("txHash")});
+  ASSERT_EQ(logs.as_array().size(), 1u);
+  EXPECT_EQ(logs.as_array()[0].at("data"), r.at("message"));
   EXPECT_EQ(testing::stop_process(devnet), 0);
 }
 

@@ -1,0 +1,173 @@
+#include "app/destination.hpp"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <thread>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "merkle/keccak.hpp"
+#include "merkle/status.hpp"
+
+extern char** environ;
+
+namespace zkr::app {
+namespace {
+
+namespace json = boost::json;
+
+// anvil's first account, unlocked by anvil: it deploys the contracts and imports the roots.
+constexpr const char* kImporter = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
+constexpr const char* kInteropRootStorage = "0x0000000000000000000000000000000000010008";
+constexpr const char* kMessageVerification = "0x0000000000000000000000000000000000010009";
+
+absl::StatusOr<json::value> read_artifact(const std::string& dir, const std::string& name) {
+  const std::string path = (std::filesystem::path(dir) / (name + ".json")).string();
+  std::ifstream in(path);
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat(
+        "no compiled contract ", path, " (the build compiles contracts/ once npm ci has run)"));
+  }
+  json::error_code ec;
+  json::value v = json::parse(std::string(std::istreambuf_iterator<char>(in), {}), ec);
+  if (ec || !v.is_object() || !v.as_object().contains("bytecode")) {
+    return absl::DataLossError(absl::StrCat(path, " is not a compiled contract"));
+  }
+  return v;
+}
+
+absl::StatusOr<std::uint16_t> free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return absl::UnavailableError("cannot open a socket to find a free port");
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
+  ::close(fd);
+  if (!ok) return absl::UnavailableError("cannot find a free port");
+  return ntohs(a.sin_port);
+}
+
+std::string word_hex(const merkle::Word& w) {
+  return merkle::to_hex(w).substr(2);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<DestinationChain>> DestinationChain::start(
+    const DestinationOptions& o) {
+  if (o.anvil.empty() || ::access(o.anvil.c_str(), X_OK) != 0) {
+    return absl::NotFoundError(
+        absl::StrCat("no anvil binary at '", o.anvil, "' (./scripts/devnet installs it with npm ci)"));
+  }
+  ZKR_ASSIGN_OR_RETURN(const json::value storage, read_artifact(o.contracts_dir, "InteropRootStorage"));
+  ZKR_ASSIGN_OR_RETURN(const json::value verifier,
+                       read_artifact(o.contracts_dir, "L2MessageVerification"));
+  ZKR_ASSIGN_OR_RETURN(const std::uint16_t port, free_port());
+
+  std::unique_ptr<DestinationChain> d(new DestinationChain());
+  d->chain_id_ = o.chain_id;
+  d->port_ = port;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, o.log_file.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  std::vector<std::string> args{o.anvil, "--port", std::to_string(port), "--chain-id",
+                                std::to_string(o.chain_id)};
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const int spawned = posix_spawn(&d->pid_, o.anvil.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) {
+    d->pid_ = 0;
+    return absl::UnavailableError(absl::StrCat("cannot start ", o.anvil, ": error ", spawned));
+  }
+  ZKR_ASSIGN_OR_RETURN(d->rpc_,
+                       settlement::EthRpcClient::create(absl::StrCat("http://127.0.0.1:", port)));
+  absl::StatusOr<std::uint64_t> id = absl::UnavailableError("not asked yet");
+  for (int i = 0; i < 200 && !id.ok(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    id = d->rpc_->chain_id();
+  }
+  if (!id.ok()) {
+    return absl::UnavailableError(absl::StrCat("anvil did not answer on port ", port, " within 10 s (",
+                                               id.status().message(), "; see ", o.log_file, ")"));
+  }
+
+  // InteropRootStorage is deployed with its importer (an immutable of its code), and the code is
+  // then put at the canonical address; the verifier has no constructor.
+  const std::string init = absl::StrCat(std::string(storage.at("bytecode").as_string()),
+                                        std::string(24, '0'), kImporter + 2);
+  ZKR_ASSIGN_OR_RETURN(const json::value sent,
+                       d->rpc_->call("eth_sendTransaction",
+                                     json::array{json::object{{"from", kImporter}, {"data", init}}}));
+  json::value receipt;
+  for (int i = 0; i < 200 && receipt.is_null(); ++i) {
+    ZKR_ASSIGN_OR_RETURN(receipt, d->rpc_->call("eth_getTransactionReceipt", json::array{sent}));
+    if (receipt.is_null()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (!receipt.is_object() || receipt.at("status") != "0x1") {
+    return absl::InternalError("deploying InteropRootStorage on the destination chain failed");
+  }
+  ZKR_ASSIGN_OR_RETURN(const json::value code,
+                       d->rpc_->call("eth_getCode", json::array{receipt.at("contractAddress"), "latest"}));
+  ZKR_RETURN_IF_ERROR(
+      d->rpc_->call("anvil_setCode", json::array{kInteropRootStorage, code}).status());
+  ZKR_RETURN_IF_ERROR(d->rpc_
+                          ->call("anvil_setCode",
+                                 json::array{kMessageVerification, verifier.at("deployedBytecode")})
+                          .status());
+  return d;
+}
+
+DestinationChain::~DestinationChain() {
+  if (pid_ == 0) return;
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+}
+
+absl::StatusOr<std::string> DestinationChain::send(const std::string& to, const std::string& data) {
+  ZKR_ASSIGN_OR_RETURN(
+      const json::value hash,
+      rpc_->call("eth_sendTransaction",
+                 json::array{json::object{{"from", kImporter}, {"to", to}, {"data", data}}}));
+  if (!hash.is_string()) return absl::InternalError("eth_sendTransaction gave no hash");
+  return std::string(hash.as_string());
+}
+
+absl::Status DestinationChain::import_roots(const router::Engine& engine) {
+  const std::optional<std::uint64_t> sealed = engine.last_sealed_block();
+  if (!sealed) return absl::OkStatus();
+  static const merkle::Word kSelector =
+      merkle::keccak256(std::string_view("addInteropRoot(uint256,uint256,bytes32)"));
+  std::uint64_t next = last_imported_ ? *last_imported_ + 1 : engine.gateway_first_block();
+  for (; next <= *sealed; ++next) {
+    ZKR_ASSIGN_OR_RETURN(const merkle::Word root, engine.interop_root(next));
+    const std::string data =
+        absl::StrCat("0x", merkle::to_hex(merkle::ByteSpan(kSelector.data(), 4)).substr(2),
+                     word_hex(merkle::be32(engine.gateway_chain_id())), word_hex(merkle::be32(next)),
+                     word_hex(root));
+    ZKR_RETURN_IF_ERROR(send(kInteropRootStorage, data).status());
+    last_imported_ = next;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace zkr::app
