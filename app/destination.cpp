@@ -71,10 +71,11 @@ std::string word_hex(const merkle::Word& w) {
 absl::StatusOr<std::unique_ptr<DestinationChain>> DestinationChain::start(
     const DestinationOptions& o) {
   if (o.anvil.empty() || ::access(o.anvil.c_str(), X_OK) != 0) {
-    return absl::NotFoundError(
-        absl::StrCat("no anvil binary at '", o.anvil, "' (./scripts/devnet installs it with npm ci)"));
+    return absl::NotFoundError(absl::StrCat("no anvil binary at '", o.anvil,
+                                            "' (./scripts/devnet installs it with npm ci)"));
   }
-  ZKR_ASSIGN_OR_RETURN(const json::value storage, read_artifact(o.contracts_dir, "InteropRootStorage"));
+  ZKR_ASSIGN_OR_RETURN(const json::value storage,
+                       read_artifact(o.contracts_dir, "InteropRootStorage"));
   ZKR_ASSIGN_OR_RETURN(const json::value verifier,
                        read_artifact(o.contracts_dir, "L2MessageVerification"));
   ZKR_ASSIGN_OR_RETURN(const std::uint16_t port, free_port());
@@ -92,7 +93,8 @@ absl::StatusOr<std::unique_ptr<DestinationChain>> DestinationChain::start(
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  const int spawned = posix_spawn(&d->pid_, o.anvil.c_str(), &actions, nullptr, argv.data(), environ);
+  const int spawned =
+      posix_spawn(&d->pid_, o.anvil.c_str(), &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (spawned != 0) {
     d->pid_ = 0;
@@ -106,17 +108,19 @@ absl::StatusOr<std::unique_ptr<DestinationChain>> DestinationChain::start(
     id = d->rpc_->chain_id();
   }
   if (!id.ok()) {
-    return absl::UnavailableError(absl::StrCat("anvil did not answer on port ", port, " within 10 s (",
-                                               id.status().message(), "; see ", o.log_file, ")"));
+    return absl::UnavailableError(absl::StrCat("anvil did not answer on port ", port,
+                                               " within 10 s (", id.status().message(), "; see ",
+                                               o.log_file, ")"));
   }
 
   // InteropRootStorage is deployed with its importer (an immutable of its code), and the code is
   // then put at the canonical address; the verifier has no constructor.
   const std::string init = absl::StrCat(std::string(storage.at("bytecode").as_string()),
                                         std::string(24, '0'), kImporter + 2);
-  ZKR_ASSIGN_OR_RETURN(const json::value sent,
-                       d->rpc_->call("eth_sendTransaction",
-                                     json::array{json::object{{"from", kImporter}, {"data", init}}}));
+  ZKR_ASSIGN_OR_RETURN(
+      const json::value sent,
+      d->rpc_->call("eth_sendTransaction",
+                    json::array{json::object{{"from", kImporter}, {"data", init}}}));
   json::value receipt;
   for (int i = 0; i < 200 && receipt.is_null(); ++i) {
     ZKR_ASSIGN_OR_RETURN(receipt, d->rpc_->call("eth_getTransactionReceipt", json::array{sent}));
@@ -125,8 +129,9 @@ absl::StatusOr<std::unique_ptr<DestinationChain>> DestinationChain::start(
   if (!receipt.is_object() || receipt.at("status") != "0x1") {
     return absl::InternalError("deploying InteropRootStorage on the destination chain failed");
   }
-  ZKR_ASSIGN_OR_RETURN(const json::value code,
-                       d->rpc_->call("eth_getCode", json::array{receipt.at("contractAddress"), "latest"}));
+  ZKR_ASSIGN_OR_RETURN(
+      const json::value code,
+      d->rpc_->call("eth_getCode", json::array{receipt.at("contractAddress"), "latest"}));
   ZKR_RETURN_IF_ERROR(
       d->rpc_->call("anvil_setCode", json::array{kInteropRootStorage, code}).status());
   ZKR_RETURN_IF_ERROR(d->rpc_
@@ -162,8 +167,8 @@ absl::Status DestinationChain::import_roots(const router::Engine& engine) {
     ZKR_ASSIGN_OR_RETURN(const merkle::Word root, engine.interop_root(next));
     const std::string data =
         absl::StrCat("0x", merkle::to_hex(merkle::ByteSpan(kSelector.data(), 4)).substr(2),
-                     word_hex(merkle::be32(engine.gateway_chain_id())), word_hex(merkle::be32(next)),
-                     word_hex(root));
+                     word_hex(merkle::be32(engine.gateway_chain_id())),
+                     word_hex(merkle::be32(next)), word_hex(root));
     ZKR_RETURN_IF_ERROR(send(kInteropRootStorage, data).status());
     last_imported_ = next;
   }

@@ -615,8 +615,7 @@ int run_devnet(const DevnetOptions& o) {
       "'{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"zkr_listMessages\",\"params\":[{\"limit\":3}]}'"
       "\n",
       o.listen_address.c_str(), *port);
-  std::printf("  operator credentials and keys: %s\n",
-              (fs::path(o.data_dir) / "secrets").c_str());
+  std::printf("  operator credentials and keys: %s\n", (fs::path(o.data_dir) / "secrets").c_str());
   std::printf("  chain endpoints (ZKsync SDK): http://%s:%u/chains/{270,...,506}\n",
               o.listen_address.c_str(), *port);
   // The destination chain: a real EVM importing every interop root.
@@ -629,9 +628,10 @@ int run_devnet(const DevnetOptions& o) {
                                  .chain_id = o.destination_chain_id});
     if (started_destination.ok()) {
       destination = std::move(*started_destination);
-      std::printf("  destination chain %lu (anvil): http://127.0.0.1:%u, InteropRootStorage "
-                  "0x…10008, L2MessageVerification 0x…10009\n",
-                  static_cast<unsigned long>(destination->chain_id()), destination->port());
+      std::printf(
+          "  destination chain %lu (anvil): http://127.0.0.1:%u, InteropRootStorage "
+          "0x…10008, L2MessageVerification 0x…10009\n",
+          static_cast<unsigned long>(destination->chain_id()), destination->port());
     } else {
       std::printf("  destination chain off: %s\n",
                   std::string(started_destination.status().message()).c_str());

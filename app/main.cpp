@@ -172,10 +172,11 @@ int devnet(int argc, char** argv) {
   o.anvil = absl::GetFlag(FLAGS_anvil);
   if (o.anvil.empty()) {
     const char* env = std::getenv("ZKR_ANVIL");
-    o.anvil = env != nullptr ? std::string(env)
-                             : (exe.parent_path().parent_path().parent_path() / "node_modules" /
-                                ".bin" / "anvil")
-                                   .string();
+    o.anvil =
+        env != nullptr
+            ? std::string(env)
+            : (exe.parent_path().parent_path().parent_path() / "node_modules" / ".bin" / "anvil")
+                  .string();
   }
   o.contracts_dir = absl::GetFlag(FLAGS_contracts_dir);
   if (o.contracts_dir.empty())

@@ -300,7 +300,8 @@ TEST(Sdk, SendAndVerifyOnTheDevnetsDestinationChainAsTheSdkDocumentsIt) {
   // verifyMessage: verified by L2MessageVerification on the EVM, against the imported root.
   EXPECT_EQ(r.at("verified"), true);
   EXPECT_EQ(r.at("good"), "accepted");
-  const json::value root = native(devnet.port, "zkr_getInteropRoot", json::array{r.at("gwBlockNumber")});
+  const json::value root =
+      native(devnet.port, "zkr_getInteropRoot", json::array{r.at("gwBlockNumber")});
   EXPECT_EQ(r.at("interopRoot"), root.at("root"));
   // The refusals: by the contract, and by the SDK's wait for a root that is not imported.
   EXPECT_EQ(r.at("tamperedProof"), "refused");
