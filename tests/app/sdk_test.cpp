@@ -49,22 +49,29 @@ bool have_sdk() {
   return ok;
 }
 
-// Runs the SDK's interop path for `tx` on chain `chain`'s endpoint; its report, or null after a
-// failure that says what the SDK reported.
-json::value run_sdk(std::uint16_t port, std::uint64_t chain, const std::string& tx,
-                    const testing::TempDir& dir) {
+// Runs tests/sdk/SCRIPT.js with `args` for chain `chain` of the router at `port` (its endpoint and
+// the Gateway's are given); its JSON report, or null after a failure that says what it reported.
+json::value run_node(const std::string& script, std::uint16_t port, std::uint64_t chain,
+                     const std::string& args, const testing::TempDir& dir) {
   const std::string base = "http://127.0.0.1:" + std::to_string(port) + "/chains/";
-  const std::string err = dir.file("sdk.err");
+  const std::string path = fs::path(sdk_script()).parent_path() / (script + ".js");
+  const std::string err = dir.file(script + ".err");
   const auto [code, out] =
-      testing::run_command("node " + sdk_script() + " --chain-url " + base + std::to_string(chain) +
-                           " --gateway-url " + base + "506 --tx " + tx + " 2>" + err);
+      testing::run_command("node " + path + " --chain-url " + base + std::to_string(chain) +
+                           " --gateway-url " + base + "506 " + args + " 2>" + err);
   if (code != 0) {
     std::ifstream in(err);
-    ADD_FAILURE() << "the SDK's interop path failed (" << code
+    ADD_FAILURE() << script << " failed (" << code
                   << "): " << std::string(std::istreambuf_iterator<char>(in), {});
     return nullptr;
   }
   return json::parse(out);
+}
+
+// The SDK's interop path for `tx` on chain `chain`'s endpoint.
+json::value run_sdk(std::uint16_t port, std::uint64_t chain, const std::string& tx,
+                    const testing::TempDir& dir) {
+  return run_node("interop_path", port, chain, "--tx " + tx, dir);
 }
 
 json::value native(std::uint16_t port, const std::string& method, json::value params) {
@@ -161,19 +168,7 @@ TEST(Sdk, FollowsAMessageAndABundleOnTheDevnet) {
 // Runs tests/sdk/send_message.js: a message sent with each kind of signed transaction.
 json::value send_messages(std::uint16_t port, std::uint64_t chain, const std::string& key,
                           const testing::TempDir& dir) {
-  const std::string base = "http://127.0.0.1:" + std::to_string(port) + "/chains/";
-  const std::string script = fs::path(sdk_script()).parent_path() / "send_message.js";
-  const std::string err = dir.file("send.err");
-  const auto [code, out] =
-      testing::run_command("node " + script + " --chain-url " + base + std::to_string(chain) +
-                           " --gateway-url " + base + "506 --key " + key + " 2>" + err);
-  if (code != 0) {
-    std::ifstream in(err);
-    ADD_FAILURE() << "sending with the SDK failed (" << code
-                  << "): " << std::string(std::istreambuf_iterator<char>(in), {});
-    return nullptr;
-  }
-  return json::parse(out);
+  return run_node("send_message", port, chain, "--key " + key, dir);
 }
 
 json::value raw_call(std::uint16_t port, const std::string& target, const std::string& method,
@@ -284,19 +279,12 @@ TEST(Sdk, SendAndVerifyOnTheDevnetsDestinationChainAsTheSdkDocumentsIt) {
   ASSERT_NE(at, std::string::npos) << "the destination chain did not start: " << line;
   const std::string target = line.substr(at, line.find(',', at) - at);
 
-  const std::string base = "http://127.0.0.1:" + std::to_string(devnet.port) + "/chains/";
-  const std::string script = fs::path(sdk_script()).parent_path() / "verify_message.js";
-  const auto [code, out] = testing::run_command(
-      "node " + script + " --chain-url " + base + "270 --gateway-url " + base +
-      "506 --target-url " + target +
-      " --key 0x7726827caac94a7f9e1b160f7ea819f172f7b6f9d2a97f992c38edeab82d4110 2>" +
-      dir.file("verify.err"));
-  if (code != 0) {
-    std::ifstream in(dir.file("verify.err"));
-    FAIL() << "the SDK's flow failed (" << code
-           << "): " << std::string(std::istreambuf_iterator<char>(in), {});
-  }
-  const json::value r = json::parse(out);
+  const json::value r =
+      run_node("verify_message", devnet.port, 270,
+               "--target-url " + target +
+                   " --key 0x7726827caac94a7f9e1b160f7ea819f172f7b6f9d2a97f992c38edeab82d4110",
+               dir);
+  ASSERT_TRUE(r.is_object());
   // verifyMessage: verified by L2MessageVerification on the EVM, against the imported root.
   EXPECT_EQ(r.at("verified"), true);
   EXPECT_EQ(r.at("good"), "accepted");

@@ -11,21 +11,7 @@
 
 const { ethers } = require('ethers');
 const zksync = require('zksync-ethers');
-
-function args() {
-  const out = { 'gateway-chain': '506', 'timeout-ms': '30000' };
-  const argv = process.argv.slice(2);
-  for (let i = 0; i < argv.length; i += 2) {
-    if (!argv[i].startsWith('--') || argv[i + 1] === undefined) {
-      throw new Error(`expected --name value pairs, got ${argv[i]}`);
-    }
-    out[argv[i].slice(2)] = argv[i + 1];
-  }
-  for (const required of ['chain-url', 'gateway-url', 'tx']) {
-    if (!out[required]) throw new Error(`--${required} is required`);
-  }
-  return out;
-}
+const { parseArgs, run } = require('./cli');
 
 async function main(a) {
   const txHash = a.tx;
@@ -108,25 +94,9 @@ async function main(a) {
   gw.destroy();
 }
 
-let parsed;
-try {
-  parsed = args();
-} catch (e) {
-  process.stderr.write(`interop_path: ${e.message}\n`);
-  process.exit(2);
-}
-const timeout = Number(parsed['timeout-ms']);
-const timer = setTimeout(() => {
-  process.stderr.write(`interop_path: no answer within ${timeout} ms\n`);
-  process.exit(1);
-}, timeout);
-main(parsed).then(
-  () => {
-    clearTimeout(timer);
-    process.exit(0);
-  },
-  (e) => {
-    process.stderr.write(`interop_path: ${e && e.stack ? e.stack : e}\n`);
-    process.exit(1);
-  },
+const parsed = parseArgs(
+  'interop_path',
+  ['chain-url', 'gateway-url', 'tx'],
+  { 'gateway-chain': '506', 'timeout-ms': '30000' },
 );
+run('interop_path', main, parsed, Number(parsed['timeout-ms']));

@@ -12,21 +12,7 @@
 
 const { ethers } = require('ethers');
 const zksync = require('zksync-ethers');
-
-function args() {
-  const out = { 'timeout-ms': '120000' };
-  const argv = process.argv.slice(2);
-  for (let i = 0; i < argv.length; i += 2) {
-    if (!argv[i].startsWith('--') || argv[i + 1] === undefined) {
-      throw new Error(`expected --name value pairs, got ${argv[i]}`);
-    }
-    out[argv[i].slice(2)] = argv[i + 1];
-  }
-  for (const required of ['chain-url', 'gateway-url', 'target-url', 'key']) {
-    if (!out[required]) throw new Error(`--${required} is required`);
-  }
-  return out;
-}
+const { parseArgs, run } = require('./cli');
 
 async function until(what, f) {
   for (let i = 0; i < 600; i += 1) {
@@ -114,24 +100,9 @@ async function main(a) {
   target.destroy();
 }
 
-let parsed;
-try {
-  parsed = args();
-} catch (e) {
-  process.stderr.write(`verify_message: ${e.message}\n`);
-  process.exit(2);
-}
-const timer = setTimeout(() => {
-  process.stderr.write(`verify_message: not done within ${parsed['timeout-ms']} ms\n`);
-  process.exit(1);
-}, Number(parsed['timeout-ms']));
-main(parsed).then(
-  () => {
-    clearTimeout(timer);
-    process.exit(0);
-  },
-  (e) => {
-    process.stderr.write(`verify_message: ${e && e.stack ? e.stack : e}\n`);
-    process.exit(1);
-  },
+const parsed = parseArgs(
+  'verify_message',
+  ['chain-url', 'gateway-url', 'target-url', 'key'],
+  { 'timeout-ms': '120000' },
 );
+run('verify_message', main, parsed, Number(parsed['timeout-ms']));
