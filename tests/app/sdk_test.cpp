@@ -126,13 +126,18 @@ void expect_sdk_agrees(std::uint16_t port, const std::string& id, const json::va
   EXPECT_EQ(sdk.at("batchDetails").at("number"), message.at("batchNumber"));
 }
 
-TEST(Sdk, FollowsAMessageAndABundleOnTheDevnet) {
-  if (!have_sdk()) GTEST_SKIP() << "node or the SDK is not installed (scripts/test installs them)";
-  testing::TempDir dir;
-  testing::Process devnet = testing::start_process(
+// A fresh devnet with fast batches and blocks, its data in `dir`.
+testing::Process start_devnet(const testing::TempDir& dir) {
+  return testing::start_process(
       {ZKR_BINARY, "devnet", "--port=0", "--plain", "--batch_ms=300", "--block_ms=200",
        "--l1_block_ms=200", "--l1_finality=2", "--data_dir=" + dir.file("devnet"), "--fresh"},
       "API on http://127.0.0.1:");
+}
+
+TEST(Sdk, FollowsAMessageAndABundleOnTheDevnet) {
+  if (!have_sdk()) GTEST_SKIP() << "node or the SDK is not installed (scripts/test installs them)";
+  testing::TempDir dir;
+  testing::Process devnet = start_devnet(dir);
   ASSERT_GT(devnet.port, 0) << "the devnet did not print where its API listens";
   // A plain message and a bundle (sent through the InteropCenter: the SDK's "sent in a contract").
   for (const char* kind : {"message", "bundle"}) {
@@ -184,10 +189,7 @@ json::value raw_call(std::uint16_t port, const std::string& target, const std::s
 TEST(Sdk, SignedTransactionsOfEveryKindBecomeMessagesOnTheDevnet) {
   if (!have_sdk()) GTEST_SKIP() << "node or the SDK is not installed (scripts/test installs them)";
   testing::TempDir dir;
-  testing::Process devnet = testing::start_process(
-      {ZKR_BINARY, "devnet", "--port=0", "--plain", "--batch_ms=300", "--block_ms=200",
-       "--l1_block_ms=200", "--l1_finality=2", "--data_dir=" + dir.file("devnet"), "--fresh"},
-      "API on http://127.0.0.1:");
+  testing::Process devnet = start_devnet(dir);
   ASSERT_GT(devnet.port, 0) << "the devnet did not print where its API listens";
   // InteropClient.sendMessage with a zksync-ethers Wallet (0x71), ethers' Wallet with EIP-1559
   // and legacy transactions: each one's message is recorded with the wallet as its sender.
@@ -269,10 +271,7 @@ std::string read_line_with(testing::Process& p, std::string_view what) {
 TEST(Sdk, SendAndVerifyOnTheDevnetsDestinationChainAsTheSdkDocumentsIt) {
   if (!have_sdk()) GTEST_SKIP() << "node or the SDK is not installed (scripts/test installs them)";
   testing::TempDir dir;
-  testing::Process devnet = testing::start_process(
-      {ZKR_BINARY, "devnet", "--port=0", "--plain", "--batch_ms=300", "--block_ms=200",
-       "--l1_block_ms=200", "--l1_finality=2", "--data_dir=" + dir.file("devnet"), "--fresh"},
-      "API on http://127.0.0.1:");
+  testing::Process devnet = start_devnet(dir);
   ASSERT_GT(devnet.port, 0) << "the devnet did not print where its API listens";
   const std::string line = read_line_with(devnet, "destination chain");
   const std::size_t at = line.find("http://127.0.0.1:");
