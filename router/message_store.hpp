@@ -58,7 +58,8 @@ struct MessagePage {
 class MessageStore {
  public:
   /// Inserts every log of the batch (and its transactions' facts) and one message_recorded event
-  /// per log, in the caller's transaction. Returns the seq of the first log's event; the others follow one by one.
+  /// per log, in the caller's transaction. Returns the seq of the first log's event; the others
+  /// follow one by one.
   [[nodiscard]] static absl::StatusOr<std::int64_t> insert(settlement::Database& db,
                                                            const ValidatedBatch& batch);
   [[nodiscard]] static absl::StatusOr<std::optional<LogRow>> get(settlement::Database& db,
@@ -68,9 +69,10 @@ class MessageStore {
                                                                    const MessageId& first,
                                                                    const merkle::Word& tx_hash);
   /// What the chain said of transaction `tx_hash` of the batch, if anything.
-  [[nodiscard]] static absl::StatusOr<std::optional<TxFacts>> tx_facts(
-      settlement::Database& db, std::uint64_t chain_id, std::uint64_t batch_number,
-      const merkle::Word& tx_hash);
+  [[nodiscard]] static absl::StatusOr<std::optional<TxFacts>> tx_facts(settlement::Database& db,
+                                                                       std::uint64_t chain_id,
+                                                                       std::uint64_t batch_number,
+                                                                       const merkle::Word& tx_hash);
   /// Logs matching the filter (all but `sender`), ascending by recorded_seq; with `only_seq`,
   /// just that one log if it matches.
   [[nodiscard]] static absl::StatusOr<std::vector<LogRow>> list(
