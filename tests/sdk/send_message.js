@@ -42,7 +42,12 @@ async function main(a) {
     ['legacy', { type: 0 }],
   ]) {
     const message = ethers.hexlify(ethers.toUtf8Bytes(`${kind} message ${Date.now()}`));
-    const tx = await messenger.sendToL1(message, overrides);
+    // The nonce asked of the node directly: ethers answers a request identical to one made in the
+    // last 250 ms from its cache, which would repeat the previous send's nonce here.
+    const nonce = Number(
+      await plain.provider.send('eth_getTransactionCount', [plain.address, 'pending']),
+    );
+    const tx = await messenger.sendToL1(message, { ...overrides, nonce });
     const receipt = await tx.wait();
     if (receipt.hash !== tx.hash) throw new Error(`receipt of ${tx.hash} names ${receipt.hash}`);
     sent.push({ kind, txHash: tx.hash, from: plain.address.toLowerCase(), message });
