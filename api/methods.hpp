@@ -21,6 +21,16 @@ void add_query_methods(Dispatcher& dispatcher, const router::Engine& engine);
                                              const merkle::Word& parent_hash,
                                              std::uint64_t timestamp,
                                              boost::json::array transactions);
+/// eth_getBlockByNumber's parameters (block tag or 0x-quantity, fullTransactions?): the block they
+/// name among blocks first..last (`latest`, `safe`, `finalized`: the last; `earliest`: the first;
+/// none for `pending` or when there is no block yet), and whether full transactions are asked for.
+struct BlockRequest {
+  std::optional<std::uint64_t> number;
+  bool full = false;
+};
+[[nodiscard]] absl::StatusOr<BlockRequest> block_request(const boost::json::value& params,
+                                                         std::uint64_t first,
+                                                         std::optional<std::uint64_t> last);
 /// An Ethereum JSON-RPC quantity: 0x-hex without leading zeros ("0x0" for zero).
 [[nodiscard]] boost::json::value quantity_json(std::uint64_t value);
 

@@ -28,7 +28,7 @@ json::value quantity(std::uint64_t v) {
 }
 
 json::value address(const merkle::Address& a) {
-  return hex(merkle::ByteSpan(a));
+  return json::value(merkle::to_hex(a));
 }
 
 /// ISO 8601 / RFC 3339 in UTC with milliseconds, as ZKsync's node writes its times.
@@ -347,20 +347,29 @@ json::value block_object(const router::GatewayBlockView& b, std::uint64_t gatewa
   return block;
 }
 
-/// A block tag or 0x-quantity: the Gateway block it names, or none ("pending", or past the last
-/// sealed block).
-absl::StatusOr<std::optional<std::uint64_t>> gateway_block_number(const router::Engine& e,
-                                                                  const Params& p) {
-  ZKR_ASSIGN_OR_RETURN(const std::string tag, p.string(0));
-  const std::optional<std::uint64_t> last = e.last_sealed_block();
-  if (tag == "latest" || tag == "safe" || tag == "finalized") return last;
-  if (tag == "pending") return std::nullopt;
-  if (tag == "earliest") return last ? std::optional(e.gateway_first_block()) : std::nullopt;
-  ZKR_ASSIGN_OR_RETURN(const std::uint64_t n, settlement::parse_quantity(json::value(tag)));
-  return n;
-}
-
 }  // namespace
+
+absl::StatusOr<BlockRequest> block_request(const json::value& params, std::uint64_t first,
+                                           std::optional<std::uint64_t> last) {
+  const Params p(params, {"block", "fullTransactions"});
+  ZKR_RETURN_IF_ERROR(p.no_extra());
+  BlockRequest r;
+  if (p.has(1)) {
+    ZKR_ASSIGN_OR_RETURN(const json::value* full, p.value(1));
+    if (!full->is_bool())
+      return absl::InvalidArgumentError("parameter 1 (fullTransactions) must be a boolean");
+    r.full = full->get_bool();
+  }
+  ZKR_ASSIGN_OR_RETURN(const std::string tag, p.string(0));
+  if (tag == "latest" || tag == "safe" || tag == "finalized") {
+    r.number = last;
+  } else if (tag == "earliest") {
+    if (last) r.number = first;
+  } else if (tag != "pending") {
+    ZKR_ASSIGN_OR_RETURN(r.number, settlement::parse_quantity(json::value(tag)));
+  }
+  return r;
+}
 
 json::value quantity_json(std::uint64_t value) {
   return quantity(value);
@@ -510,22 +519,13 @@ void add_chain_methods(Dispatcher& d, const router::Engine& e, const Upstreams& 
   d.add("eth_getBlockByNumber",
         [&e, &upstreams](const json::value& params, CallContext& c) -> absl::StatusOr<json::value> {
           if (!on_gateway(e, c)) return forward(e, upstreams, params, c);
-          const Params p(params, {"block", "fullTransactions"});
-          ZKR_RETURN_IF_ERROR(p.no_extra());
-          bool full = false;
-          if (p.has(1)) {
-            ZKR_ASSIGN_OR_RETURN(const json::value* f, p.value(1));
-            if (!f->is_bool())
-              return absl::InvalidArgumentError("parameter 1 (fullTransactions) must be a boolean");
-            full = f->get_bool();
-          }
-          ZKR_ASSIGN_OR_RETURN(const std::optional<std::uint64_t> number,
-                               gateway_block_number(e, p));
-          if (!number) return nullptr;
+          ZKR_ASSIGN_OR_RETURN(const BlockRequest r, block_request(params, e.gateway_first_block(),
+                                                                   e.last_sealed_block()));
+          if (!r.number) return nullptr;
           ZKR_ASSIGN_OR_RETURN(const std::optional<router::GatewayBlockView> block,
-                               e.gateway_block_view(*number));
+                               e.gateway_block_view(*r.number));
           if (!block) return nullptr;
-          return block_object(*block, e.gateway_chain_id(), full);
+          return block_object(*block, e.gateway_chain_id(), r.full);
         });
 
   // Everything else: the chain's own node, or an error naming the method.

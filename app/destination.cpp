@@ -28,11 +28,6 @@ namespace {
 
 namespace json = boost::json;
 
-// anvil's first account, unlocked by anvil: it deploys the contracts and imports the roots.
-constexpr const char* kImporter = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
-constexpr const char* kInteropRootStorage = "0x0000000000000000000000000000000000010008";
-constexpr const char* kMessageVerification = "0x0000000000000000000000000000000000010009";
-
 absl::StatusOr<json::value> read_artifact(const std::string& dir, const std::string& name) {
   const std::string path = (std::filesystem::path(dir) / (name + ".json")).string();
   std::ifstream in(path);
@@ -115,18 +110,15 @@ absl::StatusOr<std::unique_ptr<DestinationChain>> DestinationChain::start(
 
   // InteropRootStorage is deployed with its importer (an immutable of its code), and the code is
   // then put at the canonical address; the verifier has no constructor.
-  const std::string init = absl::StrCat(std::string(storage.at("bytecode").as_string()),
-                                        std::string(24, '0'), kImporter + 2);
+  const std::string init =
+      absl::StrCat(std::string(storage.at("bytecode").as_string()),
+                   word_hex(merkle::address_to_word(*merkle::parse_address(kImporter))));
   ZKR_ASSIGN_OR_RETURN(
       const json::value sent,
       d->rpc_->call("eth_sendTransaction",
                     json::array{json::object{{"from", kImporter}, {"data", init}}}));
-  json::value receipt;
-  for (int i = 0; i < 200 && receipt.is_null(); ++i) {
-    ZKR_ASSIGN_OR_RETURN(receipt, d->rpc_->call("eth_getTransactionReceipt", json::array{sent}));
-    if (receipt.is_null()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  if (!receipt.is_object() || receipt.at("status") != "0x1") {
+  ZKR_ASSIGN_OR_RETURN(const json::value receipt, d->mined(sent));
+  if (receipt.at("status") != "0x1") {
     return absl::InternalError("deploying InteropRootStorage on the destination chain failed");
   }
   ZKR_ASSIGN_OR_RETURN(
@@ -148,28 +140,55 @@ DestinationChain::~DestinationChain() {
   ::waitpid(pid_, &status, 0);
 }
 
-absl::StatusOr<std::string> DestinationChain::send(const std::string& to, const std::string& data) {
+absl::StatusOr<json::value> DestinationChain::send(const char* from, const std::string& data) {
   ZKR_ASSIGN_OR_RETURN(
-      const json::value hash,
-      rpc_->call("eth_sendTransaction",
-                 json::array{json::object{{"from", kImporter}, {"to", to}, {"data", data}}}));
+      json::value hash,
+      rpc_->call(
+          "eth_sendTransaction",
+          json::array{json::object{{"from", from}, {"to", kInteropRootStorage}, {"data", data}}}));
   if (!hash.is_string()) return absl::InternalError("eth_sendTransaction gave no hash");
-  return std::string(hash.as_string());
+  return hash;
+}
+
+absl::StatusOr<json::value> DestinationChain::mined(const json::value& hash) {
+  for (int i = 0; i < 200; ++i) {
+    ZKR_ASSIGN_OR_RETURN(json::value receipt,
+                         rpc_->call("eth_getTransactionReceipt", json::array{hash}));
+    if (receipt.is_object()) return receipt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return absl::DeadlineExceededError("the destination chain mined no receipt within 4 s");
+}
+
+std::string DestinationChain::add_root_call(std::uint64_t chain_id, std::uint64_t number,
+                                            const merkle::Word& root) {
+  static const merkle::Word kSelector =
+      merkle::keccak256(std::string_view("addInteropRoot(uint256,uint256,bytes32)"));
+  return absl::StrCat("0x", merkle::to_hex(merkle::ByteSpan(kSelector.data(), 4)).substr(2),
+                      word_hex(merkle::be32(chain_id)), word_hex(merkle::be32(number)),
+                      word_hex(root));
+}
+
+absl::Status DestinationChain::add_root(std::uint64_t chain_id, std::uint64_t number,
+                                        const merkle::Word& root, const char* from) {
+  ZKR_ASSIGN_OR_RETURN(const json::value hash, send(from, add_root_call(chain_id, number, root)));
+  ZKR_ASSIGN_OR_RETURN(const json::value receipt, mined(hash));
+  if (receipt.at("status") != "0x1") {
+    return absl::FailedPreconditionError(
+        absl::StrCat("addInteropRoot(", chain_id, ", ", number, ") reverted"));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status DestinationChain::import_roots(const router::Engine& engine) {
   const std::optional<std::uint64_t> sealed = engine.last_sealed_block();
   if (!sealed) return absl::OkStatus();
-  static const merkle::Word kSelector =
-      merkle::keccak256(std::string_view("addInteropRoot(uint256,uint256,bytes32)"));
   std::uint64_t next = last_imported_ ? *last_imported_ + 1 : engine.gateway_first_block();
   for (; next <= *sealed; ++next) {
     ZKR_ASSIGN_OR_RETURN(const merkle::Word root, engine.interop_root(next));
-    const std::string data =
-        absl::StrCat("0x", merkle::to_hex(merkle::ByteSpan(kSelector.data(), 4)).substr(2),
-                     word_hex(merkle::be32(engine.gateway_chain_id())),
-                     word_hex(merkle::be32(next)), word_hex(root));
-    ZKR_RETURN_IF_ERROR(send(kInteropRootStorage, data).status());
+    // Not waited for: anvil mines each in order, and the SDK polls for the root.
+    ZKR_RETURN_IF_ERROR(
+        send(kImporter, add_root_call(engine.gateway_chain_id(), next, root)).status());
     last_imported_ = next;
   }
   return absl::OkStatus();

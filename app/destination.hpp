@@ -36,14 +36,30 @@ class DestinationChain {
 
   std::uint16_t port() const noexcept { return port_; }
   std::uint64_t chain_id() const noexcept { return chain_id_; }
+  /// The importer account (anvil's first, unlocked): it deployed the contracts and adds the roots.
+  static constexpr const char* kImporter = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
+  static constexpr const char* kInteropRootStorage = "0x0000000000000000000000000000000000010008";
+  static constexpr const char* kMessageVerification = "0x0000000000000000000000000000000000010009";
+
   /// Imports the interop root of every sealed Gateway block not imported yet, in order, each with
   /// a transaction from the importer account.
   [[nodiscard]] absl::Status import_roots(const router::Engine& engine);
+  /// addInteropRoot(chainId, number, root) from `from` (the importer unless given), mined: OK, or
+  /// FailedPrecondition if the contract reverted.
+  [[nodiscard]] absl::Status add_root(std::uint64_t chain_id, std::uint64_t number,
+                                      const merkle::Word& root, const char* from = kImporter);
+  /// A JSON-RPC client of the chain.
+  settlement::EthRpcClient& rpc() noexcept { return *rpc_; }
   std::optional<std::uint64_t> last_imported() const noexcept { return last_imported_; }
 
  private:
   DestinationChain() = default;
-  [[nodiscard]] absl::StatusOr<std::string> send(const std::string& to, const std::string& data);
+  /// A transaction from `from` to InteropRootStorage; its hash.
+  [[nodiscard]] absl::StatusOr<boost::json::value> send(const char* from, const std::string& data);
+  /// The receipt of `hash`, once mined.
+  [[nodiscard]] absl::StatusOr<boost::json::value> mined(const boost::json::value& hash);
+  static std::string add_root_call(std::uint64_t chain_id, std::uint64_t number,
+                                   const merkle::Word& root);
   pid_t pid_ = 0;
   std::uint16_t port_ = 0;
   std::uint64_t chain_id_ = 0;

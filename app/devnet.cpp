@@ -105,7 +105,7 @@ class SimulatedChain {
                  .to = merkle::kL1MessengerAddress,
                  .nonce = nonce};
     const merkle::Word hash = tx.hash;
-    queued_.push_back({sender, std::move(data), std::move(tx)});
+    queued_.push_back({std::move(data), std::move(tx)});
     return hash;
   }
 
@@ -121,8 +121,7 @@ class SimulatedChain {
                        ", tx nonce ", tx.nonce));
     }
     ++next;
-    const merkle::Address sender = tx.from;
-    queued_.push_back({sender, std::move(message), std::move(tx)});
+    queued_.push_back({std::move(message), std::move(tx)});
     return absl::OkStatus();
   }
 
@@ -142,14 +141,25 @@ class SimulatedChain {
     b.chain_id = id_;
     b.batch_number = number;
     b.protocol_version = 29;
+    // Each simulated batch is one L2 block, numbered as the batch, whose hash is keccak(chain id ‖
+    // number); each message is a transaction of its own, from `from` to `to`.
+    const merkle::Word block_hash = simulated_block_hash(id_, number);
+    const auto add = [&](const merkle::L2Message& m, const merkle::Word& tx_hash,
+                         const merkle::Address& from, const merkle::Address& to) {
+      b.logs.push_back({.log = merkle::message_to_log(m), .tx_hash = tx_hash, .message = m.data});
+      b.transactions.push_back({.tx_hash = tx_hash,
+                                .block_number = number,
+                                .block_hash = block_hash,
+                                .from = from,
+                                .to = to});
+    };
     {
       std::lock_guard lock(mutex_);
       for (Queued& q : queued_) {
-        merkle::L2Message m{.tx_number_in_batch = static_cast<std::uint16_t>(b.logs.size()),
-                            .sender = q.sender,
-                            .data = q.data};
-        b.logs.push_back(
-            {.log = merkle::message_to_log(m), .tx_hash = q.tx.hash, .message = m.data});
+        add({.tx_number_in_batch = static_cast<std::uint16_t>(b.logs.size()),
+             .sender = q.tx.from,
+             .data = q.data},
+            q.tx.hash, q.tx.from, q.tx.to);
       }
       last_drained_ = std::move(queued_);
       queued_.clear();
@@ -158,6 +168,7 @@ class SimulatedChain {
     for (std::size_t i = first; i < first + messages; ++i) {
       merkle::L2Message m;
       m.tx_number_in_batch = static_cast<std::uint16_t>(i);
+      merkle::Address from{};  // the user who sent the transaction
       if (bundles_allowed && !peers_.empty() && rng_() % 4 == 0) {
         router::InteropBundle bundle;
         bundle.source_chain_id = id_;
@@ -168,38 +179,23 @@ class SimulatedChain {
         call.from = senders_[rng_() % senders_.size()];
         call.data = {0xca, 0xfe, static_cast<std::uint8_t>(i)};
         bundle.calls.push_back(call);
-        m.sender = merkle::kInteropCenterAddress;
+        m.sender = merkle::kInteropCenterAddress;  // the InteropCenter sends the bundle's message
         m.data = router::encode_bundle_message(bundle);
+        from = call.from;
       } else {
         m.sender = senders_[rng_() % senders_.size()];
         const std::string text = absl::StrCat("hello from chain ", id_, " batch ", number, " #", i);
         m.data.assign(text.begin(), text.end());
+        from = m.sender;
       }
       merkle::Bytes tx_seed;
       for (const auto v : {id_, number, static_cast<std::uint64_t>(i)}) {
         const auto w = merkle::be32(v);
         tx_seed.insert(tx_seed.end(), w.begin(), w.end());
       }
-      b.logs.push_back({.log = merkle::message_to_log(m),
-                        .tx_hash = merkle::keccak256(merkle::ByteSpan(tx_seed)),
-                        .message = m.data});
-    }
-    // Each simulated batch is one L2 block, numbered as the batch, whose hash is keccak(chain id ‖
-    // number); a user sends each message in a transaction of its own, to the L1Messenger (or, for
-    // a bundle, to the InteropCenter).
-    const merkle::Word block_hash = simulated_block_hash(id_, number);
-    for (std::size_t i = 0; i < b.logs.size(); ++i) {
-      const router::BatchLog& l = b.logs[i];
-      if (i > 0 && b.logs[i - 1].tx_hash == l.tx_hash) continue;
-      merkle::Address sender;  // the message's sender: the log's key, left-padded
-      std::copy(l.log.key.begin() + 12, l.log.key.end(), sender.begin());
-      const bool bundle = sender == merkle::kInteropCenterAddress;
-      b.transactions.push_back(
-          {.tx_hash = l.tx_hash,
-           .block_number = number,
-           .block_hash = block_hash,
-           .from = bundle ? senders_[0] : sender,
-           .to = bundle ? merkle::kInteropCenterAddress : merkle::kL1MessengerAddress});
+      add(m, merkle::keccak256(merkle::ByteSpan(tx_seed)), from,
+          m.sender == merkle::kInteropCenterAddress ? merkle::kInteropCenterAddress
+                                                    : merkle::kL1MessengerAddress);
     }
     b.aggregated_root = merkle::chain_id_leaf(merkle::kZeroWord, id_);
     (void)router::seal_roots(b);  // cannot fail: batches are capped at 16384 messages below
@@ -212,8 +208,7 @@ class SimulatedChain {
   std::mt19937_64 rng_;
   std::array<merkle::Address, 4> senders_{};
   struct Queued {
-    merkle::Address sender;
-    merkle::Bytes data;
+    merkle::Bytes data;  // the message; its sender is tx.from
     PendingTx tx;
   };
   std::mutex mutex_;
@@ -257,8 +252,8 @@ class SimulatedNode {
                                  {"blockHash", nullptr},
                                  {"blockNumber", nullptr},
                                  {"transactionIndex", nullptr},
-                                 {"from", api::hex(merkle::ByteSpan(tx->from))},
-                                 {"to", api::hex(merkle::ByteSpan(tx->to))},
+                                 {"from", merkle::to_hex(tx->from)},
+                                 {"to", merkle::to_hex(tx->to)},
                                  {"nonce", api::quantity_json(tx->nonce)},
                                  {"value", api::quantity_json(0)},
                                  {"gas", api::quantity_json(tx->gas_limit)},
@@ -372,22 +367,12 @@ class SimulatedNode {
     const std::uint64_t chain = chain_.id();
     const std::optional<settlement::ChainInfo> info = engine_.chain(chain);
     const std::uint64_t last = info ? info->last_recorded : 0;
-    const api::Params p(params, {"block", "fullTransactions"});
-    ZKR_RETURN_IF_ERROR(p.no_extra());
-    ZKR_ASSIGN_OR_RETURN(const std::string tag, p.string(0));
-    if (p.has(1)) {
-      ZKR_ASSIGN_OR_RETURN(const boost::json::value* full, p.value(1));
-      if (!full->is_bool()) {
-        return absl::InvalidArgumentError("parameter 1 (fullTransactions) must be a boolean");
-      }
-    }
-    std::uint64_t number = last;
-    if (tag == "pending") return nullptr;
-    if (tag == "earliest") {
-      number = info ? info->first_batch : 1;
-    } else if (tag != "latest" && tag != "safe" && tag != "finalized") {
-      ZKR_ASSIGN_OR_RETURN(number, settlement::parse_quantity(boost::json::value(tag)));
-    }
+    ZKR_ASSIGN_OR_RETURN(
+        const api::BlockRequest r,
+        api::block_request(params, info ? info->first_batch : 1,
+                           last > 0 ? std::optional<std::uint64_t>(last) : std::nullopt));
+    if (!r.number) return nullptr;
+    const std::uint64_t number = *r.number;
     const std::optional<settlement::BatchInfo> batch = engine_.batch(chain, number);
     if (!batch) return nullptr;
     ZKR_ASSIGN_OR_RETURN(const std::optional<router::BatchSettlement> settled,

@@ -197,9 +197,9 @@ absl::StatusOr<WalletTx> decode_eip712(merkle::ByteSpan raw) {
   const merkle::Word digest = eip712_digest(tx);
   ZKR_ASSIGN_OR_RETURN(const merkle::Address by, signer(digest, sig));
   if (by != *declared) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the signature is by ", merkle::to_hex(merkle::ByteSpan(by)),
-                     ", not by the declared sender ", merkle::to_hex(merkle::ByteSpan(*declared))));
+    return absl::InvalidArgumentError(absl::StrCat("the signature is by ", merkle::to_hex(by),
+                                                   ", not by the declared sender ",
+                                                   merkle::to_hex(*declared)));
   }
   // keccak256(digest ‖ keccak256(customSignature)): the hash zksync-ethers computes from the raw
   // transaction and compares with the node's answer to eth_sendRawTransaction (with yParity, r, s
@@ -209,12 +209,6 @@ absl::StatusOr<WalletTx> decode_eip712(merkle::ByteSpan raw) {
   preimage.insert(preimage.end(), signature_hash.begin(), signature_hash.end());
   tx.hash = merkle::keccak256(preimage);
   return tx;
-}
-
-merkle::Word address_word(const merkle::Address& a) {
-  merkle::Word w{};
-  std::copy(a.begin(), a.end(), w.begin() + 12);
-  return w;
 }
 
 }  // namespace
@@ -247,12 +241,12 @@ merkle::Word eip712_digest(const WalletTx& tx) {
   const merkle::Word domain =
       hash_words({kDomainType, keccak_text("zkSync"), keccak_text("2"), merkle::be32(tx.chain_id)});
   const merkle::Word empty = merkle::keccak256(merkle::ByteSpan());
-  const merkle::Word body =
-      hash_words({kTransactionType, merkle::be32(kEip712Type), address_word(tx.from),
-                  address_word(tx.to.value_or(merkle::Address{})), merkle::be32(tx.gas_limit),
-                  merkle::be32(tx.gas_per_pubdata), tx.max_fee_per_gas, tx.max_priority_fee_per_gas,
-                  merkle::Word{}, merkle::be32(tx.nonce), tx.value, merkle::keccak256(tx.data),
-                  empty /* no factory deps */, empty /* no paymaster input */});
+  const merkle::Word body = hash_words(
+      {kTransactionType, merkle::be32(kEip712Type), merkle::address_to_word(tx.from),
+       merkle::address_to_word(tx.to.value_or(merkle::Address{})), merkle::be32(tx.gas_limit),
+       merkle::be32(tx.gas_per_pubdata), tx.max_fee_per_gas, tx.max_priority_fee_per_gas,
+       merkle::Word{}, merkle::be32(tx.nonce), tx.value, merkle::keccak256(tx.data),
+       empty /* no factory deps */, empty /* no paymaster input */});
   merkle::Bytes message{0x19, 0x01};
   message.insert(message.end(), domain.begin(), domain.end());
   message.insert(message.end(), body.begin(), body.end());

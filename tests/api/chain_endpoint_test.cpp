@@ -162,11 +162,11 @@ TEST_F(Api, TheChainsFactsAboutATransactionComeWithItsBatchAndShowInItsReceipt) 
   const json::value r1 = receipt(1);
   EXPECT_EQ(quantity_of(r1.at("blockNumber")), 77u);
   EXPECT_EQ(text(r1.at("blockHash")), merkle::to_hex(block_hash));
-  EXPECT_EQ(text(r1.at("from")), merkle::to_hex(merkle::ByteSpan(from)));
+  EXPECT_EQ(text(r1.at("from")), merkle::to_hex(from));
   EXPECT_TRUE(r1.at("to").is_null());
   EXPECT_EQ(r1.at("logs").as_array().at(0).at("blockNumber"), r1.at("blockNumber"));
   const json::value r2 = receipt(2);
-  EXPECT_EQ(text(r2.at("to")), merkle::to_hex(merkle::ByteSpan(to)));
+  EXPECT_EQ(text(r2.at("to")), merkle::to_hex(to));
   EXPECT_EQ(quantity_of(r2.at("blockNumber")), 4u);  // no block given: the batch number
   // The facts are part of the batch: the same batch again is a duplicate, other facts a fork.
   EXPECT_EQ(

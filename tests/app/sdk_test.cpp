@@ -346,7 +346,7 @@ TEST(Sdk, FollowsAMessageOnServeFedByAChainOperator) {
   const json::value sdk = run_sdk(serve.port, 270, merkle::to_hex(batch.logs[2].tx_hash), dir);
   expect_sdk_agrees(serve.port, id, sdk);
   ASSERT_TRUE(sdk.is_object());
-  EXPECT_EQ(sdk.at("from"), json::value(merkle::to_hex(merkle::ByteSpan(user))));
+  EXPECT_EQ(sdk.at("from"), json::value(merkle::to_hex(user)));
   EXPECT_EQ(sdk.at("blockNumber"), 42);
   EXPECT_EQ(sdk.at("messageSentInContract"), false);
   // Without a node for chain 270 its blocks are not served, and the error says where they would be.

@@ -1,24 +1,24 @@
 // The project's destination-chain contracts (contracts/*.sol, compiled by solc-js) on a real EVM
-// (anvil), at their canonical addresses: InteropRootStorage (0x…10008) holds the roots an importer
-// added, and L2MessageVerification (0x…10009) accepts exactly the proofs the C++ verifier accepts,
-// on every scenario proof of vectors.json and on random mutations of them.
+// (anvil), deployed at their canonical addresses by the devnet's own code (app/destination.hpp):
+// InteropRootStorage (0x…10008) holds the roots an importer added, and L2MessageVerification
+// (0x…10009) accepts exactly the proofs the C++ verifier accepts, on every scenario proof of
+// vectors.json and on random mutations of them.
 
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <random>
-#include <thread>
 
 #include <boost/json.hpp>
 
+#include "app/destination.hpp"
 #include "merkle/keccak.hpp"
 #include "merkle/status.hpp"
 #include "merkle/verifier.hpp"
 #include "settlement/ethereum/eth_rpc_client.hpp"
 #include "tests/support/anvil.hpp"
+#include "tests/support/engine_fixtures.hpp"
 #include "tests/support/vectors.hpp"
 
 namespace zkr {
@@ -26,16 +26,9 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr const char* kStorage = "0x0000000000000000000000000000000000010008";
-constexpr const char* kVerifier = "0x0000000000000000000000000000000000010009";
-constexpr const char* kImporter = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";  // anvil's first
-
-json::value artifact(const std::string& name) {
-  const char* dir = std::getenv("ZKR_CONTRACTS_DIR");
-  std::ifstream in(std::string(dir == nullptr ? "" : dir) + "/" + name + ".json");
-  if (!in) return nullptr;
-  return json::parse(std::string(std::istreambuf_iterator<char>(in), {}));
-}
+using app::DestinationChain;
+constexpr const char* kStorage = DestinationChain::kInteropRootStorage;
+constexpr const char* kVerifier = DestinationChain::kMessageVerification;
 
 merkle::Bytes selector(std::string_view signature) {
   const merkle::Word h = merkle::keccak256(signature);
@@ -44,12 +37,6 @@ merkle::Bytes selector(std::string_view signature) {
 
 void put(merkle::Bytes& out, const merkle::Word& w) {
   out.insert(out.end(), w.begin(), w.end());
-}
-
-merkle::Word address_word(const merkle::Address& a) {
-  merkle::Word w{};
-  std::copy(a.begin(), a.end(), w.begin() + 12);
-  return w;
 }
 
 // proveL2MessageInclusionShared(uint256,uint256,uint256,(uint16,address,bytes),bytes32[]),
@@ -67,7 +54,7 @@ merkle::Bytes prove_call(std::uint64_t chain, std::uint64_t number, std::uint64_
   put(out, merkle::be32(5 * 32));                       // offset of the message tuple
   put(out, merkle::be32(5 * 32 + message_words * 32));  // offset of the proof array
   put(out, merkle::be32(m.tx_number_in_batch));
-  put(out, address_word(m.sender));
+  put(out, merkle::address_to_word(m.sender));
   put(out, merkle::be32(3 * 32));  // the bytes' offset inside the tuple
   put(out, merkle::be32(m.data.size()));
   out.insert(out.end(), m.data.begin(), m.data.end());
@@ -77,74 +64,30 @@ merkle::Bytes prove_call(std::uint64_t chain, std::uint64_t number, std::uint64_
   return out;
 }
 
+// The devnet's own destination chain: anvil with the compiled contracts at their addresses, as
+// app/destination.cpp deploys them.
 class Contracts : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!testing::have_anvil()) GTEST_SKIP() << "anvil is not installed (ZKR_ANVIL)";
-    storage_ = artifact("InteropRootStorage");
-    verifier_ = artifact("L2MessageVerification");
-    if (storage_.is_null() || verifier_.is_null()) {
+    const char* dir = std::getenv("ZKR_CONTRACTS_DIR");
+    auto started = DestinationChain::start({.anvil = testing::anvil_binary(),
+                                            .contracts_dir = dir == nullptr ? "" : dir,
+                                            .log_file = dir_.file("anvil.log")});
+    if (!started.ok()) {
       const char* ci = std::getenv("CI");
-      if (ci != nullptr && std::string(ci) == "true")
-        FAIL() << "the compiled contracts are missing (ZKR_CONTRACTS_DIR; the build compiles them)";
-      GTEST_SKIP() << "the contracts are not compiled (npm ci, then build)";
-    }
-    node_ = std::make_unique<testing::Anvil>(testing::anvil_binary());
-    ASSERT_NE(node_->port(), 0);
-    auto client =
-        settlement::EthRpcClient::create("http://127.0.0.1:" + std::to_string(node_->port()));
-    ASSERT_TRUE(client.ok());
-    rpc_ = std::move(*client);
-    // InteropRootStorage is deployed with its importer (an immutable in its code), then its code
-    // is put at the canonical address; the verifier has no constructor.
-    std::string init(storage_.at("bytecode").as_string());
-    init += merkle::to_hex(address_word(*merkle::parse_address(kImporter))).substr(2);
-    const auto sent = rpc_->call("eth_sendTransaction",
-                                 json::array{json::object{{"from", kImporter}, {"data", init}}});
-    ASSERT_TRUE(sent.ok()) << sent.status();
-    json::value receipt;
-    for (int i = 0; i < 100 && receipt.is_null(); ++i) {
-      const auto r = rpc_->call("eth_getTransactionReceipt", json::array{*sent});
-      ASSERT_TRUE(r.ok()) << r.status();
-      receipt = *r;
-      if (receipt.is_null()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    ASSERT_TRUE(receipt.is_object());
-    const auto code =
-        rpc_->call("eth_getCode", json::array{receipt.at("contractAddress"), "latest"});
-    ASSERT_TRUE(code.ok());
-    ASSERT_TRUE(rpc_->call("anvil_setCode", json::array{kStorage, *code}).ok());
-    ASSERT_TRUE(
-        rpc_->call("anvil_setCode", json::array{kVerifier, verifier_.at("deployedBytecode")}).ok());
-  }
-
-  // addInteropRoot from `from`, mined; the node's error if it reverted.
-  absl::Status add_root(const char* from, std::uint64_t chain, std::uint64_t number,
-                        const merkle::Word& root) {
-    merkle::Bytes data = selector("addInteropRoot(uint256,uint256,bytes32)");
-    put(data, merkle::be32(chain));
-    put(data, merkle::be32(number));
-    put(data, root);
-    const auto sent =
-        rpc_->call("eth_sendTransaction",
-                   json::array{json::object{
-                       {"from", from}, {"to", kStorage}, {"data", merkle::to_hex(data)}}});
-    if (!sent.ok()) return sent.status();
-    for (int i = 0; i < 100; ++i) {
-      ZKR_ASSIGN_OR_RETURN(const json::value r,
-                           rpc_->call("eth_getTransactionReceipt", json::array{*sent}));
-      if (!r.is_null()) {
-        if (r.at("status") == "0x1") return absl::OkStatus();
-        return absl::FailedPreconditionError("reverted");
+      if (started.status().code() == absl::StatusCode::kNotFound &&
+          (ci == nullptr || std::string(ci) != "true")) {
+        GTEST_SKIP() << started.status();
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      FAIL() << started.status();
     }
-    return absl::DeadlineExceededError("no receipt");
+    chain_ = std::move(*started);
   }
 
   // What the contract answers: true, false, or a revert (nullopt).
   std::optional<bool> contract_accepts(const merkle::Bytes& call) {
-    const auto r = rpc_->call(
+    const auto r = chain_->rpc().call(
         "eth_call",
         json::array{json::object{{"to", kVerifier}, {"data", merkle::to_hex(call)}}, "latest"});
     if (!r.ok()) return std::nullopt;
@@ -153,21 +96,21 @@ class Contracts : public ::testing::Test {
     return text.back() == '1';
   }
 
-  json::value storage_, verifier_;
-  std::unique_ptr<testing::Anvil> node_;
-  std::unique_ptr<settlement::EthRpcClient> rpc_;
+  testing::TempDir dir_;
+  std::unique_ptr<DestinationChain> chain_;
 };
 
 TEST_F(Contracts, OnlyTheImporterAddsARootAndOnlyOnce) {
   const merkle::Word root = merkle::be32(77);
-  EXPECT_FALSE(add_root("0x70997970c51812dc3a010c7d01b50e0d17dc79c8", 506, 1, root).ok());
-  EXPECT_TRUE(add_root(kImporter, 506, 1, root).ok());
-  EXPECT_FALSE(add_root(kImporter, 506, 1, merkle::be32(78)).ok());
-  EXPECT_FALSE(add_root(kImporter, 506, 2, merkle::Word{}).ok());
+  // anvil's second account is not the importer.
+  EXPECT_FALSE(chain_->add_root(506, 1, root, "0x70997970c51812dc3a010c7d01b50e0d17dc79c8").ok());
+  EXPECT_TRUE(chain_->add_root(506, 1, root).ok());
+  EXPECT_FALSE(chain_->add_root(506, 1, merkle::be32(78)).ok());
+  EXPECT_FALSE(chain_->add_root(506, 2, merkle::Word{}).ok());
   merkle::Bytes read = selector("interopRoots(uint256,uint256)");
   put(read, merkle::be32(506));
   put(read, merkle::be32(1));
-  const auto got = rpc_->call(
+  const auto got = chain_->rpc().call(
       "eth_call",
       json::array{json::object{{"to", kStorage}, {"data", merkle::to_hex(read)}}, "latest"});
   ASSERT_TRUE(got.ok());
@@ -184,7 +127,7 @@ TEST_F(Contracts, TheVerifierAcceptsExactlyWhatTheCppVerifierAccepts) {
         *merkle::parse_word(std::string_view(r.at("root").as_string()));
   }
   for (const auto& [key, root] : roots) {
-    ASSERT_TRUE(add_root(kImporter, key.first, key.second, root).ok());
+    ASSERT_TRUE(chain_->add_root(key.first, key.second, root).ok());
   }
   const merkle::SettledRootLookup lookup =
       [&roots](const merkle::Word& chain, const merkle::Word& n) -> std::optional<merkle::Word> {

@@ -36,10 +36,6 @@ merkle::Bytes bytes_of(const json::value& v) {
   return bytes.ok() ? *bytes : merkle::Bytes{};
 }
 
-std::string hex(merkle::ByteSpan b) {
-  return merkle::to_hex(b);
-}
-
 TEST(WalletTx, RecoversTheSenderAndHashOfEveryKindAWalletSends) {
   const json::value all = signed_txs();
   const json::array& vectors = all.at("vectors").as_array();
@@ -51,13 +47,13 @@ TEST(WalletTx, RecoversTheSenderAndHashOfEveryKindAWalletSends) {
     ASSERT_TRUE(tx.ok()) << tx.status();
     EXPECT_EQ(wallet_tx_type_name(tx->type), v.at("kind").as_string());
     ++kinds[static_cast<int>(tx->type)];
-    EXPECT_EQ(hex(merkle::ByteSpan(tx->from)), v.at("from").as_string());
+    EXPECT_EQ(merkle::to_hex(tx->from), v.at("from").as_string());
     EXPECT_EQ(merkle::to_hex(tx->hash), v.at("hash").as_string());
     EXPECT_EQ(tx->chain_id, v.at("chainId").to_number<std::uint64_t>());
     EXPECT_EQ(tx->nonce, v.at("nonce").to_number<std::uint64_t>());
     ASSERT_TRUE(tx->to.has_value());
-    EXPECT_EQ(hex(merkle::ByteSpan(*tx->to)), v.at("to").as_string());
-    EXPECT_EQ(hex(tx->data), v.at("data").as_string());
+    EXPECT_EQ(merkle::to_hex(*tx->to), v.at("to").as_string());
+    EXPECT_EQ(merkle::to_hex(tx->data), v.at("data").as_string());
     const merkle::Bytes value = bytes_of(v.at("value"));
     EXPECT_TRUE(std::equal(value.rbegin(), value.rend(), tx->value.rbegin()));
   }
@@ -77,7 +73,7 @@ TEST(WalletTx, ADamagedTransactionIsRefusedOrNamesAnotherSender) {
       bad[i] ^= 0x01;
       const absl::StatusOr<WalletTx> tx = decode_wallet_tx(bad);
       if (tx.ok()) {
-        EXPECT_FALSE(hex(merkle::ByteSpan(tx->from)) == v.at("from").as_string() &&
+        EXPECT_FALSE(merkle::to_hex(tx->from) == v.at("from").as_string() &&
                      merkle::to_hex(tx->hash) == v.at("hash").as_string())
             << "byte " << i << " of " << v.at("raw");
       }
