@@ -12,6 +12,7 @@
 #include "merkle/constants.hpp"
 #include "merkle/keccak.hpp"
 #include "merkle/status.hpp"
+#include "router/bundle.hpp"
 #include "settlement/ethereum/eth_rpc_client.hpp"
 
 namespace zkr::api {
@@ -206,20 +207,35 @@ json::value receipt_object(const router::TransactionRecord& r) {
     for (const merkle::Word* t : {&l1_message_sent_topic(), &sender_topic, &l.log.value}) {
       bloom.add(merkle::ByteSpan(*t));
     }
-    const std::uint64_t index = logs.size();
-    logs.push_back(json::object{
-        {"address", address(merkle::kL1MessengerAddress)},
-        {"topics", json::array{hex(l1_message_sent_topic()), hex(sender_topic), hex(l.log.value)}},
-        {"data", hex(merkle::ByteSpan(abi_encode_bytes(*l.body)))},
-        {"blockHash", hex(p.block_hash)},
-        {"blockNumber", quantity(p.block)},
-        {"l1BatchNumber", quantity(p.batch)},
-        {"transactionHash", hex(p.hash)},
-        {"transactionIndex", quantity(p.tx_number_in_batch)},
-        {"logIndex", quantity(index)},
-        {"transactionLogIndex", quantity(index)},
-        {"logType", nullptr},
-        {"removed", false}});
+    const auto add_event = [&](const merkle::Address& emitter, json::array topics,
+                               const merkle::Bytes& data) {
+      const std::uint64_t index = logs.size();
+      logs.push_back(json::object{{"address", address(emitter)},
+                                  {"topics", std::move(topics)},
+                                  {"data", hex(merkle::ByteSpan(data))},
+                                  {"blockHash", hex(p.block_hash)},
+                                  {"blockNumber", quantity(p.block)},
+                                  {"l1BatchNumber", quantity(p.batch)},
+                                  {"transactionHash", hex(p.hash)},
+                                  {"transactionIndex", quantity(p.tx_number_in_batch)},
+                                  {"logIndex", quantity(index)},
+                                  {"transactionLogIndex", quantity(index)},
+                                  {"logType", nullptr},
+                                  {"removed", false}});
+    };
+    add_event(merkle::kL1MessengerAddress,
+              json::array{hex(l1_message_sent_topic()), hex(sender_topic), hex(l.log.value)},
+              abi_encode_bytes(*l.body));
+    // A bundle's message was sent by the InteropCenter, which then emits InteropBundleSent.
+    if (l.kind == router::LogKind::kBundle && *l.sender == merkle::kInteropCenterAddress) {
+      const merkle::ByteSpan bundle_abi = merkle::ByteSpan(*l.body).subspan(1);
+      const merkle::Word& topic = router::interop_bundle_sent_topic();
+      bloom.add(merkle::ByteSpan(merkle::kInteropCenterAddress));
+      bloom.add(merkle::ByteSpan(topic));
+      add_event(merkle::kInteropCenterAddress, json::array{hex(topic)},
+                router::interop_bundle_sent_data(
+                    l.log.value, router::bundle_hash(l.id.chain_id, bundle_abi), bundle_abi));
+    }
   }
   return json::object{{"transactionHash", hex(p.hash)},
                       {"transactionIndex", quantity(p.tx_number_in_batch)},

@@ -43,16 +43,22 @@ absl::StatusOr<json::value> read_artifact(const std::string& dir, const std::str
   return v;
 }
 
-absl::StatusOr<std::uint16_t> free_port() {
+// `wanted` if it is free on the loopback interface, or any free port for 0.
+absl::StatusOr<std::uint16_t> free_port(std::uint16_t wanted) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return absl::UnavailableError("cannot open a socket to find a free port");
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(wanted);
   socklen_t len = sizeof a;
   const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
                   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
   ::close(fd);
+  if (!ok && wanted != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("port ", wanted, " for the destination chain is in use"));
+  }
   if (!ok) return absl::UnavailableError("cannot find a free port");
   return ntohs(a.sin_port);
 }
@@ -73,7 +79,7 @@ absl::StatusOr<std::unique_ptr<DestinationChain>> DestinationChain::start(
                        read_artifact(o.contracts_dir, "InteropRootStorage"));
   ZKR_ASSIGN_OR_RETURN(const json::value verifier,
                        read_artifact(o.contracts_dir, "L2MessageVerification"));
-  ZKR_ASSIGN_OR_RETURN(const std::uint16_t port, free_port());
+  ZKR_ASSIGN_OR_RETURN(const std::uint16_t port, free_port(o.port));
 
   std::unique_ptr<DestinationChain> d(new DestinationChain());
   d->chain_id_ = o.chain_id;
@@ -192,6 +198,83 @@ absl::Status DestinationChain::import_roots(const router::Engine& engine) {
     last_imported_ = next;
   }
   return absl::OkStatus();
+}
+
+namespace {
+
+void put_word(merkle::Bytes& out, const merkle::Word& w) {
+  out.insert(out.end(), w.begin(), w.end());
+}
+
+merkle::Bytes selector(std::string_view signature) {
+  const merkle::Word h = merkle::keccak256(signature);
+  return merkle::Bytes(h.begin(), h.begin() + 4);
+}
+
+absl::StatusOr<merkle::Word> view_call(settlement::EthRpcClient& rpc, const char* to,
+                                       const merkle::Bytes& data) {
+  ZKR_ASSIGN_OR_RETURN(
+      const json::value r,
+      rpc.call("eth_call",
+               json::array{json::object{{"to", to}, {"data", merkle::to_hex(data)}}, "latest"}));
+  const json::string* text = r.if_string();
+  const absl::StatusOr<merkle::Word> word =
+      text == nullptr ? absl::InternalError("not a string") : merkle::parse_word(*text);
+  if (!word.ok()) {
+    return absl::InternalError(
+        absl::StrCat("the destination chain's answer is not one word: ", json::serialize(r)));
+  }
+  return *word;
+}
+
+}  // namespace
+
+merkle::Bytes prove_message_call(std::uint64_t chain_id, std::uint64_t batch_number,
+                                 std::uint64_t index, const merkle::L2Message& m,
+                                 std::span<const merkle::Word> proof) {
+  merkle::Bytes out = selector(
+      "proveL2MessageInclusionShared(uint256,uint256,uint256,(uint16,address,bytes),bytes32[])");
+  const std::size_t padded = (m.data.size() + 31) / 32 * 32;
+  const std::size_t message_words = 3 + 1 + padded / 32;  // head (3), length, data
+  put_word(out, merkle::be32(chain_id));
+  put_word(out, merkle::be32(batch_number));
+  put_word(out, merkle::be32(index));
+  put_word(out, merkle::be32(5 * 32));                       // offset of the message tuple
+  put_word(out, merkle::be32(5 * 32 + message_words * 32));  // offset of the proof array
+  put_word(out, merkle::be32(m.tx_number_in_batch));
+  put_word(out, merkle::address_to_word(m.sender));
+  put_word(out, merkle::be32(3 * 32));  // the bytes' offset inside the tuple
+  put_word(out, merkle::be32(m.data.size()));
+  out.insert(out.end(), m.data.begin(), m.data.end());
+  out.resize(out.size() + padded - m.data.size(), 0);
+  put_word(out, merkle::be32(proof.size()));
+  for (const merkle::Word& w : proof) put_word(out, w);
+  return out;
+}
+
+absl::StatusOr<merkle::Word> destination_interop_root(settlement::EthRpcClient& rpc,
+                                                      std::uint64_t chain_id,
+                                                      std::uint64_t number) {
+  merkle::Bytes data = selector("interopRoots(uint256,uint256)");
+  put_word(data, merkle::be32(chain_id));
+  put_word(data, merkle::be32(number));
+  return view_call(rpc, DestinationChain::kInteropRootStorage, data);
+}
+
+absl::StatusOr<bool> destination_proves_message(settlement::EthRpcClient& rpc,
+                                                std::uint64_t chain_id,
+                                                std::uint64_t batch_number, std::uint64_t index,
+                                                const merkle::L2Message& message,
+                                                std::span<const merkle::Word> proof) {
+  ZKR_ASSIGN_OR_RETURN(
+      const merkle::Word answer,
+      view_call(rpc, DestinationChain::kMessageVerification,
+                prove_message_call(chain_id, batch_number, index, message, proof)));
+  if (answer != merkle::be32(0) && answer != merkle::be32(1)) {
+    return absl::InternalError(
+        absl::StrCat("proveL2MessageInclusionShared answered ", merkle::to_hex(answer)));
+  }
+  return answer == merkle::be32(1);
 }
 
 }  // namespace zkr::app

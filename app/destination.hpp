@@ -9,9 +9,11 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "merkle/log.hpp"
 #include "router/engine.hpp"
 #include "settlement/ethereum/eth_rpc_client.hpp"
 
@@ -22,6 +24,7 @@ struct DestinationOptions {
   std::string contracts_dir;  // contracts/compile.js's output (NAME.json)
   std::string log_file;       // anvil's output goes here
   std::uint64_t chain_id = 31338;
+  std::uint16_t port = 0;  // 0: a free port
 };
 
 class DestinationChain {
@@ -66,5 +69,22 @@ class DestinationChain {
   std::unique_ptr<settlement::EthRpcClient> rpc_;
   std::optional<std::uint64_t> last_imported_;
 };
+
+/// Calls of the contracts on a destination chain: any EVM node running contracts/ at their
+/// addresses (the devnet's anvil, or another), through `rpc`.
+/// interopRoots(chainId, number) of InteropRootStorage: the zero word while not imported.
+[[nodiscard]] absl::StatusOr<merkle::Word> destination_interop_root(settlement::EthRpcClient& rpc,
+                                                                    std::uint64_t chain_id,
+                                                                    std::uint64_t number);
+/// L2MessageVerification.proveL2MessageInclusionShared(chainId, batchNumber, index, message,
+/// proof) as an eth_call: the contract's answer, or the node's error if the call reverted.
+[[nodiscard]] absl::StatusOr<bool> destination_proves_message(
+    settlement::EthRpcClient& rpc, std::uint64_t chain_id, std::uint64_t batch_number,
+    std::uint64_t index, const merkle::L2Message& message, std::span<const merkle::Word> proof);
+/// The ABI-encoded call of proveL2MessageInclusionShared(uint256,uint256,uint256,
+/// (uint16,address,bytes),bytes32[]).
+merkle::Bytes prove_message_call(std::uint64_t chain_id, std::uint64_t batch_number,
+                                 std::uint64_t index, const merkle::L2Message& message,
+                                 std::span<const merkle::Word> proof);
 
 }  // namespace zkr::app

@@ -13,6 +13,7 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -23,6 +24,7 @@
 #include "api/rpc.hpp"
 #include "api/server.hpp"
 #include "app/destination.hpp"
+#include "app/interop_center.hpp"
 #include "app/loops.hpp"
 #include "merkle/constants.hpp"
 #include "merkle/keccak.hpp"
@@ -63,8 +65,9 @@ merkle::Word simulated_block_hash(std::uint64_t chain, std::uint64_t number) {
 // A simulated chain's sequencer: builds sealed batches of messages with every root computed.
 class SimulatedChain {
  public:
-  SimulatedChain(std::uint64_t id, std::vector<std::uint64_t> peers, std::uint64_t seed)
-      : id_(id), peers_(std::move(peers)), rng_(seed) {
+  SimulatedChain(const router::Engine& engine, std::uint64_t id, std::vector<std::uint64_t> peers,
+                 std::uint64_t seed)
+      : engine_(engine), id_(id), peers_(std::move(peers)), rng_(seed) {
     for (auto& a : senders_)
       for (auto& b : a) b = static_cast<std::uint8_t>(rng_());
   }
@@ -83,18 +86,27 @@ class SimulatedChain {
   };
 
   /// The next nonce of `account` on this chain.
-  std::uint64_t next_nonce(const merkle::Address& account) {
+  absl::StatusOr<std::uint64_t> next_nonce(const merkle::Address& account) {
     std::lock_guard lock(mutex_);
-    const auto it = nonces_.find(account);
-    return it == nonces_.end() ? 0 : it->second;
+    ZKR_ASSIGN_OR_RETURN(std::uint64_t * next, counter(nonces_, account, std::nullopt));
+    return *next;
+  }
+
+  /// How many bundles `account` sent through the InteropCenter (its bundle nonce).
+  absl::StatusOr<std::uint64_t> bundles_sent(const merkle::Address& account) {
+    std::lock_guard lock(mutex_);
+    ZKR_ASSIGN_OR_RETURN(std::uint64_t * sent,
+                         counter(bundles_, account, merkle::kInteropCenterAddress));
+    return *sent;
   }
 
   /// zkr_devnetSend: `sender` calls L1Messenger.sendToL1(data) in the chain's next batch, with the
   /// sender's next nonce. The transaction hash is keccak256 of the chain, the sender, the nonce
   /// and the message: of the content, so no two sends share it.
-  merkle::Word enqueue(const merkle::Address& sender, merkle::Bytes data) {
+  absl::StatusOr<merkle::Word> enqueue(const merkle::Address& sender, merkle::Bytes data) {
     std::lock_guard lock(mutex_);
-    const std::uint64_t nonce = nonces_[sender]++;
+    ZKR_ASSIGN_OR_RETURN(std::uint64_t * next, counter(nonces_, sender, std::nullopt));
+    const std::uint64_t nonce = (*next)++;
     merkle::Bytes content;
     for (const merkle::Word& w : {merkle::be32(id_), merkle::be32(nonce)})
       content.insert(content.end(), w.begin(), w.end());
@@ -105,23 +117,29 @@ class SimulatedChain {
                  .to = merkle::kL1MessengerAddress,
                  .nonce = nonce};
     const merkle::Word hash = tx.hash;
-    queued_.push_back({std::move(data), std::move(tx)});
+    queued_.push_back({sender, std::move(data), std::move(tx)});
     return hash;
   }
 
   /// A signed transaction a wallet sent: accepted if its nonce is the sender's next one (the
-  /// caller checked everything else), then included in the next batch. The error a node gives
-  /// otherwise.
-  absl::Status accept(PendingTx tx, merkle::Bytes message) {
+  /// caller checked everything else), then included in the next batch, where it sends `message`
+  /// from `message_sender` (the wallet, or the InteropCenter for a bundle). The error a node
+  /// gives otherwise.
+  absl::Status accept(PendingTx tx, const merkle::Address& message_sender, merkle::Bytes message) {
     std::lock_guard lock(mutex_);
-    std::uint64_t& next = nonces_[tx.from];
-    if (tx.nonce != next) {
+    ZKR_ASSIGN_OR_RETURN(std::uint64_t * next, counter(nonces_, tx.from, std::nullopt));
+    if (tx.nonce != *next) {
       return absl::FailedPreconditionError(
-          absl::StrCat(tx.nonce < next ? "nonce too low" : "nonce too high", ": next nonce ", next,
-                       ", tx nonce ", tx.nonce));
+          absl::StrCat(tx.nonce < *next ? "nonce too low" : "nonce too high", ": next nonce ",
+                       *next, ", tx nonce ", tx.nonce));
     }
-    ++next;
-    queued_.push_back({std::move(message), std::move(tx)});
+    if (tx.to == merkle::kInteropCenterAddress) {
+      ZKR_ASSIGN_OR_RETURN(std::uint64_t * bundles,
+                           counter(bundles_, tx.from, merkle::kInteropCenterAddress));
+      ++*bundles;
+    }
+    ++*next;
+    queued_.push_back({message_sender, std::move(message), std::move(tx)});
     return absl::OkStatus();
   }
 
@@ -157,7 +175,7 @@ class SimulatedChain {
       std::lock_guard lock(mutex_);
       for (Queued& q : queued_) {
         add({.tx_number_in_batch = static_cast<std::uint16_t>(b.logs.size()),
-             .sender = q.tx.from,
+             .sender = q.sender,
              .data = q.data},
             q.tx.hash, q.tx.from, q.tx.to);
       }
@@ -203,30 +221,51 @@ class SimulatedChain {
   }
 
  private:
+  using Counters = std::map<merkle::Address, std::uint64_t>;
+
+  // An account's counter (mutex_ held). Counters live in memory; after a restart an account's
+  // starts at what the router recorded: its transactions (to `to`, when given) on this chain.
+  absl::StatusOr<std::uint64_t*> counter(Counters& counters, const merkle::Address& account,
+                                         std::optional<merkle::Address> to) {
+    if (const auto it = counters.find(account); it != counters.end()) return &it->second;
+    ZKR_ASSIGN_OR_RETURN(const std::uint64_t recorded, engine_.transactions_sent(id_, account, to));
+    return &counters.emplace(account, recorded).first->second;
+  }
+
+  const router::Engine& engine_;
   std::uint64_t id_;
   std::vector<std::uint64_t> peers_;
   std::mt19937_64 rng_;
   std::array<merkle::Address, 4> senders_{};
   struct Queued {
-    merkle::Bytes data;  // the message; its sender is tx.from
+    merkle::Address sender;  // the message's sender
+    merkle::Bytes data;      // the message
     PendingTx tx;
   };
   std::mutex mutex_;
   std::vector<Queued> queued_;
   std::vector<Queued> last_drained_;  // the batch being handed to the router
-  std::map<merkle::Address, std::uint64_t> nonces_;
+  Counters nonces_;
+  Counters bundles_;  // the InteropCenter's per-sender bundle nonces
 };
 
 // A simulated chain as its own node behind its chain endpoint. It takes signed transactions that
-// call L1Messenger.sendToL1(bytes) (eth_sendRawTransaction: legacy, EIP-1559 and ZKsync's 0x71, the
-// sender recovered from the signature) and includes them in its next batch; it answers for its
+// call L1Messenger.sendToL1(bytes) or InteropCenter.sendBundle (eth_sendRawTransaction: legacy,
+// EIP-1559 and ZKsync's 0x71, the sender recovered from the signature) and includes them in its
+// next batch; it answers for its
 // blocks (one per batch) and for the transactions it has accepted but the router has not recorded
 // yet; the router answers for the rest from what the chain sent it. It holds no balances and
 // charges no fees (gas price 0). Errors are a node's: code -32000 and its words.
 class SimulatedNode {
  public:
-  SimulatedNode(const router::Engine& engine, SimulatedChain& chain)
-      : engine_(engine), chain_(chain) {}
+  /// What a chain knows of the network around it.
+  struct Network {
+    std::uint64_t l1_chain_id = 1;
+    std::set<std::uint64_t> destinations;  // chains a bundle may go to
+  };
+
+  SimulatedNode(const router::Engine& engine, SimulatedChain& chain, Network network)
+      : engine_(engine), chain_(chain), network_(std::move(network)) {}
 
   absl::StatusOr<boost::json::value> answer(std::string_view method,
                                             const boost::json::value& params) {
@@ -238,7 +277,8 @@ class SimulatedNode {
       const api::Params p(params, {"address", "block"});
       ZKR_ASSIGN_OR_RETURN(const std::string text, p.string(0));
       ZKR_ASSIGN_OR_RETURN(const merkle::Address account, merkle::parse_address(text));
-      return api::quantity_json(chain_.next_nonce(account));
+      ZKR_ASSIGN_OR_RETURN(const std::uint64_t nonce, chain_.next_nonce(account));
+      return api::quantity_json(nonce);
     }
     if (method == "eth_getTransactionByHash") {
       const api::Params p(params, {"txHash"});
@@ -311,12 +351,37 @@ class SimulatedNode {
     if (tx->value != merkle::Word{}) {
       return node_error("insufficient funds for transfer: the devnet's chains hold no balances");
     }
-    if (tx->to != merkle::kL1MessengerAddress) {
+    // What the call sends to L1: a message of the wallet's, or a bundle the InteropCenter makes.
+    merkle::Address message_sender = tx->from;
+    absl::StatusOr<merkle::Bytes> message;
+    if (tx->to == merkle::kL1MessengerAddress) {
+      message = single_bytes_argument(tx->data, "sendToL1(bytes)");
+      if (!message.ok()) {
+        message = absl::InvalidArgumentError(
+            absl::StrCat("execution reverted: ", message.status().message()));
+      }
+    } else if (tx->to == merkle::kInteropCenterAddress) {
+      ZKR_ASSIGN_OR_RETURN(const std::uint64_t sent, chain_.bundles_sent(tx->from));
+      const absl::StatusOr<router::InteropBundle> bundle = interop_center_send_bundle(
+          tx->data, {.chain_id = chain_.id(),
+                     .sender = tx->from,
+                     .sender_bundles = sent,
+                     .l1_chain_id = network_.l1_chain_id,
+                     .is_destination = [this](std::uint64_t c) {
+                       return network_.destinations.contains(c);
+                     }});
+      if (bundle.ok()) {
+        message = router::encode_bundle_message(*bundle);
+        message_sender = merkle::kInteropCenterAddress;
+      } else {
+        message = bundle.status();
+      }
+    } else {
       return node_error(
-          "the devnet's simulated chains run one contract: L1Messenger.sendToL1(bytes) at "
-          "0x0000000000000000000000000000000000008008");
+          "the devnet's simulated chains run two contracts: L1Messenger.sendToL1(bytes) at "
+          "0x0000000000000000000000000000000000008008 and InteropCenter.sendBundle at "
+          "0x000000000000000000000000000000000001000d");
     }
-    absl::StatusOr<merkle::Bytes> message = send_to_l1_argument(tx->data);
     if (!message.ok()) return node_error(message.status().message());
     if (message->size() > 64 * 1024) return node_error("a message is at most 64 KiB here");
     if (tx->gas_limit < kGasPerCall) {
@@ -334,33 +399,11 @@ class SimulatedNode {
                                                                          : 0x71;
     ZKR_ASSIGN_OR_RETURN(const auto recorded, engine_.transaction(tx->hash, chain_.id()));
     if (recorded || chain_.pending(tx->hash)) return node_error("already known");
-    if (absl::Status s = chain_.accept(std::move(pending), std::move(*message)); !s.ok()) {
+    if (absl::Status s = chain_.accept(std::move(pending), message_sender, std::move(*message));
+        !s.ok()) {
       return node_error(s.message());
     }
     return api::hex(tx->hash);
-  }
-
-  /// The `bytes` argument of a sendToL1(bytes) call: selector, offset 32, length, the bytes
-  /// zero-padded; anything else is refused.
-  static absl::StatusOr<merkle::Bytes> send_to_l1_argument(const merkle::Bytes& data) {
-    static const merkle::Word kSelector = merkle::keccak256(std::string_view("sendToL1(bytes)"));
-    const auto refuse = [] {
-      return absl::InvalidArgumentError(
-          "execution reverted: the call is not L1Messenger.sendToL1(bytes) with one bytes "
-          "argument");
-    };
-    if (data.size() < 68 || !std::equal(kSelector.begin(), kSelector.begin() + 4, data.begin()))
-      return refuse();
-    merkle::Word offset{}, length{};
-    std::copy_n(data.begin() + 4, 32, offset.begin());
-    std::copy_n(data.begin() + 36, 32, length.begin());
-    if (offset != merkle::be32(32)) return refuse();
-    if (!std::all_of(length.begin(), length.begin() + 24, [](std::uint8_t b) { return b == 0; }))
-      return refuse();
-    std::uint64_t n = 0;
-    for (std::size_t i = 24; i < 32; ++i) n = (n << 8) | length[i];
-    if (n > data.size() || data.size() != 68 + (n + 31) / 32 * 32) return refuse();
-    return merkle::Bytes(data.begin() + 68, data.begin() + 68 + static_cast<std::ptrdiff_t>(n));
   }
 
   absl::StatusOr<boost::json::value> block(const boost::json::value& params) {
@@ -394,6 +437,7 @@ class SimulatedNode {
 
   const router::Engine& engine_;
   SimulatedChain& chain_;
+  const Network network_;
 };
 
 // Latencies from a batch's sealing at its chain to Gateway finality of its messages.
@@ -554,8 +598,11 @@ int run_devnet(const DevnetOptions& o) {
     std::vector<std::uint64_t> peers;
     for (const std::uint64_t p : gateway_ids)
       if (p != id) peers.push_back(p);
-    chains.push_back(std::make_unique<SimulatedChain>(id, peers, id * 7919));
-    nodes.push_back(std::make_unique<SimulatedNode>(engine, *chains.back()));
+    chains.push_back(std::make_unique<SimulatedChain>(engine, id, peers, id * 7919));
+    SimulatedNode::Network network{.l1_chain_id = o.l1_chain_id};
+    network.destinations.insert(all_ids.begin(), all_ids.end());
+    if (o.destination) network.destinations.insert(o.destination_chain_id);
+    nodes.push_back(std::make_unique<SimulatedNode>(engine, *chains.back(), std::move(network)));
     SimulatedNode* node = nodes.back().get();
     server_options.upstreams.emplace(
         id, api::Upstream::in_process(
@@ -581,7 +628,7 @@ int run_devnet(const DevnetOptions& o) {
           return absl::InvalidArgumentError("a message is at most 64 KiB here");
         for (const auto& c : chains) {
           if (c->id() != chain_id) continue;
-          const merkle::Word tx = c->enqueue(sender, std::move(data));
+          ZKR_ASSIGN_OR_RETURN(const merkle::Word tx, c->enqueue(sender, std::move(data)));
           return boost::json::object{{"chainId", chain_id}, {"txHash", merkle::to_hex(tx)}};
         }
         return absl::NotFoundError(absl::StrCat("no simulated chain ", chain_id));
@@ -610,7 +657,10 @@ int run_devnet(const DevnetOptions& o) {
         DestinationChain::start({.anvil = o.anvil,
                                  .contracts_dir = o.contracts_dir,
                                  .log_file = (fs::path(o.data_dir) / "destination.log").string(),
-                                 .chain_id = o.destination_chain_id});
+                                 .chain_id = o.destination_chain_id,
+                                 // Beside the API (8546 for 8545), or free beside a free one.
+                                 .port = static_cast<std::uint16_t>(
+                                     o.port == 0 || o.port == 65535 ? 0 : o.port + 1)});
     if (started_destination.ok()) {
       destination = std::move(*started_destination);
       std::printf(

@@ -60,6 +60,7 @@ inline constexpr std::array<Word, kMessageRootMaxDepth + 1> kMessageRootZeros =
 // System contract addresses (spec §0).
 inline constexpr Address kBootloaderAddress = detail::system_address(0x8001);
 inline constexpr Address kL1MessengerAddress = detail::system_address(0x8008);
+inline constexpr Address kL2NativeTokenVaultAddress = detail::system_address(0x10004);
 inline constexpr Address kL2MessageRootAddress = detail::system_address(0x10005);
 inline constexpr Address kL2InteropRootStorageAddress = detail::system_address(0x10008);
 inline constexpr Address kL2MessageVerificationAddress = detail::system_address(0x10009);

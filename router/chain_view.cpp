@@ -56,6 +56,13 @@ absl::StatusOr<std::optional<TransactionRecord>> Engine::transaction(const merkl
   return record;
 }
 
+absl::StatusOr<std::uint64_t> Engine::transactions_sent(std::uint64_t chain_id,
+                                                       const merkle::Address& from,
+                                                       std::optional<merkle::Address> to) const {
+  auto lease = readers_->acquire();
+  return MessageStore::transactions_sent(lease.db(), chain_id, from, to);
+}
+
 absl::StatusOr<std::optional<BatchSettlement>> Engine::batch_settlement(
     std::uint64_t chain_id, std::uint64_t batch_number) const {
   auto lease = readers_->acquire();

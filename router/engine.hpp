@@ -156,6 +156,11 @@ class Engine {
       std::uint64_t gw_batch) const;
   /// One chain's totals over every Gateway batch that covered its batches.
   [[nodiscard]] absl::StatusOr<settlement::ChainCost> cost_of_chain(std::uint64_t chain_id) const;
+  /// How many recorded transactions of `chain_id` `from` signed (to `to`, when given): from the
+  /// transaction facts chains send (none without them).
+  [[nodiscard]] absl::StatusOr<std::uint64_t> transactions_sent(
+      std::uint64_t chain_id, const merkle::Address& from,
+      std::optional<merkle::Address> to = std::nullopt) const;
   /// The L1 transactions sent for Gateway batches first..last, oldest first.
   [[nodiscard]] absl::StatusOr<std::vector<settlement::L1TxRecord>> l1_transactions(
       std::uint64_t first, std::uint64_t last) const;

@@ -146,6 +146,27 @@ absl::StatusOr<std::int64_t> MessageStore::insert(Database& db, const ValidatedB
   return first_seq;
 }
 
+absl::StatusOr<std::uint64_t> MessageStore::transactions_sent(Database& db, std::uint64_t chain_id,
+                                                             const merkle::Address& from,
+                                                             std::optional<merkle::Address> to) {
+  // No index on the sender: the chain's rows are scanned (the devnet asks once per account).
+  ZKR_ASSIGN_OR_RETURN(Statement * s,
+                       db.prepare("SELECT COUNT(*) FROM transactions WHERE chain_id = ?1 AND "
+                                  "tx_from = ?2 AND (?3 IS NULL OR tx_to = ?3)"));
+  s->bind(1, chain_id).bind(2, merkle::ByteSpan(from));
+  if (to) {
+    s->bind(3, merkle::ByteSpan(*to));
+  } else {
+    s->bind_null(3);
+  }
+  std::uint64_t count = 0;
+  ZKR_RETURN_IF_ERROR(for_each_row(s, [&](const Statement& row) -> absl::Status {
+    count = static_cast<std::uint64_t>(row.column_int64(0));
+    return absl::OkStatus();
+  }));
+  return count;
+}
+
 absl::StatusOr<std::optional<TxFacts>> MessageStore::tx_facts(Database& db, std::uint64_t chain_id,
                                                               std::uint64_t batch_number,
                                                               const merkle::Word& tx_hash) {

@@ -69,6 +69,11 @@ class MessageStore {
                                                                    const MessageId& first,
                                                                    const merkle::Word& tx_hash);
   /// What the chain said of transaction `tx_hash` of the batch, if anything.
+  /// How many recorded transactions of `chain_id` `from` signed (to `to`, when given), from the
+  /// facts the chain sent.
+  [[nodiscard]] static absl::StatusOr<std::uint64_t> transactions_sent(
+      settlement::Database& db, std::uint64_t chain_id, const merkle::Address& from,
+      std::optional<merkle::Address> to);
   [[nodiscard]] static absl::StatusOr<std::optional<TxFacts>> tx_facts(settlement::Database& db,
                                                                        std::uint64_t chain_id,
                                                                        std::uint64_t batch_number,

@@ -6,8 +6,6 @@
 // is compared with the router's native API word for word. Against `zkrouter devnet` and against
 // `zkrouter serve` fed by a chain operator over the API.
 
-#include <poll.h>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -249,23 +247,12 @@ TEST(Sdk, SignedTransactionsOfEveryKindBecomeMessagesOnTheDevnet) {
   EXPECT_EQ(testing::stop_process(devnet), 0);
 }
 
-// Reads more of a started process's output until a line containing `what` is complete; the line.
-std::string read_line_with(testing::Process& p, std::string_view what) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (std::chrono::steady_clock::now() < deadline) {
-    const std::size_t at = p.text.find(what);
-    if (at != std::string::npos) {
-      const std::size_t end = p.text.find('\n', at);
-      if (end != std::string::npos) return p.text.substr(at, end - at);
-    }
-    pollfd fd{p.out, POLLIN, 0};
-    if (::poll(&fd, 1, 200) <= 0) continue;
-    char buf[1024];
-    const ssize_t n = ::read(p.out, buf, sizeof buf);
-    if (n <= 0) break;
-    p.text.append(buf, static_cast<std::size_t>(n));
-  }
-  return "";
+// The destination chain's URL from the devnet's banner; empty if it did not start.
+std::string destination_url(testing::Process& devnet) {
+  const std::string line = testing::read_line_with(devnet, "destination chain");
+  const std::size_t at = line.find("http://127.0.0.1:");
+  if (at == std::string::npos) return "";
+  return line.substr(at, line.find(',', at) - at);
 }
 
 TEST(Sdk, SendAndVerifyOnTheDevnetsDestinationChainAsTheSdkDocumentsIt) {
@@ -273,10 +260,8 @@ TEST(Sdk, SendAndVerifyOnTheDevnetsDestinationChainAsTheSdkDocumentsIt) {
   testing::TempDir dir;
   testing::Process devnet = start_devnet(dir);
   ASSERT_GT(devnet.port, 0) << "the devnet did not print where its API listens";
-  const std::string line = read_line_with(devnet, "destination chain");
-  const std::size_t at = line.find("http://127.0.0.1:");
-  ASSERT_NE(at, std::string::npos) << "the destination chain did not start: " << line;
-  const std::string target = line.substr(at, line.find(',', at) - at);
+  const std::string target = destination_url(devnet);
+  ASSERT_FALSE(target.empty()) << "the destination chain did not start";
 
   const json::value r =
       run_node("verify_message", devnet.port, 270,
@@ -299,6 +284,62 @@ TEST(Sdk, SendAndVerifyOnTheDevnetsDestinationChainAsTheSdkDocumentsIt) {
   ASSERT_EQ(logs.as_array().size(), 1u);
   EXPECT_EQ(logs.as_array()[0].at("data"), r.at("message"));
   EXPECT_EQ(testing::stop_process(devnet), 0);
+}
+
+TEST(Sdk, AWalletsBundleThroughTheInteropCenterIsProvenAndVerifiedOnTheDestination) {
+  if (!have_sdk()) GTEST_SKIP() << "node or the SDK is not installed (scripts/test installs them)";
+  testing::TempDir dir;
+  testing::Process devnet = start_devnet(dir);
+  ASSERT_GT(devnet.port, 0) << "the devnet did not print where its API listens";
+  const std::string target = destination_url(devnet);
+  ASSERT_FALSE(target.empty()) << "the destination chain did not start";
+
+  const std::string key = "0x1c7a2a7b1d3b0d3c6f1f0a4e9b8e2d1c0b9a8f7e6d5c4b3a2918070605040302";
+  const json::value r = run_node("send_bundle", devnet.port, 270,
+                                 "--target-url " + target + " --key " + key + " --l1-chain-id 1337",
+                                 dir);
+  ASSERT_TRUE(r.is_object());
+  // Every field of both bundles as ethers decodes and recomputes it.
+  ASSERT_EQ(r.at("sent").as_array().size(), 2u);
+  for (const json::value& s : r.at("sent").as_array()) {
+    for (const auto& [field, ok] : s.at("expect").as_object()) EXPECT_EQ(ok, true) << field;
+    // The router records the InteropCenter's message as a bundle to the destination chain.
+    const json::value logs = native(devnet.port, "zkr_getMessagesByTx", json::array{s.at("txHash")});
+    ASSERT_EQ(logs.as_array().size(), 1u);
+    const json::value& m = logs.as_array()[0];
+    EXPECT_EQ(m.at("kind"), "bundle");
+    EXPECT_EQ(m.at("destinationChainId"), 31338);
+    EXPECT_EQ(m.at("sender"), "0x000000000000000000000000000000000001000d");
+    EXPECT_EQ(m.at("data"), s.at("message"));
+  }
+  EXPECT_EQ(r.at("messageSentInContract"), true);
+  EXPECT_EQ(r.at("verified"), "accepted");
+  EXPECT_EQ(r.at("tampered"), "refused");
+  const json::object& refusals = r.at("refusals").as_object();
+  const auto says = [&](const char* which, std::string_view words) {
+    const std::string text(refusals.at(which).as_string());
+    EXPECT_NE(text.find(words), std::string::npos) << which << ": " << text;
+  };
+  says("unknownDestination", "destination chain 999999 is not a chain of this network");
+  says("indirectCall", "indirect calls");
+  says("callValue", "interopCallValue must be 0");
+  says("noCalls", "at least one call");
+  // Refused transactions use no nonce: the two bundles did.
+  EXPECT_EQ(r.at("nonceAfter"), 2);
+
+  // A restarted devnet keeps the accounts' nonces: they come back from what the router recorded.
+  const std::string wallet(r.at("sent").as_array()[0].at("from").as_string());
+  EXPECT_EQ(testing::stop_process(devnet), 0);
+  testing::Process again = testing::start_process(
+      {ZKR_BINARY, "devnet", "--port=0", "--plain", "--batch_ms=300", "--block_ms=200",
+       "--l1_block_ms=200", "--l1_finality=2", "--data_dir=" + dir.file("devnet"),
+       "--destination=false"},
+      "API on http://127.0.0.1:");
+  ASSERT_GT(again.port, 0);
+  const json::value count = raw_call(again.port, "/chains/270", "eth_getTransactionCount",
+                                     json::array{wallet.c_str(), "latest"});
+  EXPECT_EQ(count.at("result"), "0x2") << count;
+  EXPECT_EQ(testing::stop_process(again), 0);
 }
 
 TEST(Sdk, FollowsAMessageOnServeFedByAChainOperator) {

@@ -27,42 +27,8 @@ namespace {
 namespace json = boost::json;
 
 using app::DestinationChain;
-constexpr const char* kStorage = DestinationChain::kInteropRootStorage;
-constexpr const char* kVerifier = DestinationChain::kMessageVerification;
-
-merkle::Bytes selector(std::string_view signature) {
-  const merkle::Word h = merkle::keccak256(signature);
-  return merkle::Bytes(h.begin(), h.begin() + 4);
-}
-
-void put(merkle::Bytes& out, const merkle::Word& w) {
-  out.insert(out.end(), w.begin(), w.end());
-}
-
-// proveL2MessageInclusionShared(uint256,uint256,uint256,(uint16,address,bytes),bytes32[]),
-// ABI-encoded.
-merkle::Bytes prove_call(std::uint64_t chain, std::uint64_t number, std::uint64_t index,
-                         const merkle::L2Message& m, const std::vector<merkle::Word>& proof) {
-  merkle::Bytes out = selector(
-      "proveL2MessageInclusionShared(uint256,uint256,uint256,(uint16,address,bytes),"
-      "bytes32[])");
-  const std::size_t padded = (m.data.size() + 31) / 32 * 32;
-  const std::size_t message_words = 3 + 1 + padded / 32;  // head (3), length, data
-  put(out, merkle::be32(chain));
-  put(out, merkle::be32(number));
-  put(out, merkle::be32(index));
-  put(out, merkle::be32(5 * 32));                       // offset of the message tuple
-  put(out, merkle::be32(5 * 32 + message_words * 32));  // offset of the proof array
-  put(out, merkle::be32(m.tx_number_in_batch));
-  put(out, merkle::address_to_word(m.sender));
-  put(out, merkle::be32(3 * 32));  // the bytes' offset inside the tuple
-  put(out, merkle::be32(m.data.size()));
-  out.insert(out.end(), m.data.begin(), m.data.end());
-  out.resize(out.size() + padded - m.data.size(), 0);
-  put(out, merkle::be32(proof.size()));
-  for (const merkle::Word& w : proof) put(out, w);
-  return out;
-}
+using app::destination_interop_root;
+using app::destination_proves_message;
 
 // The devnet's own destination chain: anvil with the compiled contracts at their addresses, as
 // app/destination.cpp deploys them.
@@ -85,17 +51,6 @@ class Contracts : public ::testing::Test {
     chain_ = std::move(*started);
   }
 
-  // What the contract answers: true, false, or a revert (nullopt).
-  std::optional<bool> contract_accepts(const merkle::Bytes& call) {
-    const auto r = chain_->rpc().call(
-        "eth_call",
-        json::array{json::object{{"to", kVerifier}, {"data", merkle::to_hex(call)}}, "latest"});
-    if (!r.ok()) return std::nullopt;
-    const std::string text(r->as_string());
-    EXPECT_EQ(text.size(), 66u) << text;
-    return text.back() == '1';
-  }
-
   testing::TempDir dir_;
   std::unique_ptr<DestinationChain> chain_;
 };
@@ -107,14 +62,10 @@ TEST_F(Contracts, OnlyTheImporterAddsARootAndOnlyOnce) {
   EXPECT_TRUE(chain_->add_root(506, 1, root).ok());
   EXPECT_FALSE(chain_->add_root(506, 1, merkle::be32(78)).ok());
   EXPECT_FALSE(chain_->add_root(506, 2, merkle::Word{}).ok());
-  merkle::Bytes read = selector("interopRoots(uint256,uint256)");
-  put(read, merkle::be32(506));
-  put(read, merkle::be32(1));
-  const auto got = chain_->rpc().call(
-      "eth_call",
-      json::array{json::object{{"to", kStorage}, {"data", merkle::to_hex(read)}}, "latest"});
-  ASSERT_TRUE(got.ok());
-  EXPECT_EQ(got->as_string(), merkle::to_hex(root));
+  const auto got = destination_interop_root(chain_->rpc(), 506, 1);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, root);
+  EXPECT_EQ(*destination_interop_root(chain_->rpc(), 506, 2), merkle::Word{});
 }
 
 TEST_F(Contracts, TheVerifierAcceptsExactlyWhatTheCppVerifierAccepts) {
@@ -193,8 +144,9 @@ TEST_F(Contracts, TheVerifierAcceptsExactlyWhatTheCppVerifierAccepts) {
           break;
       }
       const bool cpp = merkle::verify_message(chain, n, i, m, q, lookup).ok();
-      const std::optional<bool> evm = contract_accepts(prove_call(chain, n, i, m, q));
-      EXPECT_EQ(cpp, evm.value_or(false))
+      // A revert counts as a refusal.
+      const absl::StatusOr<bool> evm = destination_proves_message(chain_->rpc(), chain, n, i, m, q);
+      EXPECT_EQ(cpp, evm.ok() && *evm)
           << "shape " << p.at("shape") << " " << chain << ":" << number << " round " << round;
       if (round == 0) {
         EXPECT_TRUE(cpp) << "the published proof must verify";

@@ -67,6 +67,26 @@ inline Process start_process(const std::vector<std::string>& argv, std::string_v
   return d;
 }
 
+/// Reads more of a started process's output until a line containing `what` is complete (at most
+/// 30 s); the line, or empty.
+inline std::string read_line_with(Process& p, std::string_view what) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::size_t at = p.text.find(what);
+    if (at != std::string::npos) {
+      const std::size_t end = p.text.find('\n', at);
+      if (end != std::string::npos) return p.text.substr(at, end - at);
+    }
+    pollfd fd{p.out, POLLIN, 0};
+    if (::poll(&fd, 1, 200) <= 0) continue;
+    char buf[1024];
+    const ssize_t n = ::read(p.out, buf, sizeof buf);
+    if (n <= 0) break;
+    p.text.append(buf, static_cast<std::size_t>(n));
+  }
+  return "";
+}
+
 /// Stops with SIGINT, draining its output so it never blocks on a full pipe; returns the exit code
 /// (-1 if it had to be killed after 20 s).
 inline int stop_process(Process& d) {
