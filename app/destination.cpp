@@ -262,8 +262,8 @@ absl::StatusOr<merkle::Word> destination_interop_root(settlement::EthRpcClient& 
 }
 
 absl::StatusOr<bool> destination_proves_message(settlement::EthRpcClient& rpc,
-                                                std::uint64_t chain_id,
-                                                std::uint64_t batch_number, std::uint64_t index,
+                                                std::uint64_t chain_id, std::uint64_t batch_number,
+                                                std::uint64_t index,
                                                 const merkle::L2Message& message,
                                                 std::span<const merkle::Word> proof) {
   ZKR_ASSIGN_OR_RETURN(

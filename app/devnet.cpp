@@ -362,14 +362,14 @@ class SimulatedNode {
       }
     } else if (tx->to == merkle::kInteropCenterAddress) {
       ZKR_ASSIGN_OR_RETURN(const std::uint64_t sent, chain_.bundles_sent(tx->from));
-      const absl::StatusOr<router::InteropBundle> bundle = interop_center_send_bundle(
-          tx->data, {.chain_id = chain_.id(),
-                     .sender = tx->from,
-                     .sender_bundles = sent,
-                     .l1_chain_id = network_.l1_chain_id,
-                     .is_destination = [this](std::uint64_t c) {
-                       return network_.destinations.contains(c);
-                     }});
+      const absl::StatusOr<router::InteropBundle> bundle =
+          interop_center_send_bundle(tx->data, {.chain_id = chain_.id(),
+                                                .sender = tx->from,
+                                                .sender_bundles = sent,
+                                                .l1_chain_id = network_.l1_chain_id,
+                                                .is_destination = [this](std::uint64_t c) {
+                                                  return network_.destinations.contains(c);
+                                                }});
       if (bundle.ok()) {
         message = router::encode_bundle_message(*bundle);
         message_sender = merkle::kInteropCenterAddress;
@@ -653,14 +653,13 @@ int run_devnet(const DevnetOptions& o) {
   // The destination chain: a real EVM importing every interop root.
   std::unique_ptr<DestinationChain> destination;
   if (o.destination) {
-    auto started_destination =
-        DestinationChain::start({.anvil = o.anvil,
-                                 .contracts_dir = o.contracts_dir,
-                                 .log_file = (fs::path(o.data_dir) / "destination.log").string(),
-                                 .chain_id = o.destination_chain_id,
-                                 // Beside the API (8546 for 8545), or free beside a free one.
-                                 .port = static_cast<std::uint16_t>(
-                                     o.port == 0 || o.port == 65535 ? 0 : o.port + 1)});
+    auto started_destination = DestinationChain::start(
+        {.anvil = o.anvil,
+         .contracts_dir = o.contracts_dir,
+         .log_file = (fs::path(o.data_dir) / "destination.log").string(),
+         .chain_id = o.destination_chain_id,
+         // Beside the API (8546 for 8545), or free beside a free one.
+         .port = static_cast<std::uint16_t>(o.port == 0 || o.port == 65535 ? 0 : o.port + 1)});
     if (started_destination.ok()) {
       destination = std::move(*started_destination);
       std::printf(

@@ -42,10 +42,8 @@ struct Attribute {
   bool on_calls;  // a call attribute; otherwise a bundle attribute
 };
 constexpr Attribute kAttributes[] = {
-    {"interopCallValue(uint256)", true},
-    {"indirectCall(uint256)", true},
-    {"executionAddress(bytes)", false},
-    {"unbundlerAddress(bytes)", false},
+    {"interopCallValue(uint256)", true}, {"indirectCall(uint256)", true},
+    {"executionAddress(bytes)", false},  {"unbundlerAddress(bytes)", false},
     {"useFixedFee(bool)", false},
 };
 
@@ -61,7 +59,8 @@ absl::StatusOr<std::string_view> attribute_of(ByteSpan encoded, bool on_call,
       return revert(absl::StrCat(to_absl(a.signature), " is a ", a.on_calls ? "call" : "bundle",
                                  " attribute, given for the ", on_call ? "call" : "bundle"));
     }
-    if (!seen.insert(s).second) return revert(absl::StrCat(to_absl(a.signature), " is given twice"));
+    if (!seen.insert(s).second)
+      return revert(absl::StrCat(to_absl(a.signature), " is given twice"));
     return a.signature;
   }
   return revert(absl::StrCat("unknown attribute selector ", selector_hex(s)));
@@ -90,9 +89,9 @@ absl::StatusOr<Bytes> interoperable_attribute(ByteSpan encoded, std::string_view
 
 Word ether_asset_id(std::uint64_t l1_chain_id) {
   Bytes encoded;
-  for (const Word& w : {merkle::be32(l1_chain_id),
-                        merkle::address_to_word(merkle::kL2NativeTokenVaultAddress),
-                        merkle::be32(1)})
+  for (const Word& w :
+       {merkle::be32(l1_chain_id), merkle::address_to_word(merkle::kL2NativeTokenVaultAddress),
+        merkle::be32(1)})
     encoded.insert(encoded.end(), w.begin(), w.end());
   return merkle::keccak256(ByteSpan(encoded));
 }
@@ -192,9 +191,11 @@ absl::StatusOr<router::InteropBundle> interop_center_send_bundle(
       if (!v || *v > 1) return revert("useFixedFee takes a bool");
       bundle.attributes.use_fixed_fee = *v == 1;
     } else if (a == "executionAddress(bytes)") {
-      ZKR_ASSIGN_OR_RETURN(bundle.attributes.execution_address, interoperable_attribute(encoded, a));
+      ZKR_ASSIGN_OR_RETURN(bundle.attributes.execution_address,
+                           interoperable_attribute(encoded, a));
     } else {
-      ZKR_ASSIGN_OR_RETURN(bundle.attributes.unbundler_address, interoperable_attribute(encoded, a));
+      ZKR_ASSIGN_OR_RETURN(bundle.attributes.unbundler_address,
+                           interoperable_attribute(encoded, a));
       unbundler_given = true;
     }
   }

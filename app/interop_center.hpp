@@ -15,10 +15,10 @@ namespace zkr::app {
 
 /// Where a sendBundle call runs.
 struct InteropCenterContext {
-  std::uint64_t chain_id = 0;           // the source chain (block.chainid)
-  merkle::Address sender{};             // msg.sender
-  std::uint64_t sender_bundles = 0;     // bundles `sender` sent before (InteropCenter's nonce)
-  std::uint64_t l1_chain_id = 1;        // the base token is the L1's ether
+  std::uint64_t chain_id = 0;        // the source chain (block.chainid)
+  merkle::Address sender{};          // msg.sender
+  std::uint64_t sender_bundles = 0;  // bundles `sender` sent before (InteropCenter's nonce)
+  std::uint64_t l1_chain_id = 1;     // the base token is the L1's ether
   std::function<bool(std::uint64_t)> is_destination;  // chains a bundle may go to
 };
 

@@ -92,7 +92,8 @@ int main(int argc, char** argv) {
   // The same on the destination chain, by its contract, once the root is imported there.
   std::string url = absl::GetFlag(FLAGS_destination);
   if (url == "none") return 0;
-  if (url == "auto") url = absl::StrCat("http://", absl::GetFlag(FLAGS_host), ":", examples::port() + 1);
+  if (url == "auto")
+    url = absl::StrCat("http://", absl::GetFlag(FLAGS_host), ":", examples::port() + 1);
   absl::StatusOr<std::unique_ptr<settlement::EthRpcClient>> rpc =
       settlement::EthRpcClient::create(url);
   if (!rpc.ok()) {
@@ -113,15 +114,18 @@ int main(int argc, char** argv) {
     }
     if (*imported == interop_root) break;
     if (*imported != merkle::Word{}) {
-      std::fprintf(stderr, "destination_verify: the destination chain holds root %s for block %lu, "
-                   "the router %s\n", merkle::to_hex(*imported).c_str(),
-                   static_cast<unsigned long>(block), merkle::to_hex(interop_root).c_str());
+      std::fprintf(stderr,
+                   "destination_verify: the destination chain holds root %s for block %lu, "
+                   "the router %s\n",
+                   merkle::to_hex(*imported).c_str(), static_cast<unsigned long>(block),
+                   merkle::to_hex(interop_root).c_str());
       return 1;
     }
     if (std::chrono::steady_clock::now() > deadline) {
-      std::fprintf(stderr, "destination_verify: the root of Gateway block %lu was not imported "
-                   "into the destination chain within %d s\n", static_cast<unsigned long>(block),
-                   absl::GetFlag(FLAGS_timeout_s));
+      std::fprintf(stderr,
+                   "destination_verify: the root of Gateway block %lu was not imported "
+                   "into the destination chain within %d s\n",
+                   static_cast<unsigned long>(block), absl::GetFlag(FLAGS_timeout_s));
       return 1;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -131,10 +135,10 @@ int main(int argc, char** argv) {
     const absl::StatusOr<bool> ok =
         app::destination_proves_message(**rpc, chain, batch, index, *msg, words);
     if (!ok.ok() || *ok != expected) {
-      std::fprintf(stderr, "destination_verify: the destination's L2MessageVerification %s %s\n",
-                   ok.ok() ? (*ok ? "accepted" : "refused")
-                           : std::string(ok.status().message()).c_str(),
-                   what);
+      std::fprintf(
+          stderr, "destination_verify: the destination's L2MessageVerification %s %s\n",
+          ok.ok() ? (*ok ? "accepted" : "refused") : std::string(ok.status().message()).c_str(),
+          what);
       return 1;
     }
     std::printf("%s: %s by L2MessageVerification on the destination chain (%s)\n", what,

@@ -73,8 +73,9 @@ class Reader {
 
   absl::StatusOr<Word> word(std::size_t pos, const char* what) const {
     if (pos > data_.size() || data_.size() - pos < 32) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          subject_, " ", what, ": word at byte ", pos, " is past the end (", data_.size(), " bytes)"));
+      return absl::InvalidArgumentError(absl::StrCat(subject_, " ", what, ": word at byte ", pos,
+                                                     " is past the end (", data_.size(),
+                                                     " bytes)"));
     }
     Word w;
     std::copy_n(data_.begin() + static_cast<std::ptrdiff_t>(pos), 32, w.begin());
@@ -99,7 +100,8 @@ class Reader {
   }
   absl::StatusOr<bool> boolean(std::size_t pos, const char* what) const {
     ZKR_ASSIGN_OR_RETURN(const std::uint64_t v, u64(pos, what));
-    if (v > 1) return absl::InvalidArgumentError(absl::StrCat(subject_, " ", what, " is not a bool"));
+    if (v > 1)
+      return absl::InvalidArgumentError(absl::StrCat(subject_, " ", what, " is not a bool"));
     return v == 1;
   }
   absl::StatusOr<merkle::Address> address(std::size_t pos, const char* what) const {
@@ -252,9 +254,9 @@ Word bundle_hash(std::uint64_t source_chain_id, ByteSpan bundle_abi) {
 }
 
 const Word& interop_bundle_sent_topic() {
-  static const Word topic = merkle::keccak256(std::string_view(
-      "InteropBundleSent(bytes32,bytes32,(bytes1,uint256,uint256,bytes32,bytes32,"
-      "(bytes1,bool,address,address,uint256,bytes)[],(bytes,bytes,bool)))"));
+  static const Word topic = merkle::keccak256(
+      std::string_view("InteropBundleSent(bytes32,bytes32,(bytes1,uint256,uint256,bytes32,bytes32,"
+                       "(bytes1,bool,address,address,uint256,bytes)[],(bytes,bytes,bool)))"));
   return topic;
 }
 
@@ -293,9 +295,8 @@ Bytes encode_interoperable_address(const InteroperableAddress& a) {
 absl::StatusOr<InteroperableAddress> decode_interoperable_address(ByteSpan bytes) {
   const auto refuse = [&](absl::string_view why) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "not an ERC-7930 EVM address (", merkle::to_hex(bytes.first(std::min<std::size_t>(
-                                             bytes.size(), 64))),
-        "): ", why));
+        "not an ERC-7930 EVM address (",
+        merkle::to_hex(bytes.first(std::min<std::size_t>(bytes.size(), 64))), "): ", why));
   };
   if (bytes.size() < 6) return refuse("shorter than its 6-byte header");
   if (bytes[0] != 0x00 || bytes[1] != 0x01) return refuse("version is not 1");
@@ -305,7 +306,8 @@ absl::StatusOr<InteroperableAddress> decode_interoperable_address(ByteSpan bytes
   if (bytes.size() < 6 + chain_len) return refuse("chain reference runs past the end");
   const std::size_t address_len = bytes[5 + chain_len];
   if (address_len != 0 && address_len != 20) return refuse("address is neither empty nor 20 bytes");
-  if (bytes.size() != 6 + chain_len + address_len) return refuse("length does not match its header");
+  if (bytes.size() != 6 + chain_len + address_len)
+    return refuse("length does not match its header");
   InteroperableAddress a;
   if (chain_len > 0) {
     std::uint64_t id = 0;
@@ -329,7 +331,8 @@ const Word& send_bundle_selector_word() {
 
 absl::StatusOr<SendBundleCall> decode_send_bundle(ByteSpan calldata) {
   const Word& selector = send_bundle_selector_word();
-  if (calldata.size() < 4 || !std::equal(selector.begin(), selector.begin() + 4, calldata.begin())) {
+  if (calldata.size() < 4 ||
+      !std::equal(selector.begin(), selector.begin() + 4, calldata.begin())) {
     return absl::InvalidArgumentError(
         absl::StrCat("the call is not InteropCenter.", to_absl(kSendBundleSignature)));
   }

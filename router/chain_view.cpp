@@ -57,8 +57,8 @@ absl::StatusOr<std::optional<TransactionRecord>> Engine::transaction(const merkl
 }
 
 absl::StatusOr<std::uint64_t> Engine::transactions_sent(std::uint64_t chain_id,
-                                                       const merkle::Address& from,
-                                                       std::optional<merkle::Address> to) const {
+                                                        const merkle::Address& from,
+                                                        std::optional<merkle::Address> to) const {
   auto lease = readers_->acquire();
   return MessageStore::transactions_sent(lease.db(), chain_id, from, to);
 }

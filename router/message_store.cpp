@@ -147,8 +147,8 @@ absl::StatusOr<std::int64_t> MessageStore::insert(Database& db, const ValidatedB
 }
 
 absl::StatusOr<std::uint64_t> MessageStore::transactions_sent(Database& db, std::uint64_t chain_id,
-                                                             const merkle::Address& from,
-                                                             std::optional<merkle::Address> to) {
+                                                              const merkle::Address& from,
+                                                              std::optional<merkle::Address> to) {
   // No index on the sender: the chain's rows are scanned (the devnet asks once per account).
   ZKR_ASSIGN_OR_RETURN(Statement * s,
                        db.prepare("SELECT COUNT(*) FROM transactions WHERE chain_id = ?1 AND "

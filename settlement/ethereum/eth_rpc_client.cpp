@@ -52,7 +52,8 @@ absl::StatusOr<std::uint64_t> quantity_field(const json::value& v, std::string_v
 absl::StatusOr<std::unique_ptr<EthRpcClient>> EthRpcClient::create(std::string_view url) {
   absl::StatusOr<http::Url> parsed = http::parse_url(url);
   if (!parsed.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("Ethereum node URL: ", parsed.status().message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("Ethereum node URL: ", parsed.status().message()));
   }
   return std::unique_ptr<EthRpcClient>(
       new EthRpcClient(std::move(parsed->host), parsed->port, std::move(parsed->target)));
@@ -74,7 +75,8 @@ absl::StatusOr<json::value> EthRpcClient::call(std::string_view method, json::ar
   json::value parsed = json::parse(reply.body, ec);
   const json::object* o = parsed.if_object();
   if (ec || o == nullptr)
-    return absl::InternalError(absl::StrCat("the Ethereum node sent unparsable JSON for ", to_absl(method)));
+    return absl::InternalError(
+        absl::StrCat("the Ethereum node sent unparsable JSON for ", to_absl(method)));
   if (const json::value* err = o->if_contains("error")) {
     std::string message = json::serialize(*err);
     if (const json::object* eo = err->if_object())

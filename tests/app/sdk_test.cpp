@@ -6,7 +6,6 @@
 // is compared with the router's native API word for word. Against `zkrouter devnet` and against
 // `zkrouter serve` fed by a chain operator over the API.
 
-
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -263,11 +262,17 @@ TEST(Sdk, SendAndVerifyOnTheDevnetsDestinationChainAsTheSdkDocumentsIt) {
   const std::string target = destination_url(devnet);
   ASSERT_FALSE(target.empty()) << "the destination chain did not start";
 
-  const json::value r =
-      run_node("verify_message", devnet.port, 270,
-               "--target-url " + target +
-                   " --key 0x7726827caac94a7f9e1b160f7ea819f172f7b6f9d2a97f992c38edeab82d4110",
-               dir);
+  // examples/sdk_interop.js, as examples/README.md runs it, with a report for the checks here.
+  const fs::path example = fs::path(sdk_script()).parent_path().parent_path().parent_path() /
+                           "examples" / "sdk_interop.js";
+  const std::string err = dir.file("sdk_interop.err");
+  const auto [code, out] = testing::run_command(
+      "node " + example.string() + " --url http://127.0.0.1:" + std::to_string(devnet.port) +
+      " --chain 270 --destination " + target +
+      " --key 0x7726827caac94a7f9e1b160f7ea819f172f7b6f9d2a97f992c38edeab82d4110 --json 2>" + err);
+  std::ifstream err_in(err);
+  ASSERT_EQ(code, 0) << std::string(std::istreambuf_iterator<char>(err_in), {});
+  const json::value r = json::parse(out);
   ASSERT_TRUE(r.is_object());
   // verifyMessage: verified by L2MessageVerification on the EVM, against the imported root.
   EXPECT_EQ(r.at("verified"), true);
@@ -295,16 +300,17 @@ TEST(Sdk, AWalletsBundleThroughTheInteropCenterIsProvenAndVerifiedOnTheDestinati
   ASSERT_FALSE(target.empty()) << "the destination chain did not start";
 
   const std::string key = "0x1c7a2a7b1d3b0d3c6f1f0a4e9b8e2d1c0b9a8f7e6d5c4b3a2918070605040302";
-  const json::value r = run_node("send_bundle", devnet.port, 270,
-                                 "--target-url " + target + " --key " + key + " --l1-chain-id 1337",
-                                 dir);
+  const json::value r =
+      run_node("send_bundle", devnet.port, 270,
+               "--target-url " + target + " --key " + key + " --l1-chain-id 1337", dir);
   ASSERT_TRUE(r.is_object());
   // Every field of both bundles as ethers decodes and recomputes it.
   ASSERT_EQ(r.at("sent").as_array().size(), 2u);
   for (const json::value& s : r.at("sent").as_array()) {
     for (const auto& [field, ok] : s.at("expect").as_object()) EXPECT_EQ(ok, true) << field;
     // The router records the InteropCenter's message as a bundle to the destination chain.
-    const json::value logs = native(devnet.port, "zkr_getMessagesByTx", json::array{s.at("txHash")});
+    const json::value logs =
+        native(devnet.port, "zkr_getMessagesByTx", json::array{s.at("txHash")});
     ASSERT_EQ(logs.as_array().size(), 1u);
     const json::value& m = logs.as_array()[0];
     EXPECT_EQ(m.at("kind"), "bundle");
@@ -330,11 +336,11 @@ TEST(Sdk, AWalletsBundleThroughTheInteropCenterIsProvenAndVerifiedOnTheDestinati
   // A restarted devnet keeps the accounts' nonces: they come back from what the router recorded.
   const std::string wallet(r.at("sent").as_array()[0].at("from").as_string());
   EXPECT_EQ(testing::stop_process(devnet), 0);
-  testing::Process again = testing::start_process(
-      {ZKR_BINARY, "devnet", "--port=0", "--plain", "--batch_ms=300", "--block_ms=200",
-       "--l1_block_ms=200", "--l1_finality=2", "--data_dir=" + dir.file("devnet"),
-       "--destination=false"},
-      "API on http://127.0.0.1:");
+  testing::Process again =
+      testing::start_process({ZKR_BINARY, "devnet", "--port=0", "--plain", "--batch_ms=300",
+                              "--block_ms=200", "--l1_block_ms=200", "--l1_finality=2",
+                              "--data_dir=" + dir.file("devnet"), "--destination=false"},
+                             "API on http://127.0.0.1:");
   ASSERT_GT(again.port, 0);
   const json::value count = raw_call(again.port, "/chains/270", "eth_getTransactionCount",
                                      json::array{wallet.c_str(), "latest"});

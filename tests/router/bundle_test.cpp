@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "merkle/constants.hpp"
+#include "merkle/keccak.hpp"
 #include "router/batch.hpp"
 #include "tests/support/engine_fixtures.hpp"
 
@@ -107,6 +108,56 @@ TEST(Bundle, MessagesFromTheInteropCenterAreIndexedByDestination) {
   EXPECT_EQ(v->facts[2].destination_chain_id, 271U);
   EXPECT_EQ(v->facts[0].kind, LogKind::kMessage);
   EXPECT_FALSE(v->facts[0].destination_chain_id.has_value());
+}
+
+TEST(InteroperableAddress, ReadsAndWritesErc7930sExample) {
+  // ERC-7930's own example: 0xD8dA…6045 on Ethereum mainnet (chain 1).
+  const merkle::Bytes example =
+      *merkle::parse_hex("0x00010000010114d8da6bf26964af9d7eed9e03e53415d37aa96045");
+  const auto a = decode_interoperable_address(example);
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->chain_id, 1u);
+  ASSERT_TRUE(a->address.has_value());
+  EXPECT_EQ(merkle::to_hex(*a->address), "0xd8da6bf26964af9d7eed9e03e53415d37aa96045");
+  EXPECT_EQ(encode_interoperable_address(*a), example);
+  // A chain alone, an address alone.
+  EXPECT_EQ(merkle::to_hex(encode_interoperable_address({.chain_id = 31338})),
+            "0x00010000027a6a00");
+  EXPECT_EQ(merkle::to_hex(encode_interoperable_address({.address = a->address})),
+            "0x000100000014d8da6bf26964af9d7eed9e03e53415d37aa96045");
+}
+
+TEST(InteroperableAddress, RefusesWhatIsNotAnEvmAddressSayingWhy) {
+  const auto refused = [](std::string_view hex) {
+    const auto a = decode_interoperable_address(*merkle::parse_hex(hex));
+    EXPECT_FALSE(a.ok()) << hex;
+    return a.ok() ? std::string() : std::string(a.status().message());
+  };
+  EXPECT_NE(refused("0x0001000001").find("shorter"), std::string::npos);
+  EXPECT_NE(refused("0x00020000010100").find("version"), std::string::npos);
+  EXPECT_NE(refused("0x00010001010100").find("chain type"), std::string::npos);
+  EXPECT_NE(refused("0x0001000001010301020300").find("neither empty nor 20"), std::string::npos);
+  EXPECT_NE(refused("0x000100000101000000").find("length"), std::string::npos);
+  EXPECT_NE(refused("0x0001000009010203040506070809").find("longer than 8"), std::string::npos);
+}
+
+TEST(SendBundle, RefusesCalldataThatIsNotACompleteSendBundleCall) {
+  const auto refused = [](const merkle::Bytes& calldata) {
+    const auto c = decode_send_bundle(calldata);
+    EXPECT_FALSE(c.ok());
+    return c.ok() ? std::string() : std::string(c.status().message());
+  };
+  EXPECT_NE(refused(*merkle::parse_hex("0x12345678")).find("not InteropCenter.sendBundle"),
+            std::string::npos);
+  // The right selector, then heads pointing past the end.
+  const merkle::Word s = merkle::keccak256(std::string_view(kSendBundleSignature));
+  merkle::Bytes call(s.begin(), s.begin() + 4);
+  EXPECT_NE(refused(call).find("past the end"), std::string::npos);
+  for (const std::uint64_t v : {0x60, 0x1000, 0x60}) {
+    const merkle::Word w = merkle::be32(v);
+    call.insert(call.end(), w.begin(), w.end());
+  }
+  EXPECT_FALSE(refused(call).empty());
 }
 
 }  // namespace

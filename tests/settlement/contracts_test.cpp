@@ -26,9 +26,9 @@ namespace {
 
 namespace json = boost::json;
 
-using app::DestinationChain;
 using app::destination_interop_root;
 using app::destination_proves_message;
+using app::DestinationChain;
 
 // The devnet's own destination chain: anvil with the compiled contracts at their addresses, as
 // app/destination.cpp deploys them.
