@@ -106,8 +106,14 @@ absl::Status verify_aggregated(const AggregatedProof& p, const secp256k1::Public
                      merkle::to_hex(p.commitments_root), " does not bind the ", p.covered.size(),
                      " covered commitments (they give ", merkle::to_hex(root), ")"));
   }
-  const absl::Status s =
-      secp256k1::verify(gateway_key, aggregation_digest(p), p.signature.r, p.signature.s);
+  const merkle::Word digest = aggregation_digest(p);
+  absl::Status s = secp256k1::verify(gateway_key, digest, p.signature.r, p.signature.s);
+  // L1 checks the signature with ecrecover: its recovery id must give the key back too.
+  if (s.ok()) {
+    const absl::StatusOr<secp256k1::PublicKey> recovered = secp256k1::recover(digest, p.signature);
+    if (!recovered.ok() || *recovered != gateway_key)
+      s = absl::PermissionDeniedError("its recovery id does not recover the Gateway key");
+  }
   if (s.ok()) return s;
   return absl::Status(s.code(), absl::StrCat("aggregated proof of Gateway batch ", p.gw_batch,
                                              ": Gateway signature rejected: ", s.message()));

@@ -18,10 +18,12 @@
 #include <map>
 #include <string>
 
+#include "merkle/keccak.hpp"
 #include "settlement/ethereum/eth_rpc_client.hpp"
 #include "settlement/ethereum/eth_tx.hpp"
 #include "settlement/ethereum/l1_calls.hpp"
 #include "settlement/ethereum/l1_submitter.hpp"
+#include "settlement/ethereum/settlement_contract.hpp"
 #include "tests/support/anvil.hpp"
 #include "tests/support/engine_fixtures.hpp"
 #include "tests/support/l1_chain.hpp"
@@ -43,6 +45,11 @@ class AnvilSettlement : public ::testing::Test {
     anvil_ = std::make_unique<testing::Anvil>(testing::anvil_binary());
     ASSERT_NE(anvil_->port(), 0) << "anvil did not start";
     client_ = *EthRpcClient::create("http://127.0.0.1:" + std::to_string(anvil_->port()));
+    // The settlement contract (contracts/L1Settlement.sol), checking the Gateway's signature.
+    const auto installed =
+        testing::install_settlement_contract(*client_, testing::test_gateway_key()->address());
+    ASSERT_TRUE(installed.ok()) << installed.status()
+                                << " (ZKR_CONTRACTS_DIR: " << testing::contracts_dir() << ")";
     engine_ = testing::open_engine(dir_.file("zkrouter.db"), 1);
     for (const std::uint64_t chain : {270, 271})
       ASSERT_TRUE(engine_->register_chain(testing::registration_for(chain)).ok());
@@ -157,6 +164,30 @@ TEST_F(AnvilSettlement, CommitProveExecuteToFinality) {
     EXPECT_LE(*r.block_number, *client_->finalized());
   }
   EXPECT_EQ(engine_->status({270, 2, 0})->status, "l1_final");
+  // The contract's state, read back from the node: every Gateway batch executed, each root the
+  // router's, and one BlockExecution event per batch.
+  const auto state = contract::read_state(*client_, settlement_address());
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_EQ(state->settling_chain_id, 506U);
+  EXPECT_EQ(state->proof_signer, testing::test_gateway_key()->address());
+  EXPECT_EQ(state->committed, 3U);
+  EXPECT_EQ(state->verified, 3U);
+  EXPECT_EQ(state->executed, 3U);
+  const json::value logs =
+      rpc("eth_getLogs",
+          {json::object{{"address", merkle::to_hex(settlement_address())},
+                        {"fromBlock", "0x0"},
+                        {"topics", json::array{merkle::to_hex(merkle::keccak256(
+                                       std::string_view("BlockExecution(uint256,bytes32)")))}}}});
+  ASSERT_EQ(logs.as_array().size(), 3U) << logs;
+  for (std::uint64_t n = 1; n <= 3; ++n) {
+    const merkle::Word root = engine_->gateway_batch(n)->batch_root;
+    EXPECT_EQ(*contract::l2_logs_root_hash(*client_, settlement_address(), n), root);
+    const json::array& topics = logs.as_array()[n - 1].at("topics").as_array();
+    EXPECT_EQ(topics[1].as_string(), merkle::to_hex(merkle::be32(n)));
+    EXPECT_EQ(topics[2].as_string(), merkle::to_hex(root));
+  }
+  EXPECT_EQ(*contract::l2_logs_root_hash(*client_, settlement_address(), 4), merkle::Word{});
 }
 
 TEST_F(AnvilSettlement, AStuckTransactionIsReplacedWithAHigherFee) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cstdlib>
 #include <map>
 #include <string>
 #include <vector>
@@ -10,13 +11,46 @@
 #include "absl/strings/str_cat.h"
 #include "settlement/ethereum/eth_rpc_client.hpp"
 #include "settlement/ethereum/l1_calls.hpp"
+#include "settlement/ethereum/settlement_contract.hpp"
 
 namespace zkr::testing {
 
-/// Where the tests settle: an address without code, so the node accepts every call and what
-/// reaches it is exactly what the submitter sent.
+/// Where the tests settle. On anvil, install_settlement_contract puts the settlement contract's
+/// code there; on the embedded L1 the contract model runs there.
 inline merkle::Address settlement_address() {
   return *merkle::parse_address("0x00000000000000000000000000000000005e771e");
+}
+
+/// anvil's second development account: it deploys contracts, so the submitter's nonces (anvil's
+/// first account) stay as the tests expect.
+inline constexpr const char* kAnvilDeployerKey =
+    "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+
+/// The compiled contracts (contracts/compile.js's output), as ctest passes it: ZKR_CONTRACTS_DIR.
+inline std::string contracts_dir() {
+  const char* dir = std::getenv("ZKR_CONTRACTS_DIR");
+  return dir == nullptr ? "" : dir;
+}
+
+/// Deploys L1Settlement(chain, signer) with the project's deployment code and puts its code at
+/// settlement_address() (anvil_setCode; the constructor writes no storage), so what the tests
+/// submit there runs in the real contract. Returns where it was deployed.
+inline absl::StatusOr<merkle::Address> install_settlement_contract(settlement::EthRpcClient& node,
+                                                                   const merkle::Address& signer,
+                                                                   std::uint64_t chain = 506) {
+  auto code =
+      settlement::contract::creation_code(contracts_dir() + "/L1Settlement.json", chain, signer);
+  if (!code.ok()) return code.status();
+  const auto deployer = settlement::secp256k1::PrivateKey::from_hex(kAnvilDeployerKey);
+  if (!deployer.ok()) return deployer.status();
+  auto at = settlement::contract::deploy(node, *deployer, *code);
+  if (!at.ok()) return at.status();
+  auto runtime = node.call("eth_getCode", boost::json::array{merkle::to_hex(*at), "latest"});
+  if (!runtime.ok()) return runtime.status();
+  auto set = node.call("anvil_setCode",
+                       boost::json::array{merkle::to_hex(settlement_address()), *runtime});
+  if (!set.ok()) return set.status();
+  return *at;
 }
 
 /// Every transaction sent by `from` on the node's canonical chain, oldest first, as the node

@@ -1,0 +1,199 @@
+#include "settlement/ethereum/settlement_contract.hpp"
+
+#include <chrono>
+#include <fstream>
+#include <iterator>
+#include <thread>
+
+#include <boost/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "merkle/keccak.hpp"
+#include "merkle/status.hpp"
+#include "settlement/ethereum/eth_tx.hpp"
+#include "settlement/ethereum/rlp.hpp"
+
+namespace zkr::settlement::contract {
+namespace {
+
+namespace json = boost::json;
+
+void put(merkle::Bytes& out, const merkle::Word& w) {
+  out.insert(out.end(), w.begin(), w.end());
+}
+
+merkle::Bytes selector(std::string_view signature) {
+  const merkle::Word h = merkle::keccak256(signature);
+  return merkle::Bytes(h.begin(), h.begin() + 4);
+}
+
+// A view call with `args` (words) on the contract at `at`: its answer as words.
+absl::StatusOr<std::vector<merkle::Word>> view(EthRpcClient& node, const merkle::Address& at,
+                                               std::string_view signature,
+                                               std::initializer_list<merkle::Word> args = {}) {
+  merkle::Bytes data = selector(signature);
+  for (const merkle::Word& w : args) put(data, w);
+  ZKR_ASSIGN_OR_RETURN(
+      const json::value r,
+      node.call("eth_call", json::array{json::object{{"to", merkle::to_hex(at)},
+                                                     {"data", merkle::to_hex(data)}},
+                                        "latest"}));
+  const json::string* text = r.if_string();
+  const absl::StatusOr<merkle::Bytes> bytes =
+      text == nullptr ? absl::InternalError("not a string") : merkle::parse_hex(*text);
+  if (!bytes.ok() || bytes->empty() || bytes->size() % 32 != 0) {
+    return absl::InternalError(absl::StrCat("the contract at ", merkle::to_hex(at), " answered ",
+                                            json::serialize(r), " to ", to_absl(signature),
+                                            " (is L1Settlement deployed there?)"));
+  }
+  std::vector<merkle::Word> words(bytes->size() / 32);
+  for (std::size_t i = 0; i < words.size(); ++i)
+    std::copy_n(bytes->begin() + static_cast<std::ptrdiff_t>(32 * i), 32, words[i].begin());
+  return words;
+}
+
+absl::StatusOr<std::uint64_t> view_u64(EthRpcClient& node, const merkle::Address& at,
+                                       std::string_view signature) {
+  ZKR_ASSIGN_OR_RETURN(const std::vector<merkle::Word> w, view(node, at, signature));
+  const std::optional<std::uint64_t> v = merkle::to_u64(w[0]);
+  if (!v) return absl::InternalError(absl::StrCat(to_absl(signature), " exceeds 64 bits"));
+  return *v;
+}
+
+// The contract's errors, with how each argument prints: 'u' a number, 'w' a word.
+struct ErrorShape {
+  std::string_view signature;
+  std::string_view args;
+};
+constexpr ErrorShape kErrors[] = {
+    {"WrongChain(uint256,uint256)", "uu"},
+    {"NumberTooLarge(uint256)", "w"},
+    {"EmptyRange(uint256,uint256)", "uu"},
+    {"OutOfOrder(uint256,uint256)", "uu"},
+    {"NotCommitted(uint256)", "u"},
+    {"NotProven(uint256)", "u"},
+    {"PayloadLength(uint256,uint256)", "uu"},
+    {"BatchNumberMismatch(uint256,uint256)", "uu"},
+    {"BatchRootMismatch(uint256,bytes32,bytes32)", "uww"},
+    {"MalformedProof(uint256)", "u"},
+    {"CommitmentsRootMismatch(uint256,bytes32,bytes32)", "uww"},
+    {"BadSignature(uint256)", "u"},
+    {"TrailingProofData(uint256)", "u"},
+    {"Panic(uint256)", "u"},
+};
+
+}  // namespace
+
+absl::StatusOr<merkle::Bytes> creation_code(const std::string& artifact_path,
+                                            std::uint64_t settling_chain_id,
+                                            const merkle::Address& proof_signer) {
+  std::ifstream in(artifact_path);
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat(
+        "cannot read ", artifact_path,
+        ": the compiled L1Settlement (the build writes it into contracts/ of the build folder "
+        "when npm ci has installed solc)"));
+  }
+  const std::string text((std::istreambuf_iterator<char>(in)), {});
+  json::error_code ec;
+  const json::value artifact = json::parse(text, ec);
+  const json::object* o = ec ? nullptr : artifact.if_object();
+  const json::value* bytecode = o == nullptr ? nullptr : o->if_contains("bytecode");
+  if (bytecode == nullptr || !bytecode->is_string())
+    return absl::InvalidArgumentError(absl::StrCat(artifact_path, " has no \"bytecode\" string"));
+  ZKR_ASSIGN_OR_RETURN(merkle::Bytes code, merkle::parse_hex(bytecode->as_string()));
+  if (code.empty())
+    return absl::InvalidArgumentError(absl::StrCat(artifact_path, " holds no creation code"));
+  put(code, merkle::be32(settling_chain_id));
+  put(code, merkle::address_to_word(proof_signer));
+  return code;
+}
+
+merkle::Address created_address(const merkle::Address& sender, std::uint64_t nonce) {
+  const merkle::Bytes encoded =
+      rlp::encode(rlp::Item::list({rlp::Item::string(sender), rlp::Item::uint(nonce)}));
+  const merkle::Word h = merkle::keccak256(merkle::ByteSpan(encoded));
+  merkle::Address a;
+  std::copy(h.begin() + 12, h.end(), a.begin());
+  return a;
+}
+
+absl::StatusOr<merkle::Address> deploy(EthRpcClient& node, const secp256k1::PrivateKey& deployer,
+                                       const merkle::Bytes& code, int timeout_s) {
+  const merkle::Address from = deployer.address();
+  ZKR_ASSIGN_OR_RETURN(const std::uint64_t chain_id, node.chain_id());
+  ZKR_ASSIGN_OR_RETURN(const std::uint64_t nonce, node.nonce(from));
+  ZKR_ASSIGN_OR_RETURN(const L1Fees fees, node.fees());
+  ZKR_ASSIGN_OR_RETURN(
+      const json::value estimate,
+      node.call("eth_estimateGas", json::array{json::object{{"from", merkle::to_hex(from)},
+                                                            {"data", merkle::to_hex(code)}}}));
+  ZKR_ASSIGN_OR_RETURN(const std::uint64_t gas, parse_quantity(estimate));
+  const eth::Eip1559Tx tx{
+      .chain_id = chain_id,
+      .nonce = nonce,
+      .max_priority_fee_per_gas = fees.max_priority_fee_per_gas,
+      .max_fee_per_gas = 2 * fees.base_fee_per_gas + fees.max_priority_fee_per_gas,
+      .gas_limit = gas + gas / 5,
+      .to = std::nullopt,
+      .value = 0,
+      .data = code};
+  ZKR_ASSIGN_OR_RETURN(const eth::SignedTx signed_tx, eth::sign(tx, deployer));
+  ZKR_ASSIGN_OR_RETURN(const merkle::Word hash, node.send_raw(signed_tx.raw));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  for (;;) {
+    ZKR_ASSIGN_OR_RETURN(const std::optional<L1Receipt> receipt, node.receipt(hash));
+    if (receipt) {
+      if (!receipt->success) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "the deployment ", merkle::to_hex(hash), " reverted in block ", receipt->block_number));
+      }
+      return created_address(from, nonce);
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      return absl::DeadlineExceededError(absl::StrCat("the deployment ", merkle::to_hex(hash),
+                                                      " was not mined within ", timeout_s, " s"));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+absl::StatusOr<SettledState> read_state(EthRpcClient& node, const merkle::Address& at) {
+  SettledState s;
+  ZKR_ASSIGN_OR_RETURN(s.settling_chain_id, view_u64(node, at, "settlingChainId()"));
+  ZKR_ASSIGN_OR_RETURN(const std::vector<merkle::Word> signer, view(node, at, "proofSigner()"));
+  std::copy(signer[0].begin() + 12, signer[0].end(), s.proof_signer.begin());
+  ZKR_ASSIGN_OR_RETURN(s.committed, view_u64(node, at, "totalBatchesCommitted()"));
+  ZKR_ASSIGN_OR_RETURN(s.verified, view_u64(node, at, "totalBatchesVerified()"));
+  ZKR_ASSIGN_OR_RETURN(s.executed, view_u64(node, at, "totalBatchesExecuted()"));
+  return s;
+}
+
+absl::StatusOr<merkle::Word> l2_logs_root_hash(EthRpcClient& node, const merkle::Address& at,
+                                               std::uint64_t batch) {
+  ZKR_ASSIGN_OR_RETURN(const std::vector<merkle::Word> w,
+                       view(node, at, "l2LogsRootHash(uint256)", {merkle::be32(batch)}));
+  return w[0];
+}
+
+std::string describe_revert(merkle::ByteSpan data) {
+  if (data.size() >= 4) {
+    for (const ErrorShape& e : kErrors) {
+      const merkle::Bytes s = selector(e.signature);
+      if (!std::equal(s.begin(), s.end(), data.begin())) continue;
+      if (data.size() != 4 + 32 * e.args.size()) break;
+      std::string out(e.signature.substr(0, e.signature.find('(') + 1));
+      for (std::size_t i = 0; i < e.args.size(); ++i) {
+        merkle::Word w;
+        std::copy_n(data.begin() + static_cast<std::ptrdiff_t>(4 + 32 * i), 32, w.begin());
+        const std::optional<std::uint64_t> v = merkle::to_u64(w);
+        absl::StrAppend(&out, i > 0 ? ", " : "",
+                        e.args[i] == 'u' && v ? std::to_string(*v) : merkle::to_hex(w));
+      }
+      return out + ")";
+    }
+  }
+  return data.empty() ? "a revert without data" : merkle::to_hex(data);
+}
+
+}  // namespace zkr::settlement::contract

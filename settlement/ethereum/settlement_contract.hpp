@@ -1,0 +1,55 @@
+#pragma once
+// The L1 settlement contract (contracts/L1Settlement.sol) from C++: its creation code with the
+// constructor's arguments, a deployment by a signed transaction, and its views read back
+// through JSON-RPC. `zkrouter deploy-settlement` and the tests against anvil use these.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "merkle/types.hpp"
+#include "settlement/ethereum/eth_rpc_client.hpp"
+#include "settlement/ethereum/secp256k1.hpp"
+
+namespace zkr::settlement::contract {
+
+/// The creation code of L1Settlement(settlingChainId, proofSigner), from the compiled artifact
+/// (contracts/compile.js's L1Settlement.json: its `bytecode`). NotFound / InvalidArgument say what
+/// is wrong with the file.
+[[nodiscard]] absl::StatusOr<merkle::Bytes> creation_code(const std::string& artifact_path,
+                                                          std::uint64_t settling_chain_id,
+                                                          const merkle::Address& proof_signer);
+
+/// The address a contract created by `sender` with nonce `nonce` gets: the last 20 bytes of
+/// keccak256(rlp([sender, nonce])).
+merkle::Address created_address(const merkle::Address& sender, std::uint64_t nonce);
+
+/// Deploys `code` from `deployer` with a signed EIP-1559 transaction (nonce and fees from the
+/// node), waits (up to `timeout_s`) until it is mined, and returns the new contract's address.
+/// FailedPrecondition if the creation reverted.
+[[nodiscard]] absl::StatusOr<merkle::Address> deploy(EthRpcClient& node,
+                                                     const secp256k1::PrivateKey& deployer,
+                                                     const merkle::Bytes& code, int timeout_s = 60);
+
+/// What the contract at `at` holds.
+struct SettledState {
+  std::uint64_t settling_chain_id = 0;
+  merkle::Address proof_signer{};
+  std::uint64_t committed = 0;  // totalBatchesCommitted
+  std::uint64_t verified = 0;   // totalBatchesVerified
+  std::uint64_t executed = 0;   // totalBatchesExecuted
+};
+[[nodiscard]] absl::StatusOr<SettledState> read_state(EthRpcClient& node,
+                                                      const merkle::Address& at);
+/// l2LogsRootHash(batch): the root of an executed batch, the zero word before.
+[[nodiscard]] absl::StatusOr<merkle::Word> l2_logs_root_hash(EthRpcClient& node,
+                                                             const merkle::Address& at,
+                                                             std::uint64_t batch);
+
+/// The named error of a revert's data (the contract's custom errors, Error(string), Panic),
+/// decoded as "Name(arg, …)"; the raw hex when unknown.
+std::string describe_revert(merkle::ByteSpan data);
+
+}  // namespace zkr::settlement::contract

@@ -1,0 +1,260 @@
+// The embedded L1's settlement contract model behaves exactly as the Solidity contract
+// (contracts/L1Settlement.sol on anvil): the same sequences of settlement calls — in order, out of
+// order, replayed, with a bad signature, a wrong root, a wrong chain, damaged payloads — go to
+// both, and every accept and revert, the counters and every stored root are compared. The calls
+// are the ones the submitter would send for four real Gateway batches, then damaged here.
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "settlement/ethereum/embedded_l1.hpp"
+#include "settlement/ethereum/eth_rpc_client.hpp"
+#include "settlement/ethereum/eth_tx.hpp"
+#include "settlement/ethereum/l1_calls.hpp"
+#include "settlement/ethereum/settlement_contract.hpp"
+#include "tests/support/anvil.hpp"
+#include "tests/support/engine_fixtures.hpp"
+#include "tests/support/l1_chain.hpp"
+
+namespace zkr::settlement {
+namespace {
+
+namespace json = boost::json;
+using l1calls::Action;
+using l1calls::Call;
+
+constexpr std::uint64_t kBatches = 4;
+
+class ContractModel : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!testing::have_anvil()) GTEST_SKIP() << "anvil not installed: run scripts/test";
+    anvil_ = std::make_unique<testing::Anvil>(testing::anvil_binary());
+    ASSERT_NE(anvil_->port(), 0) << "anvil did not start";
+    node_ = *EthRpcClient::create("http://127.0.0.1:" + std::to_string(anvil_->port()));
+    const auto installed =
+        testing::install_settlement_contract(*node_, testing::test_gateway_key()->address());
+    ASSERT_TRUE(installed.ok()) << installed.status();
+    snapshot_ = std::string(node_->call("evm_snapshot", {})->as_string());
+
+    // Four Gateway batches of two chains, each with its aggregated proof.
+    engine_ = testing::open_engine(dir_.file("zkrouter.db"), 1);
+    for (const std::uint64_t chain : {270, 271})
+      ASSERT_TRUE(engine_->register_chain(testing::registration_for(chain)).ok());
+    std::map<std::uint64_t, std::uint64_t> next{{270, 1}, {271, 1}};
+    for (std::uint64_t g = 1; g <= kBatches; ++g) {
+      for (const std::uint64_t chain : {270, 271}) {
+        if (chain == 271 && g == 2) continue;  // a Gateway batch covering one chain batch
+        const std::uint64_t b = next[chain]++;
+        ASSERT_TRUE(engine_->ingest(testing::generated_batch(chain, b, 3, b)).ok());
+        ASSERT_TRUE(engine_->commit_batch(chain, b).ok());
+        ASSERT_TRUE(
+            engine_->prove_batch(chain, b, testing::validity_proof(*engine_, chain, b)).ok());
+        ASSERT_TRUE(engine_->execute_batch(chain, b).ok());
+      }
+      ASSERT_TRUE(engine_->seal_block().ok());
+      ASSERT_TRUE(engine_->seal_gateway_batch().ok());
+    }
+  }
+
+  // The submitter's call for Gateway batches first..last.
+  Call call(Action action, std::uint64_t first, std::uint64_t last) const {
+    std::vector<GatewayBatch> run;
+    merkle::Bytes data;
+    for (std::uint64_t n = first; n <= last; ++n) {
+      run.push_back(*engine_->gateway_batch(n));
+      if (action == Action::kProve) {
+        const merkle::Bytes p = encode(*engine_->aggregated_proof(n));
+        data.insert(data.end(), p.begin(), p.end());
+      }
+    }
+    if (action == Action::kCommit) data = l1calls::commit_payload(run);
+    if (action == Action::kExecute) data = l1calls::execute_payload(run);
+    return {.action = action, .chain_id = 506, .first = first, .last = last, .data = data};
+  }
+
+  // The aggregated proof of batch n with `change` applied, re-encoded.
+  Call prove_with(std::uint64_t n, const std::function<void(AggregatedProof&)>& change) const {
+    AggregatedProof p = *engine_->aggregated_proof(n);
+    change(p);
+    return {.action = Action::kProve, .chain_id = 506, .first = n, .last = n, .data = encode(p)};
+  }
+
+  struct Outcome {
+    std::vector<bool> accepted;
+    std::uint64_t committed = 0, verified = 0, executed = 0;
+    std::vector<merkle::Word> executed_roots;  // l2LogsRootHash(1..kBatches)
+  };
+
+  Outcome on_anvil(const std::vector<Call>& calls) {
+    EXPECT_TRUE(node_->call("evm_revert", json::array{snapshot_})->as_bool());
+    snapshot_ = std::string(node_->call("evm_snapshot", {})->as_string());
+    const auto key = *secp256k1::PrivateKey::from_hex(testing::kAnvilKey);
+    Outcome o;
+    for (const Call& c : calls) {
+      const eth::Eip1559Tx tx{.chain_id = 31337,
+                              .nonce = *node_->nonce(key.address()),
+                              .max_priority_fee_per_gas = 1'000'000'000,
+                              .max_fee_per_gas = 100'000'000'000,
+                              .gas_limit = 3'000'000,
+                              .to = testing::settlement_address(),
+                              .data = l1calls::encode(c)};
+      const auto hash = node_->send_raw(eth::sign(tx, key)->raw);
+      EXPECT_TRUE(hash.ok()) << hash.status();
+      // anvil mines each transaction as it comes, not always before answering: wait for it.
+      absl::StatusOr<std::optional<L1Receipt>> receipt = node_->receipt(*hash);
+      for (int i = 0; i < 100 && receipt.ok() && !receipt->has_value(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        receipt = node_->receipt(*hash);
+      }
+      EXPECT_TRUE(receipt.ok() && receipt->has_value());
+      o.accepted.push_back(receipt.ok() && receipt->has_value() && (*receipt)->success);
+    }
+    const auto state = contract::read_state(*node_, testing::settlement_address());
+    EXPECT_TRUE(state.ok()) << state.status();
+    o.committed = state->committed;
+    o.verified = state->verified;
+    o.executed = state->executed;
+    for (std::uint64_t n = 1; n <= kBatches; ++n)
+      o.executed_roots.push_back(
+          *contract::l2_logs_root_hash(*node_, testing::settlement_address(), n));
+    return o;
+  }
+
+  Outcome on_model(const std::vector<Call>& calls) {
+    EmbeddedL1 l1({.settlement_address = testing::settlement_address(),
+                   .gateway_chain_id = 506,
+                   .gateway_key = testing::test_gateway_key()->public_key()});
+    const auto key = *secp256k1::PrivateKey::from_hex(testing::kAnvilKey);
+    Outcome o;
+    for (const Call& c : calls) {
+      const eth::Eip1559Tx tx{.chain_id = 1337,
+                              .nonce = *l1.nonce(key.address()),
+                              .max_priority_fee_per_gas = 1'000'000'000,
+                              .max_fee_per_gas = 100'000'000'000,
+                              .gas_limit = 3'000'000,
+                              .to = testing::settlement_address(),
+                              .data = l1calls::encode(c)};
+      const auto hash = l1.send_raw(eth::sign(tx, key)->raw);
+      EXPECT_TRUE(hash.ok()) << hash.status();
+      l1.mine();
+      const auto receipt = l1.receipt(*hash);
+      EXPECT_TRUE(receipt.ok() && receipt->has_value());
+      o.accepted.push_back(receipt.ok() && receipt->has_value() && (*receipt)->success);
+    }
+    const SettlementContractState st = l1.contract();
+    o.committed = st.committed;
+    o.verified = st.proven;
+    o.executed = st.executed;
+    for (std::uint64_t n = 1; n <= kBatches; ++n)
+      o.executed_roots.push_back(n <= st.executed ? st.roots.at(n) : merkle::Word{});
+    return o;
+  }
+
+  // Both answer the same to every call; returns the contract's accepts.
+  std::vector<bool> same_on_both(const std::string& name, const std::vector<Call>& calls) {
+    const Outcome evm = on_anvil(calls);
+    const Outcome model = on_model(calls);
+    EXPECT_EQ(model.accepted, evm.accepted) << name;
+    EXPECT_EQ(model.committed, evm.committed) << name;
+    EXPECT_EQ(model.verified, evm.verified) << name;
+    EXPECT_EQ(model.executed, evm.executed) << name;
+    EXPECT_EQ(model.executed_roots, evm.executed_roots) << name;
+    return evm.accepted;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<testing::Anvil> anvil_;
+  std::unique_ptr<EthRpcClient> node_;
+  std::string snapshot_;
+  std::unique_ptr<router::Engine> engine_;
+};
+
+TEST_F(ContractModel, AgreesOnEverySequence) {
+  const Call c1 = call(Action::kCommit, 1, 2), c2 = call(Action::kCommit, 3, 4);
+  const Call p1 = call(Action::kProve, 1, 1), p2 = call(Action::kProve, 2, 4);
+  const Call e1 = call(Action::kExecute, 1, 3), e2 = call(Action::kExecute, 4, 4);
+  const Call e_first = call(Action::kExecute, 1, 1);
+
+  EXPECT_EQ(same_on_both("in order", {c1, c2, p1, p2, e1, e2}), std::vector<bool>(6, true));
+  EXPECT_EQ(
+      same_on_both("out of order", {c2, p1, c1, e1, p2, p1, c2, e2, p2, e1, e2}),
+      (std::vector<bool>{false, false, true, false, false, true, true, false, true, true, true}));
+  EXPECT_EQ(same_on_both("replayed", {c1, c1, p1, p1, e1, c2, p2, p2, e1, e1, e2, e2}),
+            (std::vector<bool>{true, false, true, false, false, true, true, false, true, false,
+                               true, false}));
+
+  // Bad signatures: a bit of r, the recovery id, the high-s twin, another key; then the real one.
+  const auto stranger = *secp256k1::PrivateKey::from_hex(testing::kAnvilDeployerKey);
+  const std::vector<Call> bad_signatures = {
+      prove_with(1, [](AggregatedProof& p) { p.signature.r[31] ^= 1; }),
+      prove_with(1, [](AggregatedProof& p) { p.signature.recovery_id ^= 1; }),
+      prove_with(1,
+                 [](AggregatedProof& p) {
+                   // s' = n - s: the same signature for ecrecover, malleable, refused by both.
+                   const merkle::Word n = *merkle::parse_word(
+                       "0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141");
+                   int borrow = 0;
+                   merkle::Word out{};
+                   for (int i = 31; i >= 0; --i) {
+                     const int d = n[i] - p.signature.s[i] - borrow;
+                     borrow = d < 0;
+                     out[i] = static_cast<std::uint8_t>(d + (borrow ? 256 : 0));
+                   }
+                   p.signature.s = out;
+                   p.signature.recovery_id ^= 1;
+                 }),
+      prove_with(
+          1,
+          [&stranger](AggregatedProof& p) { p.signature = *stranger.sign(aggregation_digest(p)); }),
+      p1};
+  std::vector<Call> sequence{c1};
+  sequence.insert(sequence.end(), bad_signatures.begin(), bad_signatures.end());
+  EXPECT_EQ(same_on_both("bad signatures", sequence),
+            (std::vector<bool>{true, false, false, false, false, true}));
+
+  // Wrong roots: a commitment changed (commitments root), the batch root in the proof, in the
+  // execution, in the commit (then the real proof does not match it).
+  Call wrong_exec = e_first;
+  wrong_exec.data[63] ^= 1;  // batch 1's root
+  Call wrong_commit = c1;
+  wrong_commit.data[63] ^= 1;
+  EXPECT_EQ(
+      same_on_both(
+          "wrong roots",
+          {c1, prove_with(1, [](AggregatedProof& p) { p.covered[0].chain_batch_root[0] ^= 1; }),
+           prove_with(1, [](AggregatedProof& p) { p.commitments_root[5] ^= 1; }),
+           prove_with(1, [](AggregatedProof& p) { p.batch_root[9] ^= 1; }), p1, wrong_exec,
+           e_first}),
+      (std::vector<bool>{true, false, false, false, true, false, true}));
+  EXPECT_EQ(same_on_both("a wrong committed root", {wrong_commit, p1}),
+            (std::vector<bool>{true, false}));
+
+  // Another chain, an empty range, payloads cut or padded.
+  Call other_chain = c1;
+  other_chain.chain_id = 507;
+  Call empty = c1;
+  empty.first = 2;
+  empty.last = 1;
+  Call long_commit = c1;
+  long_commit.data.resize(long_commit.data.size() + 32, 0);
+  Call short_execute = e_first;
+  short_execute.data.resize(short_execute.data.size() - 32);
+  Call trailing_proof = p1;
+  trailing_proof.data.resize(trailing_proof.data.size() + 32, 0);
+  Call numbered_wrong = c1;
+  numbered_wrong.data[31] ^= 3;  // batch number 1 → 2 in the first entry
+  EXPECT_EQ(
+      same_on_both("payloads", {other_chain, empty, long_commit, numbered_wrong, c1, trailing_proof,
+                                prove_with(1, [](AggregatedProof& p) { p.gateway_chain_id = 507; }),
+                                p1, short_execute, e_first}),
+      (std::vector<bool>{false, false, false, false, true, false, false, true, false, true}));
+}
+
+}  // namespace
+}  // namespace zkr::settlement
