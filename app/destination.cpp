@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "merkle/keccak.hpp"
 #include "merkle/status.hpp"
+#include "settlement/ethereum/settlement_contract.hpp"
 
 extern char** environ;
 
@@ -229,29 +230,6 @@ absl::StatusOr<merkle::Word> view_call(settlement::EthRpcClient& rpc, const char
 
 }  // namespace
 
-merkle::Bytes prove_message_call(std::uint64_t chain_id, std::uint64_t batch_number,
-                                 std::uint64_t index, const merkle::L2Message& m,
-                                 std::span<const merkle::Word> proof) {
-  merkle::Bytes out = selector(
-      "proveL2MessageInclusionShared(uint256,uint256,uint256,(uint16,address,bytes),bytes32[])");
-  const std::size_t padded = (m.data.size() + 31) / 32 * 32;
-  const std::size_t message_words = 3 + 1 + padded / 32;  // head (3), length, data
-  put_word(out, merkle::be32(chain_id));
-  put_word(out, merkle::be32(batch_number));
-  put_word(out, merkle::be32(index));
-  put_word(out, merkle::be32(5 * 32));                       // offset of the message tuple
-  put_word(out, merkle::be32(5 * 32 + message_words * 32));  // offset of the proof array
-  put_word(out, merkle::be32(m.tx_number_in_batch));
-  put_word(out, merkle::address_to_word(m.sender));
-  put_word(out, merkle::be32(3 * 32));  // the bytes' offset inside the tuple
-  put_word(out, merkle::be32(m.data.size()));
-  out.insert(out.end(), m.data.begin(), m.data.end());
-  out.resize(out.size() + padded - m.data.size(), 0);
-  put_word(out, merkle::be32(proof.size()));
-  for (const merkle::Word& w : proof) put_word(out, w);
-  return out;
-}
-
 absl::StatusOr<merkle::Word> destination_interop_root(settlement::EthRpcClient& rpc,
                                                       std::uint64_t chain_id,
                                                       std::uint64_t number) {
@@ -266,15 +244,9 @@ absl::StatusOr<bool> destination_proves_message(settlement::EthRpcClient& rpc,
                                                 std::uint64_t index,
                                                 const merkle::L2Message& message,
                                                 std::span<const merkle::Word> proof) {
-  ZKR_ASSIGN_OR_RETURN(
-      const merkle::Word answer,
-      view_call(rpc, DestinationChain::kMessageVerification,
-                prove_message_call(chain_id, batch_number, index, message, proof)));
-  if (answer != merkle::be32(0) && answer != merkle::be32(1)) {
-    return absl::InternalError(
-        absl::StrCat("proveL2MessageInclusionShared answered ", merkle::to_hex(answer)));
-  }
-  return answer == merkle::be32(1);
+  return settlement::contract::proves_message(
+      rpc, *merkle::parse_address(DestinationChain::kMessageVerification), chain_id, batch_number,
+      index, message, proof);
 }
 
 }  // namespace zkr::app

@@ -81,10 +81,5 @@ class DestinationChain {
 [[nodiscard]] absl::StatusOr<bool> destination_proves_message(
     settlement::EthRpcClient& rpc, std::uint64_t chain_id, std::uint64_t batch_number,
     std::uint64_t index, const merkle::L2Message& message, std::span<const merkle::Word> proof);
-/// The ABI-encoded call of proveL2MessageInclusionShared(uint256,uint256,uint256,
-/// (uint16,address,bytes),bytes32[]).
-merkle::Bytes prove_message_call(std::uint64_t chain_id, std::uint64_t batch_number,
-                                 std::uint64_t index, const merkle::L2Message& message,
-                                 std::span<const merkle::Word> proof);
 
 }  // namespace zkr::app

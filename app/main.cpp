@@ -18,6 +18,7 @@
 #include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
 #include "app/client_commands.hpp"
+#include "app/deploy_command.hpp"
 #include "app/devnet.hpp"
 #include "app/serve.hpp"
 #include "app/verify_command.hpp"
@@ -58,6 +59,12 @@ ABSL_FLAG(std::string, topic, "messages", "watch: messages, finality, interopRoo
 ABSL_FLAG(int64_t, source, -1, "watch: only this source chain");
 ABSL_FLAG(int64_t, from_cursor, -1, "watch: replay events after this cursor first");
 ABSL_FLAG(uint64_t, count, 0, "watch: stop after this many notifications (0: never)");
+ABSL_FLAG(std::string, l1, "", "deploy-settlement: the Ethereum node's JSON-RPC URL");
+ABSL_FLAG(std::string, key_env, "ZKR_DEPLOYER_KEY",
+          "deploy-settlement: the environment variable holding the deployer's key");
+ABSL_FLAG(uint64_t, settling_chain, 506, "deploy-settlement: the chain that settles there");
+ABSL_FLAG(std::string, signer, "",
+          "deploy-settlement: the address of the key that signs the chain's aggregated proofs");
 
 namespace {
 
@@ -74,6 +81,7 @@ constexpr Command kCommands[] = {
     {"proof", "print a message's proof in the ZKsync JSON shape"},
     {"verify", "check a proof offline, as the on-chain verifier does (FILE or - for stdin)"},
     {"watch", "subscribe to a stream and print it, resumable with --from_cursor"},
+    {"deploy-settlement", "deploy the L1 settlement contract (contracts/L1Settlement.sol)"},
     {"version", "print the version"},
 };
 
@@ -83,7 +91,7 @@ void print_usage(std::FILE* out) {
   std::fprintf(out,
                "usage: zkrouter <command> [--flags]   (zkrouter <command> --help)\n\ncommands:\n");
   for (const Command& c : kCommands) {
-    std::fprintf(out, "  %-8.*s %.*s\n", static_cast<int>(c.name.size()), c.name.data(),
+    std::fprintf(out, "  %-17.*s %.*s\n", static_cast<int>(c.name.size()), c.name.data(),
                  static_cast<int>(c.summary.size()), c.summary.data());
   }
 }
@@ -215,6 +223,29 @@ int main(int argc, char** argv) {
   }
   if (command == "status" || command == "proof" || command == "send" || command == "watch") {
     return client_command(command, static_cast<int>(rest.size()), rest.data());
+  }
+  if (command == "deploy-settlement") {
+    use_app_flags_in_help(
+        "zkrouter deploy-settlement --l1 URL --signer 0x… [--settling_chain 506] "
+        "[--key_env ZKR_DEPLOYER_KEY]\nDeploys contracts/L1Settlement.sol (docs/settlement.md).");
+    const std::vector<char*> positional =
+        absl::ParseCommandLine(static_cast<int>(rest.size()), rest.data());
+    if (positional.size() != 1) {
+      std::fprintf(stderr, "zkrouter deploy-settlement: takes flags only\n");
+      return 2;
+    }
+    zkr::app::DeployOptions d{.l1_url = absl::GetFlag(FLAGS_l1),
+                              .key_env = absl::GetFlag(FLAGS_key_env),
+                              .chain_id = absl::GetFlag(FLAGS_settling_chain),
+                              .signer = absl::GetFlag(FLAGS_signer),
+                              .contracts_dir = absl::GetFlag(FLAGS_contracts_dir)};
+    if (d.contracts_dir.empty()) {
+      d.contracts_dir =
+          (std::filesystem::read_symlink("/proc/self/exe").parent_path().parent_path() /
+           "contracts")
+              .string();
+    }
+    return zkr::app::deploy_settlement_command(d);
   }
   if (command == "verify") {
     if (argc != 3 || std::strcmp(argv[2], "--help") == 0) {

@@ -176,6 +176,51 @@ absl::StatusOr<merkle::Word> l2_logs_root_hash(EthRpcClient& node, const merkle:
   return w[0];
 }
 
+merkle::Bytes prove_message_call(std::uint64_t chain_id, std::uint64_t batch_number,
+                                 std::uint64_t index, const merkle::L2Message& m,
+                                 std::span<const merkle::Word> proof) {
+  merkle::Bytes out = selector(
+      "proveL2MessageInclusionShared(uint256,uint256,uint256,(uint16,address,bytes),bytes32[])");
+  const std::size_t padded = (m.data.size() + 31) / 32 * 32;
+  const std::size_t message_words = 3 + 1 + padded / 32;  // head (3), length, data
+  put(out, merkle::be32(chain_id));
+  put(out, merkle::be32(batch_number));
+  put(out, merkle::be32(index));
+  put(out, merkle::be32(5 * 32));                       // offset of the message tuple
+  put(out, merkle::be32(5 * 32 + message_words * 32));  // offset of the proof array
+  put(out, merkle::be32(m.tx_number_in_batch));
+  put(out, merkle::address_to_word(m.sender));
+  put(out, merkle::be32(3 * 32));  // the bytes' offset inside the tuple
+  put(out, merkle::be32(m.data.size()));
+  out.insert(out.end(), m.data.begin(), m.data.end());
+  out.resize(out.size() + padded - m.data.size(), 0);
+  put(out, merkle::be32(proof.size()));
+  for (const merkle::Word& w : proof) put(out, w);
+  return out;
+}
+
+absl::StatusOr<bool> proves_message(EthRpcClient& node, const merkle::Address& at,
+                                    std::uint64_t chain_id, std::uint64_t batch_number,
+                                    std::uint64_t index, const merkle::L2Message& message,
+                                    std::span<const merkle::Word> proof) {
+  ZKR_ASSIGN_OR_RETURN(
+      const json::value r,
+      node.call(
+          "eth_call",
+          json::array{json::object{{"to", merkle::to_hex(at)},
+                                   {"data", merkle::to_hex(prove_message_call(
+                                                chain_id, batch_number, index, message, proof))}},
+                      "latest"}));
+  const json::string* text = r.if_string();
+  const absl::StatusOr<merkle::Word> answer =
+      text == nullptr ? absl::InternalError("not a string") : merkle::parse_word(*text);
+  if (!answer.ok() || (*answer != merkle::be32(0) && *answer != merkle::be32(1))) {
+    return absl::InternalError(
+        absl::StrCat("proveL2MessageInclusionShared answered ", json::serialize(r)));
+  }
+  return *answer == merkle::be32(1);
+}
+
 std::string describe_revert(merkle::ByteSpan data) {
   if (data.size() >= 4) {
     for (const ErrorShape& e : kErrors) {

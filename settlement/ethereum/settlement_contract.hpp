@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "merkle/log.hpp"
 #include "merkle/types.hpp"
 #include "settlement/ethereum/eth_rpc_client.hpp"
 #include "settlement/ethereum/secp256k1.hpp"
@@ -47,6 +48,20 @@ struct SettledState {
 [[nodiscard]] absl::StatusOr<merkle::Word> l2_logs_root_hash(EthRpcClient& node,
                                                              const merkle::Address& at,
                                                              std::uint64_t batch);
+
+/// The ABI-encoded call of IMessageVerification.proveL2MessageInclusionShared(uint256,uint256,
+/// uint256,(uint16,address,bytes),bytes32[]): what L2MessageVerification on a destination chain
+/// and L1Settlement's view both answer.
+merkle::Bytes prove_message_call(std::uint64_t chain_id, std::uint64_t batch_number,
+                                 std::uint64_t index, const merkle::L2Message& message,
+                                 std::span<const merkle::Word> proof);
+/// That call, as an eth_call to the contract at `at`: its answer, or the node's error if it
+/// reverted.
+[[nodiscard]] absl::StatusOr<bool> proves_message(EthRpcClient& node, const merkle::Address& at,
+                                                  std::uint64_t chain_id,
+                                                  std::uint64_t batch_number, std::uint64_t index,
+                                                  const merkle::L2Message& message,
+                                                  std::span<const merkle::Word> proof);
 
 /// The named error of a revert's data (the contract's custom errors, Error(string), Panic),
 /// decoded as "Name(arg, …)"; the raw hex when unknown.

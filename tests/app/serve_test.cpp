@@ -41,9 +41,21 @@ std::pair<int, std::string> refused(const std::string& path) {
   return testing::run_command(std::string(ZKR_BINARY) + " serve --config=" + path + " 2>&1");
 }
 
-// A config that serves chain 270 and settles on the anvil at `l1_port`; returns its path.
-std::string write_serve_config(const testing::TempDir& dir, std::uint16_t l1_port) {
-  const merkle::Word gateway_secret = merkle::keccak256(std::string_view("serve test gateway"));
+const merkle::Word kGatewaySecret = merkle::keccak256(std::string_view("serve test gateway"));
+
+// The settlement contract on the anvil at `l1_port`, for the Gateway of write_serve_config.
+void install_contract(std::uint16_t l1_port) {
+  auto client = *settlement::EthRpcClient::create("http://127.0.0.1:" + std::to_string(l1_port));
+  const auto installed = testing::install_settlement_contract(
+      *client, settlement::secp256k1::PrivateKey::from_bytes(kGatewaySecret)->address());
+  ASSERT_TRUE(installed.ok()) << installed.status();
+}
+
+// A config that serves chain 270 and settles on the anvil at `l1_port` into the contract at
+// `settlement`; returns its path.
+std::string write_serve_config(const testing::TempDir& dir, std::uint16_t l1_port,
+                               const merkle::Address& settlement = testing::settlement_address()) {
+  const merkle::Word& gateway_secret = kGatewaySecret;
   write_file(dir.file("gateway.key"), merkle::to_hex(gateway_secret) + "\n");
   write_file(dir.file("op270"), testing::credential_for(270) + "\n");
   ::setenv("ZKR_SERVE_TEST_L1_KEY", testing::kAnvilKey, 1);
@@ -64,7 +76,7 @@ std::string write_serve_config(const testing::TempDir& dir, std::uint16_t l1_por
                  {"l1",
                   {{"endpoint", "http://127.0.0.1:" + std::to_string(l1_port)},
                    {"keyEnv", "ZKR_SERVE_TEST_L1_KEY"},
-                   {"settlementAddress", merkle::to_hex(testing::settlement_address())}}},
+                   {"settlementAddress", merkle::to_hex(settlement)}}},
                  {"limits", {{"requestsPerSecond", 500}}}}));
   return config;
 }
@@ -151,8 +163,20 @@ TEST(Serve, SettlesABatchSubmittedOverTheApiOnAnvil) {
     GTEST_SKIP() << "anvil not installed: run scripts/test, which installs it";
   testing::Anvil anvil(testing::anvil_binary());
   ASSERT_NE(anvil.port(), 0);
+  // The contract, deployed as docs/settlement.md says: zkrouter deploy-settlement.
+  const std::string signer =
+      merkle::to_hex(settlement::secp256k1::PrivateKey::from_bytes(kGatewaySecret)->address());
+  const auto [deployed, said] = testing::run_command(
+      std::string("ZKR_DEPLOYER_KEY=") + testing::kAnvilDeployerKey + " " + ZKR_BINARY +
+      " deploy-settlement --l1 http://127.0.0.1:" + std::to_string(anvil.port()) +
+      " --settling_chain 506 --signer " + signer + " --contracts_dir " + testing::contracts_dir() +
+      " 2>&1");
+  ASSERT_EQ(deployed, 0) << said;
+  const std::size_t at = said.find("deployed at 0x");
+  ASSERT_NE(at, std::string::npos) << said;
+  const merkle::Address contract = *merkle::parse_address(said.substr(at + 12, 42));
   testing::TempDir dir;
-  const std::string config = write_serve_config(dir, anvil.port());
+  const std::string config = write_serve_config(dir, anvil.port(), contract);
   testing::Process serve = testing::start_process({ZKR_BINARY, "serve", "--config=" + config},
                                                   "API on http://127.0.0.1:");
   ASSERT_NE(serve.port, 0) << serve.text;
@@ -172,6 +196,13 @@ TEST(Serve, SettlesABatchSubmittedOverTheApiOnAnvil) {
     ASSERT_TRUE(receipt.ok() && receipt->has_value()) << json::serialize(tx);
     EXPECT_TRUE((*receipt)->success);
   }
+  // The contract executed the Gateway batch with the router's root.
+  const std::uint64_t gw_batch = gw.at("result").at("number").to_number<std::uint64_t>();
+  const auto state = settlement::contract::read_state(*client, contract);
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_GE(state->executed, gw_batch);
+  EXPECT_EQ(merkle::to_hex(*settlement::contract::l2_logs_root_hash(*client, contract, gw_batch)),
+            gw.at("result").at("batchRoot").as_string());
   EXPECT_EQ(testing::stop_process(serve), 0);
 }
 
@@ -186,6 +217,7 @@ TEST(Serve, KeepsServingWhileTheL1NodeIsAwayAndSettlesWhenItComesBack) {
   auto anvil = std::make_unique<testing::Anvil>(testing::anvil_binary(), 0, state);
   const std::uint16_t l1_port = anvil->port();
   ASSERT_NE(l1_port, 0);
+  install_contract(l1_port);
   const std::string l1_url = "http://127.0.0.1:" + std::to_string(l1_port);
   auto client = *settlement::EthRpcClient::create(l1_url);
   testing::Process serve =

@@ -188,6 +188,39 @@ TEST_F(AnvilSettlement, CommitProveExecuteToFinality) {
     EXPECT_EQ(topics[2].as_string(), merkle::to_hex(root));
   }
   EXPECT_EQ(*contract::l2_logs_root_hash(*client_, settlement_address(), 4), merkle::Word{});
+
+  // The router's L1 proofs (shape B) of every message verify through the contract's view against
+  // those roots; with one word changed, or the wrong message, they do not.
+  int checked = 0;
+  for (const std::uint64_t chain : {270, 271}) {
+    for (std::uint64_t b = 1; b <= 3; ++b) {
+      for (std::uint64_t i = 0; i < 4; ++i) {
+        const router::MessageId id{chain, b, i};
+        const auto row = engine_->message(id);
+        const auto proof = engine_->proof(id, router::ProofTarget::kL1);
+        ASSERT_TRUE(row.ok() && proof.ok()) << proof.status();
+        if (!row->sender) continue;  // a log, not a message
+        const merkle::L2Message m{.tx_number_in_batch = row->log.tx_number_in_batch,
+                                  .sender = *row->sender,
+                                  .data = *row->body};
+        const auto verified = contract::proves_message(*client_, settlement_address(), chain, b,
+                                                       proof->leaf_index, m, proof->proof);
+        ASSERT_TRUE(verified.ok()) << verified.status();
+        EXPECT_TRUE(*verified) << chain << ":" << b << ":" << i;
+        std::vector<merkle::Word> damaged = proof->proof;
+        damaged[(i + b) % damaged.size()][7] ^= 0x10;
+        const auto refused = contract::proves_message(*client_, settlement_address(), chain, b,
+                                                      proof->leaf_index, m, damaged);
+        EXPECT_FALSE(refused.ok() && *refused) << chain << ":" << b << ":" << i;
+        merkle::L2Message other = m;
+        other.data.push_back(1);
+        EXPECT_FALSE(*contract::proves_message(*client_, settlement_address(), chain, b,
+                                               proof->leaf_index, other, proof->proof));
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GT(checked, 12);
 }
 
 TEST_F(AnvilSettlement, AStuckTransactionIsReplacedWithAHigherFee) {

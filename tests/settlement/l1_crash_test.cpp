@@ -39,6 +39,9 @@ class L1Crash : public ::testing::Test {
     ASSERT_NE(anvil_->port(), 0) << "anvil did not start";
     url_ = "http://127.0.0.1:" + std::to_string(anvil_->port());
     client_ = *EthRpcClient::create(url_);
+    const auto installed =
+        testing::install_settlement_contract(*client_, testing::test_gateway_key()->address());
+    ASSERT_TRUE(installed.ok()) << installed.status();
     auto engine = testing::open_engine(db_, 1);
     for (const std::uint64_t chain : {270, 271})
       ASSERT_TRUE(engine->register_chain(testing::registration_for(chain)).ok());
