@@ -56,10 +56,7 @@ class AnvilSettlement : public ::testing::Test {
     for (std::uint64_t b = 1; b <= 3; ++b) {
       for (const std::uint64_t chain : {270, 271}) {
         ASSERT_TRUE(engine_->ingest(testing::generated_batch(chain, b, 4, b)).ok());
-        ASSERT_TRUE(engine_->commit_batch(chain, b).ok());
-        ASSERT_TRUE(
-            engine_->prove_batch(chain, b, testing::validity_proof(*engine_, chain, b)).ok());
-        ASSERT_TRUE(engine_->execute_batch(chain, b).ok());
+        testing::settle_batch(*engine_, chain, b);
       }
       ASSERT_TRUE(engine_->seal_block().ok());
       ASSERT_TRUE(engine_->seal_gateway_batch().ok());

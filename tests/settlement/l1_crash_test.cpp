@@ -54,9 +54,7 @@ class L1Crash : public ::testing::Test {
       const std::uint64_t b = engine->chain(270)->last_recorded + 1;
       for (const std::uint64_t chain : {270, 271}) {
         ASSERT_TRUE(engine->ingest(testing::generated_batch(chain, b, 3, b)).ok());
-        ASSERT_TRUE(engine->commit_batch(chain, b).ok());
-        ASSERT_TRUE(engine->prove_batch(chain, b, testing::validity_proof(*engine, chain, b)).ok());
-        ASSERT_TRUE(engine->execute_batch(chain, b).ok());
+        testing::settle_batch(*engine, chain, b);
       }
       ASSERT_TRUE(engine->seal_block().ok());
       ASSERT_TRUE(engine->seal_gateway_batch().ok());

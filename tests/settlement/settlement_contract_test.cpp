@@ -52,10 +52,7 @@ class ContractModel : public ::testing::Test {
         if (chain == 271 && g == 2) continue;  // a Gateway batch covering one chain batch
         const std::uint64_t b = next[chain]++;
         ASSERT_TRUE(engine_->ingest(testing::generated_batch(chain, b, 3, b)).ok());
-        ASSERT_TRUE(engine_->commit_batch(chain, b).ok());
-        ASSERT_TRUE(
-            engine_->prove_batch(chain, b, testing::validity_proof(*engine_, chain, b)).ok());
-        ASSERT_TRUE(engine_->execute_batch(chain, b).ok());
+        testing::settle_batch(*engine_, chain, b);
       }
       ASSERT_TRUE(engine_->seal_block().ok());
       ASSERT_TRUE(engine_->seal_gateway_batch().ok());
