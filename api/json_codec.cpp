@@ -460,6 +460,7 @@ json::value l1_tx_to_json(const settlement::L1TxRecord& r) {
                  {"state", settlement::l1_tx_state_name(r.state)}};
   if (r.block_number) o["l1Block"] = *r.block_number;
   if (r.gas_used) o["gasUsed"] = *r.gas_used;
+  if (r.revert_reason) o["revertReason"] = *r.revert_reason;
   return o;
 }
 

@@ -309,6 +309,15 @@ void add_query_methods(Dispatcher& d, const router::Engine& e) {
           json::array l1;
           for (const auto& tx : txs) l1.push_back(l1_tx_to_json(tx));
           out.as_object()["l1Transactions"] = std::move(l1);
+          // Why the batch is held on L1: the contract refused the step it waits for.
+          for (auto it = txs.rbegin(); it != txs.rend(); ++it) {
+            if (it->state != settlement::L1TxState::kReverted) continue;
+            if (static_cast<int>(g->l1_stage) > static_cast<int>(it->action)) break;
+            out.as_object()["l1Error"] = absl::StrCat(
+                settlement::l1calls::action_name(it->action), " reverted in L1 block ",
+                it->block_number.value_or(0), ": ", it->revert_reason.value_or("no reason given"));
+            break;
+          }
           return out;
         });
 

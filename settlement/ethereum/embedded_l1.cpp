@@ -12,6 +12,9 @@ namespace {
 
 constexpr std::size_t kCommitEntryBytes = 6 * 32;
 constexpr std::size_t kExecuteEntryBytes = 2 * 32;
+constexpr std::size_t kProofHeaderBytes = 8 * 32;
+constexpr std::size_t kCommitmentBytes = 4 * 32;
+constexpr std::uint64_t kMaxCovered = 1 << 16;
 
 merkle::Word entry_word(merkle::ByteSpan data, std::size_t entry, std::size_t entry_bytes,
                         std::size_t word) {
@@ -77,73 +80,124 @@ absl::StatusOr<std::uint64_t> EmbeddedL1::estimate_gas(const merkle::Address& fr
   probe.tx.data.assign(data.begin(), data.end());
   probe.tx.gas_limit = config_.block_gas_limit;
   SettlementContractState scratch = state_;
-  const auto [ok, gas] = execute(probe, scratch);
-  if (!ok) return absl::FailedPreconditionError("execution reverted (estimateGas)");
-  return gas;
+  const Execution run = execute(probe, scratch);
+  if (!run.ok) {
+    return absl::FailedPreconditionError(absl::StrCat("eth_estimateGas: execution reverted [",
+                                                      l1calls::describe_revert(run.revert), "]"));
+  }
+  return run.gas;
 }
 
-std::pair<bool, std::uint64_t> EmbeddedL1::execute(const eth::SignedTx& stx,
-                                                   SettlementContractState& st) const {
+EmbeddedL1::Execution EmbeddedL1::execute(const eth::SignedTx& stx,
+                                          SettlementContractState& st) const {
   const eth::Eip1559Tx& tx = stx.tx;
   const std::uint64_t intrinsic = intrinsic_gas(tx.data);
-  const auto revert = std::pair{false, std::min(tx.gas_limit, intrinsic)};
-  if (tx.gas_limit < intrinsic) return revert;
-  if (!tx.to || *tx.to != config_.settlement_address) return {true, intrinsic};
-
-  auto call = l1calls::decode(tx.data);
-  if (!call.ok() || call->chain_id != config_.gateway_chain_id || call->last < call->first)
-    return revert;
+  if (tx.gas_limit < intrinsic) return {false, tx.gas_limit, {}};
+  if (!tx.to || *tx.to != config_.settlement_address) return {true, intrinsic, {}};
+  // The contract's checks in its order, with its errors (contracts/L1Settlement.sol).
+  const auto revert = [&](std::string_view error, std::initializer_list<merkle::Word> args) {
+    return Execution{false, std::min(tx.gas_limit, intrinsic), l1calls::revert_data(error, args)};
+  };
+  const auto call = l1calls::decode(tx.data);
+  if (!call.ok()) return {false, std::min(tx.gas_limit, intrinsic), {}};  // no such function
+  const auto u = [](std::uint64_t v) { return merkle::be32(v); };
+  const std::uint64_t reached = call->action == l1calls::Action::kCommit  ? st.committed
+                                : call->action == l1calls::Action::kProve ? st.proven
+                                                                          : st.executed;
+  if (call->chain_id != config_.gateway_chain_id)
+    return revert("WrongChain(uint256,uint256)", {u(config_.gateway_chain_id), u(call->chain_id)});
+  if (call->last < call->first)
+    return revert("EmptyRange(uint256,uint256)", {u(call->first), u(call->last)});
+  if (call->first != reached + 1)
+    return revert("OutOfOrder(uint256,uint256)", {u(reached + 1), u(call->first)});
   const std::uint64_t count = call->last - call->first + 1;
+  const merkle::ByteSpan data(call->data);
   const GasModel& gas = config_.gas;
   SettlementContractState next = st;
   std::uint64_t used = intrinsic;
   switch (call->action) {
     case l1calls::Action::kCommit: {
-      if (call->first != st.committed + 1 || call->data.size() != count * kCommitEntryBytes)
-        return revert;
+      if (data.size() != count * kCommitEntryBytes) {
+        return revert("PayloadLength(uint256,uint256)",
+                      {u(count * kCommitEntryBytes), u(data.size())});
+      }
       for (std::uint64_t i = 0; i < count; ++i) {
-        if (merkle::to_u64(entry_word(call->data, i, kCommitEntryBytes, 0)) != call->first + i)
-          return revert;
-        next.roots[call->first + i] = entry_word(call->data, i, kCommitEntryBytes, 1);
+        const merkle::Word number = entry_word(data, i, kCommitEntryBytes, 0);
+        if (number != u(call->first + i))
+          return revert("BatchNumberMismatch(uint256,uint256)", {u(call->first + i), number});
+        next.roots[call->first + i] = entry_word(data, i, kCommitEntryBytes, 1);
       }
       next.committed = call->last;
       used += count * gas.batch_state_gas / 2;
       break;
     }
     case l1calls::Action::kProve: {
-      if (call->first != st.proven + 1 || call->last > st.committed) return revert;
-      merkle::ByteSpan rest(call->data);
+      if (call->last > st.committed) return revert("NotCommitted(uint256)", {u(call->last)});
+      std::size_t at = 0;
       for (std::uint64_t n = call->first; n <= call->last; ++n) {
-        std::size_t consumed = 0;
-        auto proof = decode_aggregated(rest, &consumed);
-        if (!proof.ok() || proof->gw_batch != n || proof->batch_root != st.roots.at(n) ||
-            proof->gateway_chain_id != config_.gateway_chain_id ||
-            !verify_aggregated(*proof, config_.gateway_key).ok())
-          return revert;
-        used += gas.proof_verification_gas + gas.per_commitment_gas * proof->covered.size();
-        rest = rest.subspan(consumed);
+        const auto word = [&](std::size_t i) { return entry_word(data.subspan(at), 0, 0, i); };
+        if (data.size() < at + kProofHeaderBytes) return revert("MalformedProof(uint256)", {u(n)});
+        for (const std::size_t i : {0, 1, 4}) {
+          if (!merkle::to_u64(word(i))) return revert("NumberTooLarge(uint256)", {word(i)});
+        }
+        const std::uint64_t covered = *merkle::to_u64(word(4));
+        const std::optional<std::uint64_t> v = merkle::to_u64(word(7));
+        if (!v || *v > 1 || covered > kMaxCovered) return revert("MalformedProof(uint256)", {u(n)});
+        const std::size_t end = at + kProofHeaderBytes + covered * kCommitmentBytes;
+        if (data.size() < end) return revert("MalformedProof(uint256)", {u(n)});
+        if (word(0) != u(config_.gateway_chain_id))
+          return revert("WrongChain(uint256,uint256)", {u(config_.gateway_chain_id), word(0)});
+        if (word(1) != u(n)) return revert("BatchNumberMismatch(uint256,uint256)", {u(n), word(1)});
+        if (word(2) != st.roots.at(n)) {
+          return revert("BatchRootMismatch(uint256,bytes32,bytes32)",
+                        {u(n), st.roots.at(n), word(2)});
+        }
+        for (std::uint64_t c = 0; c < covered; ++c) {
+          for (const std::size_t i : {0, 1}) {
+            const merkle::Word w =
+                entry_word(data.subspan(at + kProofHeaderBytes), c, kCommitmentBytes, i);
+            if (!merkle::to_u64(w)) return revert("NumberTooLarge(uint256)", {w});
+          }
+        }
+        const auto proof = decode_aggregated(data.subspan(at, end - at), nullptr);
+        if (!proof.ok()) return revert("MalformedProof(uint256)", {u(n)});
+        const merkle::Word computed = commitments_root(proof->covered);
+        if (computed != proof->commitments_root) {
+          return revert("CommitmentsRootMismatch(uint256,bytes32,bytes32)",
+                        {u(n), proof->commitments_root, computed});
+        }
+        if (!verify_aggregated(*proof, config_.gateway_key).ok())
+          return revert("BadSignature(uint256)", {u(n)});
+        used += gas.proof_verification_gas + gas.per_commitment_gas * covered;
+        at = end;
       }
-      if (!rest.empty()) return revert;
+      if (at != data.size()) return revert("TrailingProofData(uint256)", {u(data.size() - at)});
       next.proven = call->last;
       break;
     }
     case l1calls::Action::kExecute: {
-      if (call->first != st.executed + 1 || call->last > st.proven ||
-          call->data.size() != count * kExecuteEntryBytes)
-        return revert;
+      if (call->last > st.proven) return revert("NotProven(uint256)", {u(call->last)});
+      if (data.size() != count * kExecuteEntryBytes) {
+        return revert("PayloadLength(uint256,uint256)",
+                      {u(count * kExecuteEntryBytes), u(data.size())});
+      }
       for (std::uint64_t i = 0; i < count; ++i) {
-        if (merkle::to_u64(entry_word(call->data, i, kExecuteEntryBytes, 0)) != call->first + i ||
-            entry_word(call->data, i, kExecuteEntryBytes, 1) != st.roots.at(call->first + i))
-          return revert;
+        const std::uint64_t n = call->first + i;
+        const merkle::Word number = entry_word(data, i, kExecuteEntryBytes, 0);
+        if (number != u(n)) return revert("BatchNumberMismatch(uint256,uint256)", {u(n), number});
+        const merkle::Word root = entry_word(data, i, kExecuteEntryBytes, 1);
+        if (root != st.roots.at(n)) {
+          return revert("BatchRootMismatch(uint256,bytes32,bytes32)", {u(n), st.roots.at(n), root});
+        }
       }
       next.executed = call->last;
       used += count * gas.batch_state_gas / 2;
       break;
     }
   }
-  if (used > tx.gas_limit) return {false, tx.gas_limit};  // out of gas
+  if (used > tx.gas_limit) return {false, tx.gas_limit, {}};  // out of gas: no data
   st = std::move(next);
-  return {true, used};
+  return {true, used, {}};
 }
 
 absl::StatusOr<merkle::Word> EmbeddedL1::send_raw(merkle::ByteSpan raw) {
@@ -190,6 +244,17 @@ absl::StatusOr<std::optional<merkle::Word>> EmbeddedL1::block_hash(std::uint64_t
   return std::optional<merkle::Word>{blocks_[number].hash};
 }
 
+absl::StatusOr<std::string> EmbeddedL1::revert_reason(const eth::SignedTx& tx, std::uint64_t) {
+  std::lock_guard lock(mutex_);
+  const auto it = tx_index_.find(tx.hash);
+  if (it == tx_index_.end())
+    return absl::NotFoundError(absl::StrCat("no transaction ", merkle::to_hex(tx.hash)));
+  const auto [block, i] = it->second;
+  if (blocks_[block].receipts[i].success)
+    return absl::FailedPreconditionError("the transaction did not revert");
+  return l1calls::describe_revert(blocks_[block].reverts[i]);
+}
+
 void EmbeddedL1::append_block_locked(std::vector<eth::SignedTx> txs) {
   Block b;
   b.number = blocks_.size();
@@ -200,16 +265,17 @@ void EmbeddedL1::append_block_locked(std::vector<eth::SignedTx> txs) {
   for (const auto& tx : txs) preimage.insert(preimage.end(), tx.hash.begin(), tx.hash.end());
   b.hash = merkle::keccak256(merkle::ByteSpan(preimage));
   for (std::size_t i = 0; i < txs.size(); ++i) {
-    const auto [ok, gas] = execute(txs[i], state_);
+    const Execution run = execute(txs[i], state_);
     nonces_[txs[i].from] = txs[i].tx.nonce + 1;
     const std::uint64_t tip = std::min(txs[i].tx.max_priority_fee_per_gas,
                                        txs[i].tx.max_fee_per_gas - config_.base_fee_per_gas);
     b.receipts.push_back({.tx_hash = txs[i].hash,
                           .block_number = b.number,
                           .block_hash = b.hash,
-                          .success = ok,
-                          .gas_used = gas,
+                          .success = run.ok,
+                          .gas_used = run.gas,
                           .effective_gas_price = config_.base_fee_per_gas + tip});
+    b.reverts.push_back(run.revert);
     tx_index_[txs[i].hash] = {b.number, i};
   }
   b.txs = std::move(txs);
@@ -282,7 +348,7 @@ absl::Status EmbeddedL1::reorg(std::uint64_t depth) {
   state_ = {};
   for (Block& b : blocks_) {
     for (std::size_t i = 0; i < b.txs.size(); ++i) {
-      execute(b.txs[i], state_);
+      b.reverts[i] = execute(b.txs[i], state_).revert;
       nonces_[b.txs[i].from] = b.txs[i].tx.nonce + 1;
       tx_index_[b.txs[i].hash] = {b.number, i};
     }

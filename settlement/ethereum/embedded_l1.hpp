@@ -61,6 +61,8 @@ class EmbeddedL1 final : public L1Client {
   [[nodiscard]] absl::StatusOr<bool> knows(const merkle::Word& tx_hash) override;
   [[nodiscard]] absl::StatusOr<std::optional<merkle::Word>> block_hash(
       std::uint64_t number) override;
+  [[nodiscard]] absl::StatusOr<std::string> revert_reason(const eth::SignedTx& tx,
+                                                          std::uint64_t block) override;
 
   // ---- control
   /// Mines one block from the pool now; returns its number.
@@ -85,10 +87,16 @@ class EmbeddedL1 final : public L1Client {
     merkle::Word hash{};
     std::vector<eth::SignedTx> txs;
     std::vector<L1Receipt> receipts;
+    std::vector<merkle::Bytes> reverts;  // each transaction's revert data (empty if none)
   };
-  /// Runs a transaction against `state`; returns (success, gas used).
-  std::pair<bool, std::uint64_t> execute(const eth::SignedTx& tx,
-                                         SettlementContractState& state) const;
+  /// What running a transaction did: success, gas used, and the contract's revert data.
+  struct Execution {
+    bool ok = false;
+    std::uint64_t gas = 0;
+    merkle::Bytes revert;
+  };
+  /// Runs a transaction against `state` as contracts/L1Settlement.sol would.
+  Execution execute(const eth::SignedTx& tx, SettlementContractState& state) const;
   std::uint64_t intrinsic_gas(merkle::ByteSpan data) const;
   void append_block_locked(std::vector<eth::SignedTx> txs);
   std::uint64_t account_nonce_locked(const merkle::Address& a) const;

@@ -8,6 +8,7 @@
 #include "merkle/keccak.hpp"
 #include "merkle/status.hpp"
 #include "settlement/ethereum/http_client.hpp"
+#include "settlement/ethereum/l1_calls.hpp"
 
 namespace zkr::settlement {
 
@@ -59,7 +60,7 @@ absl::StatusOr<std::unique_ptr<EthRpcClient>> EthRpcClient::create(std::string_v
       new EthRpcClient(std::move(parsed->host), parsed->port, std::move(parsed->target)));
 }
 
-absl::StatusOr<json::value> EthRpcClient::call(std::string_view method, json::array params) {
+absl::StatusOr<json::object> EthRpcClient::exchange(std::string_view method, json::array params) {
   const json::object request{
       {"jsonrpc", "2.0"}, {"id", next_id_++}, {"method", method}, {"params", std::move(params)}};
   absl::StatusOr<http::Reply> sent = http::exchange(
@@ -73,21 +74,83 @@ absl::StatusOr<json::value> EthRpcClient::call(std::string_view method, json::ar
         absl::StrCat("the Ethereum node answered HTTP ", reply.status, " to ", to_absl(method)));
   json::error_code ec;
   json::value parsed = json::parse(reply.body, ec);
-  const json::object* o = parsed.if_object();
+  json::object* o = parsed.if_object();
   if (ec || o == nullptr)
     return absl::InternalError(
         absl::StrCat("the Ethereum node sent unparsable JSON for ", to_absl(method)));
-  if (const json::value* err = o->if_contains("error")) {
+  return std::move(*o);
+}
+
+namespace {
+
+// The revert data of a node's error, if it carries any (`error.data` as hex).
+std::optional<merkle::Bytes> revert_data_of(const json::value& error) {
+  const json::object* eo = error.if_object();
+  const json::value* data = eo == nullptr ? nullptr : eo->if_contains("data");
+  if (data == nullptr || !data->is_string()) return std::nullopt;
+  absl::StatusOr<merkle::Bytes> bytes = merkle::parse_hex(data->as_string());
+  if (!bytes.ok()) return std::nullopt;
+  return *std::move(bytes);
+}
+
+}  // namespace
+
+absl::StatusOr<json::value> EthRpcClient::call(std::string_view method, json::array params) {
+  ZKR_ASSIGN_OR_RETURN(json::object o, exchange(method, std::move(params)));
+  if (const json::value* err = o.if_contains("error")) {
     std::string message = json::serialize(*err);
     if (const json::object* eo = err->if_object())
       if (const json::value* m = eo->if_contains("message"); m != nullptr && m->is_string())
         message = std::string(m->as_string());
+    // A revert's data, in the settlement contract's words.
+    if (const std::optional<merkle::Bytes> data = revert_data_of(*err); data && !data->empty())
+      absl::StrAppend(&message, " [", l1calls::describe_revert(*data), "]");
     return absl::FailedPreconditionError(absl::StrCat(to_absl(method), ": ", message));
   }
-  const json::value* result = o->if_contains("result");
+  json::value* result = o.if_contains("result");
   if (result == nullptr)
     return absl::InternalError(absl::StrCat("L1 reply to ", to_absl(method), " has no result"));
-  return *result;
+  return std::move(*result);
+}
+
+absl::StatusOr<std::string> EthRpcClient::revert_reason(const eth::SignedTx& tx,
+                                                        std::uint64_t block) {
+  // The node's trace of the transaction where it ran (after those before it in its block).
+  ZKR_ASSIGN_OR_RETURN(
+      const json::object traced,
+      exchange("debug_traceTransaction",
+               json::array{merkle::to_hex(tx.hash), json::object{{"tracer", "callTracer"}}}));
+  if (const json::value* result = traced.if_contains("result")) {
+    const json::object* r = result->if_object();
+    const json::value* output = r == nullptr ? nullptr : r->if_contains("output");
+    const json::value* error = r == nullptr ? nullptr : r->if_contains("error");
+    if (error == nullptr) return std::string("the node's trace shows no revert");
+    if (output != nullptr && output->is_string()) {
+      if (const absl::StatusOr<merkle::Bytes> data = merkle::parse_hex(output->as_string());
+          data.ok() && !data->empty()) {
+        return l1calls::describe_revert(*data);
+      }
+    }
+    return json::serialize(*error);  // "out of gas", …
+  }
+  // A node without the debug API: the call again on the state before its block.
+  json::object call{{"from", merkle::to_hex(tx.from)},
+                    {"data", merkle::to_hex(tx.tx.data)},
+                    {"gas", to_quantity(tx.tx.gas_limit)}};
+  if (tx.tx.to) call["to"] = merkle::to_hex(*tx.tx.to);
+  ZKR_ASSIGN_OR_RETURN(
+      const json::object o,
+      exchange("eth_call", json::array{std::move(call), to_quantity(block > 0 ? block - 1 : 0)}));
+  const json::value* err = o.if_contains("error");
+  if (err == nullptr) {
+    return std::string(
+        "unknown: the node has no debug_traceTransaction, and the call succeeds on the state "
+        "before its block (a transaction before it in the block changed the state, or it ran "
+        "out of gas)");
+  }
+  if (const std::optional<merkle::Bytes> data = revert_data_of(*err))
+    return l1calls::describe_revert(*data);
+  return json::serialize(*err);
 }
 
 absl::StatusOr<std::uint64_t> EthRpcClient::chain_id() {

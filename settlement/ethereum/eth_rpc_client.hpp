@@ -37,8 +37,14 @@ class EthRpcClient final : public L1Client {
   [[nodiscard]] absl::StatusOr<bool> knows(const merkle::Word& tx_hash) override;
   [[nodiscard]] absl::StatusOr<std::optional<merkle::Word>> block_hash(
       std::uint64_t number) override;
+  /// Replays the transaction as an eth_call on the state before its block.
+  [[nodiscard]] absl::StatusOr<std::string> revert_reason(const eth::SignedTx& tx,
+                                                          std::uint64_t block) override;
 
  private:
+  /// The whole JSON-RPC reply (`result` or `error`), or why there is none.
+  [[nodiscard]] absl::StatusOr<boost::json::object> exchange(std::string_view method,
+                                                             boost::json::array params);
   EthRpcClient(std::string host, std::uint16_t port, std::string target)
       : host_(std::move(host)), port_(port), target_(std::move(target)) {}
   std::string host_;

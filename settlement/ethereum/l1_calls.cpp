@@ -1,6 +1,7 @@
 #include "settlement/ethereum/l1_calls.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "merkle/keccak.hpp"
@@ -126,6 +127,70 @@ std::uint64_t calldata_gas(merkle::ByteSpan data) noexcept {
   std::uint64_t gas = 0;
   for (std::uint8_t b : data) gas += b == 0 ? 4 : 16;
   return gas;
+}
+
+namespace {
+
+// The contract's errors, with how each argument prints: 'u' a number, 'w' a word.
+struct ErrorShape {
+  std::string_view signature;
+  std::string_view args;
+};
+constexpr ErrorShape kErrors[] = {
+    {"WrongChain(uint256,uint256)", "uu"},
+    {"NumberTooLarge(uint256)", "w"},
+    {"EmptyRange(uint256,uint256)", "uu"},
+    {"OutOfOrder(uint256,uint256)", "uu"},
+    {"NotCommitted(uint256)", "u"},
+    {"NotProven(uint256)", "u"},
+    {"PayloadLength(uint256,uint256)", "uu"},
+    {"BatchNumberMismatch(uint256,uint256)", "uu"},
+    {"BatchRootMismatch(uint256,bytes32,bytes32)", "uww"},
+    {"MalformedProof(uint256)", "u"},
+    {"CommitmentsRootMismatch(uint256,bytes32,bytes32)", "uww"},
+    {"BadSignature(uint256)", "u"},
+    {"TrailingProofData(uint256)", "u"},
+    {"Panic(uint256)", "u"},
+};
+
+// Error(string): the text, if the data is a well-formed one.
+std::optional<std::string> error_string(merkle::ByteSpan data) {
+  constexpr auto kSelector = selector_of("Error(string)");
+  if (data.size() < 4 + 64 || !std::equal(kSelector.begin(), kSelector.end(), data.begin()))
+    return std::nullopt;
+  const auto length = read_u64(data, 4 + 32, "length");
+  if (!length.ok() || *length > data.size() - 4 - 64) return std::nullopt;
+  return std::string(data.begin() + 4 + 64, data.begin() + 4 + 64 + static_cast<long>(*length));
+}
+
+}  // namespace
+
+merkle::Bytes revert_data(std::string_view signature, std::initializer_list<merkle::Word> args) {
+  const merkle::Word h = merkle::keccak256(signature);
+  merkle::Bytes out(h.begin(), h.begin() + 4);
+  for (const merkle::Word& w : args) put_word(out, w);
+  return out;
+}
+
+std::string describe_revert(merkle::ByteSpan data) {
+  if (const std::optional<std::string> text = error_string(data)) return *text;
+  if (data.size() >= 4) {
+    for (const ErrorShape& e : kErrors) {
+      const auto s = selector_of(e.signature);
+      if (!std::equal(s.begin(), s.end(), data.begin())) continue;
+      if (data.size() != 4 + 32 * e.args.size()) break;
+      std::string out(e.signature.substr(0, e.signature.find('(') + 1));
+      for (std::size_t i = 0; i < e.args.size(); ++i) {
+        merkle::Word w;
+        std::copy_n(data.begin() + static_cast<std::ptrdiff_t>(4 + 32 * i), 32, w.begin());
+        const std::optional<std::uint64_t> v = merkle::to_u64(w);
+        absl::StrAppend(&out, i > 0 ? ", " : "",
+                        e.args[i] == 'u' && v ? std::to_string(*v) : merkle::to_hex(w));
+      }
+      return out + ")";
+    }
+  }
+  return data.empty() ? "a revert without data" : merkle::to_hex(data);
 }
 
 }  // namespace zkr::settlement::l1calls

@@ -8,7 +8,10 @@
 
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -40,6 +43,14 @@ merkle::Bytes encode(const Call& call);
 merkle::Bytes commit_payload(std::span<const GatewayBatch> batches);
 /// Execute payload: per batch (number, batchRoot).
 merkle::Bytes execute_payload(std::span<const GatewayBatch> batches);
+
+/// The settlement contract's revert data for its custom error `signature` (one of
+/// contracts/L1Settlement.sol's, e.g. "OutOfOrder(uint256,uint256)") with one word per argument:
+/// what the EVM returns, so the embedded L1's model reverts byte for byte as the contract does.
+merkle::Bytes revert_data(std::string_view signature, std::initializer_list<merkle::Word> args);
+/// Revert data in words: the contract's named errors as "Name(arg, …)" (numbers in decimal,
+/// words in hex), Error(string) as its text, Panic(code); anything else as hex.
+std::string describe_revert(merkle::ByteSpan data);
 
 /// EIP-2028 calldata gas: 4 per zero byte, 16 per other byte.
 std::uint64_t calldata_gas(merkle::ByteSpan data) noexcept;

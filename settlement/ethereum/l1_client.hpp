@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "merkle/types.hpp"
+#include "settlement/ethereum/eth_tx.hpp"
 
 namespace zkr::settlement {
 
@@ -47,6 +48,10 @@ class L1Client {
   /// The hash of canonical block `number`, if it exists.
   [[nodiscard]] virtual absl::StatusOr<std::optional<merkle::Word>> block_hash(
       std::uint64_t number) = 0;
+  /// Why `tx`, mined and reverted in block `block`, reverted: the settlement contract's error in
+  /// words (l1calls::describe_revert).
+  [[nodiscard]] virtual absl::StatusOr<std::string> revert_reason(const eth::SignedTx& tx,
+                                                                  std::uint64_t block) = 0;
 };
 
 }  // namespace zkr::settlement

@@ -14,7 +14,8 @@ namespace {
 
 constexpr std::string_view kColumns =
     "id, action, first_batch, last_batch, nonce, attempt, tx_hash, raw, max_fee_per_gas, "
-    "max_priority_fee_per_gas, gas_limit, state, block_number, block_hash, gas_used, sent_at";
+    "max_priority_fee_per_gas, gas_limit, state, block_number, block_hash, gas_used, sent_at, "
+    "revert_reason";
 
 absl::StatusOr<l1calls::Action> read_action(const Statement& row, int i) {
   const std::string text = row.column_text(i);
@@ -54,6 +55,7 @@ absl::StatusOr<std::vector<L1TxRecord>> collect(Statement* s) {
     }
     if (!row.column_is_null(14)) r.gas_used = static_cast<std::uint64_t>(row.column_int64(14));
     r.sent_at_ms = row.column_int64(15);
+    if (!row.column_is_null(16)) r.revert_reason = row.column_text(16);
     out.push_back(std::move(r));
     return absl::OkStatus();
   }));
@@ -96,13 +98,15 @@ absl::Status insert(Database& db, L1TxRecord& r) {
 absl::Status update(Database& db, const L1TxRecord& r) {
   ZKR_ASSIGN_OR_RETURN(Statement * s,
                        db.prepare("UPDATE l1_transactions SET state = ?2, block_number = ?3, "
-                                  "block_hash = ?4, gas_used = ?5, sent_at = ?6 WHERE id = ?1"));
+                                  "block_hash = ?4, gas_used = ?5, sent_at = ?6, revert_reason = "
+                                  "?7 WHERE id = ?1"));
   return s->bind(1, r.id)
       .bind(2, l1_tx_state_name(r.state))
       .bind(3, r.block_number)
       .bind(4, r.block_hash)
       .bind(5, r.gas_used)
       .bind(6, r.sent_at_ms)
+      .bind(7, r.revert_reason)
       .run();
 }
 
@@ -306,6 +310,13 @@ absl::StatusOr<bool> L1Submitter::track(std::vector<L1TxRecord> group, std::uint
     winner.block_number = receipt->block_number;
     winner.block_hash = receipt->block_hash;
     winner.gas_used = receipt->gas_used;
+    // The contract's reason, asked of the node (kept even if it cannot say).
+    const absl::StatusOr<eth::SignedTx> signed_tx = eth::decode_signed(winner.raw);
+    absl::StatusOr<std::string> reason =
+        signed_tx.ok() ? client_.revert_reason(*signed_tx, receipt->block_number)
+                       : absl::StatusOr<std::string>(signed_tx.status());
+    winner.revert_reason =
+        reason.ok() ? *reason : absl::StrCat("unknown: ", reason.status().message());
     ZKR_RETURN_IF_ERROR(settle_([&](GatewayWriter& w) -> absl::Status {
       Database& db = w.db();
       for (const L1TxRecord& r : superseded) ZKR_RETURN_IF_ERROR(update(db, r));
@@ -313,7 +324,7 @@ absl::StatusOr<bool> L1Submitter::track(std::vector<L1TxRecord> group, std::uint
     }));
     return absl::FailedPreconditionError(
         absl::StrCat("L1 reverted the ", describe(winner), " in block ", receipt->block_number,
-                     "; the settlement contract does not accept it"));
+                     ": the settlement contract refused it with ", *winner.revert_reason));
   }
   const bool confirmed = head + 1 >= receipt->block_number + config_.confirmations;
   const bool final = receipt->block_number <= finalized;

@@ -77,6 +77,7 @@ struct L1TxRecord {
   std::optional<merkle::Word> block_hash;
   std::optional<std::uint64_t> gas_used;
   std::int64_t sent_at_ms = 0;
+  std::optional<std::string> revert_reason;  // kReverted: the contract's error, in words
 };
 
 /// Every L1 transaction for Gateway batches overlapping first..last, oldest first.

@@ -60,28 +60,6 @@ absl::StatusOr<std::uint64_t> view_u64(EthRpcClient& node, const merkle::Address
   return *v;
 }
 
-// The contract's errors, with how each argument prints: 'u' a number, 'w' a word.
-struct ErrorShape {
-  std::string_view signature;
-  std::string_view args;
-};
-constexpr ErrorShape kErrors[] = {
-    {"WrongChain(uint256,uint256)", "uu"},
-    {"NumberTooLarge(uint256)", "w"},
-    {"EmptyRange(uint256,uint256)", "uu"},
-    {"OutOfOrder(uint256,uint256)", "uu"},
-    {"NotCommitted(uint256)", "u"},
-    {"NotProven(uint256)", "u"},
-    {"PayloadLength(uint256,uint256)", "uu"},
-    {"BatchNumberMismatch(uint256,uint256)", "uu"},
-    {"BatchRootMismatch(uint256,bytes32,bytes32)", "uww"},
-    {"MalformedProof(uint256)", "u"},
-    {"CommitmentsRootMismatch(uint256,bytes32,bytes32)", "uww"},
-    {"BadSignature(uint256)", "u"},
-    {"TrailingProofData(uint256)", "u"},
-    {"Panic(uint256)", "u"},
-};
-
 }  // namespace
 
 absl::StatusOr<merkle::Bytes> creation_code(const std::string& artifact_path,
@@ -219,26 +197,6 @@ absl::StatusOr<bool> proves_message(EthRpcClient& node, const merkle::Address& a
         absl::StrCat("proveL2MessageInclusionShared answered ", json::serialize(r)));
   }
   return *answer == merkle::be32(1);
-}
-
-std::string describe_revert(merkle::ByteSpan data) {
-  if (data.size() >= 4) {
-    for (const ErrorShape& e : kErrors) {
-      const merkle::Bytes s = selector(e.signature);
-      if (!std::equal(s.begin(), s.end(), data.begin())) continue;
-      if (data.size() != 4 + 32 * e.args.size()) break;
-      std::string out(e.signature.substr(0, e.signature.find('(') + 1));
-      for (std::size_t i = 0; i < e.args.size(); ++i) {
-        merkle::Word w;
-        std::copy_n(data.begin() + static_cast<std::ptrdiff_t>(4 + 32 * i), 32, w.begin());
-        const std::optional<std::uint64_t> v = merkle::to_u64(w);
-        absl::StrAppend(&out, i > 0 ? ", " : "",
-                        e.args[i] == 'u' && v ? std::to_string(*v) : merkle::to_hex(w));
-      }
-      return out + ")";
-    }
-  }
-  return data.empty() ? "a revert without data" : merkle::to_hex(data);
 }
 
 }  // namespace zkr::settlement::contract

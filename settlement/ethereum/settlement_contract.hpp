@@ -63,8 +63,4 @@ merkle::Bytes prove_message_call(std::uint64_t chain_id, std::uint64_t batch_num
                                                   const merkle::L2Message& message,
                                                   std::span<const merkle::Word> proof);
 
-/// The named error of a revert's data (the contract's custom errors, Error(string), Panic),
-/// decoded as "Name(arg, …)"; the raw hex when unknown.
-std::string describe_revert(merkle::ByteSpan data);
-
 }  // namespace zkr::settlement::contract

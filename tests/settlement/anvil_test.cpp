@@ -16,8 +16,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 
+#include "api/server.hpp"
 #include "merkle/keccak.hpp"
 #include "settlement/ethereum/eth_rpc_client.hpp"
 #include "settlement/ethereum/eth_tx.hpp"
@@ -27,6 +29,7 @@
 #include "tests/support/anvil.hpp"
 #include "tests/support/engine_fixtures.hpp"
 #include "tests/support/l1_chain.hpp"
+#include "tests/support/rpc_client.hpp"
 
 namespace zkr::settlement {
 namespace {
@@ -298,6 +301,86 @@ TEST_F(AnvilSettlement, AReorgRollsBackAndResends) {
   ASSERT_TRUE(done);
   expect_each_action_once();
 }
+
+// A reverted transaction is a failure, never a step done: another account sends the submitter's
+// commit, prove or execute ahead of it in the same block, so the submitter's own reverts. The
+// submitter records the contract's reason, reports it, does not advance the Gateway batches, and
+// sends nothing the contract would refuse again (eth_estimateGas says so first).
+class AnvilRevert : public AnvilSettlement,
+                    public ::testing::WithParamInterface<l1calls::Action> {};
+
+TEST_P(AnvilRevert, IsReportedWithTheContractsReasonAndNothingAdvances) {
+  const l1calls::Action action = GetParam();
+  const L1Stage before = static_cast<L1Stage>(static_cast<int>(action));  // commit: sealed, …
+  // Blocks only when mined by hand: tick until the submitter's `action` is sent and waiting.
+  rpc("evm_setAutomine", {false});
+  auto s = submitter();
+  std::optional<L1TxRecord> waiting;
+  for (int i = 0; i < 40 && !waiting; ++i) {
+    const auto r = s->tick();
+    ASSERT_TRUE(r.ok()) << r.status();
+    const L1TxRecord last = engine_->l1_transactions(1, 3)->back();
+    if (last.action == action && last.state == L1TxState::kPending) {
+      waiting = last;
+    } else {
+      rpc("evm_mine");
+    }
+  }
+  ASSERT_TRUE(waiting.has_value());
+  const L1TxRecord ours = *waiting;
+  ASSERT_EQ(engine_->gateway_batch(1)->l1_stage, before);
+  // The front-runner: the same call from anvil's second account, with a higher tip.
+  const auto meant = eth::decode_signed(ours.raw);
+  ASSERT_TRUE(meant.ok());
+  const auto rival = *secp256k1::PrivateKey::from_hex(testing::kAnvilDeployerKey);
+  eth::Eip1559Tx front = meant->tx;
+  front.nonce = *client_->nonce(rival.address());
+  front.max_priority_fee_per_gas *= 3;
+  front.max_fee_per_gas *= 3;
+  ASSERT_TRUE(client_->send_raw(eth::sign(front, rival)->raw).ok());
+  rpc("evm_mine");  // both in one block, the rival's first (its tip is higher)
+  rpc("evm_setAutomine", {true});
+
+  const auto reverted = s->tick();
+  ASSERT_FALSE(reverted.ok());
+  const std::string expected_reason = "OutOfOrder(4, 1)";  // the rival settled 1..3 already
+  EXPECT_NE(reverted.status().message().find(expected_reason), std::string::npos)
+      << reverted.status();
+  const L1TxRecord row = engine_->l1_transactions(1, 3)->back();
+  EXPECT_EQ(row.state, L1TxState::kReverted);
+  ASSERT_TRUE(row.revert_reason.has_value());
+  EXPECT_EQ(*row.revert_reason, expected_reason);
+  EXPECT_EQ(engine_->gateway_batch(1)->l1_stage, before);
+  // The same step again would revert: the node's gas estimate refuses it, nothing is sent.
+  const std::uint64_t nonce = *client_->nonce(s->address());
+  for (int i = 0; i < 3; ++i) {
+    const auto again = s->tick();
+    EXPECT_FALSE(again.ok());
+    EXPECT_NE(again.status().message().find(expected_reason), std::string::npos) << again.status();
+  }
+  EXPECT_EQ(*client_->nonce(s->address()), nonce);
+  EXPECT_EQ(engine_->gateway_batch(1)->l1_stage, before);
+  // The Gateway batch's status, as a client reads it from the API, says why it is held.
+  api::ServerOptions options;
+  options.port = 0;
+  api::Server server(*engine_, options);
+  const auto port = server.start();
+  ASSERT_TRUE(port.ok()) << port.status();
+  const json::value gw = testing::rpc_http(*port, "zkr_getGatewayBatch", json::array{1});
+  ASSERT_TRUE(gw.as_object().contains("result")) << gw;
+  EXPECT_EQ(gw.at("result").at("l1Error").as_string(),
+            absl::StrCat(l1calls::action_name(action), " reverted in L1 block ", *row.block_number,
+                         ": ", expected_reason))
+      << gw;
+  const json::array& l1 = gw.at("result").at("l1Transactions").as_array();
+  EXPECT_EQ(l1.back().at("state"), "reverted");
+  EXPECT_EQ(l1.back().at("revertReason").as_string(), expected_reason);
+}
+
+INSTANTIATE_TEST_SUITE_P(EachStep, AnvilRevert,
+                         ::testing::Values(l1calls::Action::kCommit, l1calls::Action::kProve,
+                                           l1calls::Action::kExecute),
+                         [](const auto& p) { return std::string(l1calls::action_name(p.param)); });
 
 }  // namespace
 }  // namespace zkr::settlement

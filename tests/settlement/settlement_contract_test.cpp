@@ -84,6 +84,7 @@ class ContractModel : public ::testing::Test {
 
   struct Outcome {
     std::vector<bool> accepted;
+    std::vector<std::string> reasons;  // each revert's reason in words ("" when accepted)
     std::uint64_t committed = 0, verified = 0, executed = 0;
     std::vector<merkle::Word> executed_roots;  // l2LogsRootHash(1..kBatches)
   };
@@ -101,7 +102,8 @@ class ContractModel : public ::testing::Test {
                               .gas_limit = 3'000'000,
                               .to = testing::settlement_address(),
                               .data = l1calls::encode(c)};
-      const auto hash = node_->send_raw(eth::sign(tx, key)->raw);
+      const eth::SignedTx signed_tx = *eth::sign(tx, key);
+      const auto hash = node_->send_raw(signed_tx.raw);
       EXPECT_TRUE(hash.ok()) << hash.status();
       // anvil mines each transaction as it comes, not always before answering: wait for it.
       absl::StatusOr<std::optional<L1Receipt>> receipt = node_->receipt(*hash);
@@ -111,6 +113,7 @@ class ContractModel : public ::testing::Test {
       }
       EXPECT_TRUE(receipt.ok() && receipt->has_value());
       o.accepted.push_back(receipt.ok() && receipt->has_value() && (*receipt)->success);
+      o.reasons.push_back(o.accepted.back() ? "" : reason(*node_, signed_tx, **receipt));
     }
     const auto state = contract::read_state(*node_, testing::settlement_address());
     EXPECT_TRUE(state.ok()) << state.status();
@@ -137,12 +140,14 @@ class ContractModel : public ::testing::Test {
                               .gas_limit = 3'000'000,
                               .to = testing::settlement_address(),
                               .data = l1calls::encode(c)};
-      const auto hash = l1.send_raw(eth::sign(tx, key)->raw);
+      const eth::SignedTx signed_tx = *eth::sign(tx, key);
+      const auto hash = l1.send_raw(signed_tx.raw);
       EXPECT_TRUE(hash.ok()) << hash.status();
       l1.mine();
       const auto receipt = l1.receipt(*hash);
       EXPECT_TRUE(receipt.ok() && receipt->has_value());
       o.accepted.push_back(receipt.ok() && receipt->has_value() && (*receipt)->success);
+      o.reasons.push_back(o.accepted.back() ? "" : reason(l1, signed_tx, **receipt));
     }
     const SettlementContractState st = l1.contract();
     o.committed = st.committed;
@@ -153,11 +158,20 @@ class ContractModel : public ::testing::Test {
     return o;
   }
 
-  // Both answer the same to every call; returns the contract's accepts.
+  // Why a mined transaction reverted, as the node says.
+  static std::string reason(L1Client& l1, const eth::SignedTx& tx, const L1Receipt& receipt) {
+    const auto r = l1.revert_reason(tx, receipt.block_number);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : std::string(r.status().message());
+  }
+
+  // Both answer the same to every call, reverting with the same error; returns the contract's
+  // accepts.
   std::vector<bool> same_on_both(const std::string& name, const std::vector<Call>& calls) {
     const Outcome evm = on_anvil(calls);
     const Outcome model = on_model(calls);
     EXPECT_EQ(model.accepted, evm.accepted) << name;
+    EXPECT_EQ(model.reasons, evm.reasons) << name;
     EXPECT_EQ(model.committed, evm.committed) << name;
     EXPECT_EQ(model.verified, evm.verified) << name;
     EXPECT_EQ(model.executed, evm.executed) << name;
@@ -178,6 +192,8 @@ TEST_F(ContractModel, AgreesOnEverySequence) {
   const Call e1 = call(Action::kExecute, 1, 3), e2 = call(Action::kExecute, 4, 4);
   const Call e_first = call(Action::kExecute, 1, 1);
 
+  // The contract's own words, through the node: a commit that skips batches 1 and 2.
+  EXPECT_EQ(on_anvil({c2}).reasons, std::vector<std::string>{"OutOfOrder(1, 3)"});
   EXPECT_EQ(same_on_both("in order", {c1, c2, p1, p2, e1, e2}), std::vector<bool>(6, true));
   EXPECT_EQ(
       same_on_both("out of order", {c2, p1, c1, e1, p2, p1, c2, e2, p2, e1, e2}),
