@@ -332,7 +332,27 @@ void add_query_methods(Dispatcher& d, const router::Engine& e) {
           if (p.has(0)) {
             ZKR_ASSIGN_OR_RETURN(const std::uint64_t n, p.u64(0));
             ZKR_ASSIGN_OR_RETURN(const auto cost, e.cost_of_gateway_batch(n));
-            return cost_to_json(cost);
+            json::value out = cost_to_json(cost);
+            // Beside the model: the gas L1 charged, from the receipts of the transactions that
+            // settled it (a transaction over several Gateway batches is split evenly).
+            ZKR_ASSIGN_OR_RETURN(const auto txs, e.l1_transactions(n, n));
+            json::object measured;
+            std::uint64_t total = 0;
+            bool any = false;
+            for (const auto& tx : txs) {
+              if (!tx.gas_used || tx.state == settlement::L1TxState::kReplaced ||
+                  tx.state == settlement::L1TxState::kReverted)
+                continue;
+              const std::uint64_t share = *tx.gas_used / (tx.last_batch - tx.first_batch + 1);
+              measured[settlement::l1calls::action_name(tx.action)] = share;
+              total += share;
+              any = true;
+            }
+            if (any) {
+              measured["total"] = total;
+              out.as_object()["measuredGas"] = std::move(measured);
+            }
+            return out;
           }
           if (p.has(1)) {
             ZKR_ASSIGN_OR_RETURN(const std::uint64_t id, p.u64(1));

@@ -25,5 +25,20 @@ zkr_start_serve() {
   exit 1
 }
 
+# The TCP port process $1 listens on (from /proc: its socket inodes in the LISTEN state).
+listening_port() {
+  local inodes=""
+  for _ in $(seq 1 500); do
+    inodes=$(ls -l "/proc/$1/fd" 2>/dev/null | grep -o 'socket:\[[0-9]*\]' | tr -dc '0-9\n' || true)
+    local p
+    p=$(awk -v inodes="$inodes" 'BEGIN { n = split(inodes, a, "\n"); for (i = 1; i <= n; i++) want[a[i]] = 1 }
+          $4 == "0A" && ($10 in want) { split($2, addr, ":"); print addr[2]; exit }' \
+          /proc/net/tcp)
+    [ -n "$p" ] && { echo $((16#$p)); return; }
+    sleep 0.02
+  done
+  zkr_log "process $1 is not listening"; exit 1
+}
+
 # zkr_rss_mib PID: its resident memory in MiB.
 zkr_rss_mib() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }

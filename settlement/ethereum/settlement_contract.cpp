@@ -96,16 +96,17 @@ merkle::Address created_address(const merkle::Address& sender, std::uint64_t non
   return a;
 }
 
-absl::StatusOr<merkle::Address> deploy(EthRpcClient& node, const secp256k1::PrivateKey& deployer,
-                                       const merkle::Bytes& code, int timeout_s) {
-  const merkle::Address from = deployer.address();
+absl::StatusOr<L1Receipt> transact(EthRpcClient& node, const secp256k1::PrivateKey& sender,
+                                   const std::optional<merkle::Address>& to,
+                                   const merkle::Bytes& data, int timeout_s) {
+  const merkle::Address from = sender.address();
   ZKR_ASSIGN_OR_RETURN(const std::uint64_t chain_id, node.chain_id());
   ZKR_ASSIGN_OR_RETURN(const std::uint64_t nonce, node.nonce(from));
   ZKR_ASSIGN_OR_RETURN(const L1Fees fees, node.fees());
-  ZKR_ASSIGN_OR_RETURN(
-      const json::value estimate,
-      node.call("eth_estimateGas", json::array{json::object{{"from", merkle::to_hex(from)},
-                                                            {"data", merkle::to_hex(code)}}}));
+  json::object call{{"from", merkle::to_hex(from)}, {"data", merkle::to_hex(data)}};
+  if (to) call["to"] = merkle::to_hex(*to);
+  ZKR_ASSIGN_OR_RETURN(const json::value estimate,
+                       node.call("eth_estimateGas", json::array{std::move(call)}));
   ZKR_ASSIGN_OR_RETURN(const std::uint64_t gas, parse_quantity(estimate));
   const eth::Eip1559Tx tx{
       .chain_id = chain_id,
@@ -113,27 +114,35 @@ absl::StatusOr<merkle::Address> deploy(EthRpcClient& node, const secp256k1::Priv
       .max_priority_fee_per_gas = fees.max_priority_fee_per_gas,
       .max_fee_per_gas = 2 * fees.base_fee_per_gas + fees.max_priority_fee_per_gas,
       .gas_limit = gas + gas / 5,
-      .to = std::nullopt,
+      .to = to,
       .value = 0,
-      .data = code};
-  ZKR_ASSIGN_OR_RETURN(const eth::SignedTx signed_tx, eth::sign(tx, deployer));
+      .data = data};
+  ZKR_ASSIGN_OR_RETURN(const eth::SignedTx signed_tx, eth::sign(tx, sender));
   ZKR_ASSIGN_OR_RETURN(const merkle::Word hash, node.send_raw(signed_tx.raw));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
   for (;;) {
     ZKR_ASSIGN_OR_RETURN(const std::optional<L1Receipt> receipt, node.receipt(hash));
     if (receipt) {
-      if (!receipt->success) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "the deployment ", merkle::to_hex(hash), " reverted in block ", receipt->block_number));
-      }
-      return created_address(from, nonce);
+      if (receipt->success) return *receipt;
+      ZKR_ASSIGN_OR_RETURN(const std::string why,
+                           node.revert_reason(signed_tx, receipt->block_number));
+      return absl::FailedPreconditionError(absl::StrCat("transaction ", merkle::to_hex(hash),
+                                                        " reverted in block ",
+                                                        receipt->block_number, ": ", why));
     }
     if (std::chrono::steady_clock::now() > deadline) {
-      return absl::DeadlineExceededError(absl::StrCat("the deployment ", merkle::to_hex(hash),
+      return absl::DeadlineExceededError(absl::StrCat("transaction ", merkle::to_hex(hash),
                                                       " was not mined within ", timeout_s, " s"));
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+}
+
+absl::StatusOr<merkle::Address> deploy(EthRpcClient& node, const secp256k1::PrivateKey& deployer,
+                                       const merkle::Bytes& code, int timeout_s) {
+  ZKR_ASSIGN_OR_RETURN(const std::uint64_t nonce, node.nonce(deployer.address()));
+  ZKR_RETURN_IF_ERROR(transact(node, deployer, std::nullopt, code, timeout_s).status());
+  return created_address(deployer.address(), nonce);
 }
 
 absl::StatusOr<SettledState> read_state(EthRpcClient& node, const merkle::Address& at) {

@@ -27,6 +27,14 @@ namespace zkr::settlement::contract {
 /// keccak256(rlp([sender, nonce])).
 merkle::Address created_address(const merkle::Address& sender, std::uint64_t nonce);
 
+/// Sends a signed EIP-1559 transaction from `sender` (nonce and fees from the node, gas its
+/// estimate + 20%) and waits (up to `timeout_s`) for its receipt. FailedPrecondition with the
+/// contract's reason if it reverted.
+[[nodiscard]] absl::StatusOr<L1Receipt> transact(EthRpcClient& node,
+                                                 const secp256k1::PrivateKey& sender,
+                                                 const std::optional<merkle::Address>& to,
+                                                 const merkle::Bytes& data, int timeout_s = 60);
+
 /// Deploys `code` from `deployer` with a signed EIP-1559 transaction (nonce and fees from the
 /// node), waits (up to `timeout_s`) until it is mined, and returns the new contract's address.
 /// FailedPrecondition if the creation reverted.

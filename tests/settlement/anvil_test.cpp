@@ -189,6 +189,29 @@ TEST_F(AnvilSettlement, CommitProveExecuteToFinality) {
   }
   EXPECT_EQ(*contract::l2_logs_root_hash(*client_, settlement_address(), 4), merkle::Word{});
 
+  // The cost ledger puts the receipts' gas beside the model: each call covered Gateway batches
+  // 1..3, so each batch's share is a third of it.
+  api::ServerOptions options;
+  options.port = 0;
+  api::Server server(*engine_, options);
+  const auto port = server.start();
+  ASSERT_TRUE(port.ok()) << port.status();
+  const json::value cost =
+      testing::rpc_http(*port, "zkr_getCostReport", json::object{{"gatewayBatch", 2}});
+  ASSERT_TRUE(cost.as_object().contains("result")) << cost;
+  std::uint64_t total = 0;
+  for (const auto& r : *rows) {
+    ASSERT_EQ(r.first_batch, 1U);
+    ASSERT_EQ(r.last_batch, 3U);
+    const std::uint64_t share =
+        *parse_quantity(
+            rpc("eth_getTransactionReceipt", {merkle::to_hex(r.tx_hash)}).at("gasUsed")) /
+        3;
+    EXPECT_EQ(cost.at("result").at("measuredGas").at(l1calls::action_name(r.action)), share);
+    total += share;
+  }
+  EXPECT_EQ(cost.at("result").at("measuredGas").at("total"), total);
+
   // The router's L1 proofs (shape B) of every message verify through the contract's view against
   // those roots; with one word changed, or the wrong message, they do not.
   int checked = 0;
