@@ -1,13 +1,5 @@
 #include "app/destination.hpp"
 
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -21,8 +13,6 @@
 #include "merkle/keccak.hpp"
 #include "merkle/status.hpp"
 #include "settlement/ethereum/settlement_contract.hpp"
-
-extern char** environ;
 
 namespace zkr::app {
 namespace {
@@ -44,26 +34,6 @@ absl::StatusOr<json::value> read_artifact(const std::string& dir, const std::str
   return v;
 }
 
-// `wanted` if it is free on the loopback interface, or any free port for 0.
-absl::StatusOr<std::uint16_t> free_port(std::uint16_t wanted) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return absl::UnavailableError("cannot open a socket to find a free port");
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(wanted);
-  socklen_t len = sizeof a;
-  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
-  ::close(fd);
-  if (!ok && wanted != 0) {
-    return absl::UnavailableError(
-        absl::StrCat("port ", wanted, " for the destination chain is in use"));
-  }
-  if (!ok) return absl::UnavailableError("cannot find a free port");
-  return ntohs(a.sin_port);
-}
-
 std::string word_hex(const merkle::Word& w) {
   return merkle::to_hex(w).substr(2);
 }
@@ -72,85 +42,47 @@ std::string word_hex(const merkle::Word& w) {
 
 absl::StatusOr<std::unique_ptr<DestinationChain>> DestinationChain::start(
     const DestinationOptions& o) {
-  if (o.anvil.empty() || ::access(o.anvil.c_str(), X_OK) != 0) {
-    return absl::NotFoundError(absl::StrCat("no anvil binary at '", o.anvil,
-                                            "' (./scripts/devnet installs it with npm ci)"));
-  }
   ZKR_ASSIGN_OR_RETURN(const json::value storage,
                        read_artifact(o.contracts_dir, "InteropRootStorage"));
   ZKR_ASSIGN_OR_RETURN(const json::value verifier,
                        read_artifact(o.contracts_dir, "L2MessageVerification"));
-  ZKR_ASSIGN_OR_RETURN(const std::uint16_t port, free_port(o.port));
-
   std::unique_ptr<DestinationChain> d(new DestinationChain());
   d->chain_id_ = o.chain_id;
-  d->port_ = port;
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, o.log_file.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  std::vector<std::string> args{o.anvil, "--port", std::to_string(port), "--chain-id",
-                                std::to_string(o.chain_id)};
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const int spawned =
-      posix_spawn(&d->pid_, o.anvil.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) {
-    d->pid_ = 0;
-    return absl::UnavailableError(absl::StrCat("cannot start ", o.anvil, ": error ", spawned));
-  }
-  ZKR_ASSIGN_OR_RETURN(d->rpc_,
-                       settlement::EthRpcClient::create(absl::StrCat("http://127.0.0.1:", port)));
-  absl::StatusOr<std::uint64_t> id = absl::UnavailableError("not asked yet");
-  for (int i = 0; i < 200 && !id.ok(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    id = d->rpc_->chain_id();
-  }
-  if (!id.ok()) {
-    return absl::UnavailableError(absl::StrCat("anvil did not answer on port ", port,
-                                               " within 10 s (", id.status().message(), "; see ",
-                                               o.log_file, ")"));
-  }
+  ZKR_ASSIGN_OR_RETURN(d->node_, AnvilNode::start({.binary = o.anvil,
+                                                   .port = o.port,
+                                                   .chain_id = o.chain_id,
+                                                   .log_file = o.log_file,
+                                                   .role = "the destination chain"}));
+  settlement::EthRpcClient* rpc = &d->node_->rpc();
 
   // InteropRootStorage is deployed with its importer (an immutable of its code), and the code is
   // then put at the canonical address; the verifier has no constructor.
   const std::string init =
       absl::StrCat(std::string(storage.at("bytecode").as_string()),
                    word_hex(merkle::address_to_word(*merkle::parse_address(kImporter))));
-  ZKR_ASSIGN_OR_RETURN(
-      const json::value sent,
-      d->rpc_->call("eth_sendTransaction",
-                    json::array{json::object{{"from", kImporter}, {"data", init}}}));
+  ZKR_ASSIGN_OR_RETURN(const json::value sent,
+                       rpc->call("eth_sendTransaction",
+                                 json::array{json::object{{"from", kImporter}, {"data", init}}}));
   ZKR_ASSIGN_OR_RETURN(const json::value receipt, d->mined(sent));
   if (receipt.at("status") != "0x1") {
     return absl::InternalError("deploying InteropRootStorage on the destination chain failed");
   }
   ZKR_ASSIGN_OR_RETURN(
       const json::value code,
-      d->rpc_->call("eth_getCode", json::array{receipt.at("contractAddress"), "latest"}));
+      rpc->call("eth_getCode", json::array{receipt.at("contractAddress"), "latest"}));
+  ZKR_RETURN_IF_ERROR(rpc->call("anvil_setCode", json::array{kInteropRootStorage, code}).status());
   ZKR_RETURN_IF_ERROR(
-      d->rpc_->call("anvil_setCode", json::array{kInteropRootStorage, code}).status());
-  ZKR_RETURN_IF_ERROR(d->rpc_
-                          ->call("anvil_setCode",
-                                 json::array{kMessageVerification, verifier.at("deployedBytecode")})
-                          .status());
+      rpc->call("anvil_setCode", json::array{kMessageVerification, verifier.at("deployedBytecode")})
+          .status());
   return d;
 }
 
-DestinationChain::~DestinationChain() {
-  if (pid_ == 0) return;
-  ::kill(pid_, SIGTERM);
-  int status = 0;
-  ::waitpid(pid_, &status, 0);
-}
+DestinationChain::~DestinationChain() = default;
 
 absl::StatusOr<json::value> DestinationChain::send(const char* from, const std::string& data) {
   ZKR_ASSIGN_OR_RETURN(
       json::value hash,
-      rpc_->call(
+      node_->rpc().call(
           "eth_sendTransaction",
           json::array{json::object{{"from", from}, {"to", kInteropRootStorage}, {"data", data}}}));
   if (!hash.is_string()) return absl::InternalError("eth_sendTransaction gave no hash");
@@ -160,7 +92,7 @@ absl::StatusOr<json::value> DestinationChain::send(const char* from, const std::
 absl::StatusOr<json::value> DestinationChain::mined(const json::value& hash) {
   for (int i = 0; i < 200; ++i) {
     ZKR_ASSIGN_OR_RETURN(json::value receipt,
-                         rpc_->call("eth_getTransactionReceipt", json::array{hash}));
+                         node_->rpc().call("eth_getTransactionReceipt", json::array{hash}));
     if (receipt.is_object()) return receipt;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

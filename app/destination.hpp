@@ -4,8 +4,6 @@
 // block's interop root is imported with a transaction, as a ZKsync chain's bootloader imports it.
 // The ZKsync SDK's InteropClient.verifyMessage then checks a message's proof on it.
 
-#include <sys/types.h>
-
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -13,6 +11,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "app/anvil_node.hpp"
 #include "merkle/log.hpp"
 #include "router/engine.hpp"
 #include "settlement/ethereum/eth_rpc_client.hpp"
@@ -37,7 +36,7 @@ class DestinationChain {
   DestinationChain(const DestinationChain&) = delete;
   DestinationChain& operator=(const DestinationChain&) = delete;
 
-  std::uint16_t port() const noexcept { return port_; }
+  std::uint16_t port() const noexcept { return node_->port(); }
   std::uint64_t chain_id() const noexcept { return chain_id_; }
   /// The importer account (anvil's first, unlocked): it deployed the contracts and adds the roots.
   static constexpr const char* kImporter = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
@@ -52,7 +51,7 @@ class DestinationChain {
   [[nodiscard]] absl::Status add_root(std::uint64_t chain_id, std::uint64_t number,
                                       const merkle::Word& root, const char* from = kImporter);
   /// A JSON-RPC client of the chain.
-  settlement::EthRpcClient& rpc() noexcept { return *rpc_; }
+  settlement::EthRpcClient& rpc() noexcept { return node_->rpc(); }
   std::optional<std::uint64_t> last_imported() const noexcept { return last_imported_; }
 
  private:
@@ -63,10 +62,8 @@ class DestinationChain {
   [[nodiscard]] absl::StatusOr<boost::json::value> mined(const boost::json::value& hash);
   static std::string add_root_call(std::uint64_t chain_id, std::uint64_t number,
                                    const merkle::Word& root);
-  pid_t pid_ = 0;
-  std::uint16_t port_ = 0;
+  std::unique_ptr<AnvilNode> node_;
   std::uint64_t chain_id_ = 0;
-  std::unique_ptr<settlement::EthRpcClient> rpc_;
   std::optional<std::uint64_t> last_imported_;
 };
 

@@ -23,6 +23,7 @@
 #include "api/methods.hpp"
 #include "api/rpc.hpp"
 #include "api/server.hpp"
+#include "app/anvil_node.hpp"
 #include "app/destination.hpp"
 #include "app/interop_center.hpp"
 #include "app/loops.hpp"
@@ -35,6 +36,7 @@
 #include "settlement/ethereum/embedded_l1.hpp"
 #include "settlement/ethereum/eth_rpc_client.hpp"
 #include "settlement/ethereum/l1_submitter.hpp"
+#include "settlement/ethereum/settlement_contract.hpp"
 #include "settlement/ethereum/wallet_tx.hpp"
 
 namespace zkr::app {
@@ -533,6 +535,58 @@ absl::Status rebuild_l1(router::Engine& engine, settlement::EmbeddedL1& l1,
   return absl::OkStatus();
 }
 
+/// --l1 anvil: anvil as the L1 (beside the API: port + 2, or free), its chain kept in
+/// <data_dir>/l1-anvil.json, the submitter's account funded, and the settlement contract deployed
+/// by the submitter's first transaction (so a restart finds it at the same address).
+absl::StatusOr<std::pair<std::unique_ptr<AnvilNode>, merkle::Address>> start_anvil_l1(
+    const DevnetOptions& o, const settlement::secp256k1::PrivateKey& submitter,
+    const settlement::secp256k1::PrivateKey& gateway_signer) {
+  namespace fs = std::filesystem;
+  const double block_s = std::chrono::duration<double>(o.l1_block_interval).count();
+  ZKR_ASSIGN_OR_RETURN(
+      std::unique_ptr<AnvilNode> node,
+      AnvilNode::start(
+          {.binary = o.anvil,
+           .port = static_cast<std::uint16_t>(o.port == 0 || o.port > 65533 ? 0 : o.port + 2),
+           .chain_id = o.l1_chain_id,
+           .log_file = (fs::path(o.data_dir) / "l1-anvil.log").string(),
+           .extra_args = {"--block-time", absl::StrCat(block_s), "--slots-in-an-epoch", "1",
+                          "--state", (fs::path(o.data_dir) / "l1-anvil.json").string()},
+           .role = "the L1"}));
+  settlement::EthRpcClient& rpc = node->rpc();
+  const merkle::Address from = submitter.address();
+  ZKR_RETURN_IF_ERROR(
+      rpc.call("anvil_setBalance",
+               boost::json::array{merkle::to_hex(from), "0x3635c9adc5dea00000"})  // 1000 ETH
+          .status());
+  const merkle::Address at = settlement::contract::created_address(from, 0);
+  ZKR_ASSIGN_OR_RETURN(const boost::json::value code,
+                       rpc.call("eth_getCode", boost::json::array{merkle::to_hex(at), "latest"}));
+  if (code == "0x") {
+    ZKR_ASSIGN_OR_RETURN(const std::uint64_t nonce, rpc.nonce(from));
+    if (nonce != 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the L1 in ", (fs::path(o.data_dir) / "l1-anvil.json").string(),
+          " has transactions of the submitter but no settlement contract; start with --fresh"));
+    }
+    ZKR_ASSIGN_OR_RETURN(const merkle::Bytes creation,
+                         settlement::contract::creation_code(
+                             (fs::path(o.contracts_dir) / "L1Settlement.json").string(),
+                             o.gateway_chain_id, gateway_signer.address()));
+    ZKR_ASSIGN_OR_RETURN(const merkle::Address deployed,
+                         settlement::contract::deploy(rpc, submitter, creation));
+    if (deployed != at) return absl::InternalError("the contract was not deployed where expected");
+  }
+  ZKR_ASSIGN_OR_RETURN(const settlement::contract::SettledState state,
+                       settlement::contract::read_state(rpc, at));
+  if (state.settling_chain_id != o.gateway_chain_id ||
+      state.proof_signer != gateway_signer.address()) {
+    return absl::FailedPreconditionError(
+        "the L1's settlement contract belongs to another Gateway; start with --fresh");
+  }
+  return std::pair{std::move(node), at};
+}
+
 }  // namespace
 
 int run_devnet(const DevnetOptions& o) {
@@ -547,6 +601,7 @@ int run_devnet(const DevnetOptions& o) {
   const fs::path db = fs::path(o.data_dir) / "zkrouter.db";
   if (o.fresh) {
     for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix, ec);
+    fs::remove(fs::path(o.data_dir) / "l1-anvil.json", ec);
   }
   std::vector<std::uint64_t> gateway_ids;
   for (int i = 0; i < o.gateway_chains; ++i)
@@ -679,23 +734,45 @@ int run_devnet(const DevnetOptions& o) {
       merkle::keccak256(std::string_view("zkrouter devnet settlement"));
   merkle::Address settlement_address{};
   std::copy(settlement_seed.begin() + 12, settlement_seed.end(), settlement_address.begin());
-  settlement::EmbeddedL1 l1({.chain_id = o.l1_chain_id,
-                             .block_time = o.l1_block_interval,
-                             .finality_depth = o.l1_finality_depth,
-                             .settlement_address = settlement_address,
-                             .gateway_chain_id = o.gateway_chain_id,
-                             .gateway_key = config.gateway.signing_key->public_key(),
-                             .gas = config.gas_model});
-  if (absl::Status s = rebuild_l1(engine, l1, o.l1_finality_depth); !s.ok()) {
-    std::fprintf(stderr, "zkrouter devnet: rebuilding the embedded L1: %s\n",
-                 std::string(s.message()).c_str());
-    return 1;
+  // The L1: in process, or anvil running the settlement contract.
+  const auto submitter_key = key_from(secrets.at("l1-submitter"));
+  std::unique_ptr<settlement::EmbeddedL1> embedded;
+  std::unique_ptr<AnvilNode> l1_node;
+  settlement::L1Client* l1 = nullptr;
+  if (o.l1 == "anvil") {
+    auto started = start_anvil_l1(o, *submitter_key, *config.gateway.signing_key);
+    if (!started.ok()) {
+      std::fprintf(stderr, "zkrouter devnet: --l1 anvil: %s\n",
+                   std::string(started.status().message()).c_str());
+      return 1;
+    }
+    l1_node = std::move(started->first);
+    settlement_address = started->second;
+    l1 = &l1_node->rpc();
+    std::printf("  L1 %lu (anvil): %s, L1Settlement %s\n",
+                static_cast<unsigned long>(o.l1_chain_id), l1_node->url().c_str(),
+                merkle::to_hex(settlement_address).c_str());
+  } else {
+    embedded = std::make_unique<settlement::EmbeddedL1>(
+        settlement::EmbeddedL1Config{.chain_id = o.l1_chain_id,
+                                     .block_time = o.l1_block_interval,
+                                     .finality_depth = o.l1_finality_depth,
+                                     .settlement_address = settlement_address,
+                                     .gateway_chain_id = o.gateway_chain_id,
+                                     .gateway_key = config.gateway.signing_key->public_key(),
+                                     .gas = config.gas_model});
+    if (absl::Status s = rebuild_l1(engine, *embedded, o.l1_finality_depth); !s.ok()) {
+      std::fprintf(stderr, "zkrouter devnet: rebuilding the embedded L1: %s\n",
+                   std::string(s.message()).c_str());
+      return 1;
+    }
+    embedded->start_mining();
+    l1 = embedded.get();
   }
-  l1.start_mining();
+  std::fflush(stdout);
   settlement::L1Submitter submitter(
-      {.settlement_address = settlement_address, .stuck_after = std::chrono::seconds(10)}, l1,
-      *key_from(secrets.at("l1-submitter")),
-      [&engine](const auto& body) { return engine.settle(body); });
+      {.settlement_address = settlement_address, .stuck_after = std::chrono::seconds(10)}, *l1,
+      *submitter_key, [&engine](const auto& body) { return engine.settle(body); });
 
   Latencies latencies, l1_latencies;
   std::atomic<std::uint64_t> messages_sent{0};
@@ -864,10 +941,12 @@ int run_devnet(const DevnetOptions& o) {
                     sealed ? *sealed : 0, ", gateway batches ", engine.gateway_batch_count(),
                     ", events ", engine.last_event_seq(), ", proof calls ", server.proofs_served(),
                     ", subscriptions ", server.subscriptions(), "\n");
-    absl::StrAppend(&view, tty ? "" : "  ", "L1 ", o.l1_chain_id, ": block ", l1.head().value_or(0),
-                    ", finalized ", l1.finalized().value_or(0), ", Gateway batches sealed ",
-                    at_stage[0], " committed ", at_stage[1], " proven ", at_stage[2], " executed ",
-                    at_stage[3], " final ", at_stage[4], "\n");
+    absl::StrAppend(&view, tty ? "" : "  ", "L1 ", o.l1_chain_id,
+                    l1_node ? absl::StrCat(" (anvil :", l1_node->port(), ")") : std::string(),
+                    ": block ", l1->head().value_or(0), ", finalized ", l1->finalized().value_or(0),
+                    ", Gateway batches sealed ", at_stage[0], " committed ", at_stage[1],
+                    " proven ", at_stage[2], " executed ", at_stage[3], " final ", at_stage[4],
+                    "\n");
     if (destination) {
       const auto imported = destination->last_imported();
       absl::StrAppend(&view, tty ? "" : "  ", "destination ", destination->chain_id(),
@@ -882,7 +961,8 @@ int run_devnet(const DevnetOptions& o) {
   l1_sender.join();
   importer.join();
   destination.reset();
-  l1.stop_mining();
+  if (embedded) embedded->stop_mining();
+  l1_node.reset();  // anvil writes its chain to <data_dir>/l1-anvil.json
   server.stop();
   std::printf("zkrouter devnet: stopped cleanly; restart to resume from %s\n", db.c_str());
   return failed ? 1 : 0;

@@ -36,6 +36,9 @@ struct DevnetOptions {
   std::string anvil;          // the anvil binary
   std::string contracts_dir;  // compiled contracts (build/contracts)
   std::uint64_t destination_chain_id = 31338;
+  // The L1: "embedded" (in process, the default) or "anvil" (a real EVM running
+  // contracts/L1Settlement.sol, its chain kept in <data_dir>/l1-anvil.json across clean stops).
+  std::string l1 = "embedded";
 };
 
 /// Runs until SIGINT / SIGTERM (or run_for). Returns the process exit code.

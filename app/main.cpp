@@ -59,7 +59,9 @@ ABSL_FLAG(std::string, topic, "messages", "watch: messages, finality, interopRoo
 ABSL_FLAG(int64_t, source, -1, "watch: only this source chain");
 ABSL_FLAG(int64_t, from_cursor, -1, "watch: replay events after this cursor first");
 ABSL_FLAG(uint64_t, count, 0, "watch: stop after this many notifications (0: never)");
-ABSL_FLAG(std::string, l1, "", "deploy-settlement: the Ethereum node's JSON-RPC URL");
+ABSL_FLAG(std::string, l1, "",
+          "devnet: the L1, embedded (default) or anvil (a real EVM running "
+          "contracts/L1Settlement.sol); deploy-settlement: the Ethereum node's JSON-RPC URL");
 ABSL_FLAG(std::string, key_env, "ZKR_DEPLOYER_KEY",
           "deploy-settlement: the environment variable holding the deployer's key");
 ABSL_FLAG(uint64_t, settling_chain, 506, "deploy-settlement: the chain that settles there");
@@ -175,6 +177,11 @@ int devnet(int argc, char** argv) {
     o.run_for = std::chrono::seconds(absl::GetFlag(FLAGS_run_for));
   o.plain_output = absl::GetFlag(FLAGS_plain);
   o.destination = absl::GetFlag(FLAGS_destination);
+  o.l1 = absl::GetFlag(FLAGS_l1).empty() ? "embedded" : absl::GetFlag(FLAGS_l1);
+  if (o.l1 != "embedded" && o.l1 != "anvil") {
+    std::fprintf(stderr, "zkrouter devnet: --l1 is embedded or anvil, not %s\n", o.l1.c_str());
+    return 2;
+  }
   // Defaults relative to the binary: build/app/zkrouter in a checkout.
   const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe");
   o.anvil = absl::GetFlag(FLAGS_anvil);

@@ -20,6 +20,9 @@
 #include <thread>
 #include <tuple>
 
+#include "absl/strings/str_cat.h"
+#include "settlement/ethereum/settlement_contract.hpp"
+#include "tests/support/anvil.hpp"
 #include "tests/support/api_proof.hpp"
 #include "tests/support/engine_fixtures.hpp"
 #include "tests/support/process.hpp"
@@ -167,6 +170,90 @@ TEST(Devnet, MessagesReachGatewayFinalityAndTheirProofsVerify) {
   const auto status = call(again.port, "zkr_getGatewayStatus", json::array{});
   EXPECT_GT(status.at("result").at("lastSealedBlock").to_number<std::uint64_t>(), last_block);
   EXPECT_EQ(stop_devnet(again), 0);
+}
+
+}  // namespace
+}  // namespace zkr
+
+namespace zkr {
+namespace {
+
+// With --l1 anvil the devnet settles on a real EVM into contracts/L1Settlement.sol: the contract's
+// counters and roots equal the router's Gateway batches, and the router's L1 proofs (shape B) of
+// the Gateway chains' messages verify through the contract's view, one-word mutations do not.
+TEST(Devnet, SettlesIntoTheContractOnAnvilAndItsL1ProofsVerifyThere) {
+  if (!testing::have_anvil()) GTEST_SKIP() << "anvil is not installed (ZKR_ANVIL)";
+  testing::TempDir dir;
+  Devnet d = testing::start_process({ZKR_BINARY, "devnet", "--port=0", "--plain", "--batch_ms=300",
+                                     "--block_ms=200", "--l1_block_ms=300", "--destination=false",
+                                     "--l1=anvil", "--data_dir=" + dir.file("devnet"), "--fresh"},
+                                    "API on http://127.0.0.1:");
+  ASSERT_GT(d.port, 0) << d.text;
+  const std::string line = testing::read_line_with(d, "L1 1337 (anvil): ");
+  const std::size_t url_at = line.find("http://");
+  const std::size_t at_at = line.find("L1Settlement 0x");
+  ASSERT_TRUE(url_at != std::string::npos && at_at != std::string::npos) << line << d.text;
+  const std::string url = line.substr(url_at, line.find(',', url_at) - url_at);
+  const merkle::Address contract = *merkle::parse_address(line.substr(at_at + 13, 42));
+  auto node = *settlement::EthRpcClient::create(url);
+
+  // Wait until batch 3 of every Gateway chain is final on L1.
+  for (const std::uint64_t chain : {270, 271, 272}) {
+    const std::string id = std::to_string(chain) + ":3:0";
+    json::value status;
+    for (int i = 0; i < 600; ++i) {  // up to 60 s
+      status = call(d.port, "zkr_getMessageStatus", json::array{id.c_str()});
+      if (status.as_object().contains("result") &&
+          status.at("result").at("status") == json::value("l1_final"))
+        break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_EQ(status.at("result").at("status"), json::value("l1_final")) << status;
+  }
+  const auto state = settlement::contract::read_state(*node, contract);
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_EQ(state->settling_chain_id, 506u);
+  ASSERT_GE(state->executed, 1u);
+  for (std::uint64_t n = 1; n <= state->executed; ++n) {
+    const json::value gw = call(d.port, "zkr_getGatewayBatch", json::array{n});
+    EXPECT_EQ(merkle::to_hex(*settlement::contract::l2_logs_root_hash(*node, contract, n)),
+              gw.at("result").at("batchRoot").as_string())
+        << n;
+  }
+
+  int verified = 0;
+  for (const std::uint64_t chain : {270, 271, 272}) {
+    for (std::uint64_t b = 1; b <= 3; ++b) {
+      for (std::uint64_t i = 0; i < 3; ++i) {
+        const std::string id = absl::StrCat(chain, ":", b, ":", i);
+        const json::value m = call(d.port, "zkr_getMessage", json::array{id.c_str()});
+        const json::value p = call(d.port, "zkr_getProof", json::array{id.c_str(), "l1"});
+        ASSERT_TRUE(m.as_object().contains("result") && p.as_object().contains("result")) << p;
+        const json::value& msg = m.at("result");
+        if (msg.at("sender").is_null()) continue;  // a log, not a message
+        const merkle::L2Message message{
+            .tx_number_in_batch =
+                static_cast<std::uint16_t>(msg.at("txNumberInBatch").to_number<std::uint64_t>()),
+            .sender = *merkle::parse_address(std::string(msg.at("sender").as_string())),
+            .data = *merkle::parse_hex(std::string(msg.at("data").as_string()))};
+        std::vector<merkle::Word> proof;
+        for (const json::value& w : p.at("result").at("proof").as_array())
+          proof.push_back(*merkle::parse_word(std::string(w.as_string())));
+        const std::uint64_t leaf = p.at("result").at("id").to_number<std::uint64_t>();
+        const auto ok =
+            settlement::contract::proves_message(*node, contract, chain, b, leaf, message, proof);
+        ASSERT_TRUE(ok.ok()) << ok.status();
+        EXPECT_TRUE(*ok) << id;
+        proof[(b + i) % proof.size()][3] ^= 0x40;
+        const auto damaged =
+            settlement::contract::proves_message(*node, contract, chain, b, leaf, message, proof);
+        EXPECT_FALSE(damaged.ok() && *damaged) << id;
+        ++verified;
+      }
+    }
+  }
+  EXPECT_GE(verified, 20);
+  EXPECT_EQ(testing::stop_process(d), 0);
 }
 
 }  // namespace
