@@ -246,21 +246,30 @@ TEST(Sdk, SignedTransactionsOfEveryKindBecomeMessagesOnTheDevnet) {
   EXPECT_EQ(testing::stop_process(devnet), 0);
 }
 
-// The destination chain's URL from the devnet's banner; empty if it did not start.
-std::string destination_url(testing::Process& devnet) {
+// A fresh devnet (start_devnet) and the URL of its destination chain, from its banner, in
+// `target`; `target` stays empty, with the failure said, if either did not start.
+testing::Process start_devnet_with_destination(const testing::TempDir& dir, std::string& target) {
+  testing::Process devnet = start_devnet(dir);
+  if (devnet.port == 0) {
+    ADD_FAILURE() << "the devnet did not print where its API listens";
+    return devnet;
+  }
   const std::string line = testing::read_line_with(devnet, "destination chain");
   const std::size_t at = line.find("http://127.0.0.1:");
-  if (at == std::string::npos) return "";
-  return line.substr(at, line.find(',', at) - at);
+  if (at == std::string::npos) {
+    ADD_FAILURE() << "the destination chain did not start: " << line;
+    return devnet;
+  }
+  target = line.substr(at, line.find(',', at) - at);
+  return devnet;
 }
 
 TEST(Sdk, SendAndVerifyOnTheDevnetsDestinationChainAsTheSdkDocumentsIt) {
   if (!have_sdk()) GTEST_SKIP() << "node or the SDK is not installed (scripts/test installs them)";
   testing::TempDir dir;
-  testing::Process devnet = start_devnet(dir);
-  ASSERT_GT(devnet.port, 0) << "the devnet did not print where its API listens";
-  const std::string target = destination_url(devnet);
-  ASSERT_FALSE(target.empty()) << "the destination chain did not start";
+  std::string target;
+  testing::Process devnet = start_devnet_with_destination(dir, target);
+  ASSERT_FALSE(target.empty());
 
   // examples/sdk_interop.js, as examples/README.md runs it, with a report for the checks here.
   const fs::path example = fs::path(sdk_script()).parent_path().parent_path().parent_path() /
@@ -294,10 +303,9 @@ TEST(Sdk, SendAndVerifyOnTheDevnetsDestinationChainAsTheSdkDocumentsIt) {
 TEST(Sdk, AWalletsBundleThroughTheInteropCenterIsProvenAndVerifiedOnTheDestination) {
   if (!have_sdk()) GTEST_SKIP() << "node or the SDK is not installed (scripts/test installs them)";
   testing::TempDir dir;
-  testing::Process devnet = start_devnet(dir);
-  ASSERT_GT(devnet.port, 0) << "the devnet did not print where its API listens";
-  const std::string target = destination_url(devnet);
-  ASSERT_FALSE(target.empty()) << "the destination chain did not start";
+  std::string target;
+  testing::Process devnet = start_devnet_with_destination(dir, target);
+  ASSERT_FALSE(target.empty());
 
   const std::string key = "0x1c7a2a7b1d3b0d3c6f1f0a4e9b8e2d1c0b9a8f7e6d5c4b3a2918070605040302";
   const json::value r =

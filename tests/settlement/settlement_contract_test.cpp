@@ -89,32 +89,42 @@ class ContractModel : public ::testing::Test {
     std::vector<merkle::Word> executed_roots;  // l2LogsRootHash(1..kBatches)
   };
 
-  Outcome on_anvil(const std::vector<Call>& calls) {
-    EXPECT_TRUE(node_->call("evm_revert", json::array{snapshot_})->as_bool());
-    snapshot_ = std::string(node_->call("evm_snapshot", {})->as_string());
+  // Sends each call as a transaction on `l1` (chain `l1_chain`), `mine` putting it in a block,
+  // and records whether it was accepted and, if not, why.
+  static Outcome send_all(L1Client& l1, std::uint64_t l1_chain, const std::function<void()>& mine,
+                          const std::vector<Call>& calls) {
     const auto key = *secp256k1::PrivateKey::from_hex(testing::kAnvilKey);
     Outcome o;
     for (const Call& c : calls) {
-      const eth::Eip1559Tx tx{.chain_id = 31337,
-                              .nonce = *node_->nonce(key.address()),
+      const eth::Eip1559Tx tx{.chain_id = l1_chain,
+                              .nonce = *l1.nonce(key.address()),
                               .max_priority_fee_per_gas = 1'000'000'000,
                               .max_fee_per_gas = 100'000'000'000,
                               .gas_limit = 3'000'000,
                               .to = testing::settlement_address(),
                               .data = l1calls::encode(c)};
       const eth::SignedTx signed_tx = *eth::sign(tx, key);
-      const auto hash = node_->send_raw(signed_tx.raw);
+      const auto hash = l1.send_raw(signed_tx.raw);
       EXPECT_TRUE(hash.ok()) << hash.status();
+      mine();
       // anvil mines each transaction as it comes, not always before answering: wait for it.
-      absl::StatusOr<std::optional<L1Receipt>> receipt = node_->receipt(*hash);
+      absl::StatusOr<std::optional<L1Receipt>> receipt = l1.receipt(*hash);
       for (int i = 0; i < 100 && receipt.ok() && !receipt->has_value(); ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        receipt = node_->receipt(*hash);
+        receipt = l1.receipt(*hash);
       }
       EXPECT_TRUE(receipt.ok() && receipt->has_value());
       o.accepted.push_back(receipt.ok() && receipt->has_value() && (*receipt)->success);
-      o.reasons.push_back(o.accepted.back() ? "" : reason(*node_, signed_tx, **receipt));
+      o.reasons.push_back(o.accepted.back() ? "" : reason(l1, signed_tx, **receipt));
     }
+    return o;
+  }
+
+  Outcome on_anvil(const std::vector<Call>& calls) {
+    EXPECT_TRUE(node_->call("evm_revert", json::array{snapshot_})->as_bool());
+    snapshot_ = std::string(node_->call("evm_snapshot", {})->as_string());
+    Outcome o = send_all(
+        *node_, 31337, [] {}, calls);
     const auto state = contract::read_state(*node_, testing::settlement_address());
     EXPECT_TRUE(state.ok()) << state.status();
     o.committed = state->committed;
@@ -130,25 +140,8 @@ class ContractModel : public ::testing::Test {
     EmbeddedL1 l1({.settlement_address = testing::settlement_address(),
                    .gateway_chain_id = 506,
                    .gateway_key = testing::test_gateway_key()->public_key()});
-    const auto key = *secp256k1::PrivateKey::from_hex(testing::kAnvilKey);
-    Outcome o;
-    for (const Call& c : calls) {
-      const eth::Eip1559Tx tx{.chain_id = 1337,
-                              .nonce = *l1.nonce(key.address()),
-                              .max_priority_fee_per_gas = 1'000'000'000,
-                              .max_fee_per_gas = 100'000'000'000,
-                              .gas_limit = 3'000'000,
-                              .to = testing::settlement_address(),
-                              .data = l1calls::encode(c)};
-      const eth::SignedTx signed_tx = *eth::sign(tx, key);
-      const auto hash = l1.send_raw(signed_tx.raw);
-      EXPECT_TRUE(hash.ok()) << hash.status();
-      l1.mine();
-      const auto receipt = l1.receipt(*hash);
-      EXPECT_TRUE(receipt.ok() && receipt->has_value());
-      o.accepted.push_back(receipt.ok() && receipt->has_value() && (*receipt)->success);
-      o.reasons.push_back(o.accepted.back() ? "" : reason(l1, signed_tx, **receipt));
-    }
+    Outcome o = send_all(
+        l1, 1337, [&l1] { l1.mine(); }, calls);
     const SettlementContractState st = l1.contract();
     o.committed = st.committed;
     o.verified = st.proven;
