@@ -101,11 +101,10 @@ absl::StatusOr<json::value> DestinationChain::mined(const json::value& hash) {
 
 std::string DestinationChain::add_root_call(std::uint64_t chain_id, std::uint64_t number,
                                             const merkle::Word& root) {
-  static const merkle::Word kSelector =
-      merkle::keccak256(std::string_view("addInteropRoot(uint256,uint256,bytes32)"));
-  return absl::StrCat("0x", merkle::to_hex(merkle::ByteSpan(kSelector.data(), 4)).substr(2),
-                      word_hex(merkle::be32(chain_id)), word_hex(merkle::be32(number)),
-                      word_hex(root));
+  constexpr merkle::Selector kSelector =
+      merkle::function_selector("addInteropRoot(uint256,uint256,bytes32)");
+  return absl::StrCat(merkle::to_hex(merkle::ByteSpan(kSelector)), word_hex(merkle::be32(chain_id)),
+                      word_hex(merkle::be32(number)), word_hex(root));
 }
 
 absl::Status DestinationChain::add_root(std::uint64_t chain_id, std::uint64_t number,
@@ -133,42 +132,15 @@ absl::Status DestinationChain::import_roots(const router::Engine& engine) {
   return absl::OkStatus();
 }
 
-namespace {
-
-void put_word(merkle::Bytes& out, const merkle::Word& w) {
-  out.insert(out.end(), w.begin(), w.end());
-}
-
-merkle::Bytes selector(std::string_view signature) {
-  const merkle::Word h = merkle::keccak256(signature);
-  return merkle::Bytes(h.begin(), h.begin() + 4);
-}
-
-absl::StatusOr<merkle::Word> view_call(settlement::EthRpcClient& rpc, const char* to,
-                                       const merkle::Bytes& data) {
-  ZKR_ASSIGN_OR_RETURN(
-      const json::value r,
-      rpc.call("eth_call",
-               json::array{json::object{{"to", to}, {"data", merkle::to_hex(data)}}, "latest"}));
-  const json::string* text = r.if_string();
-  const absl::StatusOr<merkle::Word> word =
-      text == nullptr ? absl::InternalError("not a string") : merkle::parse_word(*text);
-  if (!word.ok()) {
-    return absl::InternalError(
-        absl::StrCat("the destination chain's answer is not one word: ", json::serialize(r)));
-  }
-  return *word;
-}
-
-}  // namespace
-
 absl::StatusOr<merkle::Word> destination_interop_root(settlement::EthRpcClient& rpc,
                                                       std::uint64_t chain_id,
                                                       std::uint64_t number) {
-  merkle::Bytes data = selector("interopRoots(uint256,uint256)");
-  put_word(data, merkle::be32(chain_id));
-  put_word(data, merkle::be32(number));
-  return view_call(rpc, DestinationChain::kInteropRootStorage, data);
+  ZKR_ASSIGN_OR_RETURN(
+      const std::vector<merkle::Word> root,
+      settlement::contract::view(rpc, *merkle::parse_address(DestinationChain::kInteropRootStorage),
+                                 "interopRoots(uint256,uint256)",
+                                 {merkle::be32(chain_id), merkle::be32(number)}));
+  return root[0];
 }
 
 absl::StatusOr<bool> destination_proves_message(settlement::EthRpcClient& rpc,

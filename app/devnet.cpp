@@ -254,10 +254,10 @@ class SimulatedChain {
 // A simulated chain as its own node behind its chain endpoint. It takes signed transactions that
 // call L1Messenger.sendToL1(bytes) or InteropCenter.sendBundle (eth_sendRawTransaction: legacy,
 // EIP-1559 and ZKsync's 0x71, the sender recovered from the signature) and includes them in its
-// next batch; it answers for its
-// blocks (one per batch) and for the transactions it has accepted but the router has not recorded
-// yet; the router answers for the rest from what the chain sent it. It holds no balances and
-// charges no fees (gas price 0). Errors are a node's: code -32000 and its words.
+// next batch; it answers for its blocks (one per batch) and for the transactions it has accepted
+// but the router has not recorded yet; the router answers for the rest from what the chain sent
+// it. It holds no balances and charges no fees (gas price 0). Errors are a node's: code -32000
+// and its words.
 class SimulatedNode {
  public:
   /// What a chain knows of the network around it.
@@ -318,7 +318,8 @@ class SimulatedNode {
         absl::UnimplementedError(absl::StrCat(
             to_absl(utf8_prefix(method, 64)), " is not answered by the devnet's simulated chain ",
             id,
-            ": it takes signed sendToL1 transactions and has blocks, no contracts or balances")),
+            ": it takes signed sendToL1 and sendBundle transactions and has blocks, no other "
+            "contracts or balances")),
         "method_not_found");
   }
 
@@ -535,6 +536,12 @@ absl::Status rebuild_l1(router::Engine& engine, settlement::EmbeddedL1& l1,
   return absl::OkStatus();
 }
 
+/// The port `offset` above the API's, or 0 (a free one) when the API's is itself free or too high.
+std::uint16_t port_beside(std::uint16_t api_port, std::uint16_t offset) {
+  return api_port == 0 || api_port > 65535 - offset ? 0
+                                                    : static_cast<std::uint16_t>(api_port + offset);
+}
+
 /// --l1 anvil: anvil as the L1 (beside the API: port + 2, or free), its chain kept in
 /// <data_dir>/l1-anvil.json, the submitter's account funded, and the settlement contract deployed
 /// by the submitter's first transaction (so a restart finds it at the same address).
@@ -547,7 +554,7 @@ absl::StatusOr<std::pair<std::unique_ptr<AnvilNode>, merkle::Address>> start_anv
       std::unique_ptr<AnvilNode> node,
       AnvilNode::start(
           {.binary = o.anvil,
-           .port = static_cast<std::uint16_t>(o.port == 0 || o.port > 65533 ? 0 : o.port + 2),
+           .port = port_beside(o.port, 2),
            .chain_id = o.l1_chain_id,
            .log_file = (fs::path(o.data_dir) / "l1-anvil.log").string(),
            .extra_args = {"--block-time", absl::StrCat(block_s), "--slots-in-an-epoch", "1",
@@ -708,13 +715,12 @@ int run_devnet(const DevnetOptions& o) {
   // The destination chain: a real EVM importing every interop root.
   std::unique_ptr<DestinationChain> destination;
   if (o.destination) {
-    auto started_destination = DestinationChain::start(
-        {.anvil = o.anvil,
-         .contracts_dir = o.contracts_dir,
-         .log_file = (fs::path(o.data_dir) / "destination.log").string(),
-         .chain_id = o.destination_chain_id,
-         // Beside the API (8546 for 8545), or free beside a free one.
-         .port = static_cast<std::uint16_t>(o.port == 0 || o.port == 65535 ? 0 : o.port + 1)});
+    auto started_destination =
+        DestinationChain::start({.anvil = o.anvil,
+                                 .contracts_dir = o.contracts_dir,
+                                 .log_file = (fs::path(o.data_dir) / "destination.log").string(),
+                                 .chain_id = o.destination_chain_id,
+                                 .port = port_beside(o.port, 1)});  // 8546 beside 8545
     if (started_destination.ok()) {
       destination = std::move(*started_destination);
       std::printf(
@@ -729,12 +735,9 @@ int run_devnet(const DevnetOptions& o) {
   std::printf("\n");
   std::fflush(stdout);
 
-  // The embedded L1 and the submitter that settles Gateway batches on it.
-  const merkle::Word settlement_seed =
-      merkle::keccak256(std::string_view("zkrouter devnet settlement"));
+  // The L1 (in process, or anvil running the settlement contract) and the submitter that
+  // settles Gateway batches on it.
   merkle::Address settlement_address{};
-  std::copy(settlement_seed.begin() + 12, settlement_seed.end(), settlement_address.begin());
-  // The L1: in process, or anvil running the settlement contract.
   const auto submitter_key = key_from(secrets.at("l1-submitter"));
   std::unique_ptr<settlement::EmbeddedL1> embedded;
   std::unique_ptr<AnvilNode> l1_node;
@@ -753,6 +756,9 @@ int run_devnet(const DevnetOptions& o) {
                 static_cast<unsigned long>(o.l1_chain_id), l1_node->url().c_str(),
                 merkle::to_hex(settlement_address).c_str());
   } else {
+    // The embedded L1 runs its contract model at an address of its own.
+    const merkle::Word seed = merkle::keccak256(std::string_view("zkrouter devnet settlement"));
+    std::copy(seed.begin() + 12, seed.end(), settlement_address.begin());
     embedded = std::make_unique<settlement::EmbeddedL1>(
         settlement::EmbeddedL1Config{.chain_id = o.l1_chain_id,
                                      .block_time = o.l1_block_interval,

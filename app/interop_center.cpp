@@ -19,23 +19,6 @@ absl::Status revert(absl::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat("execution reverted: InteropCenter: ", why));
 }
 
-std::uint32_t selector_of(std::string_view signature) {
-  const Word h = merkle::keccak256(signature);
-  return (std::uint32_t{h[0]} << 24) | (std::uint32_t{h[1]} << 16) | (std::uint32_t{h[2]} << 8) |
-         h[3];
-}
-
-std::uint32_t selector_in(ByteSpan call) {
-  return (std::uint32_t{call[0]} << 24) | (std::uint32_t{call[1]} << 16) |
-         (std::uint32_t{call[2]} << 8) | call[3];
-}
-
-std::string selector_hex(std::uint32_t s) {
-  const std::uint8_t b[4] = {static_cast<std::uint8_t>(s >> 24), static_cast<std::uint8_t>(s >> 16),
-                             static_cast<std::uint8_t>(s >> 8), static_cast<std::uint8_t>(s)};
-  return merkle::to_hex(ByteSpan(b, 4));
-}
-
 // The ERC-7786 attributes InteropCenter reads (IERC7786Attributes), each an ABI-encoded call.
 struct Attribute {
   std::string_view signature;
@@ -50,11 +33,11 @@ constexpr Attribute kAttributes[] = {
 // The attribute an encoded call names, refusing an unknown one, one on the wrong level and
 // one given twice.
 absl::StatusOr<std::string_view> attribute_of(ByteSpan encoded, bool on_call,
-                                              std::set<std::uint32_t>& seen) {
+                                              std::set<merkle::Selector>& seen) {
   if (encoded.size() < 4) return revert("an attribute is shorter than its 4-byte selector");
-  const std::uint32_t s = selector_in(encoded);
   for (const Attribute& a : kAttributes) {
-    if (selector_of(a.signature) != s) continue;
+    const merkle::Selector s = merkle::function_selector(a.signature);
+    if (!merkle::calls(encoded, s)) continue;
     if (a.on_calls != on_call) {
       return revert(absl::StrCat(to_absl(a.signature), " is a ", a.on_calls ? "call" : "bundle",
                                  " attribute, given for the ", on_call ? "call" : "bundle"));
@@ -63,7 +46,7 @@ absl::StatusOr<std::string_view> attribute_of(ByteSpan encoded, bool on_call,
       return revert(absl::StrCat(to_absl(a.signature), " is given twice"));
     return a.signature;
   }
-  return revert(absl::StrCat("unknown attribute selector ", selector_hex(s)));
+  return revert(absl::StrCat("unknown attribute selector ", merkle::to_hex(encoded.first(4))));
 }
 
 // The one static word argument of an attribute call.
@@ -97,12 +80,12 @@ Word ether_asset_id(std::uint64_t l1_chain_id) {
 }
 
 absl::StatusOr<Bytes> single_bytes_argument(ByteSpan calldata, std::string_view signature) {
-  const std::uint32_t selector = selector_of(signature);
   const auto refuse = [&] {
     return absl::InvalidArgumentError(
         absl::StrCat("the call is not ", to_absl(signature), " with one bytes argument"));
   };
-  if (calldata.size() < 68 || selector_in(calldata) != selector) return refuse();
+  if (calldata.size() < 68 || !merkle::calls(calldata, merkle::function_selector(signature)))
+    return refuse();
   const Word offset = [&] {
     Word w;
     std::copy_n(calldata.begin() + 4, 32, w.begin());
@@ -159,7 +142,7 @@ absl::StatusOr<router::InteropBundle> interop_center_send_bundle(
                                  ", not to the bundle's destination ",
                                  bundle.destination_chain_id));
     }
-    std::set<std::uint32_t> seen;
+    std::set<merkle::Selector> seen;
     for (const Bytes& encoded : starter.attributes) {
       ZKR_ASSIGN_OR_RETURN(const std::string_view a, attribute_of(encoded, true, seen));
       if (a == "indirectCall(uint256)") {
@@ -181,7 +164,7 @@ absl::StatusOr<router::InteropBundle> interop_center_send_bundle(
                             .data = starter.data});
   }
 
-  std::set<std::uint32_t> seen;
+  std::set<merkle::Selector> seen;
   bool unbundler_given = false;
   for (const Bytes& encoded : call->attributes) {
     ZKR_ASSIGN_OR_RETURN(const std::string_view a, attribute_of(encoded, false, seen));

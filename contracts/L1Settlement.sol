@@ -67,14 +67,11 @@ contract L1Settlement is MessageVerification {
     external
   {
     _checkRange(_chainId, _from, _to, totalBatchesCommitted);
-    uint256 count = _to - _from + 1;
-    if (_data.length != count * COMMIT_ENTRY) revert PayloadLength(count * COMMIT_ENTRY, _data.length);
+    uint256 count = _entries(_data, _from, _to, COMMIT_ENTRY);
     for (uint256 i = 0; i < count; ++i) {
-      uint256 number = _word(_data, i * COMMIT_ENTRY);
-      if (number != _from + i) revert BatchNumberMismatch(_from + i, number);
-      bytes32 root = bytes32(_word(_data, i * COMMIT_ENTRY + 32));
-      committedBatchRoot[number] = root;
-      emit BlockCommit(number, root);
+      bytes32 root = _entryRoot(_data, _from, i, COMMIT_ENTRY);
+      committedBatchRoot[_from + i] = root;
+      emit BlockCommit(_from + i, root);
     }
     totalBatchesCommitted = _to;
   }
@@ -98,12 +95,10 @@ contract L1Settlement is MessageVerification {
   {
     _checkRange(_chainId, _from, _to, totalBatchesExecuted);
     if (_to > totalBatchesVerified) revert NotProven(_to);
-    uint256 count = _to - _from + 1;
-    if (_data.length != count * EXECUTE_ENTRY) revert PayloadLength(count * EXECUTE_ENTRY, _data.length);
+    uint256 count = _entries(_data, _from, _to, EXECUTE_ENTRY);
     for (uint256 i = 0; i < count; ++i) {
-      uint256 number = _word(_data, i * EXECUTE_ENTRY);
-      if (number != _from + i) revert BatchNumberMismatch(_from + i, number);
-      bytes32 root = bytes32(_word(_data, i * EXECUTE_ENTRY + 32));
+      uint256 number = _from + i;
+      bytes32 root = _entryRoot(_data, _from, i, EXECUTE_ENTRY);
       bytes32 committed = committedBatchRoot[number];
       if (root != committed) revert BatchRootMismatch(number, committed, root);
       l2LogsRootHash[number] = root;
@@ -124,6 +119,27 @@ contract L1Settlement is MessageVerification {
     if (_chainId != settlingChainId) revert WrongChain(settlingChainId, _chainId);
     if (_to < _from) revert EmptyRange(_from, _to);
     if (_from != _reached + 1) revert OutOfOrder(_reached + 1, _from);
+  }
+
+  /// @dev A commit or execute payload: one `_entrySize`-byte entry per batch _from.._to; how many.
+  function _entries(bytes calldata _data, uint256 _from, uint256 _to, uint256 _entrySize)
+    internal
+    pure
+    returns (uint256 count)
+  {
+    count = _to - _from + 1;
+    if (_data.length != count * _entrySize) revert PayloadLength(count * _entrySize, _data.length);
+  }
+
+  /// @dev Entry `_i` of such a payload starts with batch number `_from + _i`, then its root.
+  function _entryRoot(bytes calldata _data, uint256 _from, uint256 _i, uint256 _entrySize)
+    internal
+    pure
+    returns (bytes32)
+  {
+    uint256 number = _word(_data, _i * _entrySize);
+    if (number != _from + _i) revert BatchNumberMismatch(_from + _i, number);
+    return bytes32(_word(_data, _i * _entrySize + 32));
   }
 
   /// @dev Checks the aggregated proof of batch `_n` starting at byte `_at`; where the next starts.

@@ -84,6 +84,18 @@ constexpr Word keccak256(std::string_view text) noexcept {
   return detail::keccak256_impl(text.data(), text.size());
 }
 
+/// A Solidity function's 4-byte selector: the first bytes of keccak256 of its signature, e.g.
+/// "sendToL1(bytes)".
+constexpr Selector function_selector(std::string_view signature) noexcept {
+  const Word h = keccak256(signature);
+  return {h[0], h[1], h[2], h[3]};
+}
+/// Whether calldata starts with `selector`.
+constexpr bool calls(ByteSpan calldata, const Selector& selector) noexcept {
+  return calldata.size() >= 4 && calldata[0] == selector[0] && calldata[1] == selector[1] &&
+         calldata[2] == selector[2] && calldata[3] == selector[3];
+}
+
 /// H(a, b) = keccak256(a ‖ b): one Merkle node. A single permutation (64 bytes < rate).
 constexpr Word hash_pair(const Word& a, const Word& b) noexcept {
   detail::KeccakState s{};

@@ -20,6 +20,8 @@ using Word = std::array<std::uint8_t, 32>;
 /// A 20-byte Ethereum address.
 using Address = std::array<std::uint8_t, 20>;
 using Bytes = std::vector<std::uint8_t>;
+/// A Solidity function selector (merkle/keccak.hpp: function_selector).
+using Selector = std::array<std::uint8_t, 4>;
 using ByteSpan = std::span<const std::uint8_t>;
 
 inline constexpr Word kZeroWord{};

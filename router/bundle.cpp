@@ -324,15 +324,8 @@ absl::StatusOr<InteroperableAddress> decode_interoperable_address(ByteSpan bytes
 
 // ---- InteropCenter.sendBundle ----
 
-const Word& send_bundle_selector_word() {
-  static const Word w = merkle::keccak256(std::string_view(kSendBundleSignature));
-  return w;
-}
-
 absl::StatusOr<SendBundleCall> decode_send_bundle(ByteSpan calldata) {
-  const Word& selector = send_bundle_selector_word();
-  if (calldata.size() < 4 ||
-      !std::equal(selector.begin(), selector.begin() + 4, calldata.begin())) {
+  if (!merkle::calls(calldata, merkle::function_selector(kSendBundleSignature))) {
     return absl::InvalidArgumentError(
         absl::StrCat("the call is not InteropCenter.", to_absl(kSendBundleSignature)));
   }

@@ -27,16 +27,11 @@ absl::StatusOr<std::uint64_t> read_u64(merkle::ByteSpan data, std::size_t at, co
   return *v;
 }
 
-constexpr std::array<std::uint8_t, 4> selector_of(std::string_view signature) {
-  const merkle::Word h = merkle::keccak256(signature);
-  return {h[0], h[1], h[2], h[3]};
-}
-
 // Indexed by Action; computed at compile time.
-constexpr std::array<std::array<std::uint8_t, 4>, 3> kSelectors{
-    selector_of("commitBatchesSharedBridge(uint256,uint256,uint256,bytes)"),
-    selector_of("proveBatchesSharedBridge(uint256,uint256,uint256,bytes)"),
-    selector_of("executeBatchesSharedBridge(uint256,uint256,uint256,bytes)")};
+constexpr std::array<merkle::Selector, 3> kSelectors{
+    merkle::function_selector("commitBatchesSharedBridge(uint256,uint256,uint256,bytes)"),
+    merkle::function_selector("proveBatchesSharedBridge(uint256,uint256,uint256,bytes)"),
+    merkle::function_selector("executeBatchesSharedBridge(uint256,uint256,uint256,bytes)")};
 
 }  // namespace
 
@@ -52,7 +47,7 @@ const char* action_name(Action a) noexcept {
   return "?";
 }
 
-std::array<std::uint8_t, 4> selector(Action a) {
+merkle::Selector selector(Action a) {
   return kSelectors[static_cast<std::size_t>(a)];
 }
 
@@ -155,8 +150,7 @@ constexpr ErrorShape kErrors[] = {
 
 // Error(string): the text, if the data is a well-formed one.
 std::optional<std::string> error_string(merkle::ByteSpan data) {
-  constexpr auto kSelector = selector_of("Error(string)");
-  if (data.size() < 4 + 64 || !std::equal(kSelector.begin(), kSelector.end(), data.begin()))
+  if (data.size() < 4 + 64 || !merkle::calls(data, merkle::function_selector("Error(string)")))
     return std::nullopt;
   const auto length = read_u64(data, 4 + 32, "length");
   if (!length.ok() || *length > data.size() - 4 - 64) return std::nullopt;
@@ -166,8 +160,8 @@ std::optional<std::string> error_string(merkle::ByteSpan data) {
 }  // namespace
 
 merkle::Bytes revert_data(std::string_view signature, std::initializer_list<merkle::Word> args) {
-  const merkle::Word h = merkle::keccak256(signature);
-  merkle::Bytes out(h.begin(), h.begin() + 4);
+  const merkle::Selector selector = merkle::function_selector(signature);
+  merkle::Bytes out(selector.begin(), selector.end());
   for (const merkle::Word& w : args) put_word(out, w);
   return out;
 }
@@ -176,8 +170,7 @@ std::string describe_revert(merkle::ByteSpan data) {
   if (const std::optional<std::string> text = error_string(data)) return *text;
   if (data.size() >= 4) {
     for (const ErrorShape& e : kErrors) {
-      const auto s = selector_of(e.signature);
-      if (!std::equal(s.begin(), s.end(), data.begin())) continue;
+      if (!merkle::calls(data, merkle::function_selector(e.signature))) continue;
       if (data.size() != 4 + 32 * e.args.size()) break;
       std::string out(e.signature.substr(0, e.signature.find('(') + 1));
       for (std::size_t i = 0; i < e.args.size(); ++i) {

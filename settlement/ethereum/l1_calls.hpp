@@ -24,7 +24,7 @@ enum class Action : int { kCommit = 0, kProve = 1, kExecute = 2 };
 const char* action_name(Action a) noexcept;  // "commit", "prove", "execute"
 
 /// The four-byte selector of each entry point, computed from its signature.
-std::array<std::uint8_t, 4> selector(Action a);
+merkle::Selector selector(Action a);
 
 struct Call {
   Action action = Action::kCommit;

@@ -22,35 +22,43 @@ void put(merkle::Bytes& out, const merkle::Word& w) {
   out.insert(out.end(), w.begin(), w.end());
 }
 
-merkle::Bytes selector(std::string_view signature) {
-  const merkle::Word h = merkle::keccak256(signature);
-  return merkle::Bytes(h.begin(), h.begin() + 4);
+merkle::Bytes call_of(std::string_view signature, std::initializer_list<merkle::Word> args = {}) {
+  const merkle::Selector selector = merkle::function_selector(signature);
+  merkle::Bytes data(selector.begin(), selector.end());
+  for (const merkle::Word& w : args) put(data, w);
+  return data;
 }
 
-// A view call with `args` (words) on the contract at `at`: its answer as words.
-absl::StatusOr<std::vector<merkle::Word>> view(EthRpcClient& node, const merkle::Address& at,
-                                               std::string_view signature,
-                                               std::initializer_list<merkle::Word> args = {}) {
-  merkle::Bytes data = selector(signature);
-  for (const merkle::Word& w : args) put(data, w);
+}  // namespace
+
+absl::StatusOr<std::vector<merkle::Word>> view_call(EthRpcClient& node, const merkle::Address& at,
+                                                    const merkle::Bytes& calldata) {
   ZKR_ASSIGN_OR_RETURN(
       const json::value r,
       node.call("eth_call", json::array{json::object{{"to", merkle::to_hex(at)},
-                                                     {"data", merkle::to_hex(data)}},
+                                                     {"data", merkle::to_hex(calldata)}},
                                         "latest"}));
   const json::string* text = r.if_string();
   const absl::StatusOr<merkle::Bytes> bytes =
       text == nullptr ? absl::InternalError("not a string") : merkle::parse_hex(*text);
   if (!bytes.ok() || bytes->empty() || bytes->size() % 32 != 0) {
     return absl::InternalError(absl::StrCat("the contract at ", merkle::to_hex(at), " answered ",
-                                            json::serialize(r), " to ", to_absl(signature),
-                                            " (is L1Settlement deployed there?)"));
+                                            json::serialize(r),
+                                            " (is the expected contract deployed there?)"));
   }
   std::vector<merkle::Word> words(bytes->size() / 32);
   for (std::size_t i = 0; i < words.size(); ++i)
     std::copy_n(bytes->begin() + static_cast<std::ptrdiff_t>(32 * i), 32, words[i].begin());
   return words;
 }
+
+absl::StatusOr<std::vector<merkle::Word>> view(EthRpcClient& node, const merkle::Address& at,
+                                               std::string_view signature,
+                                               std::initializer_list<merkle::Word> args) {
+  return view_call(node, at, call_of(signature, args));
+}
+
+namespace {
 
 absl::StatusOr<std::uint64_t> view_u64(EthRpcClient& node, const merkle::Address& at,
                                        std::string_view signature) {
@@ -166,7 +174,7 @@ absl::StatusOr<merkle::Word> l2_logs_root_hash(EthRpcClient& node, const merkle:
 merkle::Bytes prove_message_call(std::uint64_t chain_id, std::uint64_t batch_number,
                                  std::uint64_t index, const merkle::L2Message& m,
                                  std::span<const merkle::Word> proof) {
-  merkle::Bytes out = selector(
+  merkle::Bytes out = call_of(
       "proveL2MessageInclusionShared(uint256,uint256,uint256,(uint16,address,bytes),bytes32[])");
   const std::size_t padded = (m.data.size() + 31) / 32 * 32;
   const std::size_t message_words = 3 + 1 + padded / 32;  // head (3), length, data
@@ -191,21 +199,12 @@ absl::StatusOr<bool> proves_message(EthRpcClient& node, const merkle::Address& a
                                     std::uint64_t index, const merkle::L2Message& message,
                                     std::span<const merkle::Word> proof) {
   ZKR_ASSIGN_OR_RETURN(
-      const json::value r,
-      node.call(
-          "eth_call",
-          json::array{json::object{{"to", merkle::to_hex(at)},
-                                   {"data", merkle::to_hex(prove_message_call(
-                                                chain_id, batch_number, index, message, proof))}},
-                      "latest"}));
-  const json::string* text = r.if_string();
-  const absl::StatusOr<merkle::Word> answer =
-      text == nullptr ? absl::InternalError("not a string") : merkle::parse_word(*text);
-  if (!answer.ok() || (*answer != merkle::be32(0) && *answer != merkle::be32(1))) {
-    return absl::InternalError(
-        absl::StrCat("proveL2MessageInclusionShared answered ", json::serialize(r)));
+      const std::vector<merkle::Word> answer,
+      view_call(node, at, prove_message_call(chain_id, batch_number, index, message, proof)));
+  if (answer.size() != 1 || (answer[0] != merkle::be32(0) && answer[0] != merkle::be32(1))) {
+    return absl::InternalError("proveL2MessageInclusionShared answered something not a bool");
   }
-  return *answer == merkle::be32(1);
+  return answer[0] == merkle::be32(1);
 }
 
 }  // namespace zkr::settlement::contract

@@ -4,9 +4,12 @@
 // through JSON-RPC. `zkrouter deploy-settlement` and the tests against anvil use these.
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "merkle/log.hpp"
@@ -41,6 +44,15 @@ merkle::Address created_address(const merkle::Address& sender, std::uint64_t non
 [[nodiscard]] absl::StatusOr<merkle::Address> deploy(EthRpcClient& node,
                                                      const secp256k1::PrivateKey& deployer,
                                                      const merkle::Bytes& code, int timeout_s = 60);
+
+/// An eth_call of `calldata` on the contract at `at` (latest block): its answer as words.
+[[nodiscard]] absl::StatusOr<std::vector<merkle::Word>> view_call(EthRpcClient& node,
+                                                                  const merkle::Address& at,
+                                                                  const merkle::Bytes& calldata);
+/// view_call of the function `signature` with `args`, one word each.
+[[nodiscard]] absl::StatusOr<std::vector<merkle::Word>> view(
+    EthRpcClient& node, const merkle::Address& at, std::string_view signature,
+    std::initializer_list<merkle::Word> args = {});
 
 /// What the contract at `at` holds.
 struct SettledState {

@@ -87,6 +87,18 @@ absl::StatusOr<rlp::Item> list_of(merkle::ByteSpan bytes, std::size_t fields, co
   return list;
 }
 
+// The seven fields EIP-1559 and ZKsync's 0x71 share, in this order from f[at]: nonce,
+// maxPriorityFeePerGas, maxFeePerGas, gas, to, value, data.
+absl::Status fee_market_fields(const std::vector<rlp::Item>& f, std::size_t at, WalletTx& tx) {
+  ZKR_ASSIGN_OR_RETURN(tx.nonce, u64_field(f[at], "nonce"));
+  ZKR_ASSIGN_OR_RETURN(tx.max_priority_fee_per_gas, word_field(f[at + 1], "maxPriorityFeePerGas"));
+  ZKR_ASSIGN_OR_RETURN(tx.max_fee_per_gas, word_field(f[at + 2], "maxFeePerGas"));
+  ZKR_ASSIGN_OR_RETURN(tx.gas_limit, u64_field(f[at + 3], "gas"));
+  ZKR_ASSIGN_OR_RETURN(tx.to, to_field(f[at + 4]));
+  ZKR_ASSIGN_OR_RETURN(tx.value, word_field(f[at + 5], "value"));
+  return bytes_field(f[at + 6], "data", tx.data);
+}
+
 // rlp([nonce, gasPrice, gas, to, value, data, v, r, s]), v = chainId·2 + 35 + recovery id.
 absl::StatusOr<WalletTx> decode_legacy(merkle::ByteSpan raw) {
   ZKR_ASSIGN_OR_RETURN(rlp::Item list, list_of(raw, 9, "legacy"));
@@ -128,13 +140,7 @@ absl::StatusOr<WalletTx> decode_eip1559(merkle::ByteSpan raw) {
   WalletTx tx;
   tx.type = WalletTxType::kEip1559;
   ZKR_ASSIGN_OR_RETURN(tx.chain_id, u64_field(f[0], "chainId"));
-  ZKR_ASSIGN_OR_RETURN(tx.nonce, u64_field(f[1], "nonce"));
-  ZKR_ASSIGN_OR_RETURN(tx.max_priority_fee_per_gas, word_field(f[2], "maxPriorityFeePerGas"));
-  ZKR_ASSIGN_OR_RETURN(tx.max_fee_per_gas, word_field(f[3], "maxFeePerGas"));
-  ZKR_ASSIGN_OR_RETURN(tx.gas_limit, u64_field(f[4], "gas"));
-  ZKR_ASSIGN_OR_RETURN(tx.to, to_field(f[5]));
-  ZKR_ASSIGN_OR_RETURN(tx.value, word_field(f[6], "value"));
-  ZKR_RETURN_IF_ERROR(bytes_field(f[7], "data", tx.data));
+  ZKR_RETURN_IF_ERROR(fee_market_fields(f, 1, tx));
   if (!f[8].is_list) return absl::InvalidArgumentError("field accessList: must be a list");
   ZKR_ASSIGN_OR_RETURN(const secp256k1::Signature sig, signature_fields(f[9], f[10], f[11]));
   merkle::Bytes signed_bytes{kEip1559Type};
@@ -153,13 +159,7 @@ absl::StatusOr<WalletTx> decode_eip712(merkle::ByteSpan raw) {
   const std::vector<rlp::Item>& f = list.items;
   WalletTx tx;
   tx.type = WalletTxType::kEip712;
-  ZKR_ASSIGN_OR_RETURN(tx.nonce, u64_field(f[0], "nonce"));
-  ZKR_ASSIGN_OR_RETURN(tx.max_priority_fee_per_gas, word_field(f[1], "maxPriorityFeePerGas"));
-  ZKR_ASSIGN_OR_RETURN(tx.max_fee_per_gas, word_field(f[2], "maxFeePerGas"));
-  ZKR_ASSIGN_OR_RETURN(tx.gas_limit, u64_field(f[3], "gas"));
-  ZKR_ASSIGN_OR_RETURN(tx.to, to_field(f[4]));
-  ZKR_ASSIGN_OR_RETURN(tx.value, word_field(f[5], "value"));
-  ZKR_RETURN_IF_ERROR(bytes_field(f[6], "data", tx.data));
+  ZKR_RETURN_IF_ERROR(fee_market_fields(f, 0, tx));
   ZKR_ASSIGN_OR_RETURN(tx.chain_id, u64_field(f[10], "chainId"));
   ZKR_ASSIGN_OR_RETURN(const std::optional<merkle::Address> declared, to_field(f[11]));
   if (!declared) return absl::InvalidArgumentError("field from: a type 0x71 transaction names it");
