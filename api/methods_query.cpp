@@ -286,13 +286,15 @@ void add_query_methods(Dispatcher& d, const router::Engine& e) {
             history.push_back(json::object{{"fromBatch", first},
                                            {"settlementLayer", settlement::layer_name(layer)}});
           }
-          return json::object{{"chainId", c->chain_id},
-                              {"settlementLayer", settlement::layer_name(c->layer)},
-                              {"lastRecorded", c->last_recorded},
-                              {"lastCommitted", c->last_committed},
-                              {"lastProven", c->last_proven},
-                              {"lastExecuted", c->last_executed},
-                              {"history", std::move(history)}};
+          json::object out{{"chainId", c->chain_id},
+                           {"settlementLayer", settlement::layer_name(c->layer)},
+                           {"lastRecorded", c->last_recorded},
+                           {"lastCommitted", c->last_committed},
+                           {"lastProven", c->last_proven},
+                           {"lastExecuted", c->last_executed},
+                           {"history", std::move(history)}};
+          if (c->l1_contract) out["l1Contract"] = merkle::to_hex(*c->l1_contract);
+          return out;
         });
 
   d.add("zkr_getGatewayBatch",

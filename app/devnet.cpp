@@ -638,14 +638,14 @@ int run_devnet(const DevnetOptions& o) {
   for (const std::uint64_t id : all_ids) {
     provers[id] = key_from(secrets.at(absl::StrCat("prover-", id)));
     if (engine.chain(id)) continue;
-    const SettlementLayer layer =
-        id == kMigratingChain ? SettlementLayer::kL1 : SettlementLayer::kGateway;
-    if (absl::Status s = engine.register_chain(
-            {.chain_id = id,
-             .layer = layer,
-             .credential = secrets.at(absl::StrCat("operator-", id)),
-             .prover_key = settlement::secp256k1::compressed(provers[id]->public_key())});
-        !s.ok()) {
+    // Every chain launches on L1; 270, 271, … migrate to the Gateway at once, before their first
+    // batch, and 280 starts its L1 period.
+    absl::Status s = engine.register_chain(
+        {.chain_id = id,
+         .credential = secrets.at(absl::StrCat("operator-", id)),
+         .prover_key = settlement::secp256k1::compressed(provers[id]->public_key())});
+    if (s.ok() && id != kMigratingChain) s = engine.migrate_chain(id, SettlementLayer::kGateway);
+    if (!s.ok()) {
       std::fprintf(stderr, "zkrouter devnet: %s\n", std::string(s.message()).c_str());
       return 1;
     }

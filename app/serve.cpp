@@ -127,7 +127,12 @@ struct ServeConfig {
   log::Level log_level = log::Level::kInfo;
   api::ServerOptions server;
   router::EngineConfig engine;
-  std::vector<router::ChainRegistration> chains;
+  struct Chain {
+    router::ChainRegistration registration;
+    /// Where it settles once registered: it launches on L1, and "gateway" migrates it there.
+    settlement::SettlementLayer layer = settlement::SettlementLayer::kGateway;
+  };
+  std::vector<Chain> chains;
   std::chrono::milliseconds block_interval{500};
   int blocks_per_batch = 4;
   std::unique_ptr<settlement::EthRpcClient> l1;
@@ -229,14 +234,22 @@ absl::StatusOr<ServeConfig> load_config(const std::string& path) {
     std::size_t i = 0;
     for (const json::value& entry : chains->as_array()) {
       ConfigObject ch(&entry, absl::StrCat("chains[", i++, "]"));
-      router::ChainRegistration r;
+      ServeConfig::Chain chain;
+      router::ChainRegistration& r = chain.registration;
       ZKR_ASSIGN_OR_RETURN(r.chain_id, ch.u64("chainId", 0));
       if (r.chain_id == 0) return absl::InvalidArgumentError(ch.name("chainId") + " is required");
       ZKR_ASSIGN_OR_RETURN(const std::string layer, ch.string("settlementLayer", "gateway"));
       const auto l = settlement::layer_from_name(layer);
       if (!l)
         return absl::InvalidArgumentError(ch.name("settlementLayer") + " must be gateway or l1");
-      r.layer = *l;
+      chain.layer = *l;
+      ZKR_ASSIGN_OR_RETURN(const std::string contract, ch.string("l1Contract", ""));
+      if (!contract.empty()) {
+        const auto address = merkle::parse_address(contract);
+        if (!address.ok())
+          return absl::InvalidArgumentError(ch.name("l1Contract") + " must be a 20-byte address");
+        r.l1_contract = *address;
+      }
       ZKR_ASSIGN_OR_RETURN(r.credential, secret(ch, "credential"));
       ZKR_ASSIGN_OR_RETURN(const std::string prover, ch.string("proverKey", ""));
       ZKR_ASSIGN_OR_RETURN(r.prover_key, merkle::parse_hex(prover));
@@ -253,7 +266,7 @@ absl::StatusOr<ServeConfig> load_config(const std::string& path) {
         c.server.upstreams.emplace(r.chain_id, std::move(*upstream));
       }
       ZKR_RETURN_IF_ERROR(ch.finish());
-      c.chains.push_back(std::move(r));
+      c.chains.push_back(std::move(chain));
     }
   }
 
@@ -308,14 +321,22 @@ int run_serve(const std::string& config_path) {
     return 1;
   }
   router::Engine& engine = **opened;
-  for (const router::ChainRegistration& r : c.chains) {
+  // A configured chain is registered once: it launches on L1, and one on the Gateway migrates
+  // there before its first batch (both recorded in its history).
+  for (const ServeConfig::Chain& chain : c.chains) {
+    const router::ChainRegistration& r = chain.registration;
     if (engine.chain(r.chain_id)) continue;
     if (absl::Status s = engine.register_chain(r); !s.ok()) {
       log::error("zkrouter serve: registering chain ", r.chain_id, ": ", s.message());
       return 1;
     }
-    log::info("zkrouter serve: chain ", r.chain_id, " registered (settles on ",
-              settlement::layer_name(r.layer), ")");
+    log::info("zkrouter serve: chain ", r.chain_id, " registered on L1");
+    if (chain.layer == settlement::SettlementLayer::kL1) continue;
+    if (absl::Status s = engine.migrate_chain(r.chain_id, chain.layer); !s.ok()) {
+      log::error("zkrouter serve: migrating chain ", r.chain_id, " to the Gateway: ", s.message());
+      return 1;
+    }
+    log::info("zkrouter serve: chain ", r.chain_id, " migrated to the Gateway from batch 1");
   }
   api::Server server(engine, c.server);
   const auto port = server.start();

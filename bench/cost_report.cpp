@@ -136,6 +136,8 @@ Row run(int chains, int rounds, int messages, Node* node) {
         {.chain_id = 270 + static_cast<std::uint64_t>(c),
          .credential = "cost-report-operator-credential",
          .prover_key = settlement::secp256k1::compressed(prover->public_key())}));
+    check(engine.migrate_chain(270 + static_cast<std::uint64_t>(c),
+                               settlement::SettlementLayer::kGateway));
   }
   std::mt19937_64 rng(7);
   for (int r = 1; r <= rounds; ++r) {

@@ -109,6 +109,7 @@ int main(int argc, char** argv) {
         {.chain_id = 1000 + c,
          .credential = "benchmark-operator-credential",
          .prover_key = settlement::secp256k1::compressed(prover->public_key())}));
+    check(engine->migrate_chain(1000 + c, settlement::SettlementLayer::kGateway));
   }
 
   // 1. Sustained ingestion: batches generated up front, then submitted back to back.

@@ -159,9 +159,9 @@ absl::Status Engine::register_chain(const ChainRegistration& r) {
   return write([&](settlement::GatewayWriter& w) {
     return w
         .write(w.gateway().register_chain({.chain_id = r.chain_id,
-                                           .layer = r.layer,
                                            .credential_hash = sha256(r.credential),
-                                           .prover_key = r.prover_key}))
+                                           .prover_key = r.prover_key,
+                                           .l1_contract = r.l1_contract}))
         .status();
   });
 }

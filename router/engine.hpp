@@ -47,11 +47,13 @@ struct EngineConfig {
   settlement::GasModel gas_model;
 };
 
+/// A chain launches on L1; migrate_chain moves it to the Gateway.
 struct ChainRegistration {
   std::uint64_t chain_id = 0;
-  settlement::SettlementLayer layer = settlement::SettlementLayer::kGateway;
   std::string credential;  // the operator's secret; only its SHA-256 is stored
   merkle::Bytes prover_key;
+  /// Its L1Settlement contract on L1, where its L1 executions are watched (optional).
+  std::optional<merkle::Address> l1_contract;
 };
 
 struct IngestResult {

@@ -216,16 +216,19 @@ absl::StatusOr<GatewayChange> Gateway::register_chain(const Registration& r) con
   }
   change::ChainRegistered c{.block = state_->open_block()};
   c.chain.chain_id = r.chain_id;
-  c.chain.layer = r.layer;
+  c.chain.layer = SettlementLayer::kL1;
   c.chain.credential_hash = r.credential_hash;
   c.chain.prover_key = r.prover_key;
-  c.chain.history = {{1, r.layer}};
-  if (r.layer == SettlementLayer::kGateway) c.shared_index = state_->chain_count();
-  return GatewayChange{
-      .event = {.kind = EventKind::kChainRegistered,
-                .chain_id = r.chain_id,
-                .detail = absl::StrCat(R"({"layer":")", layer_name(r.layer), R"("})")},
-      .step = std::move(c)};
+  c.chain.l1_contract = r.l1_contract;
+  c.chain.history = {{1, SettlementLayer::kL1}};
+  std::string detail = R"({"layer":"l1")";
+  if (r.l1_contract)
+    absl::StrAppend(&detail, R"(,"l1Contract":")", merkle::to_hex(*r.l1_contract), R"(")");
+  detail += "}";
+  return GatewayChange{.event = {.kind = EventKind::kChainRegistered,
+                                 .chain_id = r.chain_id,
+                                 .detail = std::move(detail)},
+                       .step = std::move(c)};
 }
 
 absl::StatusOr<GatewayChange> Gateway::migrate_chain(std::uint64_t chain_id,

@@ -48,11 +48,13 @@ class Gateway {
   [[nodiscard]] absl::Status load(Database& db);
 
   // ---- steps: each returns its change, or why it cannot be made ----
+  /// A chain launches on L1 (its genesis settled there); it moves to the Gateway only by an
+  /// explicit migrate_chain.
   struct Registration {
     std::uint64_t chain_id = 0;
-    SettlementLayer layer = SettlementLayer::kGateway;
     merkle::Word credential_hash{};
     merkle::Bytes prover_key;
+    std::optional<merkle::Address> l1_contract;
   };
   [[nodiscard]] absl::StatusOr<GatewayChange> register_chain(
       const Registration& registration) const;

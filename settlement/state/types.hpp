@@ -31,10 +31,14 @@ struct BatchCommitment {
 
 struct ChainInfo {
   std::uint64_t chain_id = 0;
-  SettlementLayer layer = SettlementLayer::kGateway;
+  SettlementLayer layer = SettlementLayer::kL1;  // every chain launches on L1
   merkle::Word credential_hash{};
   merkle::Bytes prover_key;
-  /// (first batch, layer), ascending: the layer that applies from that batch on.
+  /// Its settlement contract on L1 (contracts/L1Settlement.sol), if known: where the router
+  /// watches the executions of the batches it settles on L1 itself.
+  std::optional<merkle::Address> l1_contract;
+  /// (first batch, layer) in the order of the events that made them: the layer that applies from
+  /// that batch on. Starts with (1, L1); a migration before the first batch adds a second (1, …).
   std::vector<std::pair<std::uint64_t, SettlementLayer>> history;
   std::uint64_t first_batch = 1;
   std::uint64_t last_recorded = 0;  // 0 = none (batch numbers start at first_batch >= 1)

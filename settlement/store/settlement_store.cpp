@@ -83,12 +83,18 @@ absl::StatusOr<std::int64_t> SettlementStore::persist(Database& db, const Gatewa
 absl::Status SettlementStore::insert_chain(Database& db, const ChainInfo& c, std::int64_t seq) {
   ZKR_ASSIGN_OR_RETURN(
       Statement * s, db.prepare("INSERT INTO chains (chain_id, settlement_layer, credential_hash, "
-                                "prover_key, registered_seq) VALUES (?1, ?2, ?3, ?4, ?5)"));
+                                "prover_key, registered_seq, l1_contract) "
+                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
   s->bind(1, c.chain_id).bind(2, layer_name(c.layer)).bind(3, c.credential_hash);
   if (c.prover_key.empty()) {
     s->bind_null(4);
   } else {
     s->bind(4, merkle::ByteSpan(c.prover_key));
+  }
+  if (c.l1_contract) {
+    s->bind(6, merkle::ByteSpan(*c.l1_contract));
+  } else {
+    s->bind_null(6);
   }
   return s->bind(5, seq).run();
 }
@@ -197,8 +203,8 @@ absl::Status SettlementStore::insert_gateway_batch(Database& db, const GatewayBa
 absl::StatusOr<std::vector<ChainInfo>> SettlementStore::load_chains(Database& db) {
   std::vector<ChainInfo> chains;
   ZKR_ASSIGN_OR_RETURN(Statement * s,
-                       db.prepare("SELECT chain_id, settlement_layer, credential_hash, prover_key "
-                                  "FROM chains ORDER BY chain_id"));
+                       db.prepare("SELECT chain_id, settlement_layer, credential_hash, prover_key, "
+                                  "l1_contract FROM chains ORDER BY chain_id"));
   ZKR_RETURN_IF_ERROR(for_each_row(s, [&](const Statement& row) -> absl::Status {
     ChainInfo c;
     c.chain_id = static_cast<std::uint64_t>(row.column_int64(0));
@@ -206,12 +212,21 @@ absl::StatusOr<std::vector<ChainInfo>> SettlementStore::load_chains(Database& db
     ZKR_ASSIGN_OR_RETURN(c.credential_hash, row.column_word(2));
     const auto key = row.column_blob(3);
     c.prover_key.assign(key.begin(), key.end());
+    if (!row.column_is_null(4)) {
+      const auto contract = row.column_blob(4);
+      if (contract.size() != 20) {
+        return absl::DataLossError(
+            absl::StrCat("chain ", c.chain_id, ": its L1 contract is ", contract.size(), " bytes"));
+      }
+      c.l1_contract.emplace();
+      std::copy(contract.begin(), contract.end(), c.l1_contract->begin());
+    }
     chains.push_back(std::move(c));
     return absl::OkStatus();
   }));
   ZKR_ASSIGN_OR_RETURN(Statement * m,
                        db.prepare("SELECT chain_id, first_batch, settlement_layer FROM "
-                                  "chain_migrations ORDER BY chain_id, first_batch"));
+                                  "chain_migrations ORDER BY chain_id, event_seq"));
   ZKR_RETURN_IF_ERROR(for_each_row(m, [&](const Statement& row) -> absl::Status {
     const auto chain_id = static_cast<std::uint64_t>(row.column_int64(0));
     ZKR_ASSIGN_OR_RETURN(const SettlementLayer layer, read_layer(row, 2));

@@ -87,12 +87,7 @@ class Streams : public Api {
     start(o);
   }
   void register_chain(std::uint64_t chain) {
-    ASSERT_TRUE(engine_
-                    ->register_chain({.chain_id = chain,
-                                      .layer = settlement::SettlementLayer::kGateway,
-                                      .credential = testing::credential_for(chain),
-                                      .prover_key = testing::prover_public_for(chain)})
-                    .ok());
+    ASSERT_TRUE(testing::launch_chain(*engine_, chain).ok());
   }
   void ingest(std::uint64_t chain, std::uint64_t batches, std::size_t per_batch) {
     register_chain(chain);

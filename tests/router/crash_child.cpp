@@ -56,11 +56,15 @@ int main(int argc, char** argv) {
   KillSwitch kill_switch(argc == 4 ? argv[3] : "", std::stoull(argv[2]) + 1);
   auto engine = testing::open_engine(argv[1], 1);
   for (const std::uint64_t chain : testing::kCrashChains) {
-    if (!engine->chain(chain)) {
-      const auto layer = chain == testing::kCrashL1Chain ? settlement::SettlementLayer::kL1
-                                                         : settlement::SettlementLayer::kGateway;
-      if (!engine->register_chain(testing::registration_for(chain, layer)).ok()) return 4;
-    }
+    // Launched on L1; the Gateway's chains migrate before their first batch (a kill between the
+    // two leaves a chain on L1 with no batch, migrated on the next start).
+    if (!engine->chain(chain) && !engine->register_chain(testing::registration_for(chain)).ok())
+      return 4;
+    const settlement::ChainInfo launched = *engine->chain(chain);
+    if (chain != testing::kCrashL1Chain && launched.history.size() == 1 &&
+        launched.last_recorded == 0 &&
+        !engine->migrate_chain(chain, settlement::SettlementLayer::kGateway).ok())
+      return 4;
   }
   std::mt19937_64 rng(std::stoull(argv[2]));
   for (;;) {

@@ -19,7 +19,7 @@ class Ingestion : public ::testing::Test {
     path_ = dir_.file("zkrouter.db");
     engine_ = testing::open_engine(path_, 1);
     for (const std::uint64_t chain : {270, 271}) {
-      ASSERT_TRUE(engine_->register_chain(testing::registration_for(chain)).ok());
+      ASSERT_TRUE(testing::launch_chain(*engine_, chain).ok());
     }
     ASSERT_TRUE(engine_->ingest(testing::generated_batch(270, 1, 5)).ok());
   }
@@ -166,6 +166,36 @@ TEST_F(Ingestion, CredentialsAreCheckedWithoutLeakingThem) {
             absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(engine_->register_chain(testing::registration_for(506)).code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// Chains launch on L1 (genesis settled there) and reach the Gateway only by migrating; the history
+// keeps both, across a restart, and the batch's layer follows the migration.
+TEST_F(Ingestion, AChainLaunchesOnL1AndReachesTheGatewayOnlyByMigrating) {
+  merkle::Address contract{};
+  contract.fill(0xc5);
+  auto registration = testing::registration_for(290);
+  registration.l1_contract = contract;
+  ASSERT_TRUE(engine_->register_chain(registration).ok());
+  const auto launched = engine_->chain(290);
+  ASSERT_TRUE(launched.has_value());
+  EXPECT_EQ(launched->layer, SettlementLayer::kL1);
+  EXPECT_EQ(launched->history,
+            (std::vector<std::pair<std::uint64_t, SettlementLayer>>{{1, SettlementLayer::kL1}}));
+  EXPECT_EQ(launched->l1_contract, contract);
+  ASSERT_TRUE(engine_->migrate_chain(290, SettlementLayer::kGateway).ok());
+  ASSERT_TRUE(engine_->ingest(testing::generated_batch(290, 1, 2)).ok());
+  EXPECT_EQ(engine_->batch(290, 1)->layer, SettlementLayer::kGateway);
+
+  engine_.reset();
+  engine_ = testing::open_engine(path_, 1);
+  const auto reopened = engine_->chain(290);
+  ASSERT_TRUE(reopened.has_value());
+  EXPECT_EQ(reopened->layer, SettlementLayer::kGateway);
+  EXPECT_EQ(reopened->history, (std::vector<std::pair<std::uint64_t, SettlementLayer>>{
+                                   {1, SettlementLayer::kL1}, {1, SettlementLayer::kGateway}}));
+  EXPECT_EQ(reopened->l1_contract, contract);
+  EXPECT_EQ(engine_->chain(270)->l1_contract, std::nullopt);
+  EXPECT_EQ(engine_->batch(290, 1)->layer, SettlementLayer::kGateway);
 }
 
 TEST_F(Ingestion, MigrationWaitsForABatchBoundary) {

@@ -18,7 +18,7 @@ class Queries : public ::testing::Test {
   void SetUp() override {
     engine_ = testing::open_engine(dir_.file("zkrouter.db"), 1);
     for (const std::uint64_t chain : {270, 271}) {
-      ASSERT_TRUE(engine_->register_chain(testing::registration_for(chain)).ok());
+      ASSERT_TRUE(testing::launch_chain(*engine_, chain).ok());
     }
     // Chain 270 batch 1: 4 messages from `alice` (two in one transaction), then a bundle to 271.
     SealedBatch b = testing::generated_batch(270, 1, 4);

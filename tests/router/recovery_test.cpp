@@ -31,7 +31,7 @@ absl::Status open_status(const std::string& path) {
 std::string prepared(const testing::TempDir& dir) {
   const std::string path = dir.file("zkrouter.db");
   auto engine = testing::open_engine(path, 1);
-  EXPECT_TRUE(engine->register_chain(testing::registration_for(270)).ok());
+  EXPECT_TRUE(testing::launch_chain(*engine, 270).ok());
   EXPECT_TRUE(engine->ingest(testing::generated_batch(270, 1, 3)).ok());
   EXPECT_TRUE(engine->commit_batch(270, 1).ok());
   EXPECT_TRUE(engine->prove_batch(270, 1, testing::validity_proof(*engine, 270, 1)).ok());

@@ -114,7 +114,7 @@ TEST(ScenarioEngine, ProofsByTransactionHashMatchProofsById) {
 TEST(ScenarioEngine, ProofsThatCannotExistYetSayWhatTheyWaitFor) {
   testing::TempDir dir;
   auto engine = testing::open_engine(dir.file("zkrouter.db"));
-  ASSERT_TRUE(engine->register_chain(testing::registration_for(270)).ok());
+  ASSERT_TRUE(testing::launch_chain(*engine, 270).ok());
   ingest(*engine, 270, 1);
   const MessageId id{270, 1, 0};
   auto p = engine->proof(id, ProofTarget::kGateway);
@@ -150,9 +150,11 @@ TEST(ScenarioEngine, ProofsThatCannotExistYetSayWhatTheyWaitFor) {
   EXPECT_EQ(status->status, "gateway_batch_sealed");
   std::vector<std::string> stages;
   for (const auto& t : status->timeline) stages.push_back(t.stage);
-  EXPECT_EQ(stages, (std::vector<std::string>{"message_recorded", "batch_recorded",
-                                              "batch_committed", "batch_proven", "batch_executed",
-                                              "gateway_block_sealed", "gateway_batch_sealed"}));
+  // The chain launched on L1 and migrated to the Gateway from batch 1: its timeline says so.
+  EXPECT_EQ(stages,
+            (std::vector<std::string>{"message_recorded", "chain_migrated", "batch_recorded",
+                                      "batch_committed", "batch_proven", "batch_executed",
+                                      "gateway_block_sealed", "gateway_batch_sealed"}));
   EXPECT_EQ(engine->proof(id, ProofTarget::kGateway, 9).status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(engine->proof(id, ProofTarget::kGateway, 11).status().code(),

@@ -66,7 +66,7 @@ class StoreFaults : public ::testing::TestWithParam<Fault> {
   void SetUp() override {
     engine_ = testing::open_engine(path_, 1);
     for (const std::uint64_t chain : {270, 271})
-      ASSERT_TRUE(engine_->register_chain(testing::registration_for(chain)).ok());
+      ASSERT_TRUE(testing::launch_chain(*engine_, chain).ok());
   }
   void TearDown() override { testing::faults::disarm(); }
 

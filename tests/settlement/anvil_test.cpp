@@ -55,7 +55,7 @@ class AnvilSettlement : public ::testing::Test {
                                 << " (ZKR_CONTRACTS_DIR: " << testing::contracts_dir() << ")";
     engine_ = testing::open_engine(dir_.file("zkrouter.db"), 1);
     for (const std::uint64_t chain : {270, 271})
-      ASSERT_TRUE(engine_->register_chain(testing::registration_for(chain)).ok());
+      ASSERT_TRUE(testing::launch_chain(*engine_, chain).ok());
     for (std::uint64_t b = 1; b <= 3; ++b) {
       for (const std::uint64_t chain : {270, 271}) {
         ASSERT_TRUE(engine_->ingest(testing::generated_batch(chain, b, 4, b)).ok());

@@ -44,7 +44,7 @@ class L1Crash : public ::testing::Test {
     ASSERT_TRUE(installed.ok()) << installed.status();
     auto engine = testing::open_engine(db_, 1);
     for (const std::uint64_t chain : {270, 271})
-      ASSERT_TRUE(engine->register_chain(testing::registration_for(chain)).ok());
+      ASSERT_TRUE(testing::launch_chain(*engine, chain).ok());
   }
 
   // Seals `count` more Gateway batches, each over one batch of chains 270 and 271.

@@ -33,8 +33,7 @@ secp256k1::PrivateKey submitter_key() {
 // per round and one Gateway batch per round.
 std::unique_ptr<Engine> settled_engine(const std::string& path, int chains, int rounds) {
   auto engine = testing::open_engine(path, 1);
-  for (int c = 0; c < chains; ++c)
-    EXPECT_TRUE(engine->register_chain(testing::registration_for(270 + c)).ok());
+  for (int c = 0; c < chains; ++c) EXPECT_TRUE(testing::launch_chain(*engine, 270 + c).ok());
   for (int r = 1; r <= rounds; ++r) {
     for (int c = 0; c < chains; ++c) {
       const std::uint64_t chain = 270 + c, b = r;
@@ -74,8 +73,8 @@ TEST(ValidityProofs, OnlyTheChainsProverKeyProvesItsCommitment) {
 TEST(ValidityProofs, ABatchWithABadProofIsNeitherProvenNorExecuted) {
   testing::TempDir dir;
   auto engine = testing::open_engine(dir.file("zkrouter.db"), 1);
-  ASSERT_TRUE(engine->register_chain(testing::registration_for(270)).ok());
-  ASSERT_TRUE(engine->register_chain(testing::registration_for(271)).ok());
+  ASSERT_TRUE(testing::launch_chain(*engine, 270).ok());
+  ASSERT_TRUE(testing::launch_chain(*engine, 271).ok());
   ASSERT_TRUE(engine->ingest(testing::generated_batch(270, 1, 2)).ok());
   ASSERT_TRUE(engine->ingest(testing::generated_batch(271, 1, 2)).ok());
   ASSERT_TRUE(engine->commit_batch(270, 1).ok());

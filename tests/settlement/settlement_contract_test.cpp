@@ -45,7 +45,7 @@ class ContractModel : public ::testing::Test {
     // Four Gateway batches of two chains, each with its aggregated proof.
     engine_ = testing::open_engine(dir_.file("zkrouter.db"), 1);
     for (const std::uint64_t chain : {270, 271})
-      ASSERT_TRUE(engine_->register_chain(testing::registration_for(chain)).ok());
+      ASSERT_TRUE(testing::launch_chain(*engine_, chain).ok());
     std::map<std::uint64_t, std::uint64_t> next{{270, 1}, {271, 1}};
     for (std::uint64_t g = 1; g <= kBatches; ++g) {
       for (const std::uint64_t chain : {270, 271}) {

@@ -13,6 +13,7 @@
 #include "merkle/keccak.hpp"
 #include "merkle/log_tree.hpp"
 #include "merkle/message_root.hpp"
+#include "merkle/status.hpp"
 #include "tests/support/vectors.hpp"
 
 namespace zkr::testing {
@@ -166,12 +167,17 @@ merkle::Bytes prover_public_for(std::uint64_t chain_id) {
   return settlement::secp256k1::compressed(prover_key_for(chain_id).public_key());
 }
 
-router::ChainRegistration registration_for(std::uint64_t chain_id,
-                                           settlement::SettlementLayer layer) {
+router::ChainRegistration registration_for(std::uint64_t chain_id) {
   return {.chain_id = chain_id,
-          .layer = layer,
           .credential = credential_for(chain_id),
           .prover_key = prover_public_for(chain_id)};
+}
+
+absl::Status launch_chain(router::Engine& engine, std::uint64_t chain_id,
+                          settlement::SettlementLayer layer) {
+  ZKR_RETURN_IF_ERROR(engine.register_chain(registration_for(chain_id)));
+  if (layer == settlement::SettlementLayer::kL1) return absl::OkStatus();
+  return engine.migrate_chain(chain_id, layer);
 }
 
 std::shared_ptr<const settlement::secp256k1::PrivateKey> test_gateway_key() {
@@ -209,18 +215,8 @@ void settle_batch(router::Engine& e, std::uint64_t chain, std::uint64_t batch) {
 
 void replay_scenario(router::Engine& e) {
   using settlement::SettlementLayer;
-  for (const std::uint64_t chain : {270, 271}) {
-    must(e.register_chain({.chain_id = chain,
-                           .layer = SettlementLayer::kGateway,
-                           .credential = credential_for(chain),
-                           .prover_key = prover_public_for(chain)}),
-         "register");
-  }
-  must(e.register_chain({.chain_id = 272,
-                         .layer = SettlementLayer::kL1,
-                         .credential = credential_for(272),
-                         .prover_key = prover_public_for(272)}),
-       "register");
+  for (const std::uint64_t chain : {270, 271}) must(launch_chain(e, chain), "launch");
+  must(launch_chain(e, 272, SettlementLayer::kL1), "launch");
   for (const auto& [chain, batch] : std::vector<std::pair<int, int>>{
            {270, 1}, {270, 2}, {270, 3}, {271, 1}, {271, 2}, {272, 1}, {272, 2}}) {
     ingest(e, chain, batch);

@@ -41,9 +41,11 @@ std::string credential_for(std::uint64_t chain_id);
 /// Each chain's prover key (derived from its id) and its compressed public key, as registered.
 const settlement::secp256k1::PrivateKey& prover_key_for(std::uint64_t chain_id);
 merkle::Bytes prover_public_for(std::uint64_t chain_id);
-/// A registration with the fixtures' credential and prover key.
-router::ChainRegistration registration_for(
-    std::uint64_t chain_id,
+/// A registration with the fixtures' credential and prover key (a chain launches on L1).
+router::ChainRegistration registration_for(std::uint64_t chain_id);
+/// Registers a chain (on L1) and, for the Gateway, migrates it there before its first batch.
+[[nodiscard]] absl::Status launch_chain(
+    router::Engine& engine, std::uint64_t chain_id,
     settlement::SettlementLayer layer = settlement::SettlementLayer::kGateway);
 /// The Gateway's signing key in every fixture engine.
 std::shared_ptr<const settlement::secp256k1::PrivateKey> test_gateway_key();
