@@ -22,6 +22,8 @@ contract L1Settlement is MessageVerification {
   uint256 public immutable settlingChainId;
   /// The address of the key that signs its aggregated proofs.
   address public immutable proofSigner;
+  /// The account that deployed it: the only one that may resume it after a stay on the Gateway.
+  address public immutable admin;
 
   uint256 public totalBatchesCommitted;
   uint256 public totalBatchesVerified;
@@ -43,6 +45,7 @@ contract L1Settlement is MessageVerification {
   event BlockCommit(uint256 indexed batchNumber, bytes32 indexed batchRoot);
   event BlocksVerification(uint256 indexed previousLastVerifiedBatch, uint256 indexed currentLastVerifiedBatch);
   event BlockExecution(uint256 indexed batchNumber, bytes32 indexed batchRoot);
+  event ChainResumed(uint256 indexed lastBatchElsewhere);
 
   error WrongChain(uint256 expected, uint256 given);
   error NumberTooLarge(uint256 value);
@@ -57,10 +60,30 @@ contract L1Settlement is MessageVerification {
   error CommitmentsRootMismatch(uint256 batchNumber, bytes32 given, bytes32 computed);
   error BadSignature(uint256 batchNumber);
   error TrailingProofData(uint256 bytesLeft);
+  error NotAdmin(address caller);
+  error BatchesInFlight(uint256 committed, uint256 executed);
+  error NotAfter(uint256 executed, uint256 given);
 
   constructor(uint256 _settlingChainId, address _proofSigner) {
     settlingChainId = _settlingChainId;
     proofSigner = _proofSigner;
+    admin = msg.sender;
+  }
+
+  /// @notice The chain comes back from the Gateway: its batches up to `_lastBatch` settled there,
+  /// so the counters move past them (as ZKsync's L1 diamond takes the chain's counters when it
+  /// migrates back) and its next batch here is `_lastBatch + 1`. Nothing may be in flight.
+  function resumeAfter(uint256 _lastBatch) external {
+    if (msg.sender != admin) revert NotAdmin(msg.sender);
+    _small(_lastBatch);
+    if (totalBatchesCommitted != totalBatchesExecuted) {
+      revert BatchesInFlight(totalBatchesCommitted, totalBatchesExecuted);
+    }
+    if (_lastBatch <= totalBatchesExecuted) revert NotAfter(totalBatchesExecuted, _lastBatch);
+    totalBatchesCommitted = _lastBatch;
+    totalBatchesVerified = _lastBatch;
+    totalBatchesExecuted = _lastBatch;
+    emit ChainResumed(_lastBatch);
   }
 
   function commitBatchesSharedBridge(uint256 _chainId, uint256 _from, uint256 _to, bytes calldata _data)

@@ -443,6 +443,13 @@ std::optional<settlement::ChainInfo> Engine::chain(std::uint64_t chain_id) const
   return c ? std::optional(*c) : std::nullopt;
 }
 
+std::vector<settlement::ChainInfo> Engine::chains() const {
+  std::shared_lock lock(state_mutex_);
+  std::vector<settlement::ChainInfo> out;
+  for (const auto& [id, c] : gateway_->chains()) out.push_back(c);
+  return out;
+}
+
 std::optional<settlement::GatewayBatch> Engine::gateway_batch(std::uint64_t number) const {
   std::shared_lock lock(state_mutex_);
   const settlement::GatewayBatch* g = gateway_->gateway_batch(number);
@@ -474,6 +481,39 @@ std::optional<settlement::BatchCommitment> Engine::commitment(std::uint64_t chai
 
 absl::Status Engine::settle(const std::function<absl::Status(settlement::GatewayWriter&)>& body) {
   return write(body);
+}
+
+namespace {
+
+bool has_l1_final(const std::vector<settlement::Event>& events) {
+  return std::any_of(events.begin(), events.end(),
+                     [](const settlement::Event& e) { return e.kind == EventKind::kL1BatchFinal; });
+}
+
+}  // namespace
+
+absl::Status Engine::record_l1_final(std::uint64_t chain_id, std::uint64_t batch_number,
+                                     const L1Execution& execution) {
+  return write([&](settlement::GatewayWriter& w) -> absl::Status {
+    ZKR_ASSIGN_OR_RETURN(const auto events, EventStore::for_batch(w.db(), chain_id, batch_number));
+    if (has_l1_final(events)) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("batch ", batch_number, " of chain ", chain_id, " is already l1_final"));
+    }
+    const std::string detail = absl::StrCat(R"("l1Contract":")", merkle::to_hex(execution.contract),
+                                            R"(","l1Block":)", execution.block, R"(,"l1TxHash":")",
+                                            merkle::to_hex(execution.tx_hash), R"(")");
+    return w.write(w.gateway().l1_batch_final(chain_id, batch_number, execution.root, detail))
+        .status();
+  });
+}
+
+absl::StatusOr<bool> Engine::l1_batch_final(std::uint64_t chain_id,
+                                            std::uint64_t batch_number) const {
+  auto lease = readers_->acquire();
+  ZKR_ASSIGN_OR_RETURN(const auto events,
+                       EventStore::for_batch(lease.db(), chain_id, batch_number));
+  return has_l1_final(events);
 }
 
 std::optional<settlement::AggregatedProof> Engine::aggregated_proof(std::uint64_t gw_batch) const {
@@ -531,9 +571,7 @@ absl::StatusOr<MessageStatus> Engine::status(const MessageId& id) const {
     auto lease = readers_->acquire();
     ZKR_ASSIGN_OR_RETURN(events, EventStore::for_batch(lease.db(), id.chain_id, id.batch_number));
   }
-  const bool l1_batch_final =
-      std::any_of(events.begin(), events.end(),
-                  [](const settlement::Event& e) { return e.kind == EventKind::kL1BatchFinal; });
+  const bool l1_batch_final = has_l1_final(events);
   settlement::BatchInfo info;
   Progress progress;
   {

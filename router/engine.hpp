@@ -114,6 +114,21 @@ class Engine {
   [[nodiscard]] absl::Status settle(
       const std::function<absl::Status(settlement::GatewayWriter&)>& body);
 
+  /// Where a batch a chain settles on L1 itself was executed there (router/l1_watch.hpp).
+  struct L1Execution {
+    merkle::Address contract{};
+    std::uint64_t block = 0;
+    merkle::Word tx_hash{};
+    merkle::Word root{};  // the batch root L1 stored
+  };
+  /// Records that `execution` is in a final L1 block: the batch's messages become l1_final.
+  /// AlreadyExists if it was recorded before; DataLoss if L1's root is not the batch's.
+  [[nodiscard]] absl::Status record_l1_final(std::uint64_t chain_id, std::uint64_t batch_number,
+                                             const L1Execution& execution);
+  /// Whether record_l1_final has recorded the batch.
+  [[nodiscard]] absl::StatusOr<bool> l1_batch_final(std::uint64_t chain_id,
+                                                    std::uint64_t batch_number) const;
+
   // ---- authentication ----
   /// OK if `credential` is chain_id's operator credential; PermissionDenied otherwise (without
   /// saying which part was wrong), NotFound for an unknown chain.
@@ -143,6 +158,8 @@ class Engine {
   std::optional<settlement::BatchInfo> batch(std::uint64_t chain_id,
                                              std::uint64_t batch_number) const;
   std::optional<settlement::ChainInfo> chain(std::uint64_t chain_id) const;
+  /// Every registered chain, by id.
+  std::vector<settlement::ChainInfo> chains() const;
   /// What a validity proof of a recorded batch must sign (see settlement/state/proof_verifier.hpp).
   std::optional<settlement::BatchCommitment> commitment(std::uint64_t chain_id,
                                                         std::uint64_t batch_number) const;

@@ -23,9 +23,19 @@ merkle::Word entry_word(merkle::ByteSpan data, std::size_t entry, std::size_t en
   return w;
 }
 
+/// An event of the contract with every argument indexed: topic 0 and one topic per argument.
+L1Log event_log(const merkle::Address& at, std::string_view signature,
+                std::initializer_list<merkle::Word> args) {
+  L1Log log{.address = at, .topics = {merkle::keccak256(signature)}};
+  log.topics.insert(log.topics.end(), args.begin(), args.end());
+  return log;
+}
+
 }  // namespace
 
 EmbeddedL1::EmbeddedL1(EmbeddedL1Config config) : config_(std::move(config)) {
+  instances_[config_.settlement_address] = {.chain_id = config_.gateway_chain_id,
+                                            .signer = config_.gateway_key};
   Block genesis;
   genesis.hash = merkle::keccak256(std::string_view("zkrouter embedded L1 genesis"));
   blocks_.push_back(std::move(genesis));
@@ -71,7 +81,7 @@ std::uint64_t EmbeddedL1::intrinsic_gas(merkle::ByteSpan data) const {
 }
 
 absl::StatusOr<std::uint64_t> EmbeddedL1::estimate_gas(const merkle::Address& from,
-                                                       const merkle::Address& to,
+                                                       const std::optional<merkle::Address>& to,
                                                        merkle::ByteSpan data) {
   std::lock_guard lock(mutex_);
   eth::SignedTx probe;
@@ -79,7 +89,7 @@ absl::StatusOr<std::uint64_t> EmbeddedL1::estimate_gas(const merkle::Address& fr
   probe.tx.to = to;
   probe.tx.data.assign(data.begin(), data.end());
   probe.tx.gas_limit = config_.block_gas_limit;
-  SettlementContractState scratch = state_;
+  Instances scratch = instances_;
   const Execution run = execute(probe, scratch);
   if (!run.ok) {
     return absl::FailedPreconditionError(absl::StrCat("eth_estimateGas: execution reverted [",
@@ -88,24 +98,46 @@ absl::StatusOr<std::uint64_t> EmbeddedL1::estimate_gas(const merkle::Address& fr
   return run.gas;
 }
 
-EmbeddedL1::Execution EmbeddedL1::execute(const eth::SignedTx& stx,
-                                          SettlementContractState& st) const {
+EmbeddedL1::Execution EmbeddedL1::execute(const eth::SignedTx& stx, Instances& instances) const {
   const eth::Eip1559Tx& tx = stx.tx;
   const std::uint64_t intrinsic = intrinsic_gas(tx.data);
-  if (tx.gas_limit < intrinsic) return {false, tx.gas_limit, {}};
-  if (!tx.to || *tx.to != config_.settlement_address) return {true, intrinsic, {}};
+  if (tx.gas_limit < intrinsic) return {false, tx.gas_limit, {}, {}};
+  const auto instance = tx.to ? instances.find(*tx.to) : instances.end();
+  if (instance == instances.end()) return {true, intrinsic, {}, {}};
+  const merkle::Address& contract_at = instance->first;
+  const std::uint64_t chain_id = instance->second.chain_id;
+  SettlementContractState& st = instance->second.state;
+  std::vector<L1Log> logs;
   // The contract's checks in its order, with its errors (contracts/L1Settlement.sol).
   const auto revert = [&](std::string_view error, std::initializer_list<merkle::Word> args) {
-    return Execution{false, std::min(tx.gas_limit, intrinsic), l1calls::revert_data(error, args)};
+    return Execution{
+        false, std::min(tx.gas_limit, intrinsic), l1calls::revert_data(error, args), {}};
   };
-  const auto call = l1calls::decode(tx.data);
-  if (!call.ok()) return {false, std::min(tx.gas_limit, intrinsic), {}};  // no such function
   const auto u = [](std::uint64_t v) { return merkle::be32(v); };
+  static const merkle::Selector kResume = merkle::function_selector("resumeAfter(uint256)");
+  if (merkle::calls(tx.data, kResume)) {
+    if (tx.data.size() < 4 + 32) return {false, std::min(tx.gas_limit, intrinsic), {}, {}};
+    merkle::Word last{};
+    std::copy_n(tx.data.begin() + 4, 32, last.begin());
+    if (stx.from != instance->second.admin)
+      return revert("NotAdmin(address)", {merkle::address_to_word(stx.from)});
+    const std::optional<std::uint64_t> n = merkle::to_u64(last);
+    if (!n) return revert("NumberTooLarge(uint256)", {last});
+    if (st.committed != st.executed)
+      return revert("BatchesInFlight(uint256,uint256)", {u(st.committed), u(st.executed)});
+    if (*n <= st.executed) return revert("NotAfter(uint256,uint256)", {u(st.executed), last});
+    const std::uint64_t used = intrinsic + config_.gas.batch_state_gas;
+    if (used > tx.gas_limit) return {false, tx.gas_limit, {}, {}};
+    st.committed = st.proven = st.executed = *n;
+    return {true, used, {}, {event_log(contract_at, "ChainResumed(uint256)", {last})}};
+  }
+  const auto call = l1calls::decode(tx.data);
+  if (!call.ok()) return {false, std::min(tx.gas_limit, intrinsic), {}, {}};  // no such function
   const std::uint64_t reached = call->action == l1calls::Action::kCommit  ? st.committed
                                 : call->action == l1calls::Action::kProve ? st.proven
                                                                           : st.executed;
-  if (call->chain_id != config_.gateway_chain_id)
-    return revert("WrongChain(uint256,uint256)", {u(config_.gateway_chain_id), u(call->chain_id)});
+  if (call->chain_id != chain_id)
+    return revert("WrongChain(uint256,uint256)", {u(chain_id), u(call->chain_id)});
   if (call->last < call->first)
     return revert("EmptyRange(uint256,uint256)", {u(call->first), u(call->last)});
   if (call->first != reached + 1)
@@ -126,6 +158,8 @@ EmbeddedL1::Execution EmbeddedL1::execute(const eth::SignedTx& stx,
         if (number != u(call->first + i))
           return revert("BatchNumberMismatch(uint256,uint256)", {u(call->first + i), number});
         next.roots[call->first + i] = entry_word(data, i, kCommitEntryBytes, 1);
+        logs.push_back(event_log(contract_at, "BlockCommit(uint256,bytes32)",
+                                 {u(call->first + i), next.roots[call->first + i]}));
       }
       next.committed = call->last;
       used += count * gas.batch_state_gas / 2;
@@ -145,8 +179,8 @@ EmbeddedL1::Execution EmbeddedL1::execute(const eth::SignedTx& stx,
         if (!v || *v > 1 || covered > kMaxCovered) return revert("MalformedProof(uint256)", {u(n)});
         const std::size_t end = at + kProofHeaderBytes + covered * kCommitmentBytes;
         if (data.size() < end) return revert("MalformedProof(uint256)", {u(n)});
-        if (word(0) != u(config_.gateway_chain_id))
-          return revert("WrongChain(uint256,uint256)", {u(config_.gateway_chain_id), word(0)});
+        if (word(0) != u(chain_id))
+          return revert("WrongChain(uint256,uint256)", {u(chain_id), word(0)});
         if (word(1) != u(n)) return revert("BatchNumberMismatch(uint256,uint256)", {u(n), word(1)});
         if (word(2) != st.roots.at(n)) {
           return revert("BatchRootMismatch(uint256,bytes32,bytes32)",
@@ -166,12 +200,14 @@ EmbeddedL1::Execution EmbeddedL1::execute(const eth::SignedTx& stx,
           return revert("CommitmentsRootMismatch(uint256,bytes32,bytes32)",
                         {u(n), proof->commitments_root, computed});
         }
-        if (!verify_aggregated(*proof, config_.gateway_key).ok())
+        if (!verify_aggregated(*proof, instance->second.signer).ok())
           return revert("BadSignature(uint256)", {u(n)});
         used += gas.proof_verification_gas + gas.per_commitment_gas * covered;
         at = end;
       }
       if (at != data.size()) return revert("TrailingProofData(uint256)", {u(data.size() - at)});
+      logs.push_back(event_log(contract_at, "BlocksVerification(uint256,uint256)",
+                               {u(st.proven), u(call->last)}));
       next.proven = call->last;
       break;
     }
@@ -189,15 +225,16 @@ EmbeddedL1::Execution EmbeddedL1::execute(const eth::SignedTx& stx,
         if (root != st.roots.at(n)) {
           return revert("BatchRootMismatch(uint256,bytes32,bytes32)", {u(n), st.roots.at(n), root});
         }
+        logs.push_back(event_log(contract_at, "BlockExecution(uint256,bytes32)", {u(n), root}));
       }
       next.executed = call->last;
       used += count * gas.batch_state_gas / 2;
       break;
     }
   }
-  if (used > tx.gas_limit) return {false, tx.gas_limit, {}};  // out of gas: no data
+  if (used > tx.gas_limit) return {false, tx.gas_limit, {}, {}};  // out of gas: no data
   st = std::move(next);
-  return {true, used, {}};
+  return {true, used, {}, std::move(logs)};
 }
 
 absl::StatusOr<merkle::Word> EmbeddedL1::send_raw(merkle::ByteSpan raw) {
@@ -265,7 +302,13 @@ void EmbeddedL1::append_block_locked(std::vector<eth::SignedTx> txs) {
   for (const auto& tx : txs) preimage.insert(preimage.end(), tx.hash.begin(), tx.hash.end());
   b.hash = merkle::keccak256(merkle::ByteSpan(preimage));
   for (std::size_t i = 0; i < txs.size(); ++i) {
-    const Execution run = execute(txs[i], state_);
+    Execution run = execute(txs[i], instances_);
+    for (L1Log& log : run.logs) {
+      log.block_number = b.number;
+      log.block_hash = b.hash;
+      log.tx_hash = txs[i].hash;
+      b.logs.push_back(std::move(log));
+    }
     nonces_[txs[i].from] = txs[i].tx.nonce + 1;
     const std::uint64_t tip = std::min(txs[i].tx.max_priority_fee_per_gas,
                                        txs[i].tx.max_fee_per_gas - config_.base_fee_per_gas);
@@ -345,10 +388,10 @@ absl::Status EmbeddedL1::reorg(std::uint64_t depth) {
   // Rebuild the account and contract state from the surviving blocks.
   nonces_.clear();
   tx_index_.clear();
-  state_ = {};
+  for (auto& [address, instance] : instances_) instance.state = {};
   for (Block& b : blocks_) {
     for (std::size_t i = 0; i < b.txs.size(); ++i) {
-      b.reverts[i] = execute(b.txs[i], state_).revert;
+      b.reverts[i] = execute(b.txs[i], instances_).revert;
       nonces_[b.txs[i].from] = b.txs[i].tx.nonce + 1;
       tx_index_[b.txs[i].hash] = {b.number, i};
     }
@@ -368,8 +411,43 @@ void EmbeddedL1::drop_pending(const merkle::Word& tx_hash) {
 }
 
 SettlementContractState EmbeddedL1::contract() const {
+  return contract(config_.settlement_address);
+}
+
+SettlementContractState EmbeddedL1::contract(const merkle::Address& address) const {
   std::lock_guard lock(mutex_);
-  return state_;
+  const auto it = instances_.find(address);
+  return it == instances_.end() ? SettlementContractState{} : it->second.state;
+}
+
+absl::Status EmbeddedL1::add_settlement(const merkle::Address& address, std::uint64_t chain_id,
+                                        const secp256k1::PublicKey& signer,
+                                        const merkle::Address& admin) {
+  std::lock_guard lock(mutex_);
+  if (!instances_
+           .try_emplace(address,
+                        SettlementInstance{.chain_id = chain_id, .signer = signer, .admin = admin})
+           .second) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("the embedded L1 has a settlement contract at ", merkle::to_hex(address)));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<L1Log>> EmbeddedL1::logs(const LogFilter& filter) {
+  std::lock_guard lock(mutex_);
+  std::vector<L1Log> out;
+  const std::uint64_t last = std::min<std::uint64_t>(filter.to_block, blocks_.size() - 1);
+  for (std::uint64_t n = filter.from_block; n <= last; ++n) {
+    for (const L1Log& log : blocks_[n].logs) {
+      if (log.address != filter.address) continue;
+      bool match = true;
+      for (std::size_t i = 0; i < filter.topics.size() && match; ++i)
+        match = !filter.topics[i] || (i < log.topics.size() && log.topics[i] == *filter.topics[i]);
+      if (match) out.push_back(log);
+    }
+  }
+  return out;
 }
 
 std::vector<eth::SignedTx> EmbeddedL1::included() const {

@@ -88,7 +88,7 @@ std::optional<merkle::Bytes> revert_data_of(const json::value& error) {
   const json::object* eo = error.if_object();
   const json::value* data = eo == nullptr ? nullptr : eo->if_contains("data");
   if (data == nullptr || !data->is_string()) return std::nullopt;
-  absl::StatusOr<merkle::Bytes> bytes = merkle::parse_hex(data->as_string());
+  absl::StatusOr<merkle::Bytes> bytes = merkle::parse_hex(std::string_view(data->as_string()));
   if (!bytes.ok()) return std::nullopt;
   return *std::move(bytes);
 }
@@ -198,10 +198,10 @@ absl::StatusOr<std::uint64_t> EthRpcClient::nonce(const merkle::Address& sender)
 }
 
 absl::StatusOr<std::uint64_t> EthRpcClient::estimate_gas(const merkle::Address& from,
-                                                         const merkle::Address& to,
+                                                         const std::optional<merkle::Address>& to,
                                                          merkle::ByteSpan data) {
-  json::object tx{
-      {"from", merkle::to_hex(from)}, {"to", merkle::to_hex(to)}, {"data", merkle::to_hex(data)}};
+  json::object tx{{"from", merkle::to_hex(from)}, {"data", merkle::to_hex(data)}};
+  if (to) tx["to"] = merkle::to_hex(*to);
   ZKR_ASSIGN_OR_RETURN(const json::value v, call("eth_estimateGas", {std::move(tx)}));
   return parse_quantity(v);
 }
@@ -249,6 +249,44 @@ absl::StatusOr<std::optional<merkle::Word>> EthRpcClient::block_hash(std::uint64
   if (v.is_null()) return std::optional<merkle::Word>{};
   ZKR_ASSIGN_OR_RETURN(const merkle::Word h, word_field(v, "hash"));
   return std::optional<merkle::Word>{h};
+}
+
+absl::StatusOr<std::vector<L1Log>> EthRpcClient::logs(const LogFilter& filter) {
+  json::array topics;
+  for (const auto& t : filter.topics)
+    topics.push_back(t ? json::value(merkle::to_hex(*t)) : json::value(nullptr));
+  ZKR_ASSIGN_OR_RETURN(
+      const json::value v,
+      call("eth_getLogs", {json::object{{"address", merkle::to_hex(filter.address)},
+                                        {"fromBlock", to_quantity(filter.from_block)},
+                                        {"toBlock", to_quantity(filter.to_block)},
+                                        {"topics", std::move(topics)}}}));
+  if (!v.is_array()) return absl::DataLossError("eth_getLogs: the node's answer is not an array");
+  std::vector<L1Log> out;
+  for (const json::value& entry : v.as_array()) {
+    L1Log log;
+    const json::object* o = entry.if_object();
+    const json::value* address = o ? o->if_contains("address") : nullptr;
+    const json::value* topic_list = o ? o->if_contains("topics") : nullptr;
+    const json::value* data = o ? o->if_contains("data") : nullptr;
+    if (!address || !address->is_string() || !topic_list || !topic_list->is_array() || !data ||
+        !data->is_string())
+      return absl::DataLossError("eth_getLogs: a log without address, topics or data");
+    ZKR_ASSIGN_OR_RETURN(log.address,
+                         merkle::parse_address(std::string_view(address->as_string())));
+    for (const json::value& t : topic_list->as_array()) {
+      if (!t.is_string()) return absl::DataLossError("eth_getLogs: a topic is not a string");
+      ZKR_ASSIGN_OR_RETURN(const merkle::Word w,
+                           merkle::parse_word(std::string_view(t.as_string())));
+      log.topics.push_back(w);
+    }
+    ZKR_ASSIGN_OR_RETURN(log.data, merkle::parse_hex(std::string_view(data->as_string())));
+    ZKR_ASSIGN_OR_RETURN(log.block_number, quantity_field(entry, "blockNumber"));
+    ZKR_ASSIGN_OR_RETURN(log.block_hash, word_field(entry, "blockHash"));
+    ZKR_ASSIGN_OR_RETURN(log.tx_hash, word_field(entry, "transactionHash"));
+    out.push_back(std::move(log));
+  }
+  return out;
 }
 
 }  // namespace zkr::settlement

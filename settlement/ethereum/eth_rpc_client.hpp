@@ -29,7 +29,7 @@ class EthRpcClient final : public L1Client {
   [[nodiscard]] absl::StatusOr<L1Fees> fees() override;
   [[nodiscard]] absl::StatusOr<std::uint64_t> nonce(const merkle::Address& sender) override;
   [[nodiscard]] absl::StatusOr<std::uint64_t> estimate_gas(const merkle::Address& from,
-                                                           const merkle::Address& to,
+                                                           const std::optional<merkle::Address>& to,
                                                            merkle::ByteSpan data) override;
   [[nodiscard]] absl::StatusOr<merkle::Word> send_raw(merkle::ByteSpan raw) override;
   [[nodiscard]] absl::StatusOr<std::optional<L1Receipt>> receipt(
@@ -38,6 +38,7 @@ class EthRpcClient final : public L1Client {
   [[nodiscard]] absl::StatusOr<std::optional<merkle::Word>> block_hash(
       std::uint64_t number) override;
   /// Replays the transaction as an eth_call on the state before its block.
+  [[nodiscard]] absl::StatusOr<std::vector<L1Log>> logs(const LogFilter& filter) override;
   [[nodiscard]] absl::StatusOr<std::string> revert_reason(const eth::SignedTx& tx,
                                                           std::uint64_t block) override;
 

@@ -126,7 +126,8 @@ std::uint64_t calldata_gas(merkle::ByteSpan data) noexcept {
 
 namespace {
 
-// The contract's errors, with how each argument prints: 'u' a number, 'w' a word.
+// The contract's errors, with how each argument prints: 'u' a number, 'w' a word, 'a' an
+// address.
 struct ErrorShape {
   std::string_view signature;
   std::string_view args;
@@ -145,6 +146,9 @@ constexpr ErrorShape kErrors[] = {
     {"CommitmentsRootMismatch(uint256,bytes32,bytes32)", "uww"},
     {"BadSignature(uint256)", "u"},
     {"TrailingProofData(uint256)", "u"},
+    {"NotAdmin(address)", "a"},
+    {"BatchesInFlight(uint256,uint256)", "uu"},
+    {"NotAfter(uint256,uint256)", "uw"},
     {"Panic(uint256)", "u"},
 };
 
@@ -177,8 +181,9 @@ std::string describe_revert(merkle::ByteSpan data) {
         merkle::Word w;
         std::copy_n(data.begin() + static_cast<std::ptrdiff_t>(4 + 32 * i), 32, w.begin());
         const std::optional<std::uint64_t> v = merkle::to_u64(w);
-        absl::StrAppend(&out, i > 0 ? ", " : "",
-                        e.args[i] == 'u' && v ? std::to_string(*v) : merkle::to_hex(w));
+        std::string arg = e.args[i] == 'u' && v ? std::to_string(*v) : merkle::to_hex(w);
+        if (e.args[i] == 'a') arg = "0x" + arg.substr(2 + 24);  // the low 20 bytes
+        absl::StrAppend(&out, i > 0 ? ", " : "", arg);
       }
       return out + ")";
     }

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "merkle/types.hpp"
@@ -18,6 +20,25 @@ struct L1Receipt {
   bool success = false;
   std::uint64_t gas_used = 0;
   std::uint64_t effective_gas_price = 0;
+};
+
+/// An event log, as eth_getLogs returns it.
+struct L1Log {
+  merkle::Address address{};
+  std::vector<merkle::Word> topics;
+  merkle::Bytes data;
+  std::uint64_t block_number = 0;
+  merkle::Word block_hash{};
+  merkle::Word tx_hash{};
+};
+
+/// Logs of one contract in blocks from_block..to_block whose topics match: topics[i], when set,
+/// must equal the log's topic i.
+struct LogFilter {
+  merkle::Address address{};
+  std::vector<std::optional<merkle::Word>> topics;
+  std::uint64_t from_block = 0;
+  std::uint64_t to_block = 0;
 };
 
 struct L1Fees {
@@ -36,9 +57,10 @@ class L1Client {
   [[nodiscard]] virtual absl::StatusOr<L1Fees> fees() = 0;
   /// Transactions of `sender` included so far (the next nonce at the latest block).
   [[nodiscard]] virtual absl::StatusOr<std::uint64_t> nonce(const merkle::Address& sender) = 0;
-  [[nodiscard]] virtual absl::StatusOr<std::uint64_t> estimate_gas(const merkle::Address& from,
-                                                                   const merkle::Address& to,
-                                                                   merkle::ByteSpan data) = 0;
+  /// Gas `data` needs sent to `to` (none: a contract creation); the revert reason if it fails.
+  [[nodiscard]] virtual absl::StatusOr<std::uint64_t> estimate_gas(
+      const merkle::Address& from, const std::optional<merkle::Address>& to,
+      merkle::ByteSpan data) = 0;
   /// Submits a signed transaction; returns its hash. A node that already has it answers OK.
   [[nodiscard]] virtual absl::StatusOr<merkle::Word> send_raw(merkle::ByteSpan raw) = 0;
   [[nodiscard]] virtual absl::StatusOr<std::optional<L1Receipt>> receipt(
@@ -48,6 +70,8 @@ class L1Client {
   /// The hash of canonical block `number`, if it exists.
   [[nodiscard]] virtual absl::StatusOr<std::optional<merkle::Word>> block_hash(
       std::uint64_t number) = 0;
+  /// The canonical chain's logs matching `filter`, oldest first.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<L1Log>> logs(const LogFilter& filter) = 0;
   /// Why `tx`, mined and reverted in block `block`, reverted: the settlement contract's error in
   /// words (l1calls::describe_revert).
   [[nodiscard]] virtual absl::StatusOr<std::string> revert_reason(const eth::SignedTx& tx,

@@ -22,14 +22,14 @@ void put(merkle::Bytes& out, const merkle::Word& w) {
   out.insert(out.end(), w.begin(), w.end());
 }
 
-merkle::Bytes call_of(std::string_view signature, std::initializer_list<merkle::Word> args = {}) {
+}  // namespace
+
+merkle::Bytes calldata(std::string_view signature, std::initializer_list<merkle::Word> args) {
   const merkle::Selector selector = merkle::function_selector(signature);
   merkle::Bytes data(selector.begin(), selector.end());
   for (const merkle::Word& w : args) put(data, w);
   return data;
 }
-
-}  // namespace
 
 absl::StatusOr<std::vector<merkle::Word>> view_call(EthRpcClient& node, const merkle::Address& at,
                                                     const merkle::Bytes& calldata) {
@@ -55,7 +55,7 @@ absl::StatusOr<std::vector<merkle::Word>> view_call(EthRpcClient& node, const me
 absl::StatusOr<std::vector<merkle::Word>> view(EthRpcClient& node, const merkle::Address& at,
                                                std::string_view signature,
                                                std::initializer_list<merkle::Word> args) {
-  return view_call(node, at, call_of(signature, args));
+  return view_call(node, at, calldata(signature, args));
 }
 
 namespace {
@@ -104,18 +104,14 @@ merkle::Address created_address(const merkle::Address& sender, std::uint64_t non
   return a;
 }
 
-absl::StatusOr<L1Receipt> transact(EthRpcClient& node, const secp256k1::PrivateKey& sender,
+absl::StatusOr<L1Receipt> transact(L1Client& node, const secp256k1::PrivateKey& sender,
                                    const std::optional<merkle::Address>& to,
                                    const merkle::Bytes& data, int timeout_s) {
   const merkle::Address from = sender.address();
   ZKR_ASSIGN_OR_RETURN(const std::uint64_t chain_id, node.chain_id());
   ZKR_ASSIGN_OR_RETURN(const std::uint64_t nonce, node.nonce(from));
   ZKR_ASSIGN_OR_RETURN(const L1Fees fees, node.fees());
-  json::object call{{"from", merkle::to_hex(from)}, {"data", merkle::to_hex(data)}};
-  if (to) call["to"] = merkle::to_hex(*to);
-  ZKR_ASSIGN_OR_RETURN(const json::value estimate,
-                       node.call("eth_estimateGas", json::array{std::move(call)}));
-  ZKR_ASSIGN_OR_RETURN(const std::uint64_t gas, parse_quantity(estimate));
+  ZKR_ASSIGN_OR_RETURN(const std::uint64_t gas, node.estimate_gas(from, to, data));
   const eth::Eip1559Tx tx{
       .chain_id = chain_id,
       .nonce = nonce,
@@ -174,7 +170,7 @@ absl::StatusOr<merkle::Word> l2_logs_root_hash(EthRpcClient& node, const merkle:
 merkle::Bytes prove_message_call(std::uint64_t chain_id, std::uint64_t batch_number,
                                  std::uint64_t index, const merkle::L2Message& m,
                                  std::span<const merkle::Word> proof) {
-  merkle::Bytes out = call_of(
+  merkle::Bytes out = calldata(
       "proveL2MessageInclusionShared(uint256,uint256,uint256,(uint16,address,bytes),bytes32[])");
   const std::size_t padded = (m.data.size() + 31) / 32 * 32;
   const std::size_t message_words = 3 + 1 + padded / 32;  // head (3), length, data

@@ -31,9 +31,9 @@ namespace zkr::settlement::contract {
 merkle::Address created_address(const merkle::Address& sender, std::uint64_t nonce);
 
 /// Sends a signed EIP-1559 transaction from `sender` (nonce and fees from the node, gas its
-/// estimate + 20%) and waits (up to `timeout_s`) for its receipt. FailedPrecondition with the
-/// contract's reason if it reverted.
-[[nodiscard]] absl::StatusOr<L1Receipt> transact(EthRpcClient& node,
+/// estimate + 20%) to any L1 (a node or the embedded one) and waits (up to `timeout_s`) for its
+/// receipt. FailedPrecondition with the contract's reason if it reverted.
+[[nodiscard]] absl::StatusOr<L1Receipt> transact(L1Client& node,
                                                  const secp256k1::PrivateKey& sender,
                                                  const std::optional<merkle::Address>& to,
                                                  const merkle::Bytes& data, int timeout_s = 60);
@@ -44,6 +44,9 @@ merkle::Address created_address(const merkle::Address& sender, std::uint64_t non
 [[nodiscard]] absl::StatusOr<merkle::Address> deploy(EthRpcClient& node,
                                                      const secp256k1::PrivateKey& deployer,
                                                      const merkle::Bytes& code, int timeout_s = 60);
+
+/// The calldata of the function `signature` with `args`, one word each.
+merkle::Bytes calldata(std::string_view signature, std::initializer_list<merkle::Word> args = {});
 
 /// An eth_call of `calldata` on the contract at `at` (latest block): its answer as words.
 [[nodiscard]] absl::StatusOr<std::vector<merkle::Word>> view_call(EthRpcClient& node,

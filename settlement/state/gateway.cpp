@@ -293,6 +293,36 @@ absl::StatusOr<GatewayChange> Gateway::record_batch(BatchInfo b) const {
   return GatewayChange{.event = std::move(event), .step = change::BatchRecorded{std::move(b)}};
 }
 
+absl::StatusOr<GatewayChange> Gateway::l1_batch_final(std::uint64_t chain_id,
+                                                      std::uint64_t batch_number,
+                                                      const Word& l1_root,
+                                                      std::string_view detail) const {
+  const BatchInfo* b = batch(chain_id, batch_number);
+  if (b == nullptr)
+    return absl::NotFoundError(
+        absl::StrCat(batch_name(chain_id, batch_number), " is not recorded"));
+  if (b->stage != BatchStage::kExecuted) {
+    return absl::FailedPreconditionError(absl::StrCat(batch_name(chain_id, batch_number), " is ",
+                                                      stage_name(b->stage), ", not executed"));
+  }
+  if (b->layer != SettlementLayer::kL1) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(batch_name(chain_id, batch_number), " settled on the Gateway, not on L1"));
+  }
+  if (l1_root != b->chain_batch_root) {
+    return absl::DataLossError(absl::StrCat(
+        batch_name(chain_id, batch_number), " was executed on L1 with root ",
+        merkle::to_hex(l1_root), "; the router recorded ", merkle::to_hex(b->chain_batch_root)));
+  }
+  Event event = batch_event(EventKind::kL1BatchFinal, *b);
+  if (!detail.empty()) {
+    event.detail.pop_back();
+    absl::StrAppend(&event.detail, ",", to_absl(detail), "}");
+  }
+  return GatewayChange{.event = std::move(event),
+                       .step = change::L1BatchFinal{chain_id, batch_number}};
+}
+
 Event Gateway::batch_event(EventKind kind, const BatchInfo& b, std::optional<std::uint64_t> block) {
   return {.kind = kind,
           .chain_id = b.chain_id,
@@ -569,6 +599,7 @@ void Gateway::apply(const GatewayChange& change) {
     void operator()(const change::L1StageSet& l) {
       g.gw_batches_.at(l.gw_batch - 1).l1_stage = l.stage;
     }
+    void operator()(const change::L1BatchFinal&) {}  // its event is the record
   };
   std::visit(Visitor{*this, in_shared_tree}, change.step);
 }

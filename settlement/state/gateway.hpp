@@ -84,12 +84,21 @@ class Gateway {
                                                            L1Stage to,
                                                            std::string_view detail) const;
 
+  /// A batch the chain settles on L1 itself, executed there in a final L1 block with `l1_root` as
+  /// its root: its messages are l1_final. FailedPrecondition unless the batch is executed and on
+  /// L1; DataLoss if L1's root is not the batch's. `detail` as for set_l1_stage.
+  [[nodiscard]] absl::StatusOr<GatewayChange> l1_batch_final(std::uint64_t chain_id,
+                                                             std::uint64_t batch_number,
+                                                             const merkle::Word& l1_root,
+                                                             std::string_view detail) const;
+
   /// Makes memory agree with a change this Gateway returned, once it is stored. The change must
   /// have been computed against the current state (a broken invariant aborts).
   void apply(const GatewayChange& change);
 
   // ---- reads ----
   const ChainInfo* chain(std::uint64_t chain_id) const;
+  const std::map<std::uint64_t, ChainInfo>& chains() const noexcept { return chains_; }
   /// Checks that `batch` may be recorded next for its chain: registered chain, next number.
   /// AlreadyExists when the number is taken (the caller compares content for idempotency).
   [[nodiscard]] absl::Status check_next_batch(std::uint64_t chain_id,

@@ -73,13 +73,20 @@ struct L1StageSet {
   L1Stage stage = L1Stage::kSealed;
 };
 
+/// A batch settled on L1 whose execution there is final (only its event is stored).
+struct L1BatchFinal {
+  std::uint64_t chain_id = 0;
+  std::uint64_t batch_number = 0;
+};
+
 }  // namespace change
 
 struct GatewayChange {
   Event event;  // appended by the store; its seq is assigned there
   std::variant<change::ChainRegistered, change::ChainMigrated, change::BatchRecorded,
                change::BatchCommitted, change::BatchProven, change::BatchExecuted,
-               change::BlockSealed, change::GatewayBatchSealed, change::L1StageSet>
+               change::BlockSealed, change::GatewayBatchSealed, change::L1StageSet,
+               change::L1BatchFinal>
       step;
 };
 

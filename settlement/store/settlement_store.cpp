@@ -75,6 +75,7 @@ absl::StatusOr<std::int64_t> SettlementStore::persist(Database& db, const Gatewa
     absl::Status operator()(const change::L1StageSet& l) const {
       return set_l1_stage(db, l.gw_batch, l.stage);
     }
+    absl::Status operator()(const change::L1BatchFinal&) const { return absl::OkStatus(); }
   };
   ZKR_RETURN_IF_ERROR(std::visit(Rows{db, seq}, change.step));
   return seq;
