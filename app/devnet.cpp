@@ -24,6 +24,7 @@
 #include "api/rpc.hpp"
 #include "api/server.hpp"
 #include "app/anvil_node.hpp"
+#include "app/chain_settler.hpp"
 #include "app/destination.hpp"
 #include "app/interop_center.hpp"
 #include "app/loops.hpp"
@@ -33,6 +34,7 @@
 #include "merkle/status.hpp"
 #include "router/bundle.hpp"
 #include "router/engine.hpp"
+#include "router/l1_watch.hpp"
 #include "settlement/ethereum/embedded_l1.hpp"
 #include "settlement/ethereum/eth_rpc_client.hpp"
 #include "settlement/ethereum/l1_submitter.hpp"
@@ -542,6 +544,48 @@ std::uint16_t port_beside(std::uint16_t api_port, std::uint16_t offset) {
                                                     : static_cast<std::uint16_t>(api_port + offset);
 }
 
+/// The L1Settlement of `chain_id` (proofs signed by `signer`) on anvil, deployed by `deployer`'s
+/// first transaction (its account funded first), so that a restart finds it at the same
+/// address: created_address(deployer, 0). Checked against what it must be.
+absl::StatusOr<merkle::Address> deploy_settlement_on_anvil(
+    const DevnetOptions& o, AnvilNode& node, const settlement::secp256k1::PrivateKey& deployer,
+    std::uint64_t chain_id, const merkle::Address& signer) {
+  namespace fs = std::filesystem;
+  settlement::EthRpcClient& rpc = node.rpc();
+  const merkle::Address from = deployer.address();
+  ZKR_RETURN_IF_ERROR(
+      rpc.call("anvil_setBalance",
+               boost::json::array{merkle::to_hex(from), "0x3635c9adc5dea00000"})  // 1000 ETH
+          .status());
+  const merkle::Address at = settlement::contract::created_address(from, 0);
+  ZKR_ASSIGN_OR_RETURN(const boost::json::value code,
+                       rpc.call("eth_getCode", boost::json::array{merkle::to_hex(at), "latest"}));
+  if (code == "0x") {
+    ZKR_ASSIGN_OR_RETURN(const std::uint64_t nonce, rpc.nonce(from));
+    if (nonce != 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the L1 in ", (fs::path(o.data_dir) / "l1-anvil.json").string(), " has transactions of ",
+          merkle::to_hex(from), " but no settlement contract ", "of chain ", chain_id,
+          "; start with --fresh"));
+    }
+    ZKR_ASSIGN_OR_RETURN(
+        const merkle::Bytes creation,
+        settlement::contract::creation_code(
+            (fs::path(o.contracts_dir) / "L1Settlement.json").string(), chain_id, signer));
+    ZKR_ASSIGN_OR_RETURN(const merkle::Address deployed,
+                         settlement::contract::deploy(rpc, deployer, creation));
+    if (deployed != at) return absl::InternalError("the contract was not deployed where expected");
+  }
+  ZKR_ASSIGN_OR_RETURN(const settlement::contract::SettledState state,
+                       settlement::contract::read_state(rpc, at));
+  if (state.settling_chain_id != chain_id || state.proof_signer != signer) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the L1's settlement contract at ", merkle::to_hex(at), " belongs to another chain or key ",
+        "than chain ", chain_id, "'s; start with --fresh"));
+  }
+  return at;
+}
+
 /// --l1 anvil: anvil as the L1 (beside the API: port + 2, or free), its chain kept in
 /// <data_dir>/l1-anvil.json, the submitter's account funded, and the settlement contract deployed
 /// by the submitter's first transaction (so a restart finds it at the same address).
@@ -560,37 +604,9 @@ absl::StatusOr<std::pair<std::unique_ptr<AnvilNode>, merkle::Address>> start_anv
            .extra_args = {"--block-time", absl::StrCat(block_s), "--slots-in-an-epoch", "1",
                           "--state", (fs::path(o.data_dir) / "l1-anvil.json").string()},
            .role = "the L1"}));
-  settlement::EthRpcClient& rpc = node->rpc();
-  const merkle::Address from = submitter.address();
-  ZKR_RETURN_IF_ERROR(
-      rpc.call("anvil_setBalance",
-               boost::json::array{merkle::to_hex(from), "0x3635c9adc5dea00000"})  // 1000 ETH
-          .status());
-  const merkle::Address at = settlement::contract::created_address(from, 0);
-  ZKR_ASSIGN_OR_RETURN(const boost::json::value code,
-                       rpc.call("eth_getCode", boost::json::array{merkle::to_hex(at), "latest"}));
-  if (code == "0x") {
-    ZKR_ASSIGN_OR_RETURN(const std::uint64_t nonce, rpc.nonce(from));
-    if (nonce != 0) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "the L1 in ", (fs::path(o.data_dir) / "l1-anvil.json").string(),
-          " has transactions of the submitter but no settlement contract; start with --fresh"));
-    }
-    ZKR_ASSIGN_OR_RETURN(const merkle::Bytes creation,
-                         settlement::contract::creation_code(
-                             (fs::path(o.contracts_dir) / "L1Settlement.json").string(),
-                             o.gateway_chain_id, gateway_signer.address()));
-    ZKR_ASSIGN_OR_RETURN(const merkle::Address deployed,
-                         settlement::contract::deploy(rpc, submitter, creation));
-    if (deployed != at) return absl::InternalError("the contract was not deployed where expected");
-  }
-  ZKR_ASSIGN_OR_RETURN(const settlement::contract::SettledState state,
-                       settlement::contract::read_state(rpc, at));
-  if (state.settling_chain_id != o.gateway_chain_id ||
-      state.proof_signer != gateway_signer.address()) {
-    return absl::FailedPreconditionError(
-        "the L1's settlement contract belongs to another Gateway; start with --fresh");
-  }
+  ZKR_ASSIGN_OR_RETURN(const merkle::Address at,
+                       deploy_settlement_on_anvil(o, *node, submitter, o.gateway_chain_id,
+                                                  gateway_signer.address()));
   return std::pair{std::move(node), at};
 }
 
@@ -620,7 +636,16 @@ int run_devnet(const DevnetOptions& o) {
     secret_names.push_back(absl::StrCat("operator-", id));
     secret_names.push_back(absl::StrCat("prover-", id));
   }
+  // Chain 280's operator settles its L1 periods from this L1 account, through the L1Settlement
+  // that account's first transaction created (with either L1).
+  if (o.migrating_chain) secret_names.push_back(absl::StrCat("l1-operator-", kMigratingChain));
   const auto secrets = load_or_make_secrets(fs::path(o.data_dir) / "secrets", secret_names);
+  std::shared_ptr<const settlement::secp256k1::PrivateKey> chain_operator;
+  merkle::Address chain_contract{};
+  if (o.migrating_chain) {
+    chain_operator = key_from(secrets.at(absl::StrCat("l1-operator-", kMigratingChain)));
+    chain_contract = settlement::contract::created_address(chain_operator->address(), 0);
+  }
 
   router::EngineConfig config;
   config.database_path = db.string();
@@ -643,7 +668,8 @@ int run_devnet(const DevnetOptions& o) {
     absl::Status s = engine.register_chain(
         {.chain_id = id,
          .credential = secrets.at(absl::StrCat("operator-", id)),
-         .prover_key = settlement::secp256k1::compressed(provers[id]->public_key())});
+         .prover_key = settlement::secp256k1::compressed(provers[id]->public_key()),
+         .l1_contract = id == kMigratingChain ? std::optional(chain_contract) : std::nullopt});
     if (s.ok() && id != kMigratingChain) s = engine.migrate_chain(id, SettlementLayer::kGateway);
     if (!s.ok()) {
       std::fprintf(stderr, "zkrouter devnet: %s\n", std::string(s.message()).c_str());
@@ -752,6 +778,16 @@ int run_devnet(const DevnetOptions& o) {
     l1_node = std::move(started->first);
     settlement_address = started->second;
     l1 = &l1_node->rpc();
+    if (chain_operator) {
+      const auto deployed = deploy_settlement_on_anvil(
+          o, *l1_node, *chain_operator, kMigratingChain, provers.at(kMigratingChain)->address());
+      if (!deployed.ok()) {
+        std::fprintf(stderr, "zkrouter devnet: --l1 anvil: chain %lu: %s\n",
+                     static_cast<unsigned long>(kMigratingChain),
+                     std::string(deployed.status().message()).c_str());
+        return 1;
+      }
+    }
     std::printf("  L1 %lu (anvil): %s, L1Settlement %s\n",
                 static_cast<unsigned long>(o.l1_chain_id), l1_node->url().c_str(),
                 merkle::to_hex(settlement_address).c_str());
@@ -767,6 +803,16 @@ int run_devnet(const DevnetOptions& o) {
                                      .gateway_chain_id = o.gateway_chain_id,
                                      .gateway_key = config.gateway.signing_key->public_key(),
                                      .gas = config.gas_model});
+    if (chain_operator) {
+      // What the operator's first transaction would have deployed.
+      const absl::Status added = embedded->add_settlement(chain_contract, kMigratingChain,
+                                                          provers.at(kMigratingChain)->public_key(),
+                                                          chain_operator->address());
+      if (!added.ok()) {
+        std::fprintf(stderr, "zkrouter devnet: %s\n", std::string(added.message()).c_str());
+        return 1;
+      }
+    }
     if (absl::Status s = rebuild_l1(engine, *embedded, o.l1_finality_depth); !s.ok()) {
       std::fprintf(stderr, "zkrouter devnet: rebuilding the embedded L1: %s\n",
                    std::string(s.message()).c_str());
@@ -774,6 +820,36 @@ int run_devnet(const DevnetOptions& o) {
     }
     embedded->start_mining();
     l1 = embedded.get();
+  }
+  // Chain 280's operator, settling its L1 periods on its own contract (a data directory from
+  // before chains had L1 contracts has none: its L1 batches then stop at batch_executed).
+  std::unique_ptr<ChainSettler> chain_settler;
+  if (chain_operator) {
+    const auto registered = engine.chain(kMigratingChain);
+    if (registered && registered->l1_contract == chain_contract) {
+      chain_settler = std::make_unique<ChainSettler>(
+          ChainSettler::Config{.chain_id = kMigratingChain,
+                               .contract = chain_contract,
+                               .read_counters = [&]() -> absl::StatusOr<ChainSettler::Counters> {
+                                 if (embedded) {
+                                   const auto s = embedded->contract(chain_contract);
+                                   return ChainSettler::Counters{s.committed, s.proven, s.executed};
+                                 }
+                                 ZKR_ASSIGN_OR_RETURN(const auto s,
+                                                      settlement::contract::read_state(
+                                                          l1_node->rpc(), chain_contract));
+                                 return ChainSettler::Counters{s.committed, s.verified, s.executed};
+                               }},
+          engine, *l1, chain_operator, provers.at(kMigratingChain));
+      std::printf("  chain %lu settles its L1 periods through L1Settlement %s\n",
+                  static_cast<unsigned long>(kMigratingChain),
+                  merkle::to_hex(chain_contract).c_str());
+    } else {
+      std::printf(
+          "  chain %lu has no L1 contract in %s (made by an older zkrouter): its L1 "
+          "batches stop at batch_executed; --fresh starts anew\n",
+          static_cast<unsigned long>(kMigratingChain), db.c_str());
+    }
   }
   std::fflush(stdout);
   settlement::L1Submitter submitter(
@@ -875,9 +951,21 @@ int run_devnet(const DevnetOptions& o) {
   // L1 submission: commit, prove (aggregated), execute, then follow to finality.
   std::thread l1_sender([&] {
     L1Step step(submitter, "zkrouter devnet");
+    router::L1Watch watch(engine, *l1);
     std::uint64_t final_seen = 0;
+    std::string last_problem;
     while (!g_stop) {
       step();
+      // Batches chain 280 executed on L1 itself, final there.
+      const auto pass = watch.poll();
+      std::string problem = pass.ok() ? std::string() : std::string(pass.status().message());
+      if (pass.ok()) {
+        for (const auto& [chain, batch] : pass->became_final) l1_latencies.final_at(chain, batch);
+        if (!pass->problems.empty()) problem = pass->problems.front();
+      }
+      if (!problem.empty() && problem != last_problem)
+        std::fprintf(stderr, "zkrouter devnet: watching L1: %s\n", problem.c_str());
+      last_problem = problem;
       for (std::uint64_t n = final_seen + 1; n <= engine.gateway_batch_count(); ++n) {
         const auto g = engine.gateway_batch(n);
         if (!g || g->l1_stage != settlement::L1Stage::kFinal) break;
@@ -886,6 +974,19 @@ int run_devnet(const DevnetOptions& o) {
         final_seen = n;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  });
+
+  // Chain 280's operator: its L1 periods' batches to its own contract.
+  std::thread chain_operator_thread([&] {
+    std::string last_error;
+    while (!g_stop && chain_settler) {
+      const auto did = chain_settler->step();
+      const std::string error = did.ok() ? std::string() : std::string(did.status().message());
+      if (!error.empty() && error != last_error)
+        std::fprintf(stderr, "zkrouter devnet: chain operator: %s\n", error.c_str());
+      last_error = error;
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
     }
   });
 
@@ -965,6 +1066,7 @@ int run_devnet(const DevnetOptions& o) {
   sequencers.join();
   gateway.join();
   l1_sender.join();
+  chain_operator_thread.join();
   importer.join();
   destination.reset();
   if (embedded) embedded->stop_mining();

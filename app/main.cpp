@@ -29,6 +29,9 @@ ABSL_FLAG(bool, fresh, false, "devnet: start from an empty database");
 ABSL_FLAG(std::string, listen, "127.0.0.1", "devnet: address the API listens on");
 ABSL_FLAG(int, port, 8545, "devnet: port of the API (0 picks a free one)");
 ABSL_FLAG(int, chains, 3, "devnet: chains settling on the Gateway (ids 270, 271, ...)");
+ABSL_FLAG(int, migrate_every, 8,
+          "devnet: batches chain 280 settles on L1 (through its own contract) or on the Gateway "
+          "before it migrates to the other");
 ABSL_FLAG(double, rate, 200, "devnet: messages per second over all chains");
 ABSL_FLAG(int, batch_ms, 1000, "devnet: milliseconds between the batches of each chain");
 ABSL_FLAG(int, block_ms, 500, "devnet: milliseconds between Gateway blocks");
@@ -166,6 +169,7 @@ int devnet(int argc, char** argv) {
   }
   o.port = static_cast<std::uint16_t>(port);
   o.gateway_chains = std::clamp(absl::GetFlag(FLAGS_chains), 1, 50);
+  o.migrate_every = std::clamp(absl::GetFlag(FLAGS_migrate_every), 1, 1'000'000);
   o.messages_per_second = std::max(1.0, absl::GetFlag(FLAGS_rate));
   o.batch_interval = std::chrono::milliseconds(std::max(50, absl::GetFlag(FLAGS_batch_ms)));
   o.block_interval = std::chrono::milliseconds(std::max(50, absl::GetFlag(FLAGS_block_ms)));

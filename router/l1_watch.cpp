@@ -41,7 +41,7 @@ absl::StatusOr<L1Watch::Pass> L1Watch::poll() {
         break;
       }
       if (!recorded.ok() && !absl::IsAlreadyExists(recorded)) return recorded;
-      if (recorded.ok()) ++pass.became_final;
+      if (recorded.ok()) pass.became_final.emplace_back(chain.chain_id, next);
     }
   }
   return pass;

@@ -26,7 +26,7 @@ class L1Watch {
   L1Watch(Engine& engine, settlement::L1Client& l1) : engine_(engine), l1_(l1) {}
 
   struct Pass {
-    std::size_t became_final = 0;
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> became_final;  // (chain, batch)
     /// Batches that cannot become final, in words (a root L1 disagrees with); empty if none.
     std::vector<std::string> problems;
   };

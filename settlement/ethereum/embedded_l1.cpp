@@ -35,7 +35,8 @@ L1Log event_log(const merkle::Address& at, std::string_view signature,
 
 EmbeddedL1::EmbeddedL1(EmbeddedL1Config config) : config_(std::move(config)) {
   instances_[config_.settlement_address] = {.chain_id = config_.gateway_chain_id,
-                                            .signer = config_.gateway_key};
+                                            .signer = config_.gateway_key,
+                                            .admin = config_.settlement_admin};
   Block genesis;
   genesis.hash = merkle::keccak256(std::string_view("zkrouter embedded L1 genesis"));
   blocks_.push_back(std::move(genesis));

@@ -31,6 +31,7 @@ struct EmbeddedL1Config {
   merkle::Address settlement_address{};
   std::uint64_t gateway_chain_id = 506;
   secp256k1::PublicKey gateway_key{};  // checks aggregated proofs
+  merkle::Address settlement_admin{};  // the Gateway instance's deployer (resumeAfter)
   GasModel gas;                        // execution gas of the settlement calls
 };
 

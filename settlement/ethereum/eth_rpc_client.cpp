@@ -125,12 +125,14 @@ absl::StatusOr<std::string> EthRpcClient::revert_reason(const eth::SignedTx& tx,
     const json::value* output = r == nullptr ? nullptr : r->if_contains("output");
     const json::value* error = r == nullptr ? nullptr : r->if_contains("error");
     if (error == nullptr) return std::string("the node's trace shows no revert");
+    merkle::Bytes data;
     if (output != nullptr && output->is_string()) {
-      if (const absl::StatusOr<merkle::Bytes> data = merkle::parse_hex(output->as_string());
-          data.ok() && !data->empty()) {
-        return l1calls::describe_revert(*data);
-      }
+      if (absl::StatusOr<merkle::Bytes> parsed = merkle::parse_hex(output->as_string());
+          parsed.ok())
+        data = *std::move(parsed);
     }
+    // A revert, with the contract's data or none (a call the ABI decoder refused).
+    if (!data.empty() || *error == "execution reverted") return l1calls::describe_revert(data);
     return json::serialize(*error);  // "out of gas", …
   }
   // A node without the debug API: the call again on the state before its block.

@@ -67,7 +67,7 @@ class ChainOnL1 : public ::testing::Test {
     const auto pass = watch_->poll();
     EXPECT_TRUE(pass.ok()) << pass.status();
     EXPECT_TRUE(pass->problems.empty());
-    return pass.ok() ? pass->became_final : 0;
+    return pass.ok() ? pass->became_final.size() : 0;
   }
 
   testing::TempDir dir_;
@@ -89,7 +89,7 @@ TEST_F(ChainOnL1, ExecutionsOnL1BecomeL1FinalOnlyOnceTheirBlockIsFinal) {
   // Nothing on L1 yet: nothing becomes final.
   auto pass = watch_->poll();
   ASSERT_TRUE(pass.ok()) << pass.status();
-  EXPECT_EQ(pass->became_final, 0u);
+  EXPECT_TRUE(pass->became_final.empty());
 
   const auto did = settler_->step();
   ASSERT_TRUE(did.ok()) << did.status();
@@ -100,7 +100,7 @@ TEST_F(ChainOnL1, ExecutionsOnL1BecomeL1FinalOnlyOnceTheirBlockIsFinal) {
   // Executed on L1 but within the finality depth: still batch_executed.
   pass = watch_->poll();
   ASSERT_TRUE(pass.ok());
-  EXPECT_EQ(pass->became_final, 0u);
+  EXPECT_TRUE(pass->became_final.empty());
   EXPECT_EQ(status_of(2), "batch_executed");
 
   EXPECT_EQ(poll_once_final(), 2u);
@@ -133,7 +133,7 @@ TEST_F(ChainOnL1, AnExecutionUndoneByAReorgBeforeFinalityIsNotCounted) {
   for (std::uint64_t i = 0; i <= kFinalityDepth; ++i) l1_->mine();
   auto pass = watch_->poll();
   ASSERT_TRUE(pass.ok());
-  EXPECT_EQ(pass->became_final, 0u);
+  EXPECT_TRUE(pass->became_final.empty());
   EXPECT_EQ(status_of(1), "batch_executed");
   // The operator completes what the reorg undid (execute only) and it counts once final.
   l1_->start_mining();

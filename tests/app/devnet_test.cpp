@@ -181,13 +181,17 @@ namespace {
 // With --l1 anvil the devnet settles on a real EVM into contracts/L1Settlement.sol: the contract's
 // counters and roots equal the router's Gateway batches, and the router's L1 proofs (shape B) of
 // the Gateway chains' messages verify through the contract's view, one-word mutations do not.
+// Chain 280 settles its L1 periods (batches 1-3 and 7-9) through its own instance, resumed after
+// the Gateway's 4-6: those batches reach l1_final from its logs, and their shape A proofs verify
+// through that instance's view.
 TEST(Devnet, SettlesIntoTheContractOnAnvilAndItsL1ProofsVerifyThere) {
   if (!testing::have_anvil()) GTEST_SKIP() << "anvil is not installed (ZKR_ANVIL)";
   testing::TempDir dir;
-  Devnet d = testing::start_process({ZKR_BINARY, "devnet", "--port=0", "--plain", "--batch_ms=300",
-                                     "--block_ms=200", "--l1_block_ms=300", "--destination=false",
-                                     "--l1=anvil", "--data_dir=" + dir.file("devnet"), "--fresh"},
-                                    "API on http://127.0.0.1:");
+  Devnet d = testing::start_process(
+      {ZKR_BINARY, "devnet", "--port=0", "--plain", "--batch_ms=300", "--block_ms=200",
+       "--l1_block_ms=300", "--destination=false", "--l1=anvil", "--migrate_every=3",
+       "--data_dir=" + dir.file("devnet"), "--fresh"},
+      "API on http://127.0.0.1:");
   ASSERT_GT(d.port, 0) << d.text;
   const std::string line = testing::read_line_with(d, "L1 1337 (anvil): ");
   const std::size_t url_at = line.find("http://");
@@ -197,11 +201,10 @@ TEST(Devnet, SettlesIntoTheContractOnAnvilAndItsL1ProofsVerifyThere) {
   const merkle::Address contract = *merkle::parse_address(line.substr(at_at + 13, 42));
   auto node = *settlement::EthRpcClient::create(url);
 
-  // Wait until batch 3 of every Gateway chain is final on L1.
-  for (const std::uint64_t chain : {270, 271, 272}) {
-    const std::string id = std::to_string(chain) + ":3:0";
+  // Wait until batch 3 of every Gateway chain, and chain 280's batch 7, are final on L1.
+  for (const std::string id : {"270:3:0", "271:3:0", "272:3:0", "280:7:0"}) {
     json::value status;
-    for (int i = 0; i < 600; ++i) {  // up to 60 s
+    for (int i = 0; i < 900; ++i) {  // up to 90 s
       status = call(d.port, "zkr_getMessageStatus", json::array{id.c_str()});
       if (status.as_object().contains("result") &&
           status.at("result").at("status") == json::value("l1_final"))
@@ -221,9 +224,31 @@ TEST(Devnet, SettlesIntoTheContractOnAnvilAndItsL1ProofsVerifyThere) {
         << n;
   }
 
+  // Chain 280's own contract: its L1 batches' roots, none for those it settled on the Gateway.
+  const json::value chain280 = call(d.port, "zkr_getChain", json::array{280});
+  ASSERT_TRUE(chain280.at("result").as_object().contains("l1Contract")) << chain280;
+  const merkle::Address contract280 =
+      *merkle::parse_address(std::string(chain280.at("result").at("l1Contract").as_string()));
+  const auto state280 = settlement::contract::read_state(*node, contract280);
+  ASSERT_TRUE(state280.ok()) << state280.status();
+  EXPECT_EQ(state280->settling_chain_id, 280u);
+  EXPECT_GE(state280->executed, 7u);
+  for (std::uint64_t b = 1; b <= 7; ++b) {
+    const json::value batch = call(d.port, "zkr_getBatch", json::array{280, b});
+    const std::string root =
+        merkle::to_hex(*settlement::contract::l2_logs_root_hash(*node, contract280, b));
+    if (b >= 4 && b <= 6) {
+      EXPECT_EQ(root, merkle::to_hex(merkle::Word{})) << b;
+    } else {
+      EXPECT_EQ(root, batch.at("result").at("chainBatchRoot").as_string()) << b;
+    }
+  }
+
   int verified = 0;
-  for (const std::uint64_t chain : {270, 271, 272}) {
-    for (std::uint64_t b = 1; b <= 3; ++b) {
+  const std::vector<std::pair<std::uint64_t, std::vector<std::uint64_t>>> batches{
+      {270, {1, 2, 3}}, {271, {1, 2, 3}}, {272, {1, 2, 3}}, {280, {1, 2, 7}}};
+  for (const auto& [chain, numbers] : batches) {
+    for (const std::uint64_t b : numbers) {
       for (std::uint64_t i = 0; i < 3; ++i) {
         const std::string id = absl::StrCat(chain, ":", b, ":", i);
         const json::value m = call(d.port, "zkr_getMessage", json::array{id.c_str()});
@@ -240,19 +265,24 @@ TEST(Devnet, SettlesIntoTheContractOnAnvilAndItsL1ProofsVerifyThere) {
         for (const json::value& w : p.at("result").at("proof").as_array())
           proof.push_back(*merkle::parse_word(std::string(w.as_string())));
         const std::uint64_t leaf = p.at("result").at("id").to_number<std::uint64_t>();
+        // Shape B through the Gateway's contract; shape A (16 words) through chain 280's own.
+        const merkle::Address& verifier = chain == 280 ? contract280 : contract;
+        if (chain == 280) {
+          EXPECT_EQ(proof.size(), 16u) << id;
+        }
         const auto ok =
-            settlement::contract::proves_message(*node, contract, chain, b, leaf, message, proof);
+            settlement::contract::proves_message(*node, verifier, chain, b, leaf, message, proof);
         ASSERT_TRUE(ok.ok()) << ok.status();
         EXPECT_TRUE(*ok) << id;
         proof[(b + i) % proof.size()][3] ^= 0x40;
         const auto damaged =
-            settlement::contract::proves_message(*node, contract, chain, b, leaf, message, proof);
+            settlement::contract::proves_message(*node, verifier, chain, b, leaf, message, proof);
         EXPECT_FALSE(damaged.ok() && *damaged) << id;
         ++verified;
       }
     }
   }
-  EXPECT_GE(verified, 20);
+  EXPECT_GE(verified, 25);
   EXPECT_EQ(testing::stop_process(d), 0);
 }
 

@@ -1,8 +1,9 @@
 // The embedded L1's settlement contract model behaves exactly as the Solidity contract
 // (contracts/L1Settlement.sol on anvil): the same sequences of settlement calls — in order, out of
 // order, replayed, with a bad signature, a wrong root, a wrong chain, damaged payloads — go to
-// both, and every accept and revert, the counters and every stored root are compared. The calls
-// are the ones the submitter would send for four real Gateway batches, then damaged here.
+// both, and every accept and revert, the counters, every stored root and every event are compared.
+// The calls are the ones the submitter would send for four real Gateway batches, then damaged
+// here, and the admin's resumeAfter.
 
 #include <gtest/gtest.h>
 
@@ -29,6 +30,19 @@ using l1calls::Action;
 using l1calls::Call;
 
 constexpr std::uint64_t kBatches = 4;
+
+/// One transaction: its calldata and who sends it (anvil's first account, or the deployer, the
+/// contract's admin).
+struct Sent {
+  Sent(const Call& c) : data(l1calls::encode(c)) {}  // NOLINT: a settlement call, as the submitter
+  Sent(merkle::Bytes d, bool admin) : data(std::move(d)), by_admin(admin) {}
+  merkle::Bytes data;
+  bool by_admin = false;
+};
+
+Sent resume_after(std::uint64_t batch, bool by_admin = true) {
+  return {contract::calldata("resumeAfter(uint256)", {merkle::be32(batch)}), by_admin};
+}
 
 class ContractModel : public ::testing::Test {
  protected:
@@ -86,23 +100,26 @@ class ContractModel : public ::testing::Test {
     std::vector<bool> accepted;
     std::vector<std::string> reasons;  // each revert's reason in words ("" when accepted)
     std::uint64_t committed = 0, verified = 0, executed = 0;
-    std::vector<merkle::Word> executed_roots;  // l2LogsRootHash(1..kBatches)
+    std::vector<merkle::Word> executed_roots;       // l2LogsRootHash(1..kBatches)
+    std::vector<std::vector<merkle::Word>> events;  // each log's topics, in order
   };
 
   // Sends each call as a transaction on `l1` (chain `l1_chain`), `mine` putting it in a block,
   // and records whether it was accepted and, if not, why.
   static Outcome send_all(L1Client& l1, std::uint64_t l1_chain, const std::function<void()>& mine,
-                          const std::vector<Call>& calls) {
-    const auto key = *secp256k1::PrivateKey::from_hex(testing::kAnvilKey);
+                          const std::vector<Sent>& calls) {
+    const auto submitter = *secp256k1::PrivateKey::from_hex(testing::kAnvilKey);
+    const auto admin = *secp256k1::PrivateKey::from_hex(testing::kAnvilDeployerKey);
     Outcome o;
-    for (const Call& c : calls) {
+    for (const Sent& c : calls) {
+      const secp256k1::PrivateKey& key = c.by_admin ? admin : submitter;
       const eth::Eip1559Tx tx{.chain_id = l1_chain,
                               .nonce = *l1.nonce(key.address()),
                               .max_priority_fee_per_gas = 1'000'000'000,
                               .max_fee_per_gas = 100'000'000'000,
                               .gas_limit = 3'000'000,
                               .to = testing::settlement_address(),
-                              .data = l1calls::encode(c)};
+                              .data = c.data};
       const eth::SignedTx signed_tx = *eth::sign(tx, key);
       const auto hash = l1.send_raw(signed_tx.raw);
       EXPECT_TRUE(hash.ok()) << hash.status();
@@ -117,10 +134,13 @@ class ContractModel : public ::testing::Test {
       o.accepted.push_back(receipt.ok() && receipt->has_value() && (*receipt)->success);
       o.reasons.push_back(o.accepted.back() ? "" : reason(l1, signed_tx, **receipt));
     }
+    const auto logs = l1.logs({.address = testing::settlement_address(), .to_block = *l1.head()});
+    EXPECT_TRUE(logs.ok()) << logs.status();
+    for (const L1Log& log : *logs) o.events.push_back(log.topics);
     return o;
   }
 
-  Outcome on_anvil(const std::vector<Call>& calls) {
+  Outcome on_anvil(const std::vector<Sent>& calls) {
     EXPECT_TRUE(node_->call("evm_revert", json::array{snapshot_})->as_bool());
     snapshot_ = std::string(node_->call("evm_snapshot", {})->as_string());
     Outcome o = send_all(
@@ -136,18 +156,23 @@ class ContractModel : public ::testing::Test {
     return o;
   }
 
-  Outcome on_model(const std::vector<Call>& calls) {
+  Outcome on_model(const std::vector<Sent>& calls) {
     EmbeddedL1 l1({.settlement_address = testing::settlement_address(),
                    .gateway_chain_id = 506,
-                   .gateway_key = testing::test_gateway_key()->public_key()});
+                   .gateway_key = testing::test_gateway_key()->public_key(),
+                   .settlement_admin =
+                       secp256k1::PrivateKey::from_hex(testing::kAnvilDeployerKey)->address()});
     Outcome o = send_all(
         l1, 1337, [&l1] { l1.mine(); }, calls);
     const SettlementContractState st = l1.contract();
     o.committed = st.committed;
     o.verified = st.proven;
     o.executed = st.executed;
-    for (std::uint64_t n = 1; n <= kBatches; ++n)
-      o.executed_roots.push_back(n <= st.executed ? st.roots.at(n) : merkle::Word{});
+    for (std::uint64_t n = 1; n <= kBatches; ++n) {
+      const auto root = st.roots.find(n);
+      o.executed_roots.push_back(n <= st.executed && root != st.roots.end() ? root->second
+                                                                            : merkle::Word{});
+    }
     return o;
   }
 
@@ -160,7 +185,7 @@ class ContractModel : public ::testing::Test {
 
   // Both answer the same to every call, reverting with the same error; returns the contract's
   // accepts.
-  std::vector<bool> same_on_both(const std::string& name, const std::vector<Call>& calls) {
+  std::vector<bool> same_on_both(const std::string& name, const std::vector<Sent>& calls) {
     const Outcome evm = on_anvil(calls);
     const Outcome model = on_model(calls);
     EXPECT_EQ(model.accepted, evm.accepted) << name;
@@ -169,6 +194,7 @@ class ContractModel : public ::testing::Test {
     EXPECT_EQ(model.verified, evm.verified) << name;
     EXPECT_EQ(model.executed, evm.executed) << name;
     EXPECT_EQ(model.executed_roots, evm.executed_roots) << name;
+    EXPECT_EQ(model.events, evm.events) << name;
     return evm.accepted;
   }
 
@@ -219,7 +245,7 @@ TEST_F(ContractModel, AgreesOnEverySequence) {
           1,
           [&stranger](AggregatedProof& p) { p.signature = *stranger.sign(aggregation_digest(p)); }),
       p1};
-  std::vector<Call> sequence{c1};
+  std::vector<Sent> sequence{c1};
   sequence.insert(sequence.end(), bad_signatures.begin(), bad_signatures.end());
   EXPECT_EQ(same_on_both("bad signatures", sequence),
             (std::vector<bool>{true, false, false, false, false, true}));
@@ -260,6 +286,25 @@ TEST_F(ContractModel, AgreesOnEverySequence) {
                                 prove_with(1, [](AggregatedProof& p) { p.gateway_chain_id = 507; }),
                                 p1, short_execute, e_first}),
       (std::vector<bool>{false, false, false, false, true, false, false, true, false, true}));
+}
+
+// A chain back from the Gateway: only the admin resumes, only with nothing in flight, only
+// forward; then the next batch follows the resumed counters.
+TEST_F(ContractModel, AgreesOnResumingAfterBatchesSettledElsewhere) {
+  Sent selector_only = resume_after(3);
+  selector_only.data.resize(4);
+  const auto accepted = same_on_both(
+      "resume", {resume_after(2, /*by_admin=*/false), call(Action::kCommit, 1, 2), resume_after(3),
+                 call(Action::kProve, 1, 2), call(Action::kExecute, 1, 2), resume_after(2),
+                 Sent(contract::calldata("resumeAfter(uint256)", {merkle::Word{0xff}}), true),
+                 selector_only, resume_after(3), call(Action::kCommit, 4, 4),
+                 call(Action::kProve, 4, 4), call(Action::kExecute, 4, 4)});
+  EXPECT_EQ(accepted, (std::vector<bool>{false, true, false, true, true, false, false, false, true,
+                                         true, true, true}));
+  const Outcome evm =
+      on_anvil({resume_after(2, false), call(Action::kCommit, 1, 2), resume_after(3)});
+  EXPECT_EQ(evm.reasons[2], "BatchesInFlight(2, 0)");
+  EXPECT_EQ(evm.reasons[0].rfind("NotAdmin(0x", 0), 0u) << evm.reasons[0];
 }
 
 }  // namespace
