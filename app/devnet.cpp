@@ -34,7 +34,6 @@
 #include "merkle/status.hpp"
 #include "router/bundle.hpp"
 #include "router/engine.hpp"
-#include "router/l1_watch.hpp"
 #include "settlement/ethereum/embedded_l1.hpp"
 #include "settlement/ethereum/eth_rpc_client.hpp"
 #include "settlement/ethereum/l1_submitter.hpp"
@@ -951,21 +950,12 @@ int run_devnet(const DevnetOptions& o) {
   // L1 submission: commit, prove (aggregated), execute, then follow to finality.
   std::thread l1_sender([&] {
     L1Step step(submitter, "zkrouter devnet");
-    router::L1Watch watch(engine, *l1);
+    L1WatchStep watch(engine, *l1, "zkrouter devnet");
     std::uint64_t final_seen = 0;
-    std::string last_problem;
     while (!g_stop) {
       step();
       // Batches chain 280 executed on L1 itself, final there.
-      const auto pass = watch.poll();
-      std::string problem = pass.ok() ? std::string() : std::string(pass.status().message());
-      if (pass.ok()) {
-        for (const auto& [chain, batch] : pass->became_final) l1_latencies.final_at(chain, batch);
-        if (!pass->problems.empty()) problem = pass->problems.front();
-      }
-      if (!problem.empty() && problem != last_problem)
-        std::fprintf(stderr, "zkrouter devnet: watching L1: %s\n", problem.c_str());
-      last_problem = problem;
+      for (const auto& [chain, batch] : watch()) l1_latencies.final_at(chain, batch);
       for (std::uint64_t n = final_seen + 1; n <= engine.gateway_batch_count(); ++n) {
         const auto g = engine.gateway_batch(n);
         if (!g || g->l1_stage != settlement::L1Stage::kFinal) break;

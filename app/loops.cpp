@@ -53,4 +53,17 @@ void L1Step::operator()() {
   log::warning(who_, ": L1 submission: ", message);
 }
 
+std::vector<std::pair<std::uint64_t, std::uint64_t>> L1WatchStep::operator()() {
+  const auto pass = watch_.poll();
+  std::string problem = pass.ok() ? std::string() : std::string(pass.status().message());
+  if (pass.ok() && !pass->problems.empty()) problem = pass->problems.front();
+  if (!problem.empty() && problem != last_problem_)
+    log::warning(who_, ": watching L1 for chains settling there: ", problem);
+  last_problem_ = problem;
+  if (!pass.ok()) return {};
+  for (const auto& [chain, batch] : pass->became_final)
+    log::debug(who_, ": batch ", batch, " of chain ", chain, " is final on L1");
+  return pass->became_final;
+}
+
 }  // namespace zkr::app

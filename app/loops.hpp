@@ -1,6 +1,6 @@
 #pragma once
-// Background work shared by `devnet` and `serve`: a periodic task, the Gateway's sealing step and
-// the L1 submitter's step.
+// Background work shared by `devnet` and `serve`: a periodic task, the Gateway's sealing step, the
+// L1 submitter's step and the watch over chains settling on L1 themselves.
 
 #include <chrono>
 #include <condition_variable>
@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "router/engine.hpp"
+#include "router/l1_watch.hpp"
 #include "settlement/ethereum/l1_submitter.hpp"
 
 namespace zkr::app {
@@ -48,6 +49,20 @@ class L1Step {
   settlement::L1Submitter* submitter_;
   std::string who_;
   std::string last_error_;
+};
+
+/// One pass of the L1 watch (router/l1_watch.hpp); logs what became final, and a problem once
+/// until it changes. Returns the (chain, batch) pairs that became final.
+class L1WatchStep {
+ public:
+  L1WatchStep(router::Engine& engine, settlement::L1Client& l1, std::string who)
+      : watch_(engine, l1), who_(std::move(who)) {}
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> operator()();
+
+ private:
+  router::L1Watch watch_;
+  std::string who_;
+  std::string last_problem_;
 };
 
 }  // namespace zkr::app

@@ -359,7 +359,14 @@ int run_serve(const std::string& config_path) {
       log::debug("zkrouter serve: Gateway block ", *s, " sealed");
   });
   std::unique_ptr<settlement::L1Submitter> submitter;
-  std::unique_ptr<PeriodicTask> l1_task;
+  std::unique_ptr<PeriodicTask> l1_task, watch_task;
+  std::unique_ptr<L1WatchStep> watch;
+  if (c.l1) {
+    // Chains settling on L1 themselves (with an l1Contract) reach l1_final from its logs.
+    watch = std::make_unique<L1WatchStep>(engine, *c.l1, "zkrouter serve");
+    watch_task =
+        std::make_unique<PeriodicTask>(std::chrono::milliseconds(1000), [&watch] { (*watch)(); });
+  }
   if (c.submitter) {
     submitter = std::make_unique<settlement::L1Submitter>(
         *c.submitter, *c.l1, *c.l1_key,
@@ -369,6 +376,7 @@ int run_serve(const std::string& config_path) {
   }
   while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   l1_task.reset();
+  watch_task.reset();
   sealer.stop();
   server.stop();
   log::info("zkrouter serve: stopped");

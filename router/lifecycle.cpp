@@ -110,7 +110,10 @@ std::string waiting_for(const Progress& p) {
     case MessageStage::kBatchProven:
       return absl::StrCat("execution of batch ", p.batch_number, " on ", where);
     case MessageStage::kBatchExecuted:
-      if (p.layer != SettlementLayer::kGateway) return "L1 finality of the execution";
+      if (p.layer != SettlementLayer::kGateway) {
+        return absl::StrCat("batch ", p.batch_number,
+                            "'s execution on L1 (its chain's L1Settlement) to be final");
+      }
       return absl::StrCat("Gateway block ", *p.gateway_block, " to be sealed");
     case MessageStage::kGatewayFinal:
       return absl::StrCat("a Gateway batch to include block ", *p.gateway_block);
