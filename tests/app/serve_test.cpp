@@ -181,6 +181,11 @@ TEST(Serve, SettlesABatchSubmittedOverTheApiOnAnvil) {
                                                   "API on http://127.0.0.1:");
   ASSERT_NE(serve.port, 0) << serve.text;
   const std::uint16_t port = serve.port;
+  // Chain 270 launched on L1 and, as configured, migrated to the Gateway before its first batch.
+  const json::value chain = testing::rpc_http(port, "zkr_getChain", json::array{270});
+  EXPECT_EQ(
+      json::serialize(chain.at("result").at("history")),
+      R"([{"fromBatch":1,"settlementLayer":"l1"},{"fromBatch":1,"settlementLayer":"gateway"}])");
   settle_on_gateway(port, 1);
 
   // The router seals, aggregates and settles on anvil.
@@ -305,6 +310,15 @@ TEST(Serve, RefusesBadConfigurationsAndNamesTheSetting) {
         "chains[0].proverKey");
   check(R"({"gateway":{)" + key + R"(},"l1":{"endpoint":"ftp://x","keyEnv":"HOME"}})",
         "must be an http:// URL");
+  const std::string prover = merkle::to_hex(testing::prover_public_for(280));
+  check(R"({"gateway":{)" + key +
+            R"(},"chains":[{"chainId":280,"credentialEnv":"HOME","proverKey":")" + prover +
+            R"(","l1Contract":"0x1234"}]})",
+        "chains[0].l1Contract must be a 20-byte address");
+  check(R"({"gateway":{)" + key +
+            R"(},"chains":[{"chainId":280,"credentialEnv":"HOME","proverKey":")" + prover +
+            R"(","settlementLayer":"moon"}]})",
+        "chains[0].settlementLayer must be gateway or l1");
   const auto [code, out] = refused(dir.file("missing.json"));
   EXPECT_EQ(code, 2);
   EXPECT_NE(out.find("cannot read the config file"), std::string::npos) << out;
