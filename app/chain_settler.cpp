@@ -53,9 +53,9 @@ absl::StatusOr<std::string> ChainSettler::step() {
            chain->layer_for(last_elsewhere + 1) != SettlementLayer::kL1)
       ++last_elsewhere;
     if (last_elsewhere == chain->last_executed) return done;  // still on the Gateway
-    ZKR_RETURN_IF_ERROR(
-        send(settlement::contract::calldata("resumeAfter(uint256)", {merkle::be32(last_elsewhere)}),
-             absl::StrCat("resume after batch ", last_elsewhere)));
+    ZKR_RETURN_IF_ERROR(send(
+        settlement::l1calls::with_words("resumeAfter(uint256)", {merkle::be32(last_elsewhere)}),
+        absl::StrCat("resume after batch ", last_elsewhere)));
     done = absl::StrCat("resumed after batch ", last_elsewhere, "; ");
     at = {last_elsewhere, last_elsewhere, last_elsewhere};
   }

@@ -112,7 +112,7 @@ EmbeddedL1::Execution EmbeddedL1::execute(const eth::SignedTx& stx, Instances& i
   // The contract's checks in its order, with its errors (contracts/L1Settlement.sol).
   const auto revert = [&](std::string_view error, std::initializer_list<merkle::Word> args) {
     return Execution{
-        false, std::min(tx.gas_limit, intrinsic), l1calls::revert_data(error, args), {}};
+        false, std::min(tx.gas_limit, intrinsic), l1calls::with_words(error, args), {}};
   };
   const auto u = [](std::uint64_t v) { return merkle::be32(v); };
   static const merkle::Selector kResume = merkle::function_selector("resumeAfter(uint256)");

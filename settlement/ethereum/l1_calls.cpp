@@ -163,7 +163,7 @@ std::optional<std::string> error_string(merkle::ByteSpan data) {
 
 }  // namespace
 
-merkle::Bytes revert_data(std::string_view signature, std::initializer_list<merkle::Word> args) {
+merkle::Bytes with_words(std::string_view signature, std::initializer_list<merkle::Word> args) {
   const merkle::Selector selector = merkle::function_selector(signature);
   merkle::Bytes out(selector.begin(), selector.end());
   for (const merkle::Word& w : args) put_word(out, w);

@@ -44,10 +44,11 @@ merkle::Bytes commit_payload(std::span<const GatewayBatch> batches);
 /// Execute payload: per batch (number, batchRoot).
 merkle::Bytes execute_payload(std::span<const GatewayBatch> batches);
 
-/// The settlement contract's revert data for its custom error `signature` (one of
-/// contracts/L1Settlement.sol's, e.g. "OutOfOrder(uint256,uint256)") with one word per argument:
-/// what the EVM returns, so the embedded L1's model reverts byte for byte as the contract does.
-merkle::Bytes revert_data(std::string_view signature, std::initializer_list<merkle::Word> args);
+/// The four-byte selector of `signature` followed by one 32-byte word per argument: a function's
+/// calldata (e.g. "resumeAfter(uint256)"), or the revert data of a custom error of
+/// contracts/L1Settlement.sol (e.g. "OutOfOrder(uint256,uint256)"), as the EVM returns it — so the
+/// embedded L1's model reverts byte for byte as the contract does.
+merkle::Bytes with_words(std::string_view signature, std::initializer_list<merkle::Word> args = {});
 /// Revert data in words: the contract's named errors as "Name(arg, …)" (numbers in decimal,
 /// words in hex), Error(string) as its text, Panic(code); anything else as hex.
 std::string describe_revert(merkle::ByteSpan data);

@@ -11,6 +11,7 @@
 #include "merkle/keccak.hpp"
 #include "merkle/status.hpp"
 #include "settlement/ethereum/eth_tx.hpp"
+#include "settlement/ethereum/l1_calls.hpp"
 #include "settlement/ethereum/rlp.hpp"
 
 namespace zkr::settlement::contract {
@@ -23,13 +24,6 @@ void put(merkle::Bytes& out, const merkle::Word& w) {
 }
 
 }  // namespace
-
-merkle::Bytes calldata(std::string_view signature, std::initializer_list<merkle::Word> args) {
-  const merkle::Selector selector = merkle::function_selector(signature);
-  merkle::Bytes data(selector.begin(), selector.end());
-  for (const merkle::Word& w : args) put(data, w);
-  return data;
-}
 
 absl::StatusOr<std::vector<merkle::Word>> view_call(EthRpcClient& node, const merkle::Address& at,
                                                     const merkle::Bytes& calldata) {
@@ -55,7 +49,7 @@ absl::StatusOr<std::vector<merkle::Word>> view_call(EthRpcClient& node, const me
 absl::StatusOr<std::vector<merkle::Word>> view(EthRpcClient& node, const merkle::Address& at,
                                                std::string_view signature,
                                                std::initializer_list<merkle::Word> args) {
-  return view_call(node, at, calldata(signature, args));
+  return view_call(node, at, l1calls::with_words(signature, args));
 }
 
 namespace {
@@ -170,7 +164,7 @@ absl::StatusOr<merkle::Word> l2_logs_root_hash(EthRpcClient& node, const merkle:
 merkle::Bytes prove_message_call(std::uint64_t chain_id, std::uint64_t batch_number,
                                  std::uint64_t index, const merkle::L2Message& m,
                                  std::span<const merkle::Word> proof) {
-  merkle::Bytes out = calldata(
+  merkle::Bytes out = l1calls::with_words(
       "proveL2MessageInclusionShared(uint256,uint256,uint256,(uint16,address,bytes),bytes32[])");
   const std::size_t padded = (m.data.size() + 31) / 32 * 32;
   const std::size_t message_words = 3 + 1 + padded / 32;  // head (3), length, data

@@ -45,9 +45,6 @@ merkle::Address created_address(const merkle::Address& sender, std::uint64_t non
                                                      const secp256k1::PrivateKey& deployer,
                                                      const merkle::Bytes& code, int timeout_s = 60);
 
-/// The calldata of the function `signature` with `args`, one word each.
-merkle::Bytes calldata(std::string_view signature, std::initializer_list<merkle::Word> args = {});
-
 /// An eth_call of `calldata` on the contract at `at` (latest block): its answer as words.
 [[nodiscard]] absl::StatusOr<std::vector<merkle::Word>> view_call(EthRpcClient& node,
                                                                   const merkle::Address& at,

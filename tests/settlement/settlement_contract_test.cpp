@@ -41,7 +41,7 @@ struct Sent {
 };
 
 Sent resume_after(std::uint64_t batch, bool by_admin = true) {
-  return {contract::calldata("resumeAfter(uint256)", {merkle::be32(batch)}), by_admin};
+  return {l1calls::with_words("resumeAfter(uint256)", {merkle::be32(batch)}), by_admin};
 }
 
 class ContractModel : public ::testing::Test {
@@ -296,7 +296,7 @@ TEST_F(ContractModel, AgreesOnResumingAfterBatchesSettledElsewhere) {
   const auto accepted = same_on_both(
       "resume", {resume_after(2, /*by_admin=*/false), call(Action::kCommit, 1, 2), resume_after(3),
                  call(Action::kProve, 1, 2), call(Action::kExecute, 1, 2), resume_after(2),
-                 Sent(contract::calldata("resumeAfter(uint256)", {merkle::Word{0xff}}), true),
+                 Sent(l1calls::with_words("resumeAfter(uint256)", {merkle::Word{0xff}}), true),
                  selector_only, resume_after(3), call(Action::kCommit, 4, 4),
                  call(Action::kProve, 4, 4), call(Action::kExecute, 4, 4)});
   EXPECT_EQ(accepted, (std::vector<bool>{false, true, false, true, true, false, false, false, true,
