@@ -13,7 +13,8 @@ absl::StatusOr<L1Watch::Pass> L1Watch::poll() {
       merkle::keccak256(std::string_view("BlockExecution(uint256,bytes32)"));
   for (const settlement::ChainInfo& chain : engine_.chains()) {
     if (!chain.l1_contract) continue;
-    std::uint64_t& next = next_.try_emplace(chain.chain_id, 1).first->second;
+    Cursor& cursor = cursors_[chain.chain_id];
+    std::uint64_t& next = cursor.batch;
     for (; next <= chain.last_executed; ++next) {
       if (chain.layer_for(next) != settlement::SettlementLayer::kL1) continue;
       ZKR_ASSIGN_OR_RETURN(const bool done, engine_.l1_batch_final(chain.chain_id, next));
@@ -21,7 +22,7 @@ absl::StatusOr<L1Watch::Pass> L1Watch::poll() {
       ZKR_ASSIGN_OR_RETURN(const std::vector<settlement::L1Log> logs,
                            l1_.logs({.address = *chain.l1_contract,
                                      .topics = {kBlockExecution, merkle::be32(next)},
-                                     .from_block = 0,
+                                     .from_block = cursor.block,
                                      .to_block = finalized}));
       if (logs.empty()) break;  // not executed on L1, or not final there yet
       const settlement::L1Log& log = logs.front();
@@ -42,6 +43,7 @@ absl::StatusOr<L1Watch::Pass> L1Watch::poll() {
       }
       if (!recorded.ok() && !absl::IsAlreadyExists(recorded)) return recorded;
       if (recorded.ok()) pass.became_final.emplace_back(chain.chain_id, next);
+      cursor.block = log.block_number;
     }
   }
   return pass;

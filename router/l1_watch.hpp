@@ -37,8 +37,11 @@ class L1Watch {
  private:
   Engine& engine_;
   settlement::L1Client& l1_;
-  /// Per chain, the first batch not known to be final (batches below it are, or are not L1's).
-  std::map<std::uint64_t, std::uint64_t> next_;
+  struct Cursor {
+    std::uint64_t batch = 1;  // the first batch not known to be final
+    std::uint64_t block = 0;  // where the last execution found was: later ones are not before
+  };
+  std::map<std::uint64_t, Cursor> cursors_;  // per chain
 };
 
 }  // namespace zkr::router
