@@ -18,8 +18,11 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "api/json_codec.hpp"
+#include "app/chain_settler.hpp"
 #include "merkle/keccak.hpp"
+#include "merkle/status.hpp"
 #include "settlement/ethereum/eth_rpc_client.hpp"
+#include "settlement/ethereum/settlement_contract.hpp"
 #include "settlement/state/proof_verifier.hpp"
 #include "tests/support/anvil.hpp"
 #include "tests/support/engine_fixtures.hpp"
@@ -54,55 +57,56 @@ void install_contract(std::uint16_t l1_port) {
 // A config that serves chain 270 and settles on the anvil at `l1_port` into the contract at
 // `settlement`; returns its path.
 std::string write_serve_config(const testing::TempDir& dir, std::uint16_t l1_port,
-                               const merkle::Address& settlement = testing::settlement_address()) {
+                               const merkle::Address& settlement = testing::settlement_address(),
+                               json::array more_chains = {}) {
   const merkle::Word& gateway_secret = kGatewaySecret;
   write_file(dir.file("gateway.key"), merkle::to_hex(gateway_secret) + "\n");
   write_file(dir.file("op270"), testing::credential_for(270) + "\n");
   ::setenv("ZKR_SERVE_TEST_L1_KEY", testing::kAnvilKey, 1);
   const std::string config = dir.file("zkrouter.json");
-  write_file(config,
-             json::serialize(json::object{
-                 {"listen", {{"address", "127.0.0.1"}, {"port", 0}}},
-                 {"database", dir.file("zkrouter.db")},
-                 {"gateway",
-                  {{"chainId", 506},
-                   {"signingKeyFile", dir.file("gateway.key")},
-                   {"blockMs", 100},
-                   {"blocksPerBatch", 2}}},
-                 {"chains", json::array{json::object{
-                                {"chainId", 270},
-                                {"credentialFile", dir.file("op270")},
-                                {"proverKey", merkle::to_hex(testing::prover_public_for(270))}}}},
-                 {"l1",
-                  {{"endpoint", "http://127.0.0.1:" + std::to_string(l1_port)},
-                   {"keyEnv", "ZKR_SERVE_TEST_L1_KEY"},
-                   {"settlementAddress", merkle::to_hex(settlement)}}},
-                 {"limits", {{"requestsPerSecond", 500}}}}));
+  json::array chains{json::object{{"chainId", 270},
+                                  {"credentialFile", dir.file("op270")},
+                                  {"proverKey", merkle::to_hex(testing::prover_public_for(270))}}};
+  chains.insert(chains.end(), more_chains.begin(), more_chains.end());
+  write_file(config, json::serialize(
+                         json::object{{"listen", {{"address", "127.0.0.1"}, {"port", 0}}},
+                                      {"database", dir.file("zkrouter.db")},
+                                      {"gateway",
+                                       {{"chainId", 506},
+                                        {"signingKeyFile", dir.file("gateway.key")},
+                                        {"blockMs", 100},
+                                        {"blocksPerBatch", 2}}},
+                                      {"chains", chains},
+                                      {"l1",
+                                       {{"endpoint", "http://127.0.0.1:" + std::to_string(l1_port)},
+                                        {"keyEnv", "ZKR_SERVE_TEST_L1_KEY"},
+                                        {"settlementAddress", merkle::to_hex(settlement)}}},
+                                      {"limits", {{"requestsPerSecond", 500}}}}));
   return config;
 }
 
-// Chain 270's operator submits batch `b` and drives it through the Gateway with its prover's
-// proof, over the API.
-void settle_on_gateway(std::uint16_t port, std::uint64_t b) {
-  const std::string credential = testing::credential_for(270);
-  const router::SealedBatch batch = testing::generated_batch(270, b, 3, b);
+// A chain's operator submits batch `b` and drives it through its settlement layer with its
+// prover's proof, over the API (chain 270: on the Gateway).
+void settle_over_api(std::uint16_t port, std::uint64_t b, std::uint64_t chain = 270) {
+  const std::string credential = testing::credential_for(chain);
+  const router::SealedBatch batch = testing::generated_batch(chain, b, 3, b);
   auto r = testing::rpc_http(port, "zkr_submitBatch", json::array{api::batch_to_json(batch)},
                              credential);
   ASSERT_TRUE(r.as_object().contains("result")) << json::serialize(r);
-  r = testing::rpc_http(port, "zkr_commitBatch", json::array{270, b}, credential);
+  r = testing::rpc_http(port, "zkr_commitBatch", json::array{chain, b}, credential);
   ASSERT_TRUE(r.as_object().contains("result")) << json::serialize(r);
   const merkle::Word previous =
-      b == 1 ? merkle::Word{} : testing::generated_batch(270, b - 1, 3, b - 1).chain_batch_root;
-  const auto proof = settlement::sign_commitment({.chain_id = 270,
+      b == 1 ? merkle::Word{} : testing::generated_batch(chain, b - 1, 3, b - 1).chain_batch_root;
+  const auto proof = settlement::sign_commitment({.chain_id = chain,
                                                   .batch_number = b,
                                                   .chain_batch_root = batch.chain_batch_root,
                                                   .previous_batch_root = previous},
-                                                 testing::prover_key_for(270));
+                                                 testing::prover_key_for(chain));
   ASSERT_TRUE(proof.ok());
-  r = testing::rpc_http(port, "zkr_proveBatch", json::array{270, b, merkle::to_hex(*proof)},
+  r = testing::rpc_http(port, "zkr_proveBatch", json::array{chain, b, merkle::to_hex(*proof)},
                         credential);
   ASSERT_TRUE(r.as_object().contains("result")) << json::serialize(r);
-  r = testing::rpc_http(port, "zkr_executeBatch", json::array{270, b}, credential);
+  r = testing::rpc_http(port, "zkr_executeBatch", json::array{chain, b}, credential);
   ASSERT_TRUE(r.as_object().contains("result")) << json::serialize(r);
 }
 
@@ -186,7 +190,7 @@ TEST(Serve, SettlesABatchSubmittedOverTheApiOnAnvil) {
   EXPECT_EQ(
       json::serialize(chain.at("result").at("history")),
       R"([{"fromBatch":1,"settlementLayer":"l1"},{"fromBatch":1,"settlementLayer":"gateway"}])");
-  settle_on_gateway(port, 1);
+  settle_over_api(port, 1);
 
   // The router seals, aggregates and settles on anvil.
   auto client =
@@ -211,6 +215,75 @@ TEST(Serve, SettlesABatchSubmittedOverTheApiOnAnvil) {
   EXPECT_EQ(testing::stop_process(serve), 0);
 }
 
+// A chain settling on L1 itself, configured with its own L1Settlement (deployed with zkrouter
+// deploy-settlement): its operator reports the batch over the API, then settles it on L1 through
+// that contract; serve follows the contract's logs and the batch's messages reach l1_final
+// (l1_batch_final last in the timeline).
+TEST(Serve, AChainSettlingOnL1ItselfReachesL1FinalFromItsOwnContract) {
+  if (!testing::have_anvil())
+    GTEST_SKIP() << "anvil not installed: run scripts/test, which installs it";
+  testing::Anvil anvil(testing::anvil_binary());
+  ASSERT_NE(anvil.port(), 0);
+  install_contract(anvil.port());
+  const std::string prover280 = merkle::to_hex(testing::prover_key_for(280).address());
+  const auto [deployed, said] = testing::run_command(
+      std::string("ZKR_DEPLOYER_KEY=") + testing::kAnvilDeployerKey + " " + ZKR_BINARY +
+      " deploy-settlement --l1 http://127.0.0.1:" + std::to_string(anvil.port()) +
+      " --settling_chain 280 --signer " + prover280 + " --contracts_dir " +
+      testing::contracts_dir() + " 2>&1");
+  ASSERT_EQ(deployed, 0) << said;
+  const std::size_t at = said.find("deployed at 0x");
+  ASSERT_NE(at, std::string::npos) << said;
+  const merkle::Address contract = *merkle::parse_address(said.substr(at + 12, 42));
+
+  testing::TempDir dir;
+  write_file(dir.file("op280"), testing::credential_for(280) + "\n");
+  const std::string config = write_serve_config(
+      dir, anvil.port(), testing::settlement_address(),
+      json::array{json::object{{"chainId", 280},
+                               {"settlementLayer", "l1"},
+                               {"credentialFile", dir.file("op280")},
+                               {"proverKey", merkle::to_hex(testing::prover_public_for(280))},
+                               {"l1Contract", merkle::to_hex(contract)}}});
+  testing::Process serve = testing::start_process({ZKR_BINARY, "serve", "--config=" + config},
+                                                  "API on http://127.0.0.1:");
+  ASSERT_NE(serve.port, 0) << serve.text;
+  const std::uint16_t port = serve.port;
+  const json::value chain = testing::rpc_http(port, "zkr_getChain", json::array{280});
+  EXPECT_EQ(chain.at("result").at("l1Contract"), json::value(merkle::to_hex(contract)));
+  settle_over_api(port, 1, 280);
+  EXPECT_EQ(testing::rpc_http(port, "zkr_getMessageStatus", json::array{"280:1:0"})
+                .at("result")
+                .at("status"),
+            json::value("batch_executed"));
+
+  // The operator settles on L1 from its own records of the chain (its engine, not the router's).
+  auto l1 = *settlement::EthRpcClient::create("http://127.0.0.1:" + std::to_string(anvil.port()));
+  auto own = testing::open_engine(dir.file("operator.db"), 1);
+  ASSERT_TRUE(testing::launch_chain(*own, 280, settlement::SettlementLayer::kL1).ok());
+  ASSERT_TRUE(own->ingest(testing::generated_batch(280, 1, 3, 1)).ok());
+  testing::settle_batch(*own, 280, 1);
+  app::ChainSettler settler(
+      {.chain_id = 280,
+       .contract = contract,
+       .read_counters = [&]() -> absl::StatusOr<app::ChainSettler::Counters> {
+         ZKR_ASSIGN_OR_RETURN(const auto s, settlement::contract::read_state(*l1, contract));
+         return app::ChainSettler::Counters{s.committed, s.verified, s.executed};
+       }},
+      *own, *l1,
+      std::make_shared<const settlement::secp256k1::PrivateKey>(
+          *settlement::secp256k1::PrivateKey::from_hex(testing::kAnvilDeployerKey)),
+      std::make_shared<const settlement::secp256k1::PrivateKey>(testing::prover_key_for(280)));
+  const auto did = settler.step();
+  ASSERT_TRUE(did.ok()) << did.status();
+
+  const json::value status = wait_for_status(port, "280:1:0", "l1_final", l1.get());
+  ASSERT_EQ(status.at("result").at("status"), json::value("l1_final")) << json::serialize(status);
+  const json::value& last = status.at("result").at("timeline").as_array().back();
+  EXPECT_EQ(last.at("stage"), json::value("l1_batch_final")) << json::serialize(last);
+  EXPECT_EQ(testing::stop_process(serve), 0);
+}
+
 // The L1 node hangs (SIGSTOP), then stops and starts again on the same port with its chain: the
 // router keeps taking batches and serving Gateway-final proofs the whole time, and once the node
 // is back it settles everything, each Gateway batch committed, proven and executed exactly once.
@@ -231,13 +304,13 @@ TEST(Serve, KeepsServingWhileTheL1NodeIsAwayAndSettlesWhenItComesBack) {
   auto stop_serve = absl::MakeCleanup([&] { testing::stop_process(serve); });
   ASSERT_NE(serve.port, 0) << serve.text;
   const std::uint16_t port = serve.port;
-  settle_on_gateway(port, 1);
+  settle_over_api(port, 1);
   ASSERT_EQ(wait_for_status(port, "270:1:0", "l1_final", client.get()).at("result").at("status"),
             json::value("l1_final"));
 
   // Away, twice: hung, then stopped. Batches still arrive and reach Gateway finality.
   const auto gateway_final_while_away = [&](std::uint64_t b) {
-    settle_on_gateway(port, b);
+    settle_over_api(port, b);
     const std::string id = "270:" + std::to_string(b) + ":0";
     const json::value s = wait_for_status(port, id, "gateway_batch_sealed", nullptr);
     EXPECT_EQ(s.at("result").at("status"), json::value("gateway_batch_sealed"))
