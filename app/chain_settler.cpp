@@ -38,6 +38,15 @@ absl::StatusOr<std::string> ChainSettler::step() {
     return absl::OkStatus();
   };
 
+  // The last batch of the run from `from` on that settles on L1 (or, with on_l1 false, does
+  // not) and that the router has executed.
+  const auto run_end = [&](std::uint64_t from, bool on_l1) {
+    std::uint64_t end = from;
+    while (end + 1 <= chain->last_executed &&
+           (chain->layer_for(end + 1) == SettlementLayer::kL1) == on_l1)
+      ++end;
+    return end;
+  };
   std::string done;
   const std::uint64_t next = at.executed + 1;
   if (next > chain->last_executed) return done;
@@ -48,10 +57,7 @@ absl::StatusOr<std::string> ChainSettler::step() {
           absl::StrCat("chain ", config_.chain_id, "'s contract has batches ", next, "..",
                        at.committed, " committed, but the router settled them on the Gateway"));
     }
-    std::uint64_t last_elsewhere = next;
-    while (last_elsewhere + 1 <= chain->last_executed &&
-           chain->layer_for(last_elsewhere + 1) != SettlementLayer::kL1)
-      ++last_elsewhere;
+    const std::uint64_t last_elsewhere = run_end(next, false);
     if (last_elsewhere == chain->last_executed) return done;  // still on the Gateway
     ZKR_RETURN_IF_ERROR(send(
         settlement::l1calls::with_words("resumeAfter(uint256)", {merkle::be32(last_elsewhere)}),
@@ -59,10 +65,7 @@ absl::StatusOr<std::string> ChainSettler::step() {
     done = absl::StrCat("resumed after batch ", last_elsewhere, "; ");
     at = {last_elsewhere, last_elsewhere, last_elsewhere};
   }
-  // The run of L1 batches from the contract's next one that the router has executed.
-  std::uint64_t last = at.executed + 1;
-  while (last + 1 <= chain->last_executed && chain->layer_for(last + 1) == SettlementLayer::kL1)
-    ++last;
+  const std::uint64_t last = run_end(at.executed + 1, true);
 
   // Each batch as the contract's payloads describe it: number, batch root, local root,
   // aggregation root (no L2 blocks are named), and its own aggregated proof.

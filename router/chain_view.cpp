@@ -68,9 +68,7 @@ absl::StatusOr<std::optional<BatchSettlement>> Engine::batch_settlement(
   auto lease = readers_->acquire();
   ZKR_ASSIGN_OR_RETURN(const std::vector<Event> events,
                        EventStore::for_batch(lease.db(), chain_id, batch_number));
-  const bool l1_batch_final = std::any_of(events.begin(), events.end(), [](const Event& e) {
-    return e.kind == EventKind::kL1BatchFinal;
-  });
+  const bool l1_batch_final = final_on_l1(events);
   BatchSettlement out;
   {
     std::shared_lock lock(state_mutex_);

@@ -483,20 +483,11 @@ absl::Status Engine::settle(const std::function<absl::Status(settlement::Gateway
   return write(body);
 }
 
-namespace {
-
-bool has_l1_final(const std::vector<settlement::Event>& events) {
-  return std::any_of(events.begin(), events.end(),
-                     [](const settlement::Event& e) { return e.kind == EventKind::kL1BatchFinal; });
-}
-
-}  // namespace
-
 absl::Status Engine::record_l1_final(std::uint64_t chain_id, std::uint64_t batch_number,
                                      const L1Execution& execution) {
   return write([&](settlement::GatewayWriter& w) -> absl::Status {
     ZKR_ASSIGN_OR_RETURN(const auto events, EventStore::for_batch(w.db(), chain_id, batch_number));
-    if (has_l1_final(events)) {
+    if (final_on_l1(events)) {
       return absl::AlreadyExistsError(
           absl::StrCat("batch ", batch_number, " of chain ", chain_id, " is already l1_final"));
     }
@@ -513,7 +504,7 @@ absl::StatusOr<bool> Engine::l1_batch_final(std::uint64_t chain_id,
   auto lease = readers_->acquire();
   ZKR_ASSIGN_OR_RETURN(const auto events,
                        EventStore::for_batch(lease.db(), chain_id, batch_number));
-  return has_l1_final(events);
+  return final_on_l1(events);
 }
 
 std::optional<settlement::AggregatedProof> Engine::aggregated_proof(std::uint64_t gw_batch) const {
@@ -571,7 +562,7 @@ absl::StatusOr<MessageStatus> Engine::status(const MessageId& id) const {
     auto lease = readers_->acquire();
     ZKR_ASSIGN_OR_RETURN(events, EventStore::for_batch(lease.db(), id.chain_id, id.batch_number));
   }
-  const bool l1_batch_final = has_l1_final(events);
+  const bool l1_batch_final = final_on_l1(events);
   settlement::BatchInfo info;
   Progress progress;
   {

@@ -1,5 +1,7 @@
 #include "router/lifecycle.hpp"
 
+#include <algorithm>
+
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 
@@ -44,6 +46,12 @@ const char* message_stage_name(MessageStage stage) noexcept {
       return "l1_final";
   }
   return "?";
+}
+
+bool final_on_l1(const std::vector<settlement::Event>& batch_events) noexcept {
+  return std::any_of(batch_events.begin(), batch_events.end(), [](const settlement::Event& e) {
+    return e.kind == settlement::EventKind::kL1BatchFinal;
+  });
 }
 
 Progress progress_of(const settlement::Gateway& gateway, const settlement::BatchInfo& b,

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "settlement/state/gateway.hpp"
@@ -43,6 +44,10 @@ struct Progress {
 };
 /// What the next stage needs, for a person ("proof of batch 4 on the Gateway"); empty at the last.
 std::string waiting_for(const Progress& progress);
+
+/// Whether a batch's events say its execution on L1 is final (a batch its chain settles on L1
+/// itself: l1_batch_final, recorded by router/l1_watch).
+bool final_on_l1(const std::vector<settlement::Event>& batch_events) noexcept;
 
 /// Where the messages of `batch` are, from the Gateway's state. `l1_batch_final` says whether an
 /// L1-settled batch's execution is known to be final on L1. The caller keeps `gateway` stable.
