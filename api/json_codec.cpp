@@ -241,6 +241,7 @@ json::value status_to_json(const router::MessageStatus& s) {
     json::object e{{"stage", t.stage}, {"cursor", t.seq}, {"at", t.at_ms}};
     if (t.gateway_block) e["gatewayBlock"] = *t.gateway_block;
     if (t.gateway_batch) e["gatewayBatch"] = *t.gateway_batch;
+    if (t.reaches) e["reaches"] = router::message_stage_name(*t.reaches);
     timeline.push_back(std::move(e));
   }
   return json::object{

@@ -383,10 +383,17 @@ void add_query_methods(Dispatcher& d, const router::Engine& e) {
         [&e](const json::value& params, CallContext&) -> absl::StatusOr<json::value> {
           ZKR_RETURN_IF_ERROR(Params(params, {}).no_extra());
           const auto sealed = e.last_sealed_block();
+          const std::size_t gateway_batches = e.gateway_batch_count();
+          json::array chains;
+          for (const settlement::ChainInfo& c : e.chains()) chains.push_back(c.chain_id);
           return json::object{
               {"chainId", e.gateway_chain_id()},
               {"lastSealedBlock", sealed ? json::value(*sealed) : json::value(nullptr)},
-              {"unbatchedBlocks", e.unbatched_blocks()}};
+              {"unbatchedBlocks", e.unbatched_blocks()},
+              {"lastGatewayBatch",
+               gateway_batches == 0 ? json::value(nullptr) : json::value(gateway_batches)},
+              {"lastEventCursor", e.last_event_seq()},
+              {"chains", std::move(chains)}};
         });
 }
 

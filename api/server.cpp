@@ -23,6 +23,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "api/explorer_assets.hpp"
 #include "api/json_codec.hpp"
 #include "api/methods.hpp"
 #include "api/protobuf_batch.hpp"
@@ -150,6 +151,15 @@ class AddressTable {
 
 std::string_view to_std(beast::string_view s) {
   return {s.data(), s.size()};
+}
+
+/// The explorer's file a GET of `target` asks for: its page for "/", "/explorer" and
+/// "/explorer/" (a query string is ignored; the page's own routes are in the URL's fragment).
+std::optional<ExplorerAsset> explorer_page(std::string_view target) {
+  target = target.substr(0, target.find('?'));
+  if (target == "/" || target == "/explorer" || target == "/explorer/")
+    return explorer_asset("/explorer/index.html");
+  return explorer_asset(target);
 }
 
 /// The chain of a chain endpoint's target, "/chains/{id}" (a query string is ignored); none for any
@@ -805,6 +815,15 @@ awaitable<http::response<http::string_body>> Server::Impl::handle_http(
   } else if (req.method() == http::verb::get && target == "/metrics") {
     res.set(http::field::content_type, "text/plain; version=0.0.4");
     res.body() = co_await on_worker([this] { return metrics(); });
+  } else if (const auto asset =
+                 req.method() == http::verb::get ? explorer_page(to_std(target)) : std::nullopt) {
+    res.set(http::field::content_type, asset->content_type);
+    res.set(http::field::cache_control, "no-cache");
+    res.set("X-Content-Type-Options", "nosniff");
+    res.set("Content-Security-Policy",
+            "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
+            "base-uri 'none'; frame-ancestors 'none'; form-action 'none'");
+    res.body() = std::string(asset->body);
   } else if (const auto chain = endpoint_chain_of(to_std(target));
              chain && !known_endpoint(chain)) {
     res.result(http::status::not_found);
@@ -841,7 +860,8 @@ awaitable<http::response<http::string_body>> Server::Impl::handle_http(
     res.set(http::field::content_type, "text/plain");
     res.body() =
         "not found: use POST / (JSON-RPC), POST /chains/{id} (a chain's Ethereum JSON-RPC), GET "
-        "/health, GET /metrics, or a WebSocket upgrade of / or /chains/{id}\n";
+        "/health, GET /metrics, GET / (the explorer), or a WebSocket upgrade of / or "
+        "/chains/{id}\n";
   }
   res.prepare_payload();
   co_return res;

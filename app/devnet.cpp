@@ -734,6 +734,7 @@ int run_devnet(const DevnetOptions& o) {
       "'{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"zkr_listMessages\",\"params\":[{\"limit\":3}]}'"
       "\n",
       o.listen_address.c_str(), *port);
+  std::printf("  explorer (open in a browser): http://%s:%u/\n", o.listen_address.c_str(), *port);
   std::printf("  operator credentials and keys: %s\n", (fs::path(o.data_dir) / "secrets").c_str());
   std::printf("  chain endpoints (ZKsync SDK): http://%s:%u/chains/{270,...,506}\n",
               o.listen_address.c_str(), *port);
@@ -1018,7 +1019,7 @@ int run_devnet(const DevnetOptions& o) {
                     static_cast<int>(p95), " ms  ·  to l1_final p50 ", static_cast<int>(l1_p50),
                     " ms p95 ", static_cast<int>(l1_p95), " ms\n");
     if (tty) {
-      absl::StrAppend(&view, "http://", o.listen_address, ":", *port, "  ·  ws://",
+      absl::StrAppend(&view, "explorer http://", o.listen_address, ":", *port, "/  ·  ws://",
                       o.listen_address, ":", *port, "  ·  Ctrl-C stops  ·  docs/api.md\n\n");
       absl::StrAppend(&view, "chain  layer    recorded committed proven executed\n");
       for (const std::uint64_t id : all_ids) {

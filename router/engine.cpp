@@ -595,14 +595,17 @@ absl::StatusOr<MessageStatus> Engine::status(const MessageId& id) const {
   }
   std::sort(events.begin(), events.end(),
             [](const auto& a, const auto& b) { return a.seq < b.seq; });
-  out.timeline.push_back({.stage = "message_recorded", .seq = out.row.recorded_seq});
+  out.timeline.push_back({.stage = "message_recorded",
+                          .seq = out.row.recorded_seq,
+                          .reaches = MessageStage::kRecorded});
   for (const settlement::Event& e : events) {
     if (e.kind == EventKind::kBatchRecorded) out.timeline.front().at_ms = e.created_at_ms;
     out.timeline.push_back({.stage = settlement::event_kind_name(e.kind),
                             .seq = e.seq,
                             .at_ms = e.created_at_ms,
                             .gateway_block = e.block_number,
-                            .gateway_batch = e.gw_batch});
+                            .gateway_batch = e.gw_batch,
+                            .reaches = stage_reached(e.kind)});
   }
   return out;
 }

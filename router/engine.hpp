@@ -70,6 +70,7 @@ struct TimelineEntry {
   std::int64_t at_ms = 0;
   std::optional<std::uint64_t> gateway_block{};
   std::optional<std::uint64_t> gateway_batch{};
+  std::optional<MessageStage> reaches{};  // the message's stage from this event on, if it moves it
 };
 
 /// A recorded transaction of one chain: its L2->L1 logs in order and what the chain said of it.

@@ -12,6 +12,9 @@ ZKR_APT_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 
+# Debian packages only the test suite needs: the browser the explorer's test drives.
+ZKR_TEST_APT_PACKAGES=(chromium)
+
 zkr_log() { printf 'zkrouter: %s\n' "$*" >&2; }
 
 zkr_as_root() {

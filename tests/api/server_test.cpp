@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <fstream>
 
 #include <set>
 #include <thread>
@@ -210,6 +211,19 @@ TEST_F(Api, NativeReadsReturnWhatTheEngineHolds) {
   r = call("zkr_getMessageStatus", json::array{"270:1:0"});
   EXPECT_EQ(r.at("result").at("status"), json::value("gateway_batch_sealed"));
   EXPECT_EQ(r.at("result").at("gatewayBlockNumber").to_number<std::uint64_t>(), 10U);
+  // Each timeline entry that moves the message names the status it reaches; the last one reached
+  // is the status, and the batch's own recording moves nothing.
+  std::vector<std::string> reached;
+  for (const json::value& t : r.at("result").at("timeline").as_array()) {
+    if (t.at("stage") == json::value("batch_recorded")) {
+      EXPECT_FALSE(t.as_object().contains("reaches"));
+    }
+    if (const auto* to = t.as_object().if_contains("reaches"))
+      reached.push_back(std::string(to->as_string()));
+  }
+  EXPECT_EQ(reached,
+            (std::vector<std::string>{"recorded", "batch_committed", "batch_proven",
+                                      "batch_executed", "gateway_final", "gateway_batch_sealed"}));
   r = call("zkr_getMessagesByTx", json::array{tx_of(270, 3, 4)});
   EXPECT_EQ(r.at("result").as_array().size(), 1U);
   r = call("zkr_listMessages", json::array{json::object{{"sourceChainId", 271}, {"limit", 5}}});
@@ -223,6 +237,11 @@ TEST_F(Api, NativeReadsReturnWhatTheEngineHolds) {
             vectors().at("scenario").at("gateway").at("batches").as_array()[1].at("batchRoot"));
   r = call("zkr_getGatewayStatus", json::array{});
   EXPECT_EQ(r.at("result").at("lastSealedBlock").to_number<std::uint64_t>(), 14U);
+  EXPECT_EQ(r.at("result").at("lastGatewayBatch").to_number<std::size_t>(),
+            vectors().at("scenario").at("gateway").at("batches").as_array().size());
+  EXPECT_EQ(r.at("result").at("lastEventCursor").to_number<std::int64_t>(),
+            engine_->last_event_seq());
+  EXPECT_EQ(r.at("result").at("chains"), (json::array{270, 271, 272}));
   r = call("zkr_getProofs",
            json::array{json::array{json::array{"270:1:0"}, json::array{"272:1:2", "l1"},
                                    json::array{"999:1:0"}}});
@@ -421,7 +440,46 @@ TEST_F(Api, HealthMetricsAndRoutes) {
   EXPECT_NE(metrics.body.find("zkrouter_http_requests_total "), std::string::npos);
   EXPECT_NE(metrics.body.find("# TYPE zkrouter_subscriptions gauge"), std::string::npos);
   EXPECT_EQ(testing::http_request(port_, "GET", "/nope").status, 404);
-  EXPECT_EQ(testing::http_request(port_, "GET", "/").status, 405);
+  EXPECT_EQ(testing::http_request(port_, "PUT", "/").status, 405);
+}
+
+// The explorer's files are built into the binary: GET / and /explorer answer its page, and each
+// file it names is served byte for byte as in api/explorer/, with its content type. Nothing else
+// under /explorer/ is.
+TEST_F(Api, ServesTheExplorerFromItsOwnPort) {
+  const auto source = [](const std::string& name) {
+    std::ifstream in(std::string(ZKR_SOURCE_DIR) + "/api/explorer/" + name, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const std::string page = source("index.html");
+  ASSERT_FALSE(page.empty());
+  for (const char* target : {"/", "/explorer", "/explorer/", "/?x=1", "/explorer/index.html"}) {
+    const auto r = testing::http_request(port_, "GET", target);
+    EXPECT_EQ(r.status, 200) << target;
+    EXPECT_EQ(r.content_type, "text/html; charset=utf-8") << target;
+    EXPECT_EQ(r.body, page) << target;
+  }
+  const std::pair<const char*, const char*> files[] = {
+      {"explorer.js", "text/javascript; charset=utf-8"},
+      {"explorer.css", "text/css; charset=utf-8"}};
+  for (const auto& [name, type] : files) {
+    EXPECT_NE(page.find(std::string("/explorer/") + name), std::string::npos) << name;
+    const auto r = testing::http_request(port_, "GET", std::string("/explorer/") + name);
+    EXPECT_EQ(r.status, 200) << name;
+    EXPECT_EQ(r.content_type, type) << name;
+    EXPECT_EQ(r.body, source(name)) << name;
+  }
+  for (const char* target : {"/explorer/nope.js", "/explorer/../health", "/explorer/embed.cmake",
+                             "/explorer//explorer.js", "/index.html"})
+    EXPECT_EQ(testing::http_request(port_, "GET", target).status, 404) << target;
+  // A POST to / is still JSON-RPC.
+  EXPECT_EQ(json::parse(testing::http_request(port_, "POST", "/",
+                                              R"({"jsonrpc":"2.0","id":1,"method":"nope"})")
+                            .body)
+                .at("error")
+                .at("data")
+                .at("reason"),
+            json::value("method_not_found"));
 }
 
 TEST_F(Api, IngestionNeedsTheChainsCredential) {
