@@ -33,6 +33,23 @@
   const dateTime = (ms) => (ms ? new Date(ms).toISOString().replace('T', ' ').replace('Z', ' UTC') : '');
   const seconds = (ms) => `${(ms / 1000).toFixed(ms < 10000 ? 2 : 1)} s`;
   const number = (n) => (n === null || n === undefined ? '—' : Number(n).toLocaleString('en-US'));
+  /** The bytes of 0x-hex `data` as text, if they are all printable ASCII; otherwise null. */
+  function printable(data) {
+    if (typeof data !== 'string' || data.length < 4 || data.length > 2 + 2 * 4096) return null;
+    let text = '';
+    for (let i = 2; i < data.length; i += 2) {
+      const c = parseInt(data.slice(i, i + 2), 16);
+      if (!(c >= 0x20 && c < 0x7f)) return null;
+      text += String.fromCharCode(c);
+    }
+    return text;
+  }
+  /** Hex that may be long: the first 64 bytes, the whole of it behind a disclosure. */
+  function longHex(data) {
+    if (typeof data !== 'string') return '—';
+    if (data.length <= 2 + 128) return data;
+    return h('details', {}, h('summary', { text: `${data.slice(0, 2 + 128)}… (${(data.length - 2) / 2} bytes)` }), data);
+  }
   const badge = (status) => h('span', { class: `badge s-${status}`, text: status, 'data-status': status });
   const link = (href, text, attrs = {}) => h('a', { href, text, ...attrs });
   const messageLink = (id) => link(`#/message/${id}`, id, { class: 'mono' });
@@ -443,10 +460,21 @@
 
   // ---------------------------------------------------------------- pages
   const pageView = $('#page-view');
-  let leavePage = () => {};  // stops what the current page follows
-
-  function show(...children) { pageView.replaceChildren(...children); }
-  function failure(e) { show(h('p', { class: 'error', role: 'alert', text: e.reason ? `${e.reason}: ${e.message}` : e.message })); }
+  // Each page gets a handle that draws only while the page is still the one shown (a page whose
+  // data arrives after the user moved on draws nothing) and collects what it follows, stopped
+  // when the page is left.
+  let current = null;
+  function pageHandle() {
+    const stops = [];
+    const v = {
+      alive: () => current === v,
+      show: (...children) => { if (v.alive()) pageView.replaceChildren(...children); },
+      failure: (e) => v.show(h('p', { class: 'error', role: 'alert', text: e.reason ? `${e.reason}: ${e.message}` : e.message })),
+      onLeave: (stop) => { if (v.alive()) stops.push(stop); else stop(); },
+      leave: () => { for (const stop of stops.splice(0)) stop(); },
+    };
+    return v;
+  }
 
   function facts(pairs) {
     return h('dl', { class: 'facts' }, pairs.filter(Boolean).map(([name, value]) =>
@@ -454,19 +482,18 @@
   }
 
   /** Re-runs `draw` on finality events of `filter` (throttled) while the page is shown. */
-  async function follow(filter, draw) {
+  async function follow(v, filter, draw) {
     const status = await call('zkr_getGatewayStatus');
-    const redraw = throttle(draw, 300);
-    const stop = live.subscribe('finality', filter, status.lastEventCursor, redraw);
-    leavePage = stop;
+    if (!v.alive()) return;
+    v.onLeave(live.subscribe('finality', filter, status.lastEventCursor, throttle(draw, 300)));
   }
 
-  async function messagePage(id) {
+  async function messagePage(v, id) {
     let lastStatus = null;
     const draw = async () => {
       const [status, gateway, l1] = await callMany([
         ['zkr_getMessageStatus', [id]], ['zkr_getProof', [id, 'gateway']], ['zkr_getProof', [id, 'l1']]]);
-      if (status.error) { failure(status.error); return; }
+      if (status.error) { v.failure(status.error); return; }
       const s = status.result;
       const m = s.message;
       const recordedAt = s.timeline[0] && s.timeline[0].at;
@@ -481,7 +508,7 @@
             t.gatewayBlock !== undefined ? [' · Gateway block ', link(`#/gateway-block/${t.gatewayBlock}`, t.gatewayBlock)] : null,
             t.gatewayBatch !== undefined ? [' · Gateway batch ', link(`#/gateway-batch/${t.gatewayBatch}`, t.gatewayBatch)] : null))),
         s.waitingFor ? h('li', { class: 'waiting' }, h('span', { text: 'now waiting for' }), h('span', { text: s.waitingFor })) : null);
-      show(
+      v.show(
         h('div', { class: 'toolbar' }, h('h1', {}, 'Message ', h('span', { class: 'mono', text: m.id })),
           h('span', { id: 'message-status' }, badge(s.status)),
           h('span', { class: 'muted', text: `settles on ${s.settlementLayer}` })),
@@ -495,32 +522,33 @@
             ['kind', m.kind],
             ['sender', m.sender],
             ['destination chain', m.destinationChainId ?? '—'],
-            ['data', m.data ?? '—'],
+            ['data', longHex(m.data)],
+            printable(m.data) ? ['data as text', printable(m.data)] : null,
             ['recorded by event', m.cursor]])),
           h('div', { class: 'panel' }, h('h2', { text: 'Finality timeline' }), timeline)),
         h('div', { class: 'cols' }, proofPanel('gateway', gateway), proofPanel('l1', l1)));
       lastStatus = s.status;
     };
     await draw();
-    if (lastStatus !== 'l1_final') await follow({ sourceChainId: Number(id.split(':')[0]) }, draw);
+    if (lastStatus !== 'l1_final') await follow(v, { sourceChainId: Number(id.split(':')[0]) }, draw);
   }
 
-  async function txPage(hash, fromSearch) {
+  async function txPage(v, hash, fromSearch) {
     const messages = await call('zkr_getMessagesByTx', [hash]);
     if (fromSearch && messages.length === 1) { location.hash = `#/message/${messages[0].id}`; return; }
-    show(h('h1', {}, 'Transaction ', h('span', { class: 'mono break', text: hash })),
+    v.show(h('h1', {}, 'Transaction ', h('span', { class: 'mono break', text: hash })),
       messages.length === 0 ? h('p', { class: 'muted', text: 'No L2→L1 log of this transaction is recorded here.' })
         : h('table', {}, h('thead', {}, h('tr', {}, ['message', 'kind', 'sender', 'destination'].map((t) => h('th', { text: t })))),
           h('tbody', {}, messages.map((m) => h('tr', {}, h('td', {}, messageLink(m.id)), h('td', { text: m.kind }),
             h('td', { class: 'mono', text: m.sender }), h('td', { text: destinationOf(m) }))))));
   }
 
-  async function batchPage(chain, batch) {
+  async function batchPage(v, chain, batch) {
     const draw = async () => {
       const b = await call('zkr_getBatch', [chain, batch]);
       const count = Math.min(b.logCount, 200);
       const messages = await callMany([...Array(count).keys()].map((i) => ['zkr_getMessage', [`${chain}:${batch}:${i}`]]));
-      show(h('div', { class: 'toolbar' }, h('h1', {}, 'Batch ', h('span', { class: 'mono', text: `${chain}:${batch}` })),
+      v.show(h('div', { class: 'toolbar' }, h('h1', {}, 'Batch ', h('span', { class: 'mono', text: `${chain}:${batch}` })),
         h('span', { class: 'badge', text: b.stage }), h('span', { class: 'muted', text: `settles on ${b.settlementLayer}` })),
       h('div', { class: 'cols' },
         h('div', { class: 'panel' }, facts([
@@ -538,18 +566,18 @@
           : h('tr', {}, h('td', { class: 'mono', text: `${chain}:${batch}:${i}` }), h('td', { class: 'error', colspan: 4, text: a.error.message }))))));
     };
     await draw();
-    await follow({ sourceChainId: chain }, draw);
+    await follow(v, { sourceChainId: chain }, draw);
   }
 
   function historyText(history) {
     return history.map((h) => `${h.settlementLayer} from batch ${h.fromBatch}`).join(' → ');
   }
 
-  async function chainsPage() {
+  async function chainsPage(v) {
     const draw = async () => {
       const status = await call('zkr_getGatewayStatus');
       const chains = await callMany(status.chains.map((id) => ['zkr_getChain', [id]]));
-      show(h('h1', { text: `Chains (${status.chains.length}) settling through Gateway ${status.chainId}` }),
+      v.show(h('h1', { text: `Chains (${status.chains.length}) settling through Gateway ${status.chainId}` }),
         h('table', { id: 'chains' },
           h('thead', {}, h('tr', {}, ['chain', 'layer now', 'recorded', 'committed', 'proven', 'executed', 'settlement layer history', 'own L1 contract']
             .map((t) => h('th', { text: t })))),
@@ -563,16 +591,16 @@
           }))));
     };
     await draw();
-    await follow({}, draw);
+    await follow(v, {}, draw);
   }
 
-  async function chainPage(id) {
+  async function chainPage(v, id) {
     const draw = async () => {
       const c = await call('zkr_getChain', [id]);
       const numbers = [];
       for (let n = c.lastRecorded; n >= 1 && numbers.length < 25; n--) numbers.push(n);
       const batches = await callMany(numbers.map((n) => ['zkr_getBatch', [id, n]]));
-      show(h('div', { class: 'toolbar' }, h('h1', { text: `Chain ${id}` }), h('span', { class: 'badge', text: c.settlementLayer }),
+      v.show(h('div', { class: 'toolbar' }, h('h1', { text: `Chain ${id}` }), h('span', { class: 'badge', text: c.settlementLayer }),
         link(`#/?source=${id}`, 'its live stream')),
       h('div', { class: 'cols' }, h('div', { class: 'panel' }, facts([
         ['settles on', c.settlementLayer], ['last recorded batch', c.lastRecorded], ['last committed', c.lastCommitted],
@@ -591,7 +619,7 @@
         }))));
     };
     await draw();
-    await follow({ sourceChainId: id }, draw);
+    await follow(v, { sourceChainId: id }, draw);
   }
 
   function l1TransactionsTable(txs) {
@@ -604,7 +632,7 @@
         h('td', { class: 'error', text: t.revertReason || '' })))));
   }
 
-  async function gatewayPage() {
+  async function gatewayPage(v) {
     let blocksBody = null;
     const draw = async () => {
       const status = await call('zkr_getGatewayStatus');
@@ -619,7 +647,7 @@
       blocksBody = h('tbody', { id: 'gateway-blocks' }, roots.map((a, i) => a.result
         ? h('tr', {}, h('td', {}, link(`#/gateway-block/${blockNumbers[i]}`, blockNumbers[i])), h('td', { class: 'mono break', text: a.result.root }))
         : null));
-      show(h('div', { class: 'toolbar' }, h('h1', { text: `Gateway ${status.chainId}` }),
+      v.show(h('div', { class: 'toolbar' }, h('h1', { text: `Gateway ${status.chainId}` }),
         h('span', { class: 'muted', text: `last sealed block ${last} · ${status.lastGatewayBatch || 0} Gateway batches · ${status.unbatchedBlocks} blocks not batched yet` })),
       h('div', { class: 'cols' },
         h('div', {}, h('h2', { text: 'Blocks and their interop roots (live)' }),
@@ -638,20 +666,20 @@
     await draw();
     const status = await call('zkr_getGatewayStatus');
     const redraw = throttle(draw, 1000);
-    const stopRoots = live.subscribe('interopRoots', {}, status.lastEventCursor, (event) => {
+    if (!v.alive()) return;
+    v.onLeave(live.subscribe('interopRoots', {}, status.lastEventCursor, (event) => {
       if (blocksBody) {
         blocksBody.prepend(h('tr', {}, h('td', {}, link(`#/gateway-block/${event.gatewayBlockNumber}`, event.gatewayBlockNumber)),
           h('td', { class: 'mono break', text: event.detail.root })));
         while (blocksBody.rows.length > 20) blocksBody.lastElementChild.remove();
       }
-    });
-    const stopBatches = live.subscribe('batches', {}, status.lastEventCursor, (event) => {
+    }));
+    v.onLeave(live.subscribe('batches', {}, status.lastEventCursor, (event) => {
       if (event.kind.startsWith('gateway_batch')) redraw();
-    });
-    leavePage = () => { stopRoots(); stopBatches(); };
+    }));
   }
 
-  async function gatewayBlockPage(n) {
+  async function gatewayBlockPage(v, n) {
     const [root, block] = await Promise.all([
       call('zkr_getInteropRoot', [n]),
       fetch(`/chains/${(await call('zkr_getGatewayStatus')).chainId}`, {
@@ -659,7 +687,7 @@
         body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method: 'eth_getBlockByNumber', params: [`0x${n.toString(16)}`, true] }),
       }).then((r) => r.json())]);
     const txs = (block.result && block.result.transactions) || [];
-    show(h('h1', { text: `Gateway block ${n}` }),
+    v.show(h('h1', { text: `Gateway block ${n}` }),
       h('div', { class: 'panel' }, facts([
         ['interop root', root.root], ['block hash', block.result ? block.result.hash : '—'],
         ['time', block.result ? dateTime(Number(block.result.timestamp) * 1000) : '—'],
@@ -670,13 +698,13 @@
           h('tbody', {}, txs.map((t) => h('tr', {}, h('td', { class: 'mono break', text: t.hash }), h('td', { class: 'mono', text: short(t.input, 12) }))))));
   }
 
-  async function gatewayBatchPage(n) {
+  async function gatewayBatchPage(v, n) {
     const draw = async () => {
       const [g, cost] = await callMany([['zkr_getGatewayBatch', [n]], ['zkr_getCostReport', { gatewayBatch: n }]]);
-      if (g.error) { failure(g.error); return; }
+      if (g.error) { v.failure(g.error); return; }
       const b = g.result;
       const covered = (b.aggregatedProof && b.aggregatedProof.covered) || [];
-      show(h('div', { class: 'toolbar' }, h('h1', { text: `Gateway batch ${n}` }), h('span', { class: 'badge', text: b.l1Stage }),
+      v.show(h('div', { class: 'toolbar' }, h('h1', { text: `Gateway batch ${n}` }), h('span', { class: 'badge', text: b.l1Stage }),
         b.l1Error ? h('span', { class: 'error', text: b.l1Error }) : null),
       h('div', { class: 'cols' },
         h('div', { class: 'panel' }, facts([
@@ -693,7 +721,7 @@
       h('p', {}, covered.map((c) => [batchLink(c.chainId, c.batchNumber), ' '])));
     };
     await draw();
-    await follow({}, draw);
+    await follow(v, {}, draw);
   }
 
   // ---------------------------------------------------------------- charts (inline SVG)
@@ -746,7 +774,7 @@
     return svg;
   }
 
-  async function chartsPage() {
+  async function chartsPage(v) {
     const status = await call('zkr_getGatewayStatus');
     const lastBatch = status.lastGatewayBatch || 0;
     const numbers = [];
@@ -772,7 +800,7 @@
                     gateway: gw === null ? null : gw - recorded, l1: l1 === null ? null : l1 - recorded });
     });
     const t = totals.result || {};
-    show(h('h1', { text: 'Costs and finality' }),
+    v.show(h('h1', { text: 'Costs and finality' }),
       h('p', {}, `${number(t.gatewayBatches)} Gateway batches covering ${number(t.coveredBatches)} chain batches: `,
         `${number(t.aggregatedGas)} gas aggregated against ${number(t.directGas)} gas settling each batch directly `,
         t.ratio ? `(${(t.ratio * 100).toFixed(1)}%).` : ''),
@@ -813,22 +841,21 @@
   $('#q').addEventListener('input', (event) => event.target.setCustomValidity(''));
 
   const routes = [
-    [/^#\/message\/(\d+:\d+:\d+)$/, (m) => messagePage(m[1])],
-    [/^#\/tx\/(0x[0-9a-fA-F]{64})(\?search)?$/, (m) => txPage(m[1], Boolean(m[2]))],
-    [/^#\/batch\/(\d+):(\d+)$/, (m) => batchPage(Number(m[1]), Number(m[2]))],
-    [/^#\/chains$/, () => chainsPage(), 'chains'],
-    [/^#\/chain\/(\d+)$/, (m) => chainPage(Number(m[1])), 'chains'],
-    [/^#\/gateway$/, () => gatewayPage(), 'gateway'],
-    [/^#\/gateway-block\/(\d+)$/, (m) => gatewayBlockPage(Number(m[1])), 'gateway'],
-    [/^#\/gateway-batch\/(\d+)$/, (m) => gatewayBatchPage(Number(m[1])), 'gateway'],
-    [/^#\/charts$/, () => chartsPage(), 'charts'],
+    [/^#\/message\/(\d+:\d+:\d+)$/, (m, v) => messagePage(v, m[1])],
+    [/^#\/tx\/(0x[0-9a-fA-F]{64})(\?search)?$/, (m, v) => txPage(v, m[1], Boolean(m[2]))],
+    [/^#\/batch\/(\d+):(\d+)$/, (m, v) => batchPage(v, Number(m[1]), Number(m[2]))],
+    [/^#\/chains$/, (m, v) => chainsPage(v), 'chains'],
+    [/^#\/chain\/(\d+)$/, (m, v) => chainPage(v, Number(m[1])), 'chains'],
+    [/^#\/gateway$/, (m, v) => gatewayPage(v), 'gateway'],
+    [/^#\/gateway-block\/(\d+)$/, (m, v) => gatewayBlockPage(v, Number(m[1])), 'gateway'],
+    [/^#\/gateway-batch\/(\d+)$/, (m, v) => gatewayBatchPage(v, Number(m[1])), 'gateway'],
+    [/^#\/charts$/, (m, v) => chartsPage(v), 'charts'],
   ];
 
-  let routeToken = 0;
   async function route() {
-    leavePage();
-    leavePage = () => {};
-    const token = ++routeToken;
+    if (current) current.leave();
+    const v = pageHandle();
+    current = v;
     const hash = location.hash || '#/';
     const isStream = hash === '#/' || hash === '#' || hash.startsWith('#/?');
     let view = isStream ? 'stream' : null;
@@ -837,15 +864,15 @@
     if (!isStream) {
       const found = routes.find(([pattern]) => pattern.test(hash));
       view = found ? found[2] || null : null;
-      show(h('p', { class: 'muted', text: 'loading…' }));
+      v.show(h('p', { class: 'muted', text: 'loading…' }));
       document.title = `${hash.slice(2)} · zkrouter explorer`;
       if (!found) {
-        show(h('p', { class: 'error', role: 'alert', text: `No page at ${hash}. Search for a message id, a transaction hash or chain:batch.` }));
+        v.show(h('p', { class: 'error', role: 'alert', text: `No page at ${hash}. Search for a message id, a transaction hash or chain:batch.` }));
       } else {
         try {
-          await found[1](hash.match(found[0]));
+          await found[1](hash.match(found[0]), v);
         } catch (e) {
-          if (token === routeToken) failure(e);
+          v.failure(e);
         }
       }
     } else {

@@ -125,6 +125,7 @@ const received = (page) => explorer(page, () => window.zkrExplorer.stream.receiv
 async function shot(page, opts, name, fullPage = false) {
   if (!opts.shots) return;
   fs.mkdirSync(opts.shots, { recursive: true });
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: path.join(opts.shots, `${name}.png`), fullPage });
 }
 
