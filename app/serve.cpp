@@ -314,7 +314,8 @@ int run_serve(const std::string& config_path) {
   }
   ServeConfig& c = *loaded;
   log::set_level(c.log_level);
-  log::debug("zkrouter serve: config ", config_path, " read; opening ", c.engine.database_path);
+  log::debug("zkrouter serve: config ", config_path, " read; opening ",
+             settlement::display_location(c.engine.database_path));
   auto opened = router::Engine::open(c.engine);
   if (!opened.ok()) {
     log::error("zkrouter serve: ", opened.status().message());
@@ -349,7 +350,8 @@ int run_serve(const std::string& config_path) {
   const bool tls = !c.server.tls_certificate_file.empty();
   std::printf("zkrouter serve: API on %s://%s:%u and %s://%s:%u (database %s)\n",
               tls ? "https" : "http", c.server.address.c_str(), *port, tls ? "wss" : "ws",
-              c.server.address.c_str(), *port, c.engine.database_path.c_str());
+              c.server.address.c_str(), *port,
+              settlement::display_location(c.engine.database_path).c_str());
   std::fflush(stdout);
 
   PeriodicTask sealer(c.block_interval, [&] {

@@ -21,7 +21,7 @@
 #include "merkle/log_tree.hpp"
 #include "merkle/message_root.hpp"
 #include "router/engine.hpp"
-#include "settlement/store/sqlite.hpp"
+#include "settlement/store/database.hpp"
 
 ABSL_FLAG(std::string, db, "/tmp/zkrouter-bench.db", "database file (recreated)");
 ABSL_FLAG(std::size_t, chains, 50, "chains settling on the Gateway");

@@ -32,7 +32,7 @@
 #include "settlement/state/gateway.hpp"
 #include "settlement/store/events.hpp"
 #include "settlement/store/gateway_writer.hpp"
-#include "settlement/store/sqlite.hpp"
+#include "settlement/store/database.hpp"
 
 namespace zkr::router {
 

@@ -152,7 +152,7 @@ absl::StatusOr<std::uint64_t> MessageStore::transactions_sent(Database& db, std:
   // No index on the sender: the chain's rows are scanned (the devnet asks once per account).
   ZKR_ASSIGN_OR_RETURN(Statement * s,
                        db.prepare("SELECT COUNT(*) FROM transactions WHERE chain_id = ?1 AND "
-                                  "tx_from = ?2 AND (?3 IS NULL OR tx_to = ?3)"));
+                                  "tx_from = ?2 AND (CAST(?3 AS BLOB) IS NULL OR tx_to = ?3)"));
   s->bind(1, chain_id).bind(2, merkle::ByteSpan(from));
   if (to) {
     s->bind(3, merkle::ByteSpan(*to));
@@ -242,27 +242,30 @@ absl::StatusOr<std::vector<LogRow>> MessageStore::list(Database& db, const Messa
           "e.batch_number AND "
           "l.log_index = e.log_index WHERE e.seq > ?1 AND e.kind = ",
           static_cast<int>(settlement::EventKind::kMessageRecorded),
-          " AND (?2 IS NULL OR l.chain_id = ?2) AND (?3 IS NULL OR l.destination_chain_id = ?3) "
-          "AND (?5 IS NULL OR l.kind = ?5) "
-          "AND (?6 IS NULL OR e.created_at >= ?6) AND (?7 IS NULL OR e.created_at < ?7) "
-          "AND (?9 IS NULL OR e.seq = ?9) AND (?10 IS NULL OR EXISTS (SELECT 1 FROM batches b "
-          "WHERE "
-          "b.chain_id = l.chain_id AND b.batch_number = l.batch_number AND b.stage = ?10)) "
-          "ORDER BY e.seq LIMIT ?8")));
+          // An absent filter is a NULL parameter; its type is stated for PostgreSQL.
+          " AND (CAST(?2 AS INTEGER) IS NULL OR l.chain_id = ?2) "
+          "AND (CAST(?3 AS INTEGER) IS NULL OR l.destination_chain_id = ?3) "
+          "AND (CAST(?4 AS INTEGER) IS NULL OR l.kind = ?4) "
+          "AND (CAST(?5 AS INTEGER) IS NULL OR e.created_at >= ?5) "
+          "AND (CAST(?6 AS INTEGER) IS NULL OR e.created_at < ?6) "
+          "AND (CAST(?8 AS INTEGER) IS NULL OR e.seq = ?8) "
+          "AND (CAST(?9 AS INTEGER) IS NULL OR EXISTS (SELECT 1 FROM batches b WHERE "
+          "b.chain_id = l.chain_id AND b.batch_number = l.batch_number AND b.stage = ?9)) "
+          "ORDER BY e.seq LIMIT ?7")));
   s->bind(1, f.after_seq).bind(2, f.source_chain_id).bind(3, f.destination_chain_id);
   if (f.kind) {
-    s->bind(5, static_cast<int>(*f.kind));
+    s->bind(4, static_cast<int>(*f.kind));
   } else {
-    s->bind_null(5);
+    s->bind_null(4);
   }
-  s->bind(6, f.from_time_ms)
-      .bind(7, f.to_time_ms)
-      .bind(8, static_cast<std::int64_t>(f.limit))
-      .bind(9, only_seq);
+  s->bind(5, f.from_time_ms)
+      .bind(6, f.to_time_ms)
+      .bind(7, static_cast<std::int64_t>(f.limit))
+      .bind(8, only_seq);
   if (f.stage) {
-    s->bind(10, static_cast<int>(*f.stage));
+    s->bind(9, static_cast<int>(*f.stage));
   } else {
-    s->bind_null(10);
+    s->bind_null(9);
   }
   return collect(s);
 }

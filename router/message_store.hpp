@@ -12,7 +12,7 @@
 #include "merkle/log.hpp"
 #include "router/batch.hpp"
 #include "settlement/state/types.hpp"
-#include "settlement/store/sqlite.hpp"
+#include "settlement/store/database.hpp"
 
 namespace zkr::router {
 

@@ -11,7 +11,7 @@
 
 #include "merkle/status.hpp"
 #include "router/engine.hpp"
-#include "settlement/store/sqlite.hpp"
+#include "settlement/store/database.hpp"
 
 namespace zkr::router {
 

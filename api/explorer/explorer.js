@@ -902,6 +902,8 @@
     if (views[event.key]) { location.hash = views[event.key]; return; }
     if (event.key === 'p' && !streamView.hidden) { togglePause(); return; }
     if (event.key === 'j' || event.key === 'k') {
+      // Moving through the stream pauses it, or the rows would move under the selection.
+      if (!streamView.hidden && !stream.paused) togglePause();
       const rows = rowsOfView();
       if (rows.length === 0) return;
       const current = rows.findIndex((tr) => tr.classList.contains('selected'));

@@ -8,12 +8,13 @@ ZKR_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 ZKR_APT_PACKAGES=(
   cmake ninja-build g++ ccache pkg-config git openssl
   libboost1.81-dev libboost-json1.81-dev
-  libabsl-dev libprotozero-dev libsqlite3-dev libssl-dev
+  libabsl-dev libprotozero-dev libsqlite3-dev libpq-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 
-# Debian packages only the test suite needs: the browser the explorer's test drives.
-ZKR_TEST_APT_PACKAGES=(chromium)
+# Debian packages only the test suite needs: the browser the explorer's test drives, and the
+# PostgreSQL server the tests of the PostgreSQL backend start (as an unprivileged user).
+ZKR_TEST_APT_PACKAGES=(chromium postgresql)
 
 zkr_log() { printf 'zkrouter: %s\n' "$*" >&2; }
 

@@ -75,22 +75,22 @@ absl::StatusOr<std::vector<L1TxRecord>> load_open(Database& db) {
 absl::Status insert(Database& db, L1TxRecord& r) {
   ZKR_ASSIGN_OR_RETURN(
       Statement * s,
-      db.prepare("INSERT INTO l1_transactions (action, first_batch, last_batch, nonce, attempt, "
-                 "tx_hash, raw, max_fee_per_gas, max_priority_fee_per_gas, gas_limit, state, "
-                 "sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'pending', ?11)"));
-  ZKR_RETURN_IF_ERROR(s->bind(1, l1calls::action_name(r.action))
-                          .bind(2, r.first_batch)
-                          .bind(3, r.last_batch)
-                          .bind(4, r.nonce)
-                          .bind(5, r.attempt)
-                          .bind(6, r.tx_hash)
-                          .bind(7, merkle::ByteSpan(r.raw))
-                          .bind(8, r.max_fee_per_gas)
-                          .bind(9, r.max_priority_fee_per_gas)
-                          .bind(10, r.gas_limit)
-                          .bind(11, r.sent_at_ms)
-                          .run());
-  r.id = db.last_insert_rowid();
+      db.prepare("INSERT INTO l1_transactions (id, action, first_batch, last_batch, nonce, "
+                 "attempt, tx_hash, raw, max_fee_per_gas, max_priority_fee_per_gas, gas_limit, "
+                 "state, sent_at) VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM l1_transactions), "
+                 "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'pending', ?11) RETURNING id"));
+  s->bind(1, l1calls::action_name(r.action))
+      .bind(2, r.first_batch)
+      .bind(3, r.last_batch)
+      .bind(4, r.nonce)
+      .bind(5, r.attempt)
+      .bind(6, r.tx_hash)
+      .bind(7, merkle::ByteSpan(r.raw))
+      .bind(8, r.max_fee_per_gas)
+      .bind(9, r.max_priority_fee_per_gas)
+      .bind(10, r.gas_limit)
+      .bind(11, r.sent_at_ms);
+  ZKR_ASSIGN_OR_RETURN(r.id, inserted_key(s));
   r.state = L1TxState::kPending;
   return absl::OkStatus();
 }

@@ -27,7 +27,7 @@
 #include "settlement/state/proof_verifier.hpp"
 #include "settlement/state/types.hpp"
 #include "settlement/store/events.hpp"
-#include "settlement/store/sqlite.hpp"
+#include "settlement/store/database.hpp"
 
 namespace zkr::settlement {
 

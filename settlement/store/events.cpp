@@ -78,8 +78,11 @@ std::int64_t now_ms() noexcept {
 absl::StatusOr<std::int64_t> EventStore::append(Database& db, Event e) {
   ZKR_ASSIGN_OR_RETURN(
       Statement * s,
-      db.prepare("INSERT INTO events (kind, chain_id, batch_number, log_index, block_number, "
-                 "gw_batch, created_at, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+      // The next number is MAX + 1 (there is one writer), on either backend, with no gap after a
+      // rolled-back write.
+      db.prepare("INSERT INTO events (seq, kind, chain_id, batch_number, log_index, block_number, "
+                 "gw_batch, created_at, detail) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM "
+                 "events), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING seq"));
   s->bind(1, static_cast<int>(e.kind))
       .bind(2, e.chain_id)
       .bind(3, e.batch_number)
@@ -92,8 +95,7 @@ absl::StatusOr<std::int64_t> EventStore::append(Database& db, Event e) {
   } else {
     s->bind(8, std::string_view(e.detail));
   }
-  ZKR_RETURN_IF_ERROR(s->run());
-  return db.last_insert_rowid();
+  return inserted_key(s);
 }
 
 absl::StatusOr<std::vector<Event>> EventStore::read_after(Database& db, std::int64_t after,

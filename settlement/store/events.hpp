@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "settlement/store/sqlite.hpp"
+#include "settlement/store/database.hpp"
 
 namespace zkr::settlement {
 

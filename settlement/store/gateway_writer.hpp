@@ -15,7 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "settlement/state/gateway.hpp"
-#include "settlement/store/sqlite.hpp"
+#include "settlement/store/database.hpp"
 
 namespace zkr::settlement {
 

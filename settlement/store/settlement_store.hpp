@@ -12,7 +12,7 @@
 #include "settlement/state/gateway_change.hpp"
 #include "settlement/state/types.hpp"
 #include "settlement/store/events.hpp"
-#include "settlement/store/sqlite.hpp"
+#include "settlement/store/database.hpp"
 
 namespace zkr::settlement {
 

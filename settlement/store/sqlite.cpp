@@ -1,46 +1,99 @@
 #include "settlement/store/sqlite.hpp"
 
+#include <sqlite3.h>
+
 #include <cstring>
+#include <unordered_map>
 
 #include "absl/strings/str_cat.h"
 #include "merkle/status.hpp"
 
 namespace zkr::settlement {
+namespace {
+
+class SqliteDatabase;
+
+class SqliteStatement final : public Statement {
+ public:
+  SqliteStatement(sqlite3_stmt* stmt, SqliteDatabase* db) : stmt_(stmt), db_(db) {}
+  ~SqliteStatement() override;
+
+  Statement& bind_null(int index) override;
+  absl::StatusOr<bool> step() override;
+  void reset() noexcept override;
+  std::int64_t column_int64(int i) const noexcept override;
+  bool column_is_null(int i) const noexcept override;
+  std::span<const std::uint8_t> column_blob(int i) const noexcept override;
+  std::string column_text(int i) const override;
+
+ protected:
+  Statement& bind_int64(int index, std::int64_t value) override;
+  Statement& bind_blob(int index, std::span<const std::uint8_t> blob) override;
+  Statement& bind_text(int index, std::string_view text) override;
+  std::string column_name(int i) const override { return sqlite3_column_name(stmt_, i); }
+
+ private:
+  sqlite3_stmt* stmt_;
+  SqliteDatabase* db_;
+  absl::Status bind_status_;
+};
+
+class SqliteDatabase final : public Database {
+ public:
+  SqliteDatabase(sqlite3* db, std::string path) : db_(db) { location_ = std::move(path); }
+  ~SqliteDatabase() override;
+
+  Backend backend() const noexcept override { return Backend::kSqlite; }
+  absl::Status exec(std::string_view sql) override;
+  absl::StatusOr<Statement*> prepare(std::string_view sql) override;
+  absl::Status begin_transaction() override { return exec("BEGIN IMMEDIATE"); }
+  absl::Status commit_transaction() override { return exec("COMMIT"); }
+  void rollback_transaction() noexcept override { (void)exec("ROLLBACK"); }
+
+  absl::Status error(int rc, std::string_view what) const;
+  bool fault_for(sqlite3_stmt* stmt) noexcept {
+    return !sqlite3_stmt_readonly(stmt) && inject_fault();
+  }
+
+ private:
+  sqlite3* db_;
+  std::unordered_map<std::string, std::unique_ptr<SqliteStatement>> cache_;
+};
 
 // ---- Statement ----------------------------------------------------------------------------------
 
-Statement::~Statement() {
+SqliteStatement::~SqliteStatement() {
   sqlite3_finalize(stmt_);
 }
 
-Statement& Statement::bind(int index, std::int64_t value) {
+Statement& SqliteStatement::bind_int64(int index, std::int64_t value) {
   if (const int rc = sqlite3_bind_int64(stmt_, index, value); rc != SQLITE_OK && bind_status_.ok())
     bind_status_ = db_->error(rc, "bind");
   return *this;
 }
 
-Statement& Statement::bind(int index, std::span<const std::uint8_t> blob) {
+Statement& SqliteStatement::bind_blob(int index, std::span<const std::uint8_t> blob) {
   const int rc = sqlite3_bind_blob64(stmt_, index, blob.data(), blob.size(), SQLITE_TRANSIENT);
   if (rc != SQLITE_OK && bind_status_.ok()) bind_status_ = db_->error(rc, "bind");
   return *this;
 }
 
-Statement& Statement::bind(int index, std::string_view text) {
+Statement& SqliteStatement::bind_text(int index, std::string_view text) {
   const int rc =
       sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   if (rc != SQLITE_OK && bind_status_.ok()) bind_status_ = db_->error(rc, "bind");
   return *this;
 }
 
-Statement& Statement::bind_null(int index) {
+Statement& SqliteStatement::bind_null(int index) {
   if (const int rc = sqlite3_bind_null(stmt_, index); rc != SQLITE_OK && bind_status_.ok())
     bind_status_ = db_->error(rc, "bind");
   return *this;
 }
 
-absl::StatusOr<bool> Statement::step() {
+absl::StatusOr<bool> SqliteStatement::step() {
   if (!bind_status_.ok()) return bind_status_;
-  if (db_->inject_fault(stmt_)) {
+  if (db_->fault_for(stmt_)) {
     return absl::UnavailableError("disk I/O error (injected fault)");
   }
   const int rc = sqlite3_step(stmt_);
@@ -49,61 +102,45 @@ absl::StatusOr<bool> Statement::step() {
   return db_->error(rc, sqlite3_sql(stmt_));
 }
 
-absl::Status Statement::run() {
-  ZKR_ASSIGN_OR_RETURN(const bool row, step());
-  (void)row;
-  reset();
-  return absl::OkStatus();
-}
-
-void Statement::reset() noexcept {
+void SqliteStatement::reset() noexcept {
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
   bind_status_ = absl::OkStatus();
 }
 
-std::int64_t Statement::column_int64(int i) const noexcept {
+std::int64_t SqliteStatement::column_int64(int i) const noexcept {
   return sqlite3_column_int64(stmt_, i);
 }
 
-bool Statement::column_is_null(int i) const noexcept {
+bool SqliteStatement::column_is_null(int i) const noexcept {
   return sqlite3_column_type(stmt_, i) == SQLITE_NULL;
 }
 
-std::span<const std::uint8_t> Statement::column_blob(int i) const noexcept {
+std::span<const std::uint8_t> SqliteStatement::column_blob(int i) const noexcept {
   const void* p = sqlite3_column_blob(stmt_, i);
   const int n = sqlite3_column_bytes(stmt_, i);
   return {static_cast<const std::uint8_t*>(p), static_cast<std::size_t>(n)};
 }
 
-std::string Statement::column_text(int i) const {
+std::string SqliteStatement::column_text(int i) const {
   const unsigned char* p = sqlite3_column_text(stmt_, i);
   return p ? std::string(reinterpret_cast<const char*>(p),
                          static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i)))
            : std::string();
 }
 
-absl::StatusOr<merkle::Word> Statement::column_word(int i) const {
-  const auto blob = column_blob(i);
-  if (blob.size() != 32) {
-    return absl::DataLossError(absl::StrCat("column ", sqlite3_column_name(stmt_, i), " holds ",
-                                            blob.size(), " bytes, expected 32"));
-  }
-  merkle::Word w;
-  std::memcpy(w.data(), blob.data(), 32);
-  return w;
-}
-
 // ---- Database -----------------------------------------------------------------------------------
 
-absl::StatusOr<std::unique_ptr<Database>> Database::open(const std::string& path,
-                                                         const DatabaseOptions& options) {
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Database>> open_sqlite(const std::string& path,
+                                                      const DatabaseOptions& options) {
   sqlite3* raw = nullptr;
   const int flags =
       (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
       SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
-  std::unique_ptr<Database> db(new Database(raw, path));
+  auto db = std::make_unique<SqliteDatabase>(raw, path);
   if (rc != SQLITE_OK) {
     return absl::UnavailableError(absl::StrCat("cannot open database ", path, ": ",
                                                raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
@@ -118,15 +155,17 @@ absl::StatusOr<std::unique_ptr<Database>> Database::open(const std::string& path
   ZKR_RETURN_IF_ERROR(db->exec("PRAGMA foreign_keys=ON"));
   ZKR_RETURN_IF_ERROR(db->exec(absl::StrCat("PRAGMA cache_size=-", options.cache_size_kib)));
   ZKR_RETURN_IF_ERROR(db->exec("PRAGMA temp_store=MEMORY"));
-  return db;
+  return std::unique_ptr<Database>(std::move(db));
 }
 
-Database::~Database() {
+namespace {
+
+SqliteDatabase::~SqliteDatabase() {
   cache_.clear();  // statements first
   sqlite3_close_v2(db_);
 }
 
-absl::Status Database::error(int rc, std::string_view what) const {
+absl::Status SqliteDatabase::error(int rc, std::string_view what) const {
   const std::string msg = absl::StrCat("SQLite error ", rc, " (", sqlite3_errstr(rc), ") in ",
                                        to_absl(what), ": ", sqlite3_errmsg(db_));
   switch (rc & 0xff) {
@@ -146,7 +185,7 @@ absl::Status Database::error(int rc, std::string_view what) const {
   }
 }
 
-absl::Status Database::exec(std::string_view sql) {
+absl::Status SqliteDatabase::exec(std::string_view sql) {
   char* err = nullptr;
   const std::string text(sql);
   const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err);
@@ -159,7 +198,7 @@ absl::Status Database::exec(std::string_view sql) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<Statement*> Database::prepare(std::string_view sql) {
+absl::StatusOr<Statement*> SqliteDatabase::prepare(std::string_view sql) {
   const std::string key(sql);
   if (auto it = cache_.find(key); it != cache_.end()) {
     it->second->reset();
@@ -169,47 +208,11 @@ absl::StatusOr<Statement*> Database::prepare(std::string_view sql) {
   const int rc = sqlite3_prepare_v3(db_, key.data(), static_cast<int>(key.size()),
                                     SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) return error(rc, key);
-  auto owned = std::unique_ptr<Statement>(new Statement(stmt, this));
+  auto owned = std::make_unique<SqliteStatement>(stmt, this);
   Statement* raw = owned.get();
   cache_.emplace(key, std::move(owned));
   return raw;
 }
 
-std::int64_t Database::last_insert_rowid() const noexcept {
-  return sqlite3_last_insert_rowid(db_);
-}
-
-absl::StatusOr<std::int64_t> Database::scalar_int64(std::string_view sql) {
-  ZKR_ASSIGN_OR_RETURN(Statement * s, prepare(sql));
-  std::int64_t value = 0;
-  ZKR_RETURN_IF_ERROR(for_each_row(s, [&value](const Statement& row) {
-    value = row.column_int64(0);
-    return absl::OkStatus();
-  }));
-  return value;
-}
-
-bool Database::inject_fault(sqlite3_stmt* stmt) noexcept {
-  if (fail_countdown_ <= 0 || sqlite3_stmt_readonly(stmt)) return false;
-  return --fail_countdown_ == 0;
-}
-
-// ---- Transaction --------------------------------------------------------------------------------
-
-absl::StatusOr<Transaction> Transaction::begin(Database& db) {
-  ZKR_RETURN_IF_ERROR(db.exec("BEGIN IMMEDIATE"));
-  return Transaction(&db);
-}
-
-Transaction::~Transaction() {
-  if (db_ != nullptr) (void)db_->exec("ROLLBACK");
-}
-
-absl::Status Transaction::commit() {
-  Database* db = db_;
-  ZKR_RETURN_IF_ERROR(db->exec("COMMIT"));
-  db_ = nullptr;
-  return absl::OkStatus();
-}
-
+}  // namespace
 }  // namespace zkr::settlement

@@ -16,7 +16,7 @@ namespace zkr::api {
 class Api : public ::testing::Test {
  protected:
   void start(ServerOptions options = {}) {
-    engine_ = testing::open_engine(dir_.file("zkrouter.db"));
+    engine_ = testing::open_engine(dir_.database("zkrouter.db"));
     testing::replay_scenario(*engine_);
     options.port = 0;
     server_ = std::make_unique<Server>(*engine_, options);

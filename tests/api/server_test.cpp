@@ -355,7 +355,7 @@ TEST_F(Api, BadInputGetsSpecificErrors) {
 // The rows of docs/security.md's bad-input table that the tests above do not already cover, each
 // with its specific error, and nothing of any of them stored.
 TEST_F(Api, HostileInputIsRefusedSpecificallyAndNothingIsStored) {
-  const std::string db = dir_.file("zkrouter.db");
+  const std::string db = dir_.database("zkrouter.db");
   const std::string before = testing::database_digest(db);
   const std::string operator270 = testing::credential_for(270);
   const auto raw = [&](const std::string& body, const std::string& bearer = "") {

@@ -246,12 +246,17 @@ async function run(opts) {
     await page.keyboard.press('Escape');
     await page.waitForFunction(() => !document.querySelector('#stream-view').hidden);
     await page.keyboard.press('j');
+    await page.keyboard.press('j');
+    check(await explorer(page, () => window.zkrExplorer.stream.paused), 'j pauses the stream');
     const selected = await explorer(page, () => document.querySelector('#stream-rows tr.selected').dataset.id);
+    check(selected === await explorer(page, () => document.activeElement.closest('tr').dataset.id), 'the selected row has the focus');
     await page.keyboard.press('Enter');
-    await page.waitForFunction((want) => location.hash === `#/message/${want}`, { timeout: 5000 }, selected);
+    await page.waitForFunction((want) => location.hash === `#/message/${want}`, { timeout: 10000 }, selected);
     await page.waitForSelector('#timeline');
     await page.keyboard.press('Escape');
     await page.waitForFunction(() => !document.querySelector('#stream-view').hidden);
+    await page.keyboard.press('p');
+    check(!(await explorer(page, () => window.zkrExplorer.stream.paused)), 'p resumes the stream');
     check(errors.length === 0, `no console error while loading and using every view: ${errors.join('; ')}`);
 
     // 4. The router is killed (-9) and restarted: the page says so, reconnects, and its stream

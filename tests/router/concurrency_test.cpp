@@ -19,7 +19,7 @@ using namespace std::chrono_literals;
 class Concurrency : public ::testing::Test {
  protected:
   void SetUp() override {
-    engine_ = testing::open_engine(dir_.file("zkrouter.db"));
+    engine_ = testing::open_engine(dir_.database("zkrouter.db"));
     testing::replay_scenario(*engine_);
   }
   testing::TempDir dir_;

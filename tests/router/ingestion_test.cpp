@@ -16,7 +16,7 @@ using settlement::SettlementLayer;
 class Ingestion : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = dir_.file("zkrouter.db");
+    path_ = dir_.database("zkrouter.db");
     engine_ = testing::open_engine(path_, 1);
     for (const std::uint64_t chain : {270, 271}) {
       ASSERT_TRUE(testing::launch_chain(*engine_, chain).ok());

@@ -16,7 +16,7 @@ namespace {
 class Queries : public ::testing::Test {
  protected:
   void SetUp() override {
-    engine_ = testing::open_engine(dir_.file("zkrouter.db"), 1);
+    engine_ = testing::open_engine(dir_.database("zkrouter.db"), 1);
     for (const std::uint64_t chain : {270, 271}) {
       ASSERT_TRUE(testing::launch_chain(*engine_, chain).ok());
     }
@@ -167,7 +167,7 @@ TEST(MessageIndexTx, EveryRecordingOfAHashIsKeptInOrder) {
 TEST_F(Queries, IndexesSurviveAReopen) {
   const auto tx = engine_->message({270, 1, 0})->tx_hash;
   engine_.reset();
-  engine_ = testing::open_engine(dir_.file("zkrouter.db"), 1);
+  engine_ = testing::open_engine(dir_.database("zkrouter.db"), 1);
   EXPECT_EQ(engine_->logs_by_tx(tx)->size(), 2U);
   EXPECT_EQ(ids({.sender = alice_}).size(), 4U);
 }

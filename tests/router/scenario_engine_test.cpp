@@ -87,7 +87,7 @@ void expect_every_value(const Engine& e) {
 
 TEST(ScenarioEngine, EveryRootAndProofOnDiskAndAfterReopening) {
   testing::TempDir dir;
-  const std::string path = dir.file("zkrouter.db");
+  const std::string path = dir.database("zkrouter.db");
   {
     auto engine = testing::open_engine(path);
     replay_scenario(*engine);
@@ -99,7 +99,7 @@ TEST(ScenarioEngine, EveryRootAndProofOnDiskAndAfterReopening) {
 
 TEST(ScenarioEngine, ProofsByTransactionHashMatchProofsById) {
   testing::TempDir dir;
-  auto engine = testing::open_engine(dir.file("zkrouter.db"));
+  auto engine = testing::open_engine(dir.database("zkrouter.db"));
   replay_scenario(*engine);
   const auto row = engine->message({270, 3, 4});
   ASSERT_TRUE(row.ok());
@@ -113,7 +113,7 @@ TEST(ScenarioEngine, ProofsByTransactionHashMatchProofsById) {
 
 TEST(ScenarioEngine, ProofsThatCannotExistYetSayWhatTheyWaitFor) {
   testing::TempDir dir;
-  auto engine = testing::open_engine(dir.file("zkrouter.db"));
+  auto engine = testing::open_engine(dir.database("zkrouter.db"));
   ASSERT_TRUE(testing::launch_chain(*engine, 270).ok());
   ingest(*engine, 270, 1);
   const MessageId id{270, 1, 0};

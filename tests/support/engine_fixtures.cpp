@@ -14,6 +14,7 @@
 #include "merkle/log_tree.hpp"
 #include "merkle/message_root.hpp"
 #include "merkle/status.hpp"
+#include "tests/support/postgres_server.hpp"
 #include "tests/support/vectors.hpp"
 
 namespace zkr::testing {
@@ -26,8 +27,27 @@ TempDir::TempDir() {
 }
 
 TempDir::~TempDir() {
+  if (const auto admin = test_postgres_url())
+    for (const auto& [name, url] : databases_) drop_database(*admin, url);
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
+}
+
+std::string TempDir::database(const std::string& name) {
+  const auto admin = test_postgres_url();
+  if (!admin) return file(name);
+  if (auto it = databases_.find(name); it != databases_.end()) return it->second;
+  auto url = create_database(*admin);
+  if (!url.ok()) {
+    ADD_FAILURE() << "cannot create a PostgreSQL database: " << url.status();
+    return file(name);
+  }
+  databases_.emplace(name, *url);
+  return *url;
+}
+
+bool on_postgres() {
+  return test_postgres_url().has_value();
 }
 
 namespace {
@@ -105,6 +125,7 @@ bool has_event_after(const router::Engine& engine, std::int64_t after, settlemen
 }
 
 std::string database_digest(const std::string& path) {
+  if (settlement::is_postgres_location(path)) return postgres_digest(path);
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
     sqlite3_close(db);

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 
 #include "router/batch.hpp"
@@ -19,10 +20,18 @@ class TempDir {
   TempDir(const TempDir&) = delete;
   std::string file(const std::string& name) const { return (path_ / name).string(); }
   const std::filesystem::path& path() const { return path_; }
+  /// Where the database `name` of this test lives: the file `name` here, or — when the suite runs
+  /// against PostgreSQL (ZKR_TEST_POSTGRES_FILE) — a fresh database on that server, the same one
+  /// for the same name, dropped with this folder.
+  std::string database(const std::string& name);
 
  private:
   std::filesystem::path path_;
+  std::map<std::string, std::string> databases_;
 };
+
+/// Whether the suite runs against PostgreSQL (tests of SQLite's own files skip then).
+bool on_postgres();
 
 /// The scenario batch `batch_number` of `chain_id` as its operator would submit it: logs from the
 /// listed messages, and the claimed roots exactly as vectors.json lists them.
