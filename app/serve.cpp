@@ -252,8 +252,9 @@ absl::StatusOr<ServeConfig> load_config(const std::string& path) {
       }
       ZKR_ASSIGN_OR_RETURN(r.credential, secret(ch, "credential"));
       ZKR_ASSIGN_OR_RETURN(const std::string prover, ch.string("proverKey", ""));
-      ZKR_ASSIGN_OR_RETURN(r.prover_key, merkle::parse_hex(prover));
-      if (!settlement::secp256k1::parse_public_key(r.prover_key).ok())
+      auto prover_key = merkle::parse_hex(prover);
+      if (prover_key.ok()) r.prover_key = std::move(*prover_key);
+      if (!prover_key.ok() || !settlement::secp256k1::parse_public_key(r.prover_key).ok())
         return absl::InvalidArgumentError(
             ch.name("proverKey") + " must be the chain prover's secp256k1 public key (0x hex)");
       ZKR_ASSIGN_OR_RETURN(const std::string rpc_url, ch.string("rpcUrl", ""));

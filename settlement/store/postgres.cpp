@@ -182,7 +182,7 @@ class PgDatabase final : public Database {
                        PQgetvalue(holder.get(), 0, 1), " since ", PQgetvalue(holder.get(), 0, 2));
     return absl::FailedPreconditionError(absl::StrCat(
         "another zkrouter is the writer of ", location_, " (", detail,
-        "); one writer at a time: stop it, or start this one as a replica or standby"));
+        "); one writer at a time (a PostgreSQL advisory lock): stop that one first"));
   }
 
  private:

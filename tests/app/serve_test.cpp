@@ -397,6 +397,44 @@ TEST(Serve, RefusesBadConfigurationsAndNamesTheSetting) {
   EXPECT_NE(out.find("cannot read the config file"), std::string::npos) << out;
 }
 
+// On PostgreSQL (`database: "postgresql://…"`, the Pg.* run): serve seals blocks into it, a second
+// serve on the same database is refused by PostgreSQL's advisory lock with who holds it (and no
+// password in any output), and after the first stops, a restart resumes from what it stored.
+TEST(Serve, RunsOnPostgresOneWriterAtATime) {
+  if (!testing::on_postgres()) GTEST_SKIP() << "runs against PostgreSQL only (Pg.* tests)";
+  testing::TempDir dir;
+  const std::string url = dir.database("zkrouter");
+  const boost::json::object settings{{"database", url}, {"gateway", {{"blockMs", 50}}}};
+  testing::Process first = start_plain_serve(dir, settings);
+  ASSERT_NE(first.port, 0) << first.text;
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  const auto sealed = testing::rpc_http(first.port, "zkr_getGatewayStatus", json::array{})
+                          .at("result")
+                          .at("lastSealedBlock")
+                          .to_number<std::uint64_t>();
+  EXPECT_GE(sealed, 2U);
+  // A second writer: refused, naming the holder.
+  testing::write_file(dir.file("second.json"),
+                      json::serialize(json::object{
+                          {"listen", {{"address", "127.0.0.1"}, {"port", 0}}},
+                          {"database", url},
+                          {"gateway", {{"signingKeyFile", dir.file("gateway.key")}}}}));
+  const auto [code, out] = refused(dir.file("second.json"));
+  EXPECT_NE(code, 0);
+  EXPECT_NE(out.find("another zkrouter is the writer of postgresql://"), std::string::npos) << out;
+  EXPECT_NE(out.find("PostgreSQL backend pid"), std::string::npos) << out;
+  EXPECT_EQ(testing::stop_process(first), 0);
+  // Restarted on the same database: it resumes after the blocks it sealed.
+  testing::Process again = start_plain_serve(dir, settings);
+  ASSERT_NE(again.port, 0) << again.text;
+  EXPECT_GE(testing::rpc_http(again.port, "zkr_getGatewayStatus", json::array{})
+                .at("result")
+                .at("lastSealedBlock")
+                .to_number<std::uint64_t>(),
+            sealed);
+  EXPECT_EQ(testing::stop_process(again), 0);
+}
+
 // logLevel is applied: at debug every sealed Gateway block is logged, at warning neither that nor
 // the info record of a clean stop is; each record carries its level.
 TEST(Serve, LogsAtTheConfiguredLevel) {
