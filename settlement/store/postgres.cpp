@@ -2,8 +2,10 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <charconv>
-#include <regex>
+#include <chrono>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -162,12 +164,18 @@ class PgDatabase final : public Database {
   PGconn* conn() const noexcept { return conn_; }
   bool fault() noexcept { return inject_fault(); }
 
-  /// The session takes the writer's advisory lock, or says who holds it.
-  absl::Status take_writer_lock() {
+  /// The session takes the writer's advisory lock, trying for `wait_ms` (a writer that just died
+  /// may still hold it until PostgreSQL notices), or says who holds it.
+  absl::Status take_writer_lock(int wait_ms) {
     const std::string sql = absl::StrCat("SELECT pg_try_advisory_lock(", kWriterLockKey, ")");
-    ResultPtr res(PQexec(conn_, sql.c_str()), &PQclear);
-    if (PQresultStatus(res.get()) != PGRES_TUPLES_OK) return pg_error(conn_, res.get(), sql);
-    if (std::string_view(PQgetvalue(res.get(), 0, 0)) == "t") return absl::OkStatus();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+    for (;;) {
+      ResultPtr res(PQexec(conn_, sql.c_str()), &PQclear);
+      if (PQresultStatus(res.get()) != PGRES_TUPLES_OK) return pg_error(conn_, res.get(), sql);
+      if (std::string_view(PQgetvalue(res.get(), 0, 0)) == "t") return absl::OkStatus();
+      if (std::chrono::steady_clock::now() >= deadline) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
     // Who holds it: its backend's pid, client address and since when.
     const std::string who = absl::StrCat(
         "SELECT a.pid, COALESCE(host(a.client_addr), 'local socket'), a.backend_start "
@@ -180,9 +188,9 @@ class PgDatabase final : public Database {
       detail =
           absl::StrCat("PostgreSQL backend pid ", PQgetvalue(holder.get(), 0, 0), " from ",
                        PQgetvalue(holder.get(), 0, 1), " since ", PQgetvalue(holder.get(), 0, 2));
-    return absl::FailedPreconditionError(absl::StrCat(
-        "another zkrouter is the writer of ", location_, " (", detail,
-        "); one writer at a time (a PostgreSQL advisory lock): stop that one first"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("another zkrouter is the writer of ", location_, " (", detail,
+                     "); one writer at a time (a PostgreSQL advisory lock): stop that one first"));
   }
 
  private:
@@ -242,14 +250,45 @@ std::span<const std::uint8_t> PgStatement::column_blob(int i) const noexcept {
 
 }  // namespace
 
+namespace {
+
+bool word_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/// `text` with every whole-word `from` (outside quoted strings) replaced by `to`.
+std::string replace_words(std::string_view text, std::string_view from, std::string_view to) {
+  std::string out;
+  out.reserve(text.size() + 16);
+  bool quoted = false;
+  for (std::size_t i = 0; i < text.size();) {
+    if (!quoted && text.substr(i, 2) == "--") {  // a comment, to the end of its line
+      const std::size_t end = std::min(text.find('\n', i), text.size());
+      out += text.substr(i, end - i);
+      i = end;
+      continue;
+    }
+    if (text[i] == '\'') quoted = !quoted;
+    if (!quoted && text.substr(i, from.size()) == from && (i == 0 || !word_char(text[i - 1])) &&
+        (i + from.size() == text.size() || !word_char(text[i + from.size()]))) {
+      out += to;
+      i += from.size();
+    } else {
+      out += text[i++];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string postgres_ddl(std::string_view sqlite_sql) {
-  std::string out(sqlite_sql);
-  static const std::regex kWithoutRowid(R"(\)\s*WITHOUT\s+ROWID)", std::regex::icase);
-  static const std::regex kInteger(R"(\bINTEGER\b)");
-  static const std::regex kBlob(R"(\bBLOB\b)");
-  out = std::regex_replace(out, kWithoutRowid, ")");
-  out = std::regex_replace(out, kInteger, "BIGINT");
-  return std::regex_replace(out, kBlob, "BYTEA");
+  std::string out = replace_words(sqlite_sql, "WITHOUT ROWID", "");
+  // ") WITHOUT ROWID;" became ") ;": close the gap.
+  for (std::size_t at = out.find(") ;"); at != std::string::npos; at = out.find(") ;", at))
+    out.erase(at + 1, 1);
+  out = replace_words(out, "INTEGER", "BIGINT");
+  return replace_words(out, "BLOB", "BYTEA");
 }
 
 std::string postgres_parameters(std::string_view sql) {
@@ -259,6 +298,12 @@ std::string postgres_parameters(std::string_view sql) {
   bool quoted = false;
   for (std::size_t i = 0; i < sql.size(); ++i) {
     const char c = sql[i];
+    if (!quoted && sql.substr(i, 2) == "--") {  // a comment, to the end of its line
+      const std::size_t end = std::min(sql.find('\n', i), sql.size());
+      out += sql.substr(i, end - i);
+      i = end - 1;
+      continue;
+    }
     if (c == '\'') quoted = !quoted;
     if (c != '?' || quoted) {
       out += c;
@@ -299,7 +344,7 @@ absl::StatusOr<std::unique_ptr<Database>> open_postgres(const std::string& url,
   if (options.read_only) {
     ZKR_RETURN_IF_ERROR(db->exec("SET default_transaction_read_only = on"));
   } else {
-    ZKR_RETURN_IF_ERROR(db->take_writer_lock());
+    ZKR_RETURN_IF_ERROR(db->take_writer_lock(options.busy_timeout_ms));
   }
   return std::unique_ptr<Database>(std::move(db));
 }

@@ -3,9 +3,10 @@
 // a `postgresql://` URL names. Only database.cpp opens it; the stores see a Database.
 //
 // A connection opened for writing takes the writer's advisory lock first (pg_try_advisory_lock on
-// kWriterLockKey, held for the session): PostgreSQL itself lets one zkrouter write at a time, and a
-// second one is refused with who holds it. The lock goes with the session, so a writer that dies
-// (even kill -9) releases it when PostgreSQL sees its connection close.
+// kWriterLockKey, held for the session, tried for busy_timeout_ms): PostgreSQL itself lets one
+// zkrouter write at a time, and a second one is refused with who holds it. The lock goes with the
+// session, so a writer that dies (even kill -9) releases it when PostgreSQL sees its connection
+// close.
 
 #include <cstdint>
 #include <memory>

@@ -414,11 +414,11 @@ TEST(Serve, RunsOnPostgresOneWriterAtATime) {
                           .to_number<std::uint64_t>();
   EXPECT_GE(sealed, 2U);
   // A second writer: refused, naming the holder.
-  testing::write_file(dir.file("second.json"),
-                      json::serialize(json::object{
-                          {"listen", {{"address", "127.0.0.1"}, {"port", 0}}},
-                          {"database", url},
-                          {"gateway", {{"signingKeyFile", dir.file("gateway.key")}}}}));
+  testing::write_file(
+      dir.file("second.json"),
+      json::serialize(json::object{{"listen", {{"address", "127.0.0.1"}, {"port", 0}}},
+                                   {"database", url},
+                                   {"gateway", {{"signingKeyFile", dir.file("gateway.key")}}}}));
   const auto [code, out] = refused(dir.file("second.json"));
   EXPECT_NE(code, 0);
   EXPECT_NE(out.find("another zkrouter is the writer of postgresql://"), std::string::npos) << out;

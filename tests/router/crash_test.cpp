@@ -186,7 +186,7 @@ void check_after_restart(const std::string& db, const Acks& acks) {
 
 TEST(Crash, KillNineAtRandomPointsLosesNothingAcknowledged) {
   testing::TempDir dir;
-  const std::string db = dir.file("crash.db");
+  const std::string db = dir.database("crash.db");  // also run against PostgreSQL (Pg.*)
   std::mt19937_64 rng(4242);
   Acks acks;
   constexpr int kRuns = 24;

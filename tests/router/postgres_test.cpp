@@ -25,6 +25,12 @@ TEST(PostgresDialect, PutsTheSchemaAndParametersInPostgresWords) {
       settlement::postgres_ddl("CREATE TABLE t (\n  a INTEGER PRIMARY KEY,\n  b BLOB NOT NULL,"
                                " c INTEGER\n) WITHOUT ROWID;"),
       "CREATE TABLE t (\n  a BIGINT PRIMARY KEY,\n  b BYTEA NOT NULL, c BIGINT\n);");
+  // Comments (with their apostrophes) and quoted strings are left as they are.
+  EXPECT_EQ(settlement::postgres_ddl(
+                "-- the chain's key: a BLOB\nCREATE TABLE t (k BLOB) WITHOUT ROWID;"),
+            "-- the chain's key: a BLOB\nCREATE TABLE t (k BYTEA);");
+  EXPECT_EQ(settlement::postgres_ddl("INSERT INTO t VALUES ('INTEGER')"),
+            "INSERT INTO t VALUES ('INTEGER')");
   // Words that merely contain the type names are left alone.
   EXPECT_EQ(settlement::postgres_ddl("SELECT blobs, integers FROM t"),
             "SELECT blobs, integers FROM t");
