@@ -725,18 +725,26 @@
   }
 
   // ---------------------------------------------------------------- charts (inline SVG)
-  function barChart(rows) {
-    const W = 900; const H = 260; const left = 70; const bottom = 30; const top = 10;
-    const max = Math.max(1, ...rows.flatMap((r) => [r.directGas, r.aggregatedGas]));
-    const slot = (W - left - 10) / Math.max(rows.length, 1);
+  const W = 900; const H = 260; const top = 10; const bottom = 30;
+
+  /** An empty chart of values 0..max: the SVG with five labelled grid lines, and its y scale. */
+  function chartFrame(id, label, left, max, format) {
     const y = (v) => top + (H - top - bottom) * (1 - v / max);
-    const svg = h('svg', { class: 'chart', id: 'cost-chart', viewBox: `0 0 ${W} ${H}`, role: 'img',
-      'aria-label': 'Direct versus aggregated L1 gas per Gateway batch' });
+    const svg = h('svg', { class: 'chart', id, viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': label });
     for (let i = 0; i <= 4; i++) {
       const v = (max * i) / 4;
       svg.append(h('line', { class: 'axis', x1: left, x2: W - 10, y1: y(v), y2: y(v) }),
-        h('text', { x: left - 6, y: y(v) + 4, 'text-anchor': 'end' }, `${(v / 1e6).toFixed(1)}M`));
+        h('text', { x: left - 6, y: y(v) + 4, 'text-anchor': 'end' }, format(v)));
     }
+    return { svg, y };
+  }
+
+  function barChart(rows) {
+    const left = 70;
+    const max = Math.max(1, ...rows.flatMap((r) => [r.directGas, r.aggregatedGas]));
+    const slot = (W - left - 10) / Math.max(rows.length, 1);
+    const { svg, y } = chartFrame('cost-chart', 'Direct versus aggregated L1 gas per Gateway batch', left, max,
+      (v) => `${(v / 1e6).toFixed(1)}M`);
     rows.forEach((r, i) => {
       const x = left + i * slot;
       const w = Math.max(2, slot / 2 - 2);
@@ -753,19 +761,13 @@
   }
 
   function scatterPlot(points) {
-    const W = 900; const H = 260; const left = 60; const bottom = 30; const top = 10;
+    const left = 60;
     const xs = points.map((p) => p.at);
     const x0 = Math.min(...xs); const x1 = Math.max(...xs, x0 + 1);
     const max = Math.max(1, ...points.flatMap((p) => [p.gateway ?? 0, p.l1 ?? 0]));
     const x = (t) => left + (W - left - 10) * ((t - x0) / (x1 - x0));
-    const y = (v) => top + (H - top - bottom) * (1 - v / max);
-    const svg = h('svg', { class: 'chart', id: 'finality-plot', viewBox: `0 0 ${W} ${H}`, role: 'img',
-      'aria-label': 'Seconds from recording to Gateway finality and to L1 finality, per chain batch' });
-    for (let i = 0; i <= 4; i++) {
-      const v = (max * i) / 4;
-      svg.append(h('line', { class: 'axis', x1: left, x2: W - 10, y1: y(v), y2: y(v) }),
-        h('text', { x: left - 6, y: y(v) + 4, 'text-anchor': 'end' }, `${(v / 1000).toFixed(1)} s`));
-    }
+    const { svg, y } = chartFrame('finality-plot', 'Seconds from recording to Gateway finality and to L1 finality, per chain batch',
+      left, max, (v) => `${(v / 1000).toFixed(1)} s`);
     for (const p of points) {
       if (p.gateway !== null) svg.append(h('circle', { cx: x(p.at), cy: y(p.gateway), r: 3, class: 'gw' }, h('title', {}, `${p.batch}: gateway_final after ${seconds(p.gateway)}`)));
       if (p.l1 !== null) svg.append(h('circle', { cx: x(p.at), cy: y(p.l1), r: 3, class: 'l1' }, h('title', {}, `${p.batch}: l1_final after ${seconds(p.l1)}`)));
