@@ -303,6 +303,7 @@
 
   function drawStream() {
     drawScheduled = false;
+    if (stream.paused) return;  // a draw scheduled before the pause adds nothing
     const events = stream.queue.splice(0, stream.queue.length).slice(-kRows);
     if (events.length === 0) return;
     const fragment = document.createDocumentFragment();
