@@ -30,9 +30,9 @@
 #include "router/settlement_tx.hpp"
 #include "settlement/ethereum/l1_submitter.hpp"
 #include "settlement/state/gateway.hpp"
+#include "settlement/store/database.hpp"
 #include "settlement/store/events.hpp"
 #include "settlement/store/gateway_writer.hpp"
-#include "settlement/store/database.hpp"
 
 namespace zkr::router {
 

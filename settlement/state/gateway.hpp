@@ -26,8 +26,8 @@
 #include "settlement/state/message_root_state.hpp"
 #include "settlement/state/proof_verifier.hpp"
 #include "settlement/state/types.hpp"
-#include "settlement/store/events.hpp"
 #include "settlement/store/database.hpp"
+#include "settlement/store/events.hpp"
 
 namespace zkr::settlement {
 

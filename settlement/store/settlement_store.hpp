@@ -11,8 +11,8 @@
 #include "absl/status/statusor.h"
 #include "settlement/state/gateway_change.hpp"
 #include "settlement/state/types.hpp"
-#include "settlement/store/events.hpp"
 #include "settlement/store/database.hpp"
+#include "settlement/store/events.hpp"
 
 namespace zkr::settlement {
 
