@@ -116,9 +116,7 @@ void PostgresServer::stop(bool crash) {
     long pid = 0;
     if (pid_file >> pid && pid > 0) (void)std::system(absl::StrCat("kill -9 ", pid).c_str());
   } else {
-    (void)run(as_server_user(
-                  absl::StrCat(kBin, "/pg_ctl -D ", dir_, "/data -m fast -w stop > /dev/null")),
-              "pg_ctl stop");
+    stop_postgres_in(dir_);
   }
   running_ = false;
 }
