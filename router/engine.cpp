@@ -12,7 +12,10 @@
 #include "merkle/status.hpp"
 #include "router/message_store.hpp"
 #include "router/reader_pool.hpp"
+#include "settlement/log.hpp"
+#include "settlement/store/follower.hpp"
 #include "settlement/store/migrations.hpp"
+#include "settlement/store/settlement_store.hpp"
 
 namespace zkr::router {
 
@@ -46,7 +49,14 @@ Engine::Engine(EngineConfig config) : config_(std::move(config)) {
   if (!config_.verifier) config_.verifier = std::make_shared<settlement::EcdsaProofVerifier>();
 }
 
-Engine::~Engine() = default;
+Engine::~Engine() {
+  {
+    std::lock_guard lock(follow_mutex_);
+    stop_following_ = true;
+  }
+  follow_cv_.notify_all();
+  if (follow_thread_.joinable()) follow_thread_.join();
+}
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::open(EngineConfig config) {
   std::unique_ptr<Engine> engine(new Engine(std::move(config)));
@@ -57,46 +67,75 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::open(EngineConfig config) {
 absl::Status Engine::load() {
   settlement::DatabaseOptions options;
   options.durability = config_.durability;
-  ZKR_ASSIGN_OR_RETURN(writer_, Database::open(config_.database_path, options));
-  ZKR_RETURN_IF_ERROR(
-      settlement::apply_migrations(*writer_, settlement::embedded_migrations()).status());
   gateway_ = std::make_unique<settlement::Gateway>(config_.gateway, config_.verifier);
-  ZKR_RETURN_IF_ERROR(gateway_->load(*writer_));
-  ZKR_RETURN_IF_ERROR(load_log_trees());
-  ZKR_ASSIGN_OR_RETURN(const std::int64_t seq, EventStore::last_seq(*writer_));
-  last_event_seq_ = seq;
+  if (config_.role == Role::kReplica) {
+    // Read-only, never migrating: the writer owns the schema. Everything is read from one
+    // snapshot, so the state is exactly that of its last event.
+    options.read_only = true;
+    ZKR_ASSIGN_OR_RETURN(follower_, Database::open(config_.database_path, options));
+    ZKR_RETURN_IF_ERROR(settlement::check_schema(*follower_, settlement::embedded_migrations()));
+    ZKR_ASSIGN_OR_RETURN(settlement::Transaction snapshot,
+                         settlement::Transaction::snapshot(*follower_));
+    ZKR_RETURN_IF_ERROR(gateway_->load(*follower_, settlement::LoadMode::kFollower));
+    ZKR_RETURN_IF_ERROR(load_log_trees(*follower_));
+    ZKR_ASSIGN_OR_RETURN(const std::int64_t seq, EventStore::last_seq(*follower_));
+    last_event_seq_ = seq;
+    follow_status_.applied_seq = follow_status_.head_seq = seq;
+    follow_status_.checked_at_ms = settlement::now_ms();
+  } else {
+    ZKR_ASSIGN_OR_RETURN(writer_, Database::open(config_.database_path, options));
+    ZKR_RETURN_IF_ERROR(
+        settlement::apply_migrations(*writer_, settlement::embedded_migrations()).status());
+    ZKR_RETURN_IF_ERROR(gateway_->load(*writer_));
+    ZKR_RETURN_IF_ERROR(load_log_trees(*writer_));
+    ZKR_ASSIGN_OR_RETURN(const std::int64_t seq, EventStore::last_seq(*writer_));
+    last_event_seq_ = seq;
+  }
   readers_ = std::make_unique<ReaderPool>();
-  return readers_->open(config_.database_path, config_.reader_connections);
+  ZKR_RETURN_IF_ERROR(readers_->open(config_.database_path, config_.reader_connections));
+  if (config_.role == Role::kReplica) follow_thread_ = std::thread([this] { follow_loop(); });
+  return absl::OkStatus();
 }
 
-absl::Status Engine::load_log_trees() {
+absl::StatusOr<Engine::LoadedBatch> Engine::check_batch(const settlement::BatchInfo* info,
+                                                        std::uint64_t chain, std::uint64_t batch,
+                                                        std::vector<MessageStore::LoadedLog> logs) {
+  if (info == nullptr) {
+    return absl::DataLossError(absl::StrCat("logs are stored for batch ", batch, " of chain ",
+                                            chain, ", which is not recorded"));
+  }
+  std::vector<Word> leaves(logs.size());
+  for (std::size_t i = 0; i < logs.size(); ++i) leaves[i] = logs[i].leaf;
+  ZKR_ASSIGN_OR_RETURN(merkle::LogTree tree, merkle::LogTree::build(leaves));
+  if (tree.root() != info->local_root || tree.size() != info->log_count) {
+    return absl::DataLossError(absl::StrCat(
+        "batch ", batch, " of chain ", chain, ": localRoot is ", merkle::to_hex(info->local_root),
+        " over ", info->log_count, " logs in the database, but its stored logs give ",
+        merkle::to_hex(tree.root()), " over ", tree.size(),
+        "; refusing to serve proofs from an inconsistent database"));
+  }
+  return LoadedBatch{std::make_shared<const merkle::LogTree>(std::move(tree)), std::move(logs)};
+}
+
+void Engine::index_batch(std::uint64_t chain, std::uint64_t batch, LoadedBatch loaded) {
+  const auto& logs = loaded.logs;
+  for (std::size_t i = 0; i < logs.size(); ++i) {
+    index_.add({chain, batch, i}, logs[i].tx_hash, i == 0 || logs[i].tx_hash != logs[i - 1].tx_hash,
+               logs[i].sender, logs[i].seq);
+  }
+  trees_[{chain, batch}] = std::move(loaded.tree);
+}
+
+absl::Status Engine::load_log_trees(Database& db) {
   trees_.clear();
   index_ = MessageIndex();
   ZKR_RETURN_IF_ERROR(MessageStore::for_each_batch(
-      *writer_,
+      db,
       [this](std::uint64_t chain, std::uint64_t batch,
              std::vector<MessageStore::LoadedLog> logs) -> absl::Status {
-        const settlement::BatchInfo* info = gateway_->batch(chain, batch);
-        if (info == nullptr) {
-          return absl::DataLossError(absl::StrCat("logs are stored for batch ", batch, " of chain ",
-                                                  chain, ", which is not recorded"));
-        }
-        std::vector<Word> leaves(logs.size());
-        for (std::size_t i = 0; i < logs.size(); ++i) {
-          leaves[i] = logs[i].leaf;
-          index_.add({chain, batch, i}, logs[i].tx_hash,
-                     i == 0 || logs[i].tx_hash != logs[i - 1].tx_hash, logs[i].sender, logs[i].seq);
-        }
-        ZKR_ASSIGN_OR_RETURN(merkle::LogTree tree, merkle::LogTree::build(leaves));
-        if (tree.root() != info->local_root || tree.size() != info->log_count) {
-          return absl::DataLossError(absl::StrCat(
-              "batch ", batch, " of chain ", chain, ": localRoot is ",
-              merkle::to_hex(info->local_root), " over ", info->log_count,
-              " logs in the database, but its stored logs give ", merkle::to_hex(tree.root()),
-              " over ", tree.size(), "; refusing to serve proofs from an inconsistent database"));
-        }
-        trees_.emplace(std::pair{chain, batch},
-                       std::make_shared<const merkle::LogTree>(std::move(tree)));
+        ZKR_ASSIGN_OR_RETURN(LoadedBatch loaded, check_batch(gateway_->batch(chain, batch), chain,
+                                                             batch, std::move(logs)));
+        index_batch(chain, batch, std::move(loaded));
         return absl::OkStatus();
       }));
   for (const auto& [key, info] : gateway_->batches()) {
@@ -121,11 +160,145 @@ absl::Status Engine::load_log_trees() {
   return absl::OkStatus();
 }
 
+// ---- following the writer (a replica)
+// ----------------------------------------------------------------
+
+absl::StatusOr<std::size_t> Engine::follow_once() {
+  constexpr std::size_t kChunk = 4096;
+  Database& db = *follower_;
+  // One snapshot: the events read and the rows they are rebuilt from agree.
+  ZKR_ASSIGN_OR_RETURN(settlement::Transaction snapshot, settlement::Transaction::snapshot(db));
+  const std::int64_t applied = last_event_seq_.load();
+  ZKR_ASSIGN_OR_RETURN(const std::vector<settlement::Event> events,
+                       EventStore::read_after(db, applied, kChunk));
+  std::int64_t done = applied;
+  for (const settlement::Event& e : events) {
+    if (e.seq != done + 1) {
+      return absl::DataLossError(absl::StrCat("event ", done + 1, " is missing (the next is ",
+                                              e.seq, "); refusing to follow a gap"));
+    }
+    // Only this thread changes the state, so it reads it without the lock, as the writer does.
+    ZKR_ASSIGN_OR_RETURN(std::optional<settlement::GatewayChange> change,
+                         settlement::stored_change(*gateway_, db, e));
+    std::optional<LoadedBatch> loaded;
+    if (change && e.kind == EventKind::kBatchRecorded) {
+      const auto& info = std::get<settlement::change::BatchRecorded>(change->step).batch;
+      std::vector<MessageStore::LoadedLog> logs;
+      ZKR_RETURN_IF_ERROR(MessageStore::for_each_batch(
+          db,
+          [&logs](std::uint64_t, std::uint64_t, std::vector<MessageStore::LoadedLog> got) {
+            logs = std::move(got);
+            return absl::OkStatus();
+          },
+          std::pair{info.chain_id, info.batch_number}));
+      ZKR_ASSIGN_OR_RETURN(loaded,
+                           check_batch(&info, info.chain_id, info.batch_number, std::move(logs)));
+    }
+    if (change) {
+      std::unique_lock state(state_mutex_);
+      gateway_->apply(*change);
+      if (loaded) {
+        const auto& info = std::get<settlement::change::BatchRecorded>(change->step).batch;
+        index_batch(info.chain_id, info.batch_number, std::move(*loaded));
+      }
+    }
+    done = e.seq;
+    // A recorded batch's messages follow its record in the same transaction: publish after them.
+    if (e.kind != EventKind::kBatchRecorded && e.kind != EventKind::kMessageRecorded)
+      publish_events(done);
+  }
+  publish_events(done);
+  // How far behind: the newest event committed, and since when the next one waits.
+  ZKR_ASSIGN_OR_RETURN(const std::int64_t head, EventStore::last_seq(db));
+  std::int64_t lag_ms = 0;
+  const std::int64_t now = settlement::now_ms();
+  if (head > done) {
+    ZKR_ASSIGN_OR_RETURN(const std::vector<settlement::Event> next,
+                         EventStore::read_after(db, done, 1));
+    if (!next.empty()) lag_ms = std::max<std::int64_t>(0, now - next.front().created_at_ms);
+  }
+  {
+    std::lock_guard lock(follow_mutex_);
+    follow_status_.applied_seq = done;
+    follow_status_.head_seq = std::max(head, done);
+    follow_status_.lag_ms = lag_ms;
+    follow_status_.checked_at_ms = now;
+    follow_status_.error.clear();
+  }
+  return events.size();
+}
+
+void Engine::publish_events(std::int64_t seq) {
+  if (seq <= last_event_seq_.load()) return;
+  {
+    std::lock_guard events(event_mutex_);
+    last_event_seq_ = seq;
+  }
+  event_cv_.notify_all();
+}
+
+void Engine::follow_loop() {
+  for (;;) {
+    absl::StatusOr<std::size_t> read = follow_once();
+    std::unique_lock lock(follow_mutex_);
+    if (stop_following_) return;
+    if (!read.ok()) {
+      follow_status_.error = std::string(read.status().message());
+      follow_status_.checked_at_ms = settlement::now_ms();
+      if (read.status().code() == absl::StatusCode::kDataLoss) {
+        // The database disagrees with itself: serve what was applied, follow no further.
+        follow_status_.stopped = true;
+        log::error("replica: stopped following at event ", last_event_seq_.load(), ": ",
+                   read.status().message());
+        return;
+      }
+      log::warning("replica: ", read.status().message(), " (retrying)");
+      follow_cv_.wait_for(lock, std::max(config_.follow_interval, std::chrono::milliseconds(500)),
+                          [this] { return stop_following_; });
+      continue;
+    }
+    if (*read == 0)
+      follow_cv_.wait_for(lock, config_.follow_interval, [this] { return stop_following_; });
+  }
+}
+
+std::optional<FollowStatus> Engine::follow_status() const {
+  if (config_.role != Role::kReplica) return std::nullopt;
+  std::lock_guard lock(follow_mutex_);
+  return follow_status_;
+}
+
+absl::Status Engine::advertise_writer(std::string_view address) {
+  if (config_.role == Role::kReplica) return replica_refusal();
+  std::lock_guard writer(write_mutex_);
+  ZKR_ASSIGN_OR_RETURN(settlement::Transaction tx, settlement::Transaction::begin(*writer_));
+  ZKR_RETURN_IF_ERROR(
+      settlement::SettlementStore::put_setting(*writer_, "writer_address", address));
+  return tx.commit();
+}
+
+absl::Status Engine::replica_refusal() const {
+  std::string address;
+  {
+    auto lease = readers_->acquire();
+    absl::StatusOr<std::optional<std::string>> stored =
+        settlement::SettlementStore::setting(lease.db(), "writer_address");
+    if (stored.ok() && stored->has_value()) address = **stored;
+  }
+  return absl::FailedPreconditionError(
+      address.empty()
+          ? std::string("this zkrouter is a read replica: send writes to the writer (it has not "
+                        "said where it listens)")
+          : absl::StrCat("this zkrouter is a read replica: send writes to the writer at ",
+                         address));
+}
+
 // ---- writes
 // ---------------------------------------------------------------------------------------------
 
 absl::Status Engine::write(const std::function<absl::Status(settlement::GatewayWriter&)>& body,
                            const std::function<void()>& on_commit) {
+  if (config_.role == Role::kReplica) return replica_refusal();
   // One writer at a time. The transaction, fsync included, runs without the state lock: readers
   // go on reading the Gateway as it was, which the writer only reads too.
   std::lock_guard writer(write_mutex_);
@@ -141,14 +314,8 @@ absl::Status Engine::write(const std::function<absl::Status(settlement::GatewayW
     for (const settlement::GatewayChange& change : w.changes()) gateway_->apply(change);
     if (on_commit) on_commit();
   }
-  if (absl::StatusOr<std::int64_t> seq = EventStore::last_seq(*writer_);
-      seq.ok() && *seq != last_event_seq_) {
-    {
-      std::lock_guard events(event_mutex_);
-      last_event_seq_ = *seq;
-    }
-    event_cv_.notify_all();
-  }
+  if (absl::StatusOr<std::int64_t> seq = EventStore::last_seq(*writer_); seq.ok())
+    publish_events(*seq);
   return absl::OkStatus();
 }
 
@@ -287,7 +454,7 @@ void Engine::wake_event_waiters() const {
 
 void Engine::inject_write_fault(int n) {
   std::lock_guard lock(write_mutex_);
-  writer_->fail_nth_write(n);
+  if (writer_) writer_->fail_nth_write(n);
 }
 
 // ---- authentication
@@ -311,7 +478,9 @@ absl::Status Engine::check_credential(std::uint64_t chain_id, std::string_view c
 absl::StatusOr<LogRow> Engine::message(const MessageId& id) const {
   auto lease = readers_->acquire();
   ZKR_ASSIGN_OR_RETURN(std::optional<LogRow> row, MessageStore::get(lease.db(), id));
-  if (!row) return absl::NotFoundError(absl::StrCat("no message ", id.to_string()));
+  // Nothing newer than the state (a replica's database runs ahead of what it has applied).
+  if (!row || row->recorded_seq > last_event_seq_.load())
+    return absl::NotFoundError(absl::StrCat("no message ", id.to_string()));
   return std::move(*row);
 }
 
@@ -336,7 +505,9 @@ absl::StatusOr<MessagePage> Engine::list_messages(const MessageFilter& filter) c
   page.next_cursor = f.after_seq;
   if (!f.sender) {
     auto lease = readers_->acquire();
+    const std::int64_t upto = last_event_seq_.load();
     ZKR_ASSIGN_OR_RETURN(page.rows, MessageStore::list(lease.db(), f));
+    while (!page.rows.empty() && page.rows.back().recorded_seq > upto) page.rows.pop_back();
     if (!page.rows.empty()) page.next_cursor = page.rows.back().recorded_seq;
     return page;
   }
@@ -426,8 +597,12 @@ absl::StatusOr<Word> Engine::interop_root(std::uint64_t block) const {
 
 absl::StatusOr<std::vector<settlement::Event>> Engine::events_after(std::int64_t after,
                                                                     std::size_t limit) const {
+  const std::int64_t upto = last_event_seq_.load();
   auto lease = readers_->acquire();
-  return EventStore::read_after(lease.db(), after, limit);
+  ZKR_ASSIGN_OR_RETURN(std::vector<settlement::Event> events,
+                       EventStore::read_after(lease.db(), after, limit));
+  while (!events.empty() && events.back().seq > upto) events.pop_back();
+  return events;
 }
 
 std::optional<settlement::BatchInfo> Engine::batch(std::uint64_t chain_id,

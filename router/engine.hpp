@@ -7,6 +7,11 @@
 // publishes it in one short exclusive step (Gateway::apply, the new tree, the index entries).
 // Reads of the in-memory state run concurrently under a shared lock; database reads use their
 // own connections.
+//
+// A read replica (Role::kReplica) opens the same database read-only, builds the same state from it
+// and follows its writer: a thread reads the events committed since the last it applied, turns each
+// back into its Gateway change (settlement/store/follower.hpp) and applies it as the writer did.
+// Everything it serves is as of the last event it applied: reads never run ahead of its state.
 
 #include <atomic>
 #include <chrono>
@@ -18,6 +23,8 @@
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
+#include <thread>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -36,8 +43,16 @@
 
 namespace zkr::router {
 
+enum class Role {
+  kWriter,   // the one process that writes (PostgreSQL enforces one at a time)
+  kReplica,  // reads the writer's database (or a hot standby of it) and follows its events
+};
+
 struct EngineConfig {
   std::string database_path;
+  Role role = Role::kWriter;
+  /// A replica looks for new events this often (and at once when it has read a full chunk).
+  std::chrono::milliseconds follow_interval{20};
   settlement::GatewayConfig gateway;
   settlement::Durability durability = settlement::Durability::kFull;
   std::size_t reader_connections = 4;
@@ -90,6 +105,19 @@ struct MessageStatus {
   std::vector<TimelineEntry> timeline;
 };
 
+/// How far a replica has followed its writer.
+struct FollowStatus {
+  std::int64_t applied_seq = 0;  // the last event applied (what it serves)
+  std::int64_t head_seq = 0;     // the newest event committed, when it last looked
+  /// How long the oldest event not applied yet has been committed (0 when none is waiting).
+  std::int64_t lag_ms = 0;
+  std::int64_t checked_at_ms = 0;  // when it last looked (Unix milliseconds)
+  /// Why it stopped following (a database that disagrees with itself), or why the last look
+  /// failed (the database unreachable: it retries); empty when following.
+  std::string error;
+  bool stopped = false;  // it no longer follows (error says why)
+};
+
 class Engine {
  public:
   /// Opens (or creates) the database, applies migrations, rebuilds every tree and checks it
@@ -97,7 +125,14 @@ class Engine {
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Engine>> open(EngineConfig config);
   ~Engine();
 
-  // ---- writes (serialized; each commits before it returns) ----
+  Role role() const noexcept { return config_.role; }
+  /// A replica's progress; none on the writer.
+  std::optional<FollowStatus> follow_status() const;
+  /// The writer records where it takes writes (shown by replicas when they refuse one).
+  [[nodiscard]] absl::Status advertise_writer(std::string_view address);
+
+  // ---- writes (serialized; each commits before it returns; FailedPrecondition on a replica,
+  // naming the writer's address) ----
   [[nodiscard]] absl::Status register_chain(const ChainRegistration& registration);
   [[nodiscard]] absl::Status migrate_chain(std::uint64_t chain_id, settlement::SettlementLayer to);
   /// Validates and records a sealed batch. An exact resubmission is a no-op (duplicate = true).
@@ -216,7 +251,23 @@ class Engine {
   class ReaderPool;
   explicit Engine(EngineConfig config);
   [[nodiscard]] absl::Status load();
-  [[nodiscard]] absl::Status load_log_trees();
+  [[nodiscard]] absl::Status load_log_trees(settlement::Database& db);
+  /// The log tree and index entries of one stored batch, checked against its recorded roots.
+  struct LoadedBatch {
+    std::shared_ptr<const merkle::LogTree> tree;
+    std::vector<MessageStore::LoadedLog> logs;
+  };
+  [[nodiscard]] static absl::StatusOr<LoadedBatch> check_batch(
+      const settlement::BatchInfo* info, std::uint64_t chain, std::uint64_t batch,
+      std::vector<MessageStore::LoadedLog> logs);
+  void index_batch(std::uint64_t chain, std::uint64_t batch, LoadedBatch loaded);
+  /// A replica: applies what has been committed since the last event applied (at most one chunk);
+  /// returns how many events it read.
+  [[nodiscard]] absl::StatusOr<std::size_t> follow_once();
+  void follow_loop();
+  void publish_events(std::int64_t seq);
+  /// The error a replica answers a write with.
+  absl::Status replica_refusal() const;
   /// Runs `body` in a write transaction (one writer at a time, no state lock held). Once it has
   /// committed, applies its Gateway changes and runs `on_commit` under the exclusive state lock.
   /// On any failure the transaction rolls back and memory is untouched.
@@ -243,6 +294,14 @@ class Engine {
   std::atomic<std::int64_t> last_event_seq_{0};
   mutable std::mutex event_mutex_;
   mutable std::condition_variable event_cv_;
+
+  // A replica's following (Role::kReplica only).
+  std::unique_ptr<settlement::Database> follower_;  // the follow thread's own connection
+  mutable std::mutex follow_mutex_;                 // guards follow_status_ and stop_following_
+  std::condition_variable follow_cv_;
+  FollowStatus follow_status_;
+  bool stop_following_ = false;
+  std::thread follow_thread_;
 };
 
 }  // namespace zkr::router

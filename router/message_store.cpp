@@ -272,12 +272,15 @@ absl::StatusOr<std::vector<LogRow>> MessageStore::list(Database& db, const Messa
 
 absl::Status MessageStore::for_each_batch(
     Database& db,
-    const std::function<absl::Status(std::uint64_t, std::uint64_t, std::vector<LoadedLog>)>&
-        visit) {
+    const std::function<absl::Status(std::uint64_t, std::uint64_t, std::vector<LoadedLog>)>& visit,
+    std::optional<std::pair<std::uint64_t, std::uint64_t>> only) {
+  constexpr char kColumns[] =
+      "SELECT chain_id, batch_number, packed, tx_hash, sender, recorded_seq FROM logs ";
   ZKR_ASSIGN_OR_RETURN(
       Statement * s,
-      db.prepare("SELECT chain_id, batch_number, packed, tx_hash, sender, recorded_seq "
-                 "FROM logs ORDER BY chain_id, batch_number, log_index"));
+      db.prepare(absl::StrCat(kColumns, only ? "WHERE chain_id = ?1 AND batch_number = ?2 " : "",
+                              "ORDER BY chain_id, batch_number, log_index")));
+  if (only) s->bind(1, only->first).bind(2, only->second);
   std::uint64_t chain = 0, batch = 0;
   std::vector<LoadedLog> logs;
   std::vector<merkle::PackedLog> packed_logs;  // the batch's logs, hashed together at its end

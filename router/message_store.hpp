@@ -91,11 +91,13 @@ class MessageStore {
     std::optional<merkle::Address> sender;
     std::int64_t seq;
   };
-  /// Calls `visit(chain, batch, logs)` for every batch with stored logs, in key order.
+  /// Calls `visit(chain, batch, logs)` for every batch with stored logs, in key order (or for
+  /// batch `only` alone, when given).
   [[nodiscard]] static absl::Status for_each_batch(
       settlement::Database& db,
       const std::function<absl::Status(std::uint64_t, std::uint64_t, std::vector<LoadedLog>)>&
-          visit);
+          visit,
+      std::optional<std::pair<std::uint64_t, std::uint64_t>> only = std::nullopt);
 };
 
 }  // namespace zkr::router

@@ -32,12 +32,28 @@ const Word& Gateway::gateway_local_root() noexcept {
   return merkle::kLogTreeZeros[merkle::kLogTreeDepth];
 }
 
-absl::Status Gateway::check_settings(Database& db) {
-  if (!config_.signing_key)
+absl::Status Gateway::check_settings(Database& db, LoadMode mode) {
+  const bool writer = mode == LoadMode::kWriter;
+  if (writer && !config_.signing_key)
     return absl::InvalidArgumentError("the Gateway needs a signing key for its aggregated proofs");
-  const std::string key_hex =
-      merkle::to_hex(merkle::ByteSpan(secp256k1::compressed(config_.signing_key->public_key())));
   ZKR_ASSIGN_OR_RETURN(const auto stored_key, SettlementStore::setting(db, "gateway_public_key"));
+  if (!writer) {
+    // A follower reads the Gateway its writer created: the key L1 checks proofs against.
+    if (!stored_key.has_value()) {
+      return absl::UnavailableError(
+          absl::StrCat("database ", db.path(), " holds no Gateway yet: start its writer first"));
+    }
+    const auto bytes = merkle::parse_hex(*stored_key);
+    auto key = bytes.ok() ? secp256k1::parse_public_key(*bytes)
+                          : absl::StatusOr<secp256k1::PublicKey>(bytes.status());
+    if (!key.ok())
+      return absl::DataLossError(
+          absl::StrCat("database ", db.path(), ": the stored Gateway key is not a public key"));
+    public_key_ = *key;
+  } else {
+    public_key_ = config_.signing_key->public_key();
+  }
+  const std::string key_hex = merkle::to_hex(merkle::ByteSpan(secp256k1::compressed(public_key_)));
   if (stored_key.has_value() && *stored_key != key_hex) {
     return absl::FailedPreconditionError(
         absl::StrCat("database ", db.path(), " was created with Gateway key ", *stored_key,
@@ -53,6 +69,10 @@ absl::Status Gateway::check_settings(Database& db) {
   ZKR_ASSIGN_OR_RETURN(const auto stored_first,
                        SettlementStore::setting(db, "gateway_first_block"));
   const std::string id = absl::StrCat(config_.chain_id), first = absl::StrCat(config_.first_block);
+  if (!stored_id.has_value() && !writer) {
+    return absl::UnavailableError(
+        absl::StrCat("database ", db.path(), " holds no Gateway yet: start its writer first"));
+  }
   if (!stored_id.has_value()) {
     ZKR_ASSIGN_OR_RETURN(Transaction tx, Transaction::begin(db));
     ZKR_RETURN_IF_ERROR(SettlementStore::put_setting(db, "gateway_chain_id", id));
@@ -70,8 +90,8 @@ absl::Status Gateway::check_settings(Database& db) {
   return absl::OkStatus();
 }
 
-absl::Status Gateway::load(Database& db) {
-  ZKR_RETURN_IF_ERROR(check_settings(db));
+absl::Status Gateway::load(Database& db, LoadMode mode) {
+  ZKR_RETURN_IF_ERROR(check_settings(db, mode));
   state_ = std::make_unique<MessageRootState>(config_.chain_id, config_.first_block);
   chains_.clear();
   batches_.clear();
@@ -91,23 +111,28 @@ absl::Status Gateway::load_aggregated_proofs(Database& db) {
                                             " aggregated proofs"));
   }
   for (std::size_t i = 0; i < stored.size(); ++i) {
-    const GatewayBatch& g = gw_batches_[i];
-    std::size_t consumed = 0;
-    auto decoded = decode_aggregated(stored[i], &consumed);
-    if (!decoded.ok() || consumed != stored[i].size())
-      return absl::DataLossError(
-          absl::StrCat("aggregated proof of Gateway batch ", g.number, " is unreadable"));
-    AggregatedProof& p = *decoded;
-    const bool same_cover = p.covered == covered_commitments(g.first_block, g.last_block);
-    if (p.gw_batch != g.number || p.batch_root != g.batch_root ||
-        p.gateway_chain_id != config_.chain_id || !same_cover)
-      return absl::DataLossError(absl::StrCat("aggregated proof of Gateway batch ", g.number,
-                                              " does not match the batches it covers"));
-    if (absl::Status s = verify_aggregated(p, config_.signing_key->public_key()); !s.ok())
-      return absl::DataLossError(s.message());
+    ZKR_ASSIGN_OR_RETURN(AggregatedProof p, check_aggregated(gw_batches_[i], stored[i]));
     gw_proofs_.push_back(std::move(p));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<AggregatedProof> Gateway::check_aggregated(const GatewayBatch& g,
+                                                          merkle::ByteSpan stored) const {
+  std::size_t consumed = 0;
+  auto decoded = decode_aggregated(stored, &consumed);
+  if (!decoded.ok() || consumed != stored.size())
+    return absl::DataLossError(
+        absl::StrCat("aggregated proof of Gateway batch ", g.number, " is unreadable"));
+  AggregatedProof& p = *decoded;
+  const bool same_cover = p.covered == covered_commitments(g.first_block, g.last_block);
+  if (p.gw_batch != g.number || p.batch_root != g.batch_root ||
+      p.gateway_chain_id != config_.chain_id || !same_cover)
+    return absl::DataLossError(absl::StrCat("aggregated proof of Gateway batch ", g.number,
+                                            " does not match the batches it covers"));
+  if (absl::Status s = verify_aggregated(p, public_key_); !s.ok())
+    return absl::DataLossError(s.message());
+  return std::move(p);
 }
 
 absl::Status Gateway::replay(Database& db) {
@@ -424,7 +449,7 @@ std::size_t Gateway::unbatched_blocks() const noexcept {
   return static_cast<std::size_t>(*last - batched);
 }
 
-absl::StatusOr<GatewayChange> Gateway::seal_gateway_batch() const {
+absl::StatusOr<GatewayBatch> Gateway::next_gateway_batch() const {
   if (unbatched_blocks() == 0) {
     return absl::FailedPreconditionError("no sealed Gateway blocks since the last Gateway batch");
   }
@@ -435,19 +460,56 @@ absl::StatusOr<GatewayChange> Gateway::seal_gateway_batch() const {
   g.local_root = gateway_local_root();
   ZKR_ASSIGN_OR_RETURN(g.shared_root, state_->shared_root_at(g.last_block));
   g.batch_root = merkle::hash_pair(g.local_root, g.shared_root);
-  ZKR_ASSIGN_OR_RETURN(
-      AggregatedProof proof,
-      aggregate(config_.chain_id, g, covered_commitments(g.first_block, g.last_block),
-                *config_.signing_key));
+  return g;
+}
+
+namespace {
+
+GatewayChange gateway_batch_change(std::uint64_t gateway_chain_id, const GatewayBatch& g,
+                                   AggregatedProof proof) {
   Event event{
       .kind = EventKind::kGatewayBatchSealed,
-      .chain_id = config_.chain_id,
+      .chain_id = gateway_chain_id,
       .block_number = g.last_block,
       .gw_batch = g.number,
       .detail = absl::StrCat(R"({"firstBlock":)", g.first_block, R"(,"lastBlock":)", g.last_block,
                              R"(,"root":")", merkle::to_hex(g.batch_root), R"("})")};
   return GatewayChange{.event = std::move(event),
                        .step = change::GatewayBatchSealed{g, std::move(proof)}};
+}
+
+}  // namespace
+
+absl::StatusOr<GatewayChange> Gateway::seal_gateway_batch() const {
+  ZKR_ASSIGN_OR_RETURN(const GatewayBatch g, next_gateway_batch());
+  ZKR_ASSIGN_OR_RETURN(
+      AggregatedProof proof,
+      aggregate(config_.chain_id, g, covered_commitments(g.first_block, g.last_block),
+                *config_.signing_key));
+  return gateway_batch_change(config_.chain_id, g, std::move(proof));
+}
+
+absl::StatusOr<GatewayChange> Gateway::gateway_batch_as_stored(
+    merkle::ByteSpan stored_proof) const {
+  ZKR_ASSIGN_OR_RETURN(const GatewayBatch g, next_gateway_batch());
+  ZKR_ASSIGN_OR_RETURN(AggregatedProof proof, check_aggregated(g, stored_proof));
+  return gateway_batch_change(config_.chain_id, g, std::move(proof));
+}
+
+absl::StatusOr<GatewayChange> Gateway::proven_as_stored(std::uint64_t chain_id,
+                                                        std::uint64_t batch_number) const {
+  ZKR_ASSIGN_OR_RETURN(const BatchInfo* b,
+                       batch_for_stage(chain_id, batch_number, BatchStage::kCommitted));
+  return GatewayChange{.event = batch_event(EventKind::kBatchProven, *b),
+                       .step = change::BatchProven{chain_id, batch_number, {}}};
+}
+
+absl::StatusOr<GatewayChange> Gateway::l1_stage_as_stored(std::uint64_t gw_batch,
+                                                          L1Stage stage) const {
+  const GatewayBatch* g = gateway_batch(gw_batch);
+  if (g == nullptr)
+    return absl::DataLossError(absl::StrCat("Gateway batch ", gw_batch, " is not sealed"));
+  return set_l1_stage(gw_batch, g->l1_stage, stage, "");
 }
 
 BatchCommitment Gateway::commitment_of(const BatchInfo& b) const {

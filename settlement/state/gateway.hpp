@@ -34,10 +34,15 @@ namespace zkr::settlement {
 struct GatewayConfig {
   std::uint64_t chain_id = 506;   // the Gateway's own chain id (shared-tree index 0)
   std::uint64_t first_block = 1;  // number of the first Gateway block
-  /// Signs each Gateway batch's aggregated proof. Required; its public key is fixed in the
-  /// database when it is created.
+  /// Signs each Gateway batch's aggregated proof. Required of a writer; its public key is fixed
+  /// in the database when it is created. A follower (a read replica) has none: it checks the
+  /// stored proofs against the stored public key.
   std::shared_ptr<const secp256k1::PrivateKey> signing_key;
 };
+
+/// How load() treats the database: a writer creates the Gateway's settings if the database is
+/// new; a follower (a read replica) only reads and needs a Gateway its writer has created.
+enum class LoadMode { kWriter, kFollower };
 
 class Gateway {
  public:
@@ -45,7 +50,7 @@ class Gateway {
 
   /// Initializes an empty database or rebuilds every tree from it, checking each Gateway block's
   /// shared root and each Gateway batch root against the stored values (DataLoss on mismatch).
-  [[nodiscard]] absl::Status load(Database& db);
+  [[nodiscard]] absl::Status load(Database& db, LoadMode mode = LoadMode::kWriter);
 
   // ---- steps: each returns its change, or why it cannot be made ----
   /// A chain launches on L1 (its genesis settled there); it moves to the Gateway only by an
@@ -92,6 +97,19 @@ class Gateway {
                                                              const merkle::Word& l1_root,
                                                              std::string_view detail) const;
 
+  // ---- a follower's steps: the change a writer made, as stored, checked against this state ----
+  /// A proven batch whose validity proof the writer verified (load() does not verify them again).
+  [[nodiscard]] absl::StatusOr<GatewayChange> proven_as_stored(std::uint64_t chain_id,
+                                                               std::uint64_t batch_number) const;
+  /// The next Gateway batch as the writer sealed it, with `stored_proof` its aggregated proof:
+  /// DataLoss unless the proof covers exactly what this state gives and carries the Gateway's
+  /// signature.
+  [[nodiscard]] absl::StatusOr<GatewayChange> gateway_batch_as_stored(
+      merkle::ByteSpan stored_proof) const;
+  /// A Gateway batch's L1 stage as the writer set it.
+  [[nodiscard]] absl::StatusOr<GatewayChange> l1_stage_as_stored(std::uint64_t gw_batch,
+                                                                 L1Stage stage) const;
+
   /// Makes memory agree with a change this Gateway returned, once it is stored. The change must
   /// have been computed against the current state (a broken invariant aborts).
   void apply(const GatewayChange& change);
@@ -124,8 +142,13 @@ class Gateway {
   static const merkle::Word& gateway_local_root() noexcept;
 
  private:
-  [[nodiscard]] absl::Status check_settings(Database& db);
+  [[nodiscard]] absl::Status check_settings(Database& db, LoadMode mode);
   [[nodiscard]] absl::Status load_aggregated_proofs(Database& db);
+  /// `stored` decoded and checked as the aggregated proof of `g` (DataLoss if it is not).
+  [[nodiscard]] absl::StatusOr<AggregatedProof> check_aggregated(const GatewayBatch& g,
+                                                                 merkle::ByteSpan stored) const;
+  /// The next Gateway batch over the blocks sealed since the last one (no proof yet).
+  [[nodiscard]] absl::StatusOr<GatewayBatch> next_gateway_batch() const;
   /// Commitments of the chain batches executed in blocks first..last, in execution order.
   std::vector<BatchCommitment> covered_commitments(std::uint64_t first, std::uint64_t last) const;
   [[nodiscard]] absl::Status replay(Database& db);
@@ -140,6 +163,7 @@ class Gateway {
 
   GatewayConfig config_;
   std::shared_ptr<const ProofVerifier> verifier_;
+  secp256k1::PublicKey public_key_{};  // what aggregated proofs are signed with
   std::unique_ptr<MessageRootState> state_;
   std::map<std::uint64_t, ChainInfo> chains_;
   std::map<std::pair<std::uint64_t, std::uint64_t>, BatchInfo> batches_;

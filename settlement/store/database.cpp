@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "merkle/status.hpp"
 #include "settlement/store/postgres.hpp"
@@ -61,6 +62,23 @@ absl::StatusOr<std::int64_t> inserted_key(Statement* s) {
 
 absl::StatusOr<Transaction> Transaction::begin(Database& db) {
   ZKR_RETURN_IF_ERROR(db.begin_transaction());
+  return Transaction(&db);
+}
+
+namespace {
+constexpr absl::string_view kWriterLockHeld = "zkrouter/writer-lock-held";
+}
+
+bool writer_lock_held(const absl::Status& status) noexcept {
+  return status.GetPayload(kWriterLockHeld).has_value();
+}
+
+void mark_writer_lock_held(absl::Status& status) {
+  status.SetPayload(kWriterLockHeld, absl::Cord("1"));
+}
+
+absl::StatusOr<Transaction> Transaction::snapshot(Database& db) {
+  ZKR_RETURN_IF_ERROR(db.begin_snapshot());
   return Transaction(&db);
 }
 

@@ -38,6 +38,12 @@ bool is_postgres_location(std::string_view location) noexcept;
 /// `location` as it may be printed: a URL's password replaced by "***".
 std::string display_location(std::string_view location);
 
+/// Whether `status` says another process is the database's writer (PostgreSQL's writer lock is
+/// held): what a standby writer waits on.
+bool writer_lock_held(const absl::Status& status) noexcept;
+/// Marks `status` as saying so (the PostgreSQL backend does).
+void mark_writer_lock_held(absl::Status& status);
+
 /// A prepared statement: bind parameters (1-based), step through rows, read columns (0-based).
 class Statement {
  public:
@@ -107,6 +113,9 @@ class Database {
   const std::string& path() const noexcept { return location_; }
 
   [[nodiscard]] virtual absl::Status begin_transaction() = 0;
+  /// A read transaction whose reads all see one snapshot (SQLite: a deferred BEGIN in WAL mode;
+  /// PostgreSQL: REPEATABLE READ), also on a read-only connection or a hot standby.
+  [[nodiscard]] virtual absl::Status begin_snapshot() = 0;
   [[nodiscard]] virtual absl::Status commit_transaction() = 0;
   virtual void rollback_transaction() noexcept = 0;
 
@@ -148,6 +157,8 @@ template <typename Visit>
 class Transaction {
  public:
   [[nodiscard]] static absl::StatusOr<Transaction> begin(Database& db);
+  /// A read transaction over one snapshot (Database::begin_snapshot); ends when destroyed.
+  [[nodiscard]] static absl::StatusOr<Transaction> snapshot(Database& db);
   Transaction(Transaction&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
   Transaction& operator=(Transaction&&) = delete;
   ~Transaction();

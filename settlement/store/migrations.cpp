@@ -45,4 +45,16 @@ absl::StatusOr<int> apply_migrations(Database& db, std::span<const Migration> mi
   return version;
 }
 
+absl::Status check_schema(Database& db, std::span<const Migration> migrations) {
+  const int newest = migrations.empty() ? 0 : migrations.back().version;
+  absl::StatusOr<std::int64_t> version =
+      db.scalar_int64("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  if (!version.ok() || *version != newest) {
+    return absl::UnavailableError(absl::StrCat(
+        "database ", db.path(), " has schema version ", version.ok() ? *version : 0,
+        "; this zkrouter reads version ", newest, ": start (or upgrade) its writer first"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace zkr::settlement

@@ -24,4 +24,8 @@ std::span<const Migration> embedded_migrations() noexcept;
 [[nodiscard]] absl::StatusOr<int> apply_migrations(Database& db,
                                                    std::span<const Migration> migrations);
 
+/// For a reader that may not migrate (a read replica): OK if the database's schema is exactly the
+/// newest of `migrations`; Unavailable (naming both versions) if its writer has not migrated it.
+[[nodiscard]] absl::Status check_schema(Database& db, std::span<const Migration> migrations);
+
 }  // namespace zkr::settlement

@@ -158,6 +158,9 @@ class PgDatabase final : public Database {
   }
 
   absl::Status begin_transaction() override { return run_simple("BEGIN", "BEGIN"); }
+  absl::Status begin_snapshot() override {
+    return run_simple("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "BEGIN");
+  }
   absl::Status commit_transaction() override { return run_simple("COMMIT", "COMMIT"); }
   void rollback_transaction() noexcept override { (void)run_simple("ROLLBACK", "ROLLBACK"); }
 
@@ -188,9 +191,11 @@ class PgDatabase final : public Database {
       detail =
           absl::StrCat("PostgreSQL backend pid ", PQgetvalue(holder.get(), 0, 0), " from ",
                        PQgetvalue(holder.get(), 0, 1), " since ", PQgetvalue(holder.get(), 0, 2));
-    return absl::FailedPreconditionError(
+    absl::Status held = absl::FailedPreconditionError(
         absl::StrCat("another zkrouter is the writer of ", location_, " (", detail,
                      "); one writer at a time (a PostgreSQL advisory lock): stop that one first"));
+    mark_writer_lock_held(held);
+    return held;
   }
 
  private:

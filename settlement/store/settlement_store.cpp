@@ -258,35 +258,60 @@ SettlementStore::load_gateway_chains(Database& db) {
   return out;
 }
 
+namespace {
+
+constexpr char kBatchColumns[] =
+    "SELECT chain_id, batch_number, protocol_version, settlement_layer, log_count, local_root, "
+    "aggregated_root, chain_batch_root, content_hash, stage, executed_block, chain_tree_index "
+    "FROM batches ";
+
+absl::StatusOr<BatchInfo> read_batch(const Statement& row) {
+  BatchInfo b;
+  b.chain_id = static_cast<std::uint64_t>(row.column_int64(0));
+  b.batch_number = static_cast<std::uint64_t>(row.column_int64(1));
+  b.protocol_version = static_cast<std::uint32_t>(row.column_int64(2));
+  ZKR_ASSIGN_OR_RETURN(b.layer, read_layer(row, 3));
+  b.log_count = static_cast<std::uint32_t>(row.column_int64(4));
+  ZKR_ASSIGN_OR_RETURN(b.local_root, row.column_word(5));
+  ZKR_ASSIGN_OR_RETURN(b.aggregated_root, row.column_word(6));
+  ZKR_ASSIGN_OR_RETURN(b.chain_batch_root, row.column_word(7));
+  ZKR_ASSIGN_OR_RETURN(b.content_hash, row.column_word(8));
+  const auto stage = row.column_int64(9);
+  if (stage < 0 || stage > 3) {
+    return absl::DataLossError(
+        absl::StrCat("batch ", b.batch_number, " of chain ", b.chain_id, " has stage ", stage));
+  }
+  b.stage = static_cast<BatchStage>(stage);
+  if (!row.column_is_null(10)) b.executed_block = static_cast<std::uint64_t>(row.column_int64(10));
+  if (!row.column_is_null(11))
+    b.chain_tree_index = static_cast<std::uint64_t>(row.column_int64(11));
+  return b;
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<BatchInfo>> SettlementStore::load_batches(Database& db) {
   std::vector<BatchInfo> out;
+  ZKR_ASSIGN_OR_RETURN(Statement * s,
+                       db.prepare(absl::StrCat(kBatchColumns, "ORDER BY chain_id, batch_number")));
+  ZKR_RETURN_IF_ERROR(for_each_row(s, [&](const Statement& row) -> absl::Status {
+    ZKR_ASSIGN_OR_RETURN(BatchInfo b, read_batch(row));
+    out.push_back(b);
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::optional<BatchInfo>> SettlementStore::load_batch(Database& db,
+                                                                     std::uint64_t chain_id,
+                                                                     std::uint64_t batch_number) {
+  std::optional<BatchInfo> out;
   ZKR_ASSIGN_OR_RETURN(
       Statement * s,
-      db.prepare("SELECT chain_id, batch_number, protocol_version, settlement_layer, log_count, "
-                 "local_root, aggregated_root, chain_batch_root, content_hash, stage, "
-                 "executed_block, chain_tree_index FROM batches ORDER BY chain_id, batch_number"));
+      db.prepare(absl::StrCat(kBatchColumns, "WHERE chain_id = ?1 AND batch_number = ?2")));
+  s->bind(1, chain_id).bind(2, batch_number);
   ZKR_RETURN_IF_ERROR(for_each_row(s, [&](const Statement& row) -> absl::Status {
-    BatchInfo b;
-    b.chain_id = static_cast<std::uint64_t>(row.column_int64(0));
-    b.batch_number = static_cast<std::uint64_t>(row.column_int64(1));
-    b.protocol_version = static_cast<std::uint32_t>(row.column_int64(2));
-    ZKR_ASSIGN_OR_RETURN(b.layer, read_layer(row, 3));
-    b.log_count = static_cast<std::uint32_t>(row.column_int64(4));
-    ZKR_ASSIGN_OR_RETURN(b.local_root, row.column_word(5));
-    ZKR_ASSIGN_OR_RETURN(b.aggregated_root, row.column_word(6));
-    ZKR_ASSIGN_OR_RETURN(b.chain_batch_root, row.column_word(7));
-    ZKR_ASSIGN_OR_RETURN(b.content_hash, row.column_word(8));
-    const auto stage = row.column_int64(9);
-    if (stage < 0 || stage > 3) {
-      return absl::DataLossError(
-          absl::StrCat("batch ", b.batch_number, " of chain ", b.chain_id, " has stage ", stage));
-    }
-    b.stage = static_cast<BatchStage>(stage);
-    if (!row.column_is_null(10))
-      b.executed_block = static_cast<std::uint64_t>(row.column_int64(10));
-    if (!row.column_is_null(11))
-      b.chain_tree_index = static_cast<std::uint64_t>(row.column_int64(11));
-    out.push_back(b);
+    ZKR_ASSIGN_OR_RETURN(out, read_batch(row));
     return absl::OkStatus();
   }));
   return out;
@@ -371,6 +396,20 @@ absl::StatusOr<std::vector<merkle::Bytes>> SettlementStore::load_aggregated_proo
                                               " does not follow proof ", out.size()));
     const auto blob = row.column_blob(1);
     out.emplace_back(blob.begin(), blob.end());
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::optional<merkle::Bytes>> SettlementStore::load_aggregated_proof(
+    Database& db, std::uint64_t gw_batch) {
+  std::optional<merkle::Bytes> out;
+  ZKR_ASSIGN_OR_RETURN(Statement * s,
+                       db.prepare("SELECT proof FROM gateway_batch_proofs WHERE gw_batch = ?1"));
+  s->bind(1, gw_batch);
+  ZKR_RETURN_IF_ERROR(for_each_row(s, [&](const Statement& row) {
+    const auto blob = row.column_blob(0);
+    out.emplace(blob.begin(), blob.end());
     return absl::OkStatus();
   }));
   return out;

@@ -70,6 +70,8 @@ class SettlementStore {
   [[nodiscard]] static absl::StatusOr<std::vector<std::pair<std::uint64_t, std::uint64_t>>>
   load_gateway_chains(Database& db);
   [[nodiscard]] static absl::StatusOr<std::vector<BatchInfo>> load_batches(Database& db);
+  [[nodiscard]] static absl::StatusOr<std::optional<BatchInfo>> load_batch(
+      Database& db, std::uint64_t chain_id, std::uint64_t batch_number);
   [[nodiscard]] static absl::StatusOr<std::vector<StoredExecution>> load_gateway_executions(
       Database& db);
   [[nodiscard]] static absl::StatusOr<std::vector<StoredBlock>> load_blocks(Database& db);
@@ -80,6 +82,8 @@ class SettlementStore {
   /// The stored aggregated proofs, in Gateway batch order (DataLoss on a gap).
   [[nodiscard]] static absl::StatusOr<std::vector<merkle::Bytes>> load_aggregated_proofs(
       Database& db);
+  [[nodiscard]] static absl::StatusOr<std::optional<merkle::Bytes>> load_aggregated_proof(
+      Database& db, std::uint64_t gw_batch);
   [[nodiscard]] static absl::Status set_l1_stage(Database& db, std::uint64_t gw_batch,
                                                  L1Stage stage);
 };

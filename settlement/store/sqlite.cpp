@@ -47,6 +47,7 @@ class SqliteDatabase final : public Database {
   absl::Status exec(std::string_view sql) override;
   absl::StatusOr<Statement*> prepare(std::string_view sql) override;
   absl::Status begin_transaction() override { return exec("BEGIN IMMEDIATE"); }
+  absl::Status begin_snapshot() override { return exec("BEGIN"); }
   absl::Status commit_transaction() override { return exec("COMMIT"); }
   void rollback_transaction() noexcept override { (void)exec("ROLLBACK"); }
 

@@ -1,0 +1,220 @@
+// A read replica follows its writer through the database alone: opened read-only on the same
+// database (an SQLite file here, PostgreSQL in the Pg.* run), it rebuilds the state from the rows,
+// applies each committed event as the writer did, and then answers every proof, interop root,
+// status and event exactly as the writer does. It refuses writes, naming the writer; it does not
+// start on a database no writer has created; it stops following (and keeps serving what it
+// applied) at an event that does not follow from the ones before it.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "merkle/status.hpp"
+#include "settlement/store/database.hpp"
+#include "settlement/store/events.hpp"
+#include "tests/support/engine_fixtures.hpp"
+
+namespace zkr::router {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::unique_ptr<Engine> open_replica(const std::string& path) {
+  EngineConfig config;
+  config.database_path = path;
+  config.role = Role::kReplica;
+  config.gateway = {.chain_id = 506, .first_block = 10, .signing_key = nullptr};
+  config.reader_connections = 2;
+  config.follow_interval = 5ms;
+  auto engine = Engine::open(config);
+  if (!engine.ok()) throw std::runtime_error(std::string(engine.status().message()));
+  return std::move(*engine);
+}
+
+/// Waits until `replica` has applied every event up to `seq` (or 20 s pass).
+bool caught_up(const Engine& replica, std::int64_t seq) {
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (replica.last_event_seq() >= seq) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return false;
+}
+
+std::vector<LogRow> all_messages(const Engine& engine) {
+  std::vector<LogRow> out;
+  MessageFilter f;
+  f.limit = 1000;
+  for (;;) {
+    auto page = engine.list_messages(f);
+    if (!page.ok() || page->rows.empty()) break;
+    for (LogRow& r : page->rows) out.push_back(std::move(r));
+    f.after_seq = page->next_cursor;
+  }
+  return out;
+}
+
+/// Everything a client can read of the state, compared word for word.
+void expect_same_answers(const Engine& writer, const Engine& replica) {
+  ASSERT_EQ(replica.last_event_seq(), writer.last_event_seq());
+  ASSERT_EQ(replica.last_sealed_block(), writer.last_sealed_block());
+  ASSERT_EQ(replica.gateway_batch_count(), writer.gateway_batch_count());
+  const auto messages = all_messages(writer);
+  ASSERT_FALSE(messages.empty());
+  EXPECT_EQ(all_messages(replica).size(), messages.size());
+  for (const LogRow& m : messages) {
+    for (const ProofTarget target : {ProofTarget::kGateway, ProofTarget::kL1}) {
+      const auto w = writer.proof(m.id, target);
+      const auto r = replica.proof(m.id, target);
+      ASSERT_EQ(w.ok(), r.ok()) << m.id.to_string();
+      if (!w.ok()) {
+        EXPECT_EQ(w.status(), r.status());
+        continue;
+      }
+      EXPECT_EQ(w->proof, r->proof) << m.id.to_string();
+      EXPECT_EQ(w->settled_root, r->settled_root);
+      EXPECT_EQ(w->gateway_block, r->gateway_block);
+    }
+    const auto ws = writer.status(m.id);
+    const auto rs = replica.status(m.id);
+    ASSERT_TRUE(ws.ok() && rs.ok()) << m.id.to_string();
+    EXPECT_EQ(ws->status, rs->status);
+    EXPECT_EQ(ws->timeline.size(), rs->timeline.size());
+  }
+  for (std::uint64_t block = 10; block <= *writer.last_sealed_block(); ++block) {
+    const auto w = writer.interop_root(block);
+    const auto r = replica.interop_root(block);
+    ASSERT_TRUE(w.ok() && r.ok());
+    EXPECT_EQ(*w, *r) << "block " << block;
+  }
+  for (std::uint64_t n = 1; n <= writer.gateway_batch_count(); ++n) {
+    EXPECT_EQ(writer.gateway_batch(n)->batch_root, replica.gateway_batch(n)->batch_root);
+    EXPECT_EQ(writer.gateway_batch(n)->l1_stage, replica.gateway_batch(n)->l1_stage);
+  }
+  const auto we = writer.events_after(0, 100000);
+  const auto re = replica.events_after(0, 100000);
+  ASSERT_TRUE(we.ok() && re.ok());
+  ASSERT_EQ(we->size(), re->size());
+  for (std::size_t i = 0; i < we->size(); ++i) {
+    EXPECT_EQ((*we)[i].seq, (*re)[i].seq);
+    EXPECT_EQ((*we)[i].detail, (*re)[i].detail);
+  }
+}
+
+class Replica : public ::testing::Test {
+ protected:
+  testing::TempDir dir_;
+  std::string path_ = dir_.database("zkrouter.db");
+};
+
+TEST_F(Replica, FollowsItsWriterAndAnswersAsItDoes) {
+  auto writer = testing::open_engine(path_);
+  // Opened before anything happens: it follows every step live.
+  auto live = open_replica(path_);
+  testing::replay_scenario(*writer);
+  // L1 stages, including a rollback, as the submitter writes them.
+  ASSERT_TRUE(writer
+                  ->settle([](settlement::GatewayWriter& w) -> absl::Status {
+                    ZKR_RETURN_IF_ERROR(w.set_l1_stage(1, settlement::L1Stage::kCommitted, ""));
+                    return w.set_l1_stage(1, settlement::L1Stage::kProven, R"("l1TxHash":"0x01")");
+                  })
+                  .ok());
+  ASSERT_TRUE(writer
+                  ->settle([](settlement::GatewayWriter& w) {
+                    return w.set_l1_stage(1, settlement::L1Stage::kCommitted, "");
+                  })
+                  .ok());
+  ASSERT_TRUE(caught_up(*live, writer->last_event_seq()));
+  expect_same_answers(*writer, *live);
+  const auto status = live->follow_status();
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(status->applied_seq, writer->last_event_seq());
+  EXPECT_TRUE(status->error.empty()) << status->error;
+  EXPECT_FALSE(writer->follow_status().has_value());
+
+  // One started afterwards rebuilds the same state from the rows.
+  auto cold = open_replica(path_);
+  expect_same_answers(*writer, *cold);
+
+  // And both go on following new batches.
+  const std::uint64_t next = writer->chain(270)->last_recorded + 1;
+  ASSERT_TRUE(writer->ingest(testing::generated_batch(270, next, 40, 7)).ok());
+  ASSERT_TRUE(caught_up(*live, writer->last_event_seq()));
+  ASSERT_TRUE(caught_up(*cold, writer->last_event_seq()));
+  const auto id = MessageId{270, next, 39};
+  ASSERT_TRUE(live->message(id).ok());
+  EXPECT_EQ(live->proof(id, ProofTarget::kGateway).status().code(),
+            writer->proof(id, ProofTarget::kGateway).status().code());
+}
+
+TEST_F(Replica, RefusesWritesNamingTheWriter) {
+  auto writer = testing::open_engine(path_);
+  testing::replay_scenario(*writer);
+  ASSERT_TRUE(writer->advertise_writer("http://10.1.2.3:8545").ok());
+  auto replica = open_replica(path_);
+  const std::int64_t before = writer->last_event_seq();
+  const absl::Status s = replica->register_chain(testing::registration_for(999));
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.message().find("read replica"), std::string::npos) << s;
+  EXPECT_NE(s.message().find("http://10.1.2.3:8545"), std::string::npos) << s;
+  EXPECT_EQ(replica->seal_block().status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(replica->ingest(testing::generated_batch(270, writer->chain(270)->last_recorded + 1, 3))
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(writer->last_event_seq(), before);
+  EXPECT_FALSE(writer->chain(999).has_value());
+}
+
+TEST_F(Replica, DoesNotStartBeforeItsWriterHasCreatedTheGateway) {
+  if (!testing::on_postgres()) {
+    // An SQLite replica opens the file read-only: there is none yet.
+    EXPECT_THROW(open_replica(path_), std::runtime_error);
+    return;
+  }
+  try {
+    open_replica(path_);
+    FAIL() << "a replica started on an empty database";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("writer first"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(Replica, StopsFollowingAtAnEventThatDoesNotFollowAndKeepsServing) {
+  std::int64_t good = 0;
+  {
+    auto writer = testing::open_engine(path_);
+    testing::replay_scenario(*writer);
+    good = writer->last_event_seq();
+  }
+  auto replica = open_replica(path_);
+  const auto proof = replica->proof({270, 1, 0}, ProofTarget::kGateway);
+  ASSERT_TRUE(proof.ok()) << proof.status();
+  {
+    // A block sealed with a root its state does not give, written behind the router's back.
+    auto db = settlement::Database::open(path_);
+    ASSERT_TRUE(db.ok()) << db.status();
+    settlement::Event forged{.kind = settlement::EventKind::kGatewayBlockSealed,
+                             .chain_id = 506,
+                             .block_number = *replica->last_sealed_block() + 1,
+                             .detail = R"({"root":"0x00"})"};
+    ASSERT_TRUE(settlement::EventStore::append(**db, forged).ok());
+  }
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  std::optional<FollowStatus> status;
+  while (std::chrono::steady_clock::now() < deadline) {
+    status = replica->follow_status();
+    if (status->stopped) break;
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_TRUE(status->stopped);
+  EXPECT_NE(status->error.find("does not follow"), std::string::npos) << status->error;
+  EXPECT_EQ(replica->last_event_seq(), good);
+  const auto after = replica->proof({270, 1, 0}, ProofTarget::kGateway);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->proof, proof->proof);
+}
+
+}  // namespace
+}  // namespace zkr::router
