@@ -738,12 +738,25 @@ awaitable<void> Server::Impl::serve_websocket(Stream stream, http::request<http:
 
 std::string Server::Impl::health() const {
   const auto sealed = engine.last_sealed_block();
-  return json::serialize(
-      json::object{{"status", "ok"},
+  json::object out{{"status", "ok"},
+                   {"role", engine.role() == router::Role::kReplica ? "replica" : "writer"},
                    {"gatewayChainId", engine.gateway_chain_id()},
                    {"lastSealedBlock", sealed ? json::value(*sealed) : json::value(nullptr)},
                    {"lastEventCursor", engine.last_event_seq()},
-                   {"subscriptions", hub.size()}});
+                   {"subscriptions", hub.size()}};
+  if (const auto f = engine.follow_status()) {
+    // A replica: how far behind its writer it is, in events and in time.
+    const std::int64_t now = settlement::now_ms();
+    json::object replica{{"appliedEventCursor", f->applied_seq},
+                         {"headEventCursor", f->head_seq},
+                         {"lagEvents", f->head_seq - f->applied_seq},
+                         {"lagMs", f->lag_ms},
+                         {"checkedMsAgo", std::max<std::int64_t>(0, now - f->checked_at_ms)}};
+    if (!f->error.empty()) replica["error"] = f->error;
+    out["replica"] = std::move(replica);
+    if (f->stopped) out["status"] = "stopped";
+  }
+  return json::serialize(out);
 }
 
 std::string Server::Impl::metrics() const {
@@ -799,6 +812,12 @@ std::string Server::Impl::metrics() const {
   line("zkrouter_binary_batches_total", "counter", "Batches submitted as protobuf frames.",
        c.batches_submitted.load());
   line("zkrouter_event_cursor", "gauge", "Newest event sequence number.", engine.last_event_seq());
+  if (const auto f = engine.follow_status()) {
+    line("zkrouter_replica_lag_events", "gauge", "Events committed but not applied yet.",
+         f->head_seq - f->applied_seq);
+    line("zkrouter_replica_lag_ms", "gauge",
+         "How long the oldest event not applied yet has been committed.", f->lag_ms);
+  }
   return out;
 }
 
@@ -812,6 +831,9 @@ awaitable<http::response<http::string_body>> Server::Impl::handle_http(
   if (req.method() == http::verb::get && target == "/health") {
     res.set(http::field::content_type, "application/json");
     res.body() = co_await on_worker([this] { return health(); });
+    // A replica that stopped following answers 503: a load balancer takes it out.
+    if (res.body().find(R"("status":"stopped")") != std::string::npos)
+      res.result(http::status::service_unavailable);
   } else if (req.method() == http::verb::get && target == "/metrics") {
     res.set(http::field::content_type, "text/plain; version=0.0.4");
     res.body() = co_await on_worker([this] { return metrics(); });

@@ -123,8 +123,12 @@ absl::StatusOr<std::shared_ptr<const settlement::secp256k1::PrivateKey>> key_sec
   return std::make_shared<const settlement::secp256k1::PrivateKey>(*parsed);
 }
 
+enum class ServeRole { kWriter, kStandby, kReplica };
+
 struct ServeConfig {
   log::Level log_level = log::Level::kInfo;
+  ServeRole role = ServeRole::kWriter;
+  std::string advertise;  // where the writer takes writes (replicas name it)
   api::ServerOptions server;
   router::EngineConfig engine;
   struct Chain {
@@ -208,7 +212,25 @@ absl::StatusOr<ServeConfig> load_config(const std::string& path) {
         "limits.ioThreads and limits.workerThreads must be at least 1");
   ZKR_RETURN_IF_ERROR(limits.finish());
 
+  ZKR_ASSIGN_OR_RETURN(const std::string role, top.string("role", "writer"));
+  if (role == "writer")
+    c.role = ServeRole::kWriter;
+  else if (role == "standby")
+    c.role = ServeRole::kStandby;
+  else if (role == "replica")
+    c.role = ServeRole::kReplica;
+  else
+    return absl::InvalidArgumentError("config.role must be \"writer\", \"standby\" or \"replica\"");
+  if (c.role == ServeRole::kReplica) c.engine.role = router::Role::kReplica;
+  ZKR_ASSIGN_OR_RETURN(const std::uint64_t follow_ms, top.u64("followIntervalMs", 20, 60'000));
+  c.engine.follow_interval = std::chrono::milliseconds(std::max<std::uint64_t>(follow_ms, 1));
+  // Default: the address it listens on, with the port it gets (filled in once it listens).
+  ZKR_ASSIGN_OR_RETURN(c.advertise, top.string("advertiseAddress", ""));
   ZKR_ASSIGN_OR_RETURN(c.engine.database_path, top.string("database", "data/zkrouter.db"));
+  if (c.role == ServeRole::kStandby && !settlement::is_postgres_location(c.engine.database_path))
+    return absl::InvalidArgumentError(
+        "config.role \"standby\" needs a PostgreSQL database (its writer lock is what a standby "
+        "waits on)");
   ZKR_ASSIGN_OR_RETURN(const std::string durability, top.string("durability", "full"));
   if (durability != "full" && durability != "normal")
     return absl::InvalidArgumentError("config.durability must be \"full\" or \"normal\"");
@@ -222,7 +244,11 @@ absl::StatusOr<ServeConfig> load_config(const std::string& path) {
   if (!gw.present()) return absl::InvalidArgumentError("config.gateway is required");
   ZKR_ASSIGN_OR_RETURN(c.engine.gateway.chain_id, gw.u64("chainId", 506));
   ZKR_ASSIGN_OR_RETURN(c.engine.gateway.first_block, gw.u64("firstBlock", 1));
-  ZKR_ASSIGN_OR_RETURN(c.engine.gateway.signing_key, key_secret(gw, "signingKey"));
+  // A replica signs nothing: it checks proofs against the key stored by its writer.
+  if (c.role != ServeRole::kReplica || gw.get("signingKeyFile") != nullptr ||
+      gw.get("signingKeyEnv") != nullptr) {
+    ZKR_ASSIGN_OR_RETURN(c.engine.gateway.signing_key, key_secret(gw, "signingKey"));
+  }
   ZKR_ASSIGN_OR_RETURN(const std::uint64_t block_ms, gw.u64("blockMs", 500, 3'600'000));
   c.block_interval = std::chrono::milliseconds(std::max<std::uint64_t>(block_ms, 10));
   ZKR_ASSIGN_OR_RETURN(const std::uint64_t per_batch, gw.u64("blocksPerBatch", 4, 10'000));
@@ -317,17 +343,39 @@ int run_serve(const std::string& config_path) {
   log::set_level(c.log_level);
   log::debug("zkrouter serve: config ", config_path, " read; opening ",
              settlement::display_location(c.engine.database_path));
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  const bool replica = c.role == ServeRole::kReplica;
   auto opened = router::Engine::open(c.engine);
+  // A standby waits for the writer's lock: it becomes the writer when the one holding it is gone.
+  for (auto last_said = std::chrono::steady_clock::time_point{};
+       c.role == ServeRole::kStandby && !opened.ok() &&
+       settlement::writer_lock_held(opened.status());
+       opened = router::Engine::open(c.engine)) {
+    if (std::chrono::steady_clock::now() - last_said > std::chrono::minutes(1)) {
+      log::info("zkrouter serve: standby: waiting to become the writer (",
+                opened.status().message(), ")");
+      last_said = std::chrono::steady_clock::now();
+    }
+    for (int i = 0; i < 5 && !g_stop; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (g_stop) {
+      log::info("zkrouter serve: standby: stopped before becoming the writer");
+      return 0;
+    }
+  }
   if (!opened.ok()) {
     log::error("zkrouter serve: ", opened.status().message());
     return 1;
   }
   router::Engine& engine = **opened;
+  if (c.role == ServeRole::kStandby)
+    log::info("zkrouter serve: standby: now the writer, from event ", engine.last_event_seq());
   // A configured chain is registered once: it launches on L1, and one on the Gateway migrates
-  // there before its first batch (both recorded in its history).
+  // there before its first batch (both recorded in its history). A replica only reads.
   for (const ServeConfig::Chain& chain : c.chains) {
     const router::ChainRegistration& r = chain.registration;
-    if (engine.chain(r.chain_id)) continue;
+    if (replica || engine.chain(r.chain_id)) continue;
     if (absl::Status s = engine.register_chain(r); !s.ok()) {
       log::error("zkrouter serve: registering chain ", r.chain_id, ": ", s.message());
       return 1;
@@ -346,14 +394,30 @@ int run_serve(const std::string& config_path) {
     log::error("zkrouter serve: ", port.status().message());
     return 1;
   }
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
   const bool tls = !c.server.tls_certificate_file.empty();
-  std::printf("zkrouter serve: API on %s://%s:%u and %s://%s:%u (database %s)\n",
+  if (!replica) {
+    // Where replicas send writers: told to every replica through the database.
+    const std::string address = c.advertise.empty() ? absl::StrCat(tls ? "https://" : "http://",
+                                                                   c.server.address, ":", *port)
+                                                    : c.advertise;
+    if (absl::Status s = engine.advertise_writer(address); !s.ok()) {
+      log::error("zkrouter serve: recording the writer's address: ", s.message());
+      return 1;
+    }
+  }
+  std::printf("zkrouter serve: API on %s://%s:%u and %s://%s:%u (database %s, %s)\n",
               tls ? "https" : "http", c.server.address.c_str(), *port, tls ? "wss" : "ws",
               c.server.address.c_str(), *port,
-              settlement::display_location(c.engine.database_path).c_str());
+              settlement::display_location(c.engine.database_path).c_str(),
+              replica ? "read replica" : "writer");
   std::fflush(stdout);
+  if (replica) {
+    // It follows the writer's events (router/engine.hpp) and serves; nothing else runs here.
+    while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    server.stop();
+    log::info("zkrouter serve: stopped");
+    return 0;
+  }
 
   PeriodicTask sealer(c.block_interval, [&] {
     if (auto s = seal_gateway_step(engine, c.blocks_per_batch); !s.ok())

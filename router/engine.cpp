@@ -238,6 +238,8 @@ void Engine::publish_events(std::int64_t seq) {
 }
 
 void Engine::follow_loop() {
+  std::string warned;  // the last failure logged, and when: the log says each one once a minute
+  auto warned_at = std::chrono::steady_clock::time_point{};
   for (;;) {
     absl::StatusOr<std::size_t> read = follow_once();
     std::unique_lock lock(follow_mutex_);
@@ -252,14 +254,34 @@ void Engine::follow_loop() {
                    read.status().message());
         return;
       }
-      log::warning("replica: ", read.status().message(), " (retrying)");
+      const auto now = std::chrono::steady_clock::now();
+      if (follow_status_.error != warned || now - warned_at > std::chrono::minutes(1)) {
+        log::warning("replica: ", read.status().message(), " (retrying)");
+        warned = follow_status_.error;
+        warned_at = now;
+      }
       follow_cv_.wait_for(lock, std::max(config_.follow_interval, std::chrono::milliseconds(500)),
                           [this] { return stop_following_; });
       continue;
     }
-    if (*read == 0)
-      follow_cv_.wait_for(lock, config_.follow_interval, [this] { return stop_following_; });
+    if (!warned.empty()) {
+      log::info("replica: following again from event ", last_event_seq_.load());
+      warned.clear();
+    }
+    if (*read == 0) {
+      follow_cv_.wait_for(lock, config_.follow_interval,
+                          [this] { return stop_following_ || follow_woken_; });
+    }
+    follow_woken_ = false;
   }
+}
+
+void Engine::wake_follower() {
+  {
+    std::lock_guard lock(follow_mutex_);
+    follow_woken_ = true;
+  }
+  follow_cv_.notify_all();
 }
 
 std::optional<FollowStatus> Engine::follow_status() const {

@@ -128,6 +128,8 @@ class Engine {
   Role role() const noexcept { return config_.role; }
   /// A replica's progress; none on the writer.
   std::optional<FollowStatus> follow_status() const;
+  /// A replica looks for new events now instead of at its next interval.
+  void wake_follower();
   /// The writer records where it takes writes (shown by replicas when they refuse one).
   [[nodiscard]] absl::Status advertise_writer(std::string_view address);
 
@@ -297,10 +299,11 @@ class Engine {
 
   // A replica's following (Role::kReplica only).
   std::unique_ptr<settlement::Database> follower_;  // the follow thread's own connection
-  mutable std::mutex follow_mutex_;                 // guards follow_status_ and stop_following_
+  mutable std::mutex follow_mutex_;  // guards follow_status_, stop_following_, follow_woken_
   std::condition_variable follow_cv_;
   FollowStatus follow_status_;
   bool stop_following_ = false;
+  bool follow_woken_ = false;  // wake_follower() was called
   std::thread follow_thread_;
 };
 

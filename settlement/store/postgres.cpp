@@ -125,8 +125,35 @@ class PgStatement final : public Statement {
 
 class PgDatabase final : public Database {
  public:
-  explicit PgDatabase(PGconn* conn, std::string location) : conn_(conn) {
+  PgDatabase(PGconn* conn, std::string location, DatabaseOptions options)
+      : conn_(conn), options_(options) {
     location_ = std::move(location);
+  }
+
+  /// The session's settings, and for a writer its lock (taken within busy_timeout).
+  absl::Status set_up_session(int lock_wait_ms) {
+    // Say what we mean: a commit is durable (WAL flushed) before it is acknowledged; warnings
+    // (NOTICEs such as "relation already exists, skipping") are not printed.
+    ZKR_RETURN_IF_ERROR(exec("SET synchronous_commit = on; SET client_min_messages = warning"));
+    ZKR_RETURN_IF_ERROR(exec(absl::StrCat("SET lock_timeout = ", options_.busy_timeout_ms)));
+    if (options_.read_only) return exec("SET default_transaction_read_only = on");
+    return take_writer_lock(lock_wait_ms);
+  }
+
+  /// A connection the server closed (a restart, a failover, a network cut) is opened again
+  /// before the next transaction; a writer must win its lock back at once (a standby may have
+  /// taken over meanwhile).
+  absl::Status reconnect_if_lost() {
+    if (PQstatus(conn_) == CONNECTION_OK) return absl::OkStatus();
+    cache_.clear();  // the server's prepared statements went with the session
+    PQreset(conn_);
+    if (PQstatus(conn_) != CONNECTION_OK) {
+      std::string why = PQerrorMessage(conn_);
+      while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+      return absl::UnavailableError(
+          absl::StrCat("lost the connection to PostgreSQL at ", location_, ": ", why));
+    }
+    return set_up_session(0);
   }
   ~PgDatabase() override {
     cache_.clear();
@@ -138,6 +165,9 @@ class PgDatabase final : public Database {
   absl::Status exec(std::string_view sql) override { return run_simple(postgres_ddl(sql), sql); }
 
   absl::StatusOr<Statement*> prepare(std::string_view sql) override {
+    // Outside a transaction (a reader's single statement) a lost connection is opened again;
+    // inside one, the transaction fails as a whole.
+    if (!in_transaction_) ZKR_RETURN_IF_ERROR(reconnect_if_lost());
     const std::string key(sql);
     if (auto it = cache_.find(key); it != cache_.end()) {
       it->second->reset();
@@ -157,12 +187,18 @@ class PgDatabase final : public Database {
     return raw;
   }
 
-  absl::Status begin_transaction() override { return run_simple("BEGIN", "BEGIN"); }
+  absl::Status begin_transaction() override { return begin("BEGIN"); }
   absl::Status begin_snapshot() override {
-    return run_simple("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "BEGIN");
+    return begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
   }
-  absl::Status commit_transaction() override { return run_simple("COMMIT", "COMMIT"); }
-  void rollback_transaction() noexcept override { (void)run_simple("ROLLBACK", "ROLLBACK"); }
+  absl::Status commit_transaction() override {
+    in_transaction_ = false;
+    return run_simple("COMMIT", "COMMIT");
+  }
+  void rollback_transaction() noexcept override {
+    in_transaction_ = false;
+    (void)run_simple("ROLLBACK", "ROLLBACK");
+  }
 
   PGconn* conn() const noexcept { return conn_; }
   bool fault() noexcept { return inject_fault(); }
@@ -207,7 +243,16 @@ class PgDatabase final : public Database {
     return absl::OkStatus();
   }
 
+  absl::Status begin(const std::string& sql) {
+    ZKR_RETURN_IF_ERROR(reconnect_if_lost());
+    ZKR_RETURN_IF_ERROR(run_simple(sql, "BEGIN"));
+    in_transaction_ = true;
+    return absl::OkStatus();
+  }
+
   PGconn* conn_;
+  DatabaseOptions options_;
+  bool in_transaction_ = false;
   std::unordered_map<std::string, std::unique_ptr<PgStatement>> cache_;
 };
 
@@ -335,22 +380,14 @@ std::string redact_url(std::string_view url) {
 absl::StatusOr<std::unique_ptr<Database>> open_postgres(const std::string& url,
                                                         const DatabaseOptions& options) {
   PGconn* conn = PQconnectdb(url.c_str());
-  auto db = std::make_unique<PgDatabase>(conn, redact_url(url));
+  auto db = std::make_unique<PgDatabase>(conn, redact_url(url), options);
   if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
     std::string why = conn != nullptr ? PQerrorMessage(conn) : "out of memory";
     while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
     return absl::UnavailableError(
         absl::StrCat("cannot connect to PostgreSQL at ", db->path(), ": ", why));
   }
-  // Say what we mean: a commit is durable (WAL flushed) before it is acknowledged; warnings
-  // (NOTICEs such as "relation already exists, skipping") are not printed.
-  ZKR_RETURN_IF_ERROR(db->exec("SET synchronous_commit = on; SET client_min_messages = warning"));
-  ZKR_RETURN_IF_ERROR(db->exec(absl::StrCat("SET lock_timeout = ", options.busy_timeout_ms)));
-  if (options.read_only) {
-    ZKR_RETURN_IF_ERROR(db->exec("SET default_transaction_read_only = on"));
-  } else {
-    ZKR_RETURN_IF_ERROR(db->take_writer_lock(options.busy_timeout_ms));
-  }
+  ZKR_RETURN_IF_ERROR(db->set_up_session(options.busy_timeout_ms));
   return std::unique_ptr<Database>(std::move(db));
 }
 

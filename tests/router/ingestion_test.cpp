@@ -109,19 +109,21 @@ TEST_F(Ingestion, ExactResubmissionIsANoOp) {
 }
 
 TEST_F(Ingestion, AFailedWriteAtAnyPointLeavesNothingBehind) {
-  // The batch below takes 2 + 2 x 6 writes; fail each one in turn.
-  for (int n = 1; n <= 14; ++n) {
+  // The batch below takes 2 + 2 x 2 writes (its event and row, then its 70 messages' events and
+  // logs, 64 rows to a statement); fail each one in turn.
+  for (int n = 1; n <= 6; ++n) {
     const std::string before = testing::database_digest(path_);
     engine_->inject_write_fault(n);
-    const auto result = engine_->ingest(testing::generated_batch(270, 2, 6));
+    const auto result = engine_->ingest(testing::generated_batch(270, 2, 70));
     ASSERT_FALSE(result.ok()) << "write " << n;
     EXPECT_EQ(result.status().code(), absl::StatusCode::kUnavailable) << result.status();
     EXPECT_EQ(testing::database_digest(path_), before) << "write " << n;
     EXPECT_FALSE(engine_->batch(270, 2).has_value());
   }
+  engine_->inject_write_fault(7);  // one past the last: the batch goes in whole
+  ASSERT_TRUE(engine_->ingest(testing::generated_batch(270, 2, 70)).ok());
   engine_->inject_write_fault(0);
-  ASSERT_TRUE(engine_->ingest(testing::generated_batch(270, 2, 6)).ok());
-  EXPECT_EQ(engine_->message({270, 2, 5})->id.log_index, 5U);
+  EXPECT_EQ(engine_->message({270, 2, 69})->id.log_index, 69U);
 }
 
 TEST_F(Ingestion, AFailedGatewayExecutionRollsBackMemoryToo) {

@@ -14,6 +14,7 @@
 #include "settlement/store/database.hpp"
 #include "settlement/store/events.hpp"
 #include "tests/support/engine_fixtures.hpp"
+#include "tests/support/postgres_server.hpp"
 
 namespace zkr::router {
 namespace {
@@ -214,6 +215,39 @@ TEST_F(Replica, StopsFollowingAtAnEventThatDoesNotFollowAndKeepsServing) {
   const auto after = replica->proof({270, 1, 0}, ProofTarget::kGateway);
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(after->proof, proof->proof);
+}
+
+// PostgreSQL's own replication underneath: the replica reads a hot standby streaming the writer's
+// database (read-only, no LISTEN there) and follows it by polling.
+TEST_F(Replica, FollowsAHotStandbyOfItsWritersDatabase) {
+  if (!testing::on_postgres()) GTEST_SKIP() << "runs against PostgreSQL only (Pg.* tests)";
+  auto primary = testing::PostgresServer::start(dir_.file("primary"));
+  ASSERT_TRUE(primary.ok()) << primary.status();
+  const auto url = testing::create_database(primary->url());
+  ASSERT_TRUE(url.ok()) << url.status();
+  auto writer = testing::open_engine(*url);
+  testing::replay_scenario(*writer);
+  auto standby = testing::PostgresServer::start_standby(dir_.file("standby"), *primary);
+  ASSERT_TRUE(standby.ok()) << standby.status();
+  // The same database, on the standby's port.
+  const std::string primary_port = ":" + std::to_string(primary->port()) + "/";
+  std::string standby_url = *url;
+  standby_url.replace(standby_url.find(primary_port), primary_port.size(),
+                      ":" + std::to_string(standby->port()) + "/");
+  {
+    auto replica = open_replica(standby_url);
+    ASSERT_TRUE(caught_up(*replica, writer->last_event_seq()));
+    expect_same_answers(*writer, *replica);
+    // New writes reach it through the standby.
+    const std::uint64_t next = writer->chain(271)->last_recorded + 1;
+    ASSERT_TRUE(writer->ingest(testing::generated_batch(271, next, 25, 3)).ok());
+    ASSERT_TRUE(writer->seal_block().ok());
+    ASSERT_TRUE(caught_up(*replica, writer->last_event_seq()));
+    expect_same_answers(*writer, *replica);
+    // It refuses writes: the standby is read-only, and so is a replica.
+    EXPECT_EQ(replica->seal_block().status().code(), absl::StatusCode::kFailedPrecondition);
+  }
+  writer.reset();
 }
 
 }  // namespace

@@ -26,9 +26,13 @@ inline merkle::Address settlement_address() {
 inline constexpr const char* kAnvilDeployerKey =
     "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 
-/// The compiled contracts (contracts/compile.js's output), as ctest passes it: ZKR_CONTRACTS_DIR.
+/// The compiled contracts (contracts/compile.js's output), as ctest passes it: ZKR_CONTRACTS_DIR
+/// (or, for a test built with it, the build's own ZKR_DEFAULT_CONTRACTS_DIR).
 inline std::string contracts_dir() {
   const char* dir = std::getenv("ZKR_CONTRACTS_DIR");
+#ifdef ZKR_DEFAULT_CONTRACTS_DIR
+  if (dir == nullptr) return ZKR_DEFAULT_CONTRACTS_DIR;
+#endif
   return dir == nullptr ? "" : dir;
 }
 

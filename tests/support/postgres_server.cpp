@@ -109,6 +109,23 @@ absl::StatusOr<PostgresServer> PostgresServer::start(const std::string& dir) {
   return server;
 }
 
+absl::StatusOr<PostgresServer> PostgresServer::start_standby(const std::string& dir,
+                                                             const PostgresServer& primary) {
+  fs::create_directories(dir);
+  if (::geteuid() == 0 && !run(absl::StrCat("chown ", kUser, " ", dir), "chown").ok())
+    return absl::InternalError("cannot give the server's folder to " + std::string(kUser));
+  ZKR_RETURN_IF_ERROR(
+      run(as_server_user(absl::StrCat(
+              kBin, "/pg_basebackup -h 127.0.0.1 -p ", primary.port_, " -U zkrouter -D ", dir,
+              "/data -R -X stream -c fast --no-sync > ", dir, "/basebackup.log 2>&1")),
+          "pg_basebackup (log: " + dir + "/basebackup.log)"));
+  PostgresServer server(dir, free_port());
+  ZKR_RETURN_IF_ERROR(
+      run(server_command(dir, server.port_), "pg_ctl start (log: " + dir + "/server.log)"));
+  server.running_ = true;
+  return server;
+}
+
 void PostgresServer::stop(bool crash) {
   if (!running_) return;
   if (crash) {

@@ -22,6 +22,12 @@ class PostgresServer {
   PostgresServer& operator=(PostgresServer&&) = delete;
   ~PostgresServer();
 
+  /// A hot standby of `primary` in `dir`: pg_basebackup of it (with its replication settings),
+  /// started on a port of its own; it streams the primary's WAL and answers read-only queries.
+  [[nodiscard]] static absl::StatusOr<PostgresServer> start_standby(const std::string& dir,
+                                                                    const PostgresServer& primary);
+
+  std::uint16_t port() const { return port_; }
   /// The URL of its `postgres` database (the admin connection).
   const std::string& url() const { return url_; }
   /// Stops it with SIGKILL (a crash) or a fast shutdown; the folder stays (restart() reuses it).
