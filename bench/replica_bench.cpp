@@ -30,8 +30,8 @@ ABSL_FLAG(std::size_t, chains, 50, "chains settling on the Gateway");
 ABSL_FLAG(std::size_t, messages, 1'000'000, "messages in the database before a replica starts");
 ABSL_FLAG(std::size_t, batch_size, 1000, "messages per batch while loading");
 ABSL_FLAG(std::size_t, rate, 50'000, "messages per second while the lag is measured");
-ABSL_FLAG(std::size_t, lag_batch_size, 500, "messages per batch while the lag is measured");
-ABSL_FLAG(std::size_t, seconds, 20, "seconds of ingestion while the lag is measured");
+ABSL_FLAG(std::size_t, lag_batch_size, 1000, "messages per batch while the lag is measured");
+ABSL_FLAG(std::size_t, seconds, 10, "seconds of ingestion while the lag is measured");
 ABSL_FLAG(std::size_t, catch_up_messages, 200'000, "messages a sleeping replica falls behind by");
 ABSL_FLAG(std::size_t, follow_interval_ms, 20, "the replicas' followIntervalMs");
 
@@ -60,20 +60,24 @@ double seconds_since(Clock::time_point t0) {
 class Writer {
  public:
   Writer(router::Engine& engine, std::size_t chains) : engine_(engine), chains_(chains) {}
-  /// Ingests one batch of `n` messages on the next chain in turn; seals a Gateway block every
-  /// 50 batches.
-  void ingest(std::size_t n) {
-    const std::uint64_t chain = 1000 + next_ % chains_;
-    const std::uint64_t number = 1 + next_ / chains_;
-    ++next_;
-    check(engine_.ingest(bench::synthetic_batch(chain, number, n, rng_)).status());
-    if (next_ % 50 == 0) check(engine_.seal_block().status());
+  /// The next batch of `n` messages, on the next chain in turn.
+  router::SealedBatch make(std::size_t n) {
+    const std::uint64_t chain = 1000 + made_ % chains_;
+    const std::uint64_t number = 1 + made_ / chains_;
+    ++made_;
+    return bench::synthetic_batch(chain, number, n, rng_);
   }
+  /// Ingests a batch made by make() (in order); seals a Gateway block every 50 batches.
+  void submit(router::SealedBatch batch) {
+    check(engine_.ingest(std::move(batch)).status());
+    if (++submitted_ % 50 == 0) check(engine_.seal_block().status());
+  }
+  void ingest(std::size_t n) { submit(make(n)); }
 
  private:
   router::Engine& engine_;
   std::size_t chains_;
-  std::size_t next_ = 0;
+  std::size_t made_ = 0, submitted_ = 0;
   std::mt19937_64 rng_{7};
 };
 

@@ -169,14 +169,18 @@ absl::StatusOr<std::size_t> Engine::follow_once() {
   // One snapshot: the events read and the rows they are rebuilt from agree.
   ZKR_ASSIGN_OR_RETURN(settlement::Transaction snapshot, settlement::Transaction::snapshot(db));
   const std::int64_t applied = last_event_seq_.load();
+  ZKR_ASSIGN_OR_RETURN(const std::int64_t head, EventStore::last_seq(db));
+  if (head < applied) {
+    return absl::DataLossError(absl::StrCat("the database's newest event is ", head,
+                                            " but this replica has applied ", applied,
+                                            "; is it another database?"));
+  }
+  // Messages' records change nothing a batch's record has not: only the others are read.
   ZKR_ASSIGN_OR_RETURN(const std::vector<settlement::Event> events,
-                       EventStore::read_after(db, applied, kChunk));
-  std::int64_t done = applied;
+                       EventStore::state_changes_after(db, applied, kChunk));
   for (const settlement::Event& e : events) {
-    if (e.seq != done + 1) {
-      return absl::DataLossError(absl::StrCat("event ", done + 1, " is missing (the next is ",
-                                              e.seq, "); refusing to follow a gap"));
-    }
+    // Everything before this event is applied (a recorded batch's messages follow its record).
+    publish_events(e.seq - 1);
     // Only this thread changes the state, so it reads it without the lock, as the writer does.
     ZKR_ASSIGN_OR_RETURN(std::optional<settlement::GatewayChange> change,
                          settlement::stored_change(*gateway_, db, e));
@@ -202,14 +206,12 @@ absl::StatusOr<std::size_t> Engine::follow_once() {
         index_batch(info.chain_id, info.batch_number, std::move(*loaded));
       }
     }
-    done = e.seq;
-    // A recorded batch's messages follow its record in the same transaction: publish after them.
-    if (e.kind != EventKind::kBatchRecorded && e.kind != EventKind::kMessageRecorded)
-      publish_events(done);
+    if (e.kind != EventKind::kBatchRecorded) publish_events(e.seq);
   }
+  // A full chunk: the rest next time (at once); otherwise everything up to the head is applied.
+  const std::int64_t done = events.size() == kChunk ? events.back().seq : head;
   publish_events(done);
-  // How far behind: the newest event committed, and since when the next one waits.
-  ZKR_ASSIGN_OR_RETURN(const std::int64_t head, EventStore::last_seq(db));
+  // How far behind: since when the next event has been waiting.
   std::int64_t lag_ms = 0;
   const std::int64_t now = settlement::now_ms();
   if (head > done) {
@@ -220,12 +222,12 @@ absl::StatusOr<std::size_t> Engine::follow_once() {
   {
     std::lock_guard lock(follow_mutex_);
     follow_status_.applied_seq = done;
-    follow_status_.head_seq = std::max(head, done);
+    follow_status_.head_seq = head;
     follow_status_.lag_ms = lag_ms;
     follow_status_.checked_at_ms = now;
     follow_status_.error.clear();
   }
-  return events.size();
+  return events.size() == kChunk ? kChunk : static_cast<std::size_t>(head - applied);
 }
 
 void Engine::publish_events(std::int64_t seq) {

@@ -107,6 +107,18 @@ absl::StatusOr<std::vector<Event>> EventStore::read_after(Database& db, std::int
   return collect(s);
 }
 
+absl::StatusOr<std::vector<Event>> EventStore::state_changes_after(Database& db, std::int64_t after,
+                                                                   std::size_t limit) {
+  ZKR_ASSIGN_OR_RETURN(
+      Statement * s,
+      db.prepare(std::string("SELECT ") + std::string(kColumns) +
+                 " FROM events WHERE seq > ?1 AND kind <> ?3 ORDER BY seq LIMIT ?2"));
+  s->bind(1, after)
+      .bind(2, static_cast<std::int64_t>(limit))
+      .bind(3, static_cast<int>(EventKind::kMessageRecorded));
+  return collect(s);
+}
+
 absl::StatusOr<std::vector<Event>> EventStore::for_batch(Database& db, std::uint64_t chain_id,
                                                          std::uint64_t batch) {
   ZKR_ASSIGN_OR_RETURN(Statement * s,

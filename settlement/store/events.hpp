@@ -56,6 +56,11 @@ class EventStore {
   [[nodiscard]] static absl::StatusOr<std::vector<Event>> read_after(Database& db,
                                                                      std::int64_t after,
                                                                      std::size_t limit);
+  /// Events with seq > after other than messages' records (which their batch's record carries),
+  /// ascending, at most `limit`: what a follower applies.
+  [[nodiscard]] static absl::StatusOr<std::vector<Event>> state_changes_after(Database& db,
+                                                                              std::int64_t after,
+                                                                              std::size_t limit);
   /// The batch-level events of one chain batch (no per-message rows), ascending.
   [[nodiscard]] static absl::StatusOr<std::vector<Event>> for_batch(Database& db,
                                                                     std::uint64_t chain_id,
