@@ -3,7 +3,8 @@
 // batches of two chains over the writer's HTTP API the whole time (as the devnet's chains do).
 // - every replica's proofs and interop roots equal the writer's;
 // - a replica killed with SIGKILL mid-stream and restarted catches up, and its subscriber,
-//   resubscribing from its last cursor, gets every message once, in order;
+//   resubscribing from its last cursor, gets every message once, in order — on the restarted
+//   replica, and on another one (cursors are the writer's, the same everywhere);
 // - the writer killed with SIGKILL: the standby takes the writer lock and carries on, every batch
 //   acknowledged before is there, and L1 got each Gateway batch's commit, prove and execute once.
 
@@ -326,18 +327,24 @@ TEST(ScaleOut, OneWriterAStandbyAndThreeReplicasUnderTraffic) {
 
   // A subscriber on replica 0 from cursor 0; the replica is killed mid-stream and restarted on
   // the same port; the subscriber resumes from its last cursor.
-  Subscriber sub;
+  // A second subscriber on it moves to replica 2 instead: cursors are the same everywhere.
+  Subscriber sub, moved;
   sub.subscribe(replicas[0].port);
+  moved.subscribe(replicas[0].port);
   sub.read_for(3s);
+  moved.read_for(100ms);
   ASSERT_FALSE(sub.received.empty()) << "no messages streamed by the replica";
   const std::uint16_t r0_port = replicas[0].port;
   kill_nine(replicas[0]);
   sub.read_for(500ms);
+  moved.read_for(100ms);
   const std::size_t before_restart = sub.received.size();
+  moved.subscribe(replicas[2].port);
   replicas[0] = cluster.start("replica0", "replica", r0_port);
   ASSERT_EQ(replicas[0].port, r0_port) << replicas[0].text;
   sub.subscribe(r0_port);
   sub.read_for(2s);
+  moved.read_for(100ms);
   EXPECT_GT(sub.received.size(), before_restart);
 
   // A write sent to a replica is refused, naming the writer.
@@ -443,6 +450,12 @@ TEST(ScaleOut, OneWriterAStandbyAndThreeReplicasUnderTraffic) {
     sub.read_for(200ms);
   EXPECT_EQ(sub.received, messages)
       << "received " << sub.received.size() << " of " << messages.size();
+  const auto moved_until = std::chrono::steady_clock::now() + 20s;
+  while (moved.received.back().first < messages.back().first &&
+         std::chrono::steady_clock::now() < moved_until)
+    moved.read_for(200ms);
+  EXPECT_EQ(moved.received, messages) << "the subscriber that moved to another replica received "
+                                      << moved.received.size() << " of " << messages.size();
 
   for (testing::Process& r : replicas) EXPECT_EQ(stop(r), 0);
   EXPECT_EQ(stop(standby), 0);
