@@ -42,18 +42,6 @@ using namespace std::chrono_literals;
 const merkle::Word kGatewaySecret = merkle::keccak256(std::string_view("scale-out gateway"));
 constexpr std::uint64_t kChains[] = {270, 271};
 
-std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 class Cluster {
  public:
   Cluster(testing::TempDir& dir, std::string url, std::uint16_t l1_port)
@@ -315,7 +303,7 @@ TEST(ScaleOut, OneWriterAStandbyAndThreeReplicasUnderTraffic) {
   writer = cluster.start("writer", "writer", 0);
   ASSERT_NE(writer.port, 0) << writer.text;
   // The standby waits on the writer lock: it has no API until it is the writer.
-  const std::uint16_t standby_port = free_port();
+  const std::uint16_t standby_port = testing::free_port();
   standby = cluster.start("standby", "standby", standby_port, 1s);
   EXPECT_EQ(standby.port, 0) << "a standby served while the writer held the lock: " << standby.text;
   for (int i = 0; i < 3; ++i) {

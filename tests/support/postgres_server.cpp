@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "merkle/status.hpp"
+#include "tests/support/process.hpp"
 
 namespace zkr::testing {
 namespace {
@@ -32,18 +33,6 @@ absl::Status run(const std::string& command, const std::string& what) {
   const int rc = std::system(command.c_str());
   if (rc != 0) return absl::InternalError(absl::StrCat(what, " failed (", rc, "): ", command));
   return absl::OkStatus();
-}
-
-std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
 }
 
 absl::Status admin_exec(const std::string& admin_url, const std::string& sql) {

@@ -2,9 +2,12 @@
 // Child processes for tests of the real binaries: start with stdout on a pipe, read the port from
 // a banner line, stop with SIGINT and report the exit code.
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -111,6 +114,19 @@ inline int stop_process(Process& d) {
   ::waitpid(d.pid, &status, 0);
   ::close(d.out);
   return -1;
+}
+
+/// A loopback TCP port free at the time of the call (for a process that must be given one).
+inline std::uint16_t free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
 }
 
 /// Runs a shell command and returns (exit code, what it printed on stdout).
