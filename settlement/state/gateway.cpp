@@ -537,30 +537,28 @@ const AggregatedProof* Gateway::aggregated_proof(std::uint64_t gw_batch) const {
   return &gw_proofs_[gw_batch - 1];
 }
 
+EventKind l1_stage_event(L1Stage stage) noexcept {
+  switch (stage) {
+    case L1Stage::kCommitted:
+      return EventKind::kGatewayBatchCommittedOnL1;
+    case L1Stage::kProven:
+      return EventKind::kGatewayBatchProvenOnL1;
+    case L1Stage::kExecuted:
+      return EventKind::kGatewayBatchExecutedOnL1;
+    case L1Stage::kFinal:
+      return EventKind::kGatewayBatchFinalOnL1;
+    case L1Stage::kSealed:
+      break;
+  }
+  return EventKind::kL1Rollback;  // nothing advances to kSealed
+}
+
 absl::StatusOr<GatewayChange> Gateway::set_l1_stage(std::uint64_t gw_batch, L1Stage from,
                                                     L1Stage to, std::string_view detail) const {
   const GatewayBatch* g = gateway_batch(gw_batch);
   if (g == nullptr)
     return absl::InvalidArgumentError(absl::StrCat("Gateway batch ", gw_batch, " is not sealed"));
-  EventKind kind = EventKind::kL1Rollback;
-  if (to > from) {
-    switch (to) {
-      case L1Stage::kCommitted:
-        kind = EventKind::kGatewayBatchCommittedOnL1;
-        break;
-      case L1Stage::kProven:
-        kind = EventKind::kGatewayBatchProvenOnL1;
-        break;
-      case L1Stage::kExecuted:
-        kind = EventKind::kGatewayBatchExecutedOnL1;
-        break;
-      case L1Stage::kFinal:
-        kind = EventKind::kGatewayBatchFinalOnL1;
-        break;
-      case L1Stage::kSealed:
-        break;
-    }
-  }
+  const EventKind kind = to > from ? l1_stage_event(to) : EventKind::kL1Rollback;
   std::string text =
       absl::StrCat(R"({"from":")", l1_stage_name(from), R"(","to":")", l1_stage_name(to), R"(")");
   if (!detail.empty()) absl::StrAppend(&text, ",", to_absl(detail));

@@ -44,6 +44,10 @@ struct GatewayConfig {
 /// new; a follower (a read replica) only reads and needs a Gateway its writer has created.
 enum class LoadMode { kWriter, kFollower };
 
+/// The event of a Gateway batch advancing to `stage` on L1 (kL1Rollback for kSealed, which
+/// nothing advances to).
+EventKind l1_stage_event(L1Stage stage) noexcept;
+
 class Gateway {
  public:
   Gateway(GatewayConfig config, std::shared_ptr<const ProofVerifier> verifier);

@@ -42,23 +42,16 @@ std::optional<std::string_view> detail_field(std::string_view detail, std::strin
   return detail.substr(from, to - from);
 }
 
+/// The stage an L1 event moved its Gateway batch to: an advance by its kind, a rollback by the
+/// stage its detail names.
 absl::StatusOr<L1Stage> l1_stage_of(const Event& event) {
-  switch (event.kind) {
-    case EventKind::kGatewayBatchCommittedOnL1:
-      return L1Stage::kCommitted;
-    case EventKind::kGatewayBatchProvenOnL1:
-      return L1Stage::kProven;
-    case EventKind::kGatewayBatchExecutedOnL1:
-      return L1Stage::kExecuted;
-    case EventKind::kGatewayBatchFinalOnL1:
-      return L1Stage::kFinal;
-    default:
-      break;
-  }
   const auto to = detail_field(event.detail, "to");
   for (const L1Stage s : {L1Stage::kSealed, L1Stage::kCommitted, L1Stage::kProven,
                           L1Stage::kExecuted, L1Stage::kFinal}) {
-    if (to && *to == l1_stage_name(s)) return s;
+    if (event.kind == EventKind::kL1Rollback
+            ? to && *to == l1_stage_name(s)
+            : l1_stage_event(s) == event.kind && s != L1Stage::kSealed)
+      return s;
   }
   return disagrees(event, "it names no L1 stage");
 }
