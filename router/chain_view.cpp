@@ -37,13 +37,10 @@ std::optional<SettlementAction> action_of(EventKind kind) {
 absl::StatusOr<std::optional<TransactionRecord>> Engine::transaction(const merkle::Word& tx_hash,
                                                                      std::uint64_t chain_id) const {
   std::optional<MessageId> first;
-  {
-    std::shared_lock lock(state_mutex_);
-    for (const MessageIndex::TxLogs& r : index_.tx_logs(tx_hash)) {
-      if (r.first.chain_id == chain_id) {
-        first = r.first;
-        break;
-      }
+  for (const MessageIndex::TxLogs& r : index_.tx_logs(tx_hash)) {
+    if (r.first.chain_id == chain_id) {
+      first = r.first;
+      break;
     }
   }
   if (!first) return std::nullopt;

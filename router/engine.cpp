@@ -117,25 +117,24 @@ absl::StatusOr<Engine::LoadedBatch> Engine::check_batch(const settlement::BatchI
   return LoadedBatch{std::make_shared<const merkle::LogTree>(std::move(tree)), std::move(logs)};
 }
 
-void Engine::index_batch(std::uint64_t chain, std::uint64_t batch, LoadedBatch loaded) {
-  const auto& logs = loaded.logs;
-  for (std::size_t i = 0; i < logs.size(); ++i) {
-    index_.add({chain, batch, i}, logs[i].tx_hash, i == 0 || logs[i].tx_hash != logs[i - 1].tx_hash,
-               logs[i].sender, logs[i].seq);
-  }
-  trees_[{chain, batch}] = std::move(loaded.tree);
+void Engine::index_batch(std::uint64_t chain, std::uint64_t batch, const LoadedBatch& loaded) {
+  std::vector<MessageIndex::Log> logs;
+  logs.reserve(loaded.logs.size());
+  for (const MessageStore::LoadedLog& l : loaded.logs) logs.push_back({l.tx_hash, l.sender, l.seq});
+  index_.add_batch(chain, batch, logs);
 }
 
 absl::Status Engine::load_log_trees(Database& db) {
   trees_.clear();
-  index_ = MessageIndex();
+  index_.clear();
   ZKR_RETURN_IF_ERROR(MessageStore::for_each_batch(
       db,
       [this](std::uint64_t chain, std::uint64_t batch,
              std::vector<MessageStore::LoadedLog> logs) -> absl::Status {
         ZKR_ASSIGN_OR_RETURN(LoadedBatch loaded, check_batch(gateway_->batch(chain, batch), chain,
                                                              batch, std::move(logs)));
-        index_batch(chain, batch, std::move(loaded));
+        trees_[{chain, batch}] = loaded.tree;
+        index_batch(chain, batch, loaded);
         return absl::OkStatus();
       }));
   for (const auto& [key, info] : gateway_->batches()) {
@@ -199,11 +198,17 @@ absl::StatusOr<std::size_t> Engine::follow_once() {
                            check_batch(&info, info.chain_id, info.batch_number, std::move(logs)));
     }
     if (change) {
-      std::unique_lock state(state_mutex_);
-      gateway_->apply(*change);
-      if (loaded) {
+      {
+        std::unique_lock state(state_mutex_);
+        gateway_->apply(*change);
+        if (loaded) {
+          const auto& info = std::get<settlement::change::BatchRecorded>(change->step).batch;
+          trees_[{info.chain_id, info.batch_number}] = loaded->tree;
+        }
+      }
+      if (loaded) {  // after the tree: a transaction found in the index has its batch's tree
         const auto& info = std::get<settlement::change::BatchRecorded>(change->step).batch;
-        index_batch(info.chain_id, info.batch_number, std::move(*loaded));
+        index_batch(info.chain_id, info.batch_number, *loaded);
       }
     }
     if (e.kind != EventKind::kBatchRecorded) publish_events(e.seq);
@@ -321,7 +326,8 @@ absl::Status Engine::replica_refusal() const {
 // ---------------------------------------------------------------------------------------------
 
 absl::Status Engine::write(const std::function<absl::Status(settlement::GatewayWriter&)>& body,
-                           const std::function<void()>& on_commit) {
+                           const std::function<void()>& on_commit,
+                           const std::function<void()>& after_apply) {
   if (config_.role == Role::kReplica) return replica_refusal();
   // One writer at a time. The transaction, fsync included, runs without the state lock: readers
   // go on reading the Gateway as it was, which the writer only reads too.
@@ -338,6 +344,7 @@ absl::Status Engine::write(const std::function<absl::Status(settlement::GatewayW
     for (const settlement::GatewayChange& change : w.changes()) gateway_->apply(change);
     if (on_commit) on_commit();
   }
+  if (after_apply) after_apply();
   if (absl::StatusOr<std::int64_t> seq = EventStore::last_seq(*writer_); seq.ok())
     publish_events(*seq);
   return absl::OkStatus();
@@ -405,12 +412,17 @@ absl::StatusOr<IngestResult> Engine::ingest(SealedBatch batch) {
                                      std::chrono::system_clock::now().time_since_epoch())
                                      .count();
         trees_[key] = v.tree;
+      },
+      [&] {  // after the tree: a transaction found in the index has its batch's tree
+        if (result.duplicate) return;
         const auto& logs = v.batch.logs;
+        std::vector<MessageIndex::Log> entries;
+        entries.reserve(logs.size());
         for (std::size_t i = 0; i < logs.size(); ++i) {
-          index_.add({key.first, key.second, i}, logs[i].tx_hash,
-                     i == 0 || logs[i].tx_hash != logs[i - 1].tx_hash, v.facts[i].sender,
-                     first_seq + static_cast<std::int64_t>(i));
+          entries.push_back(
+              {logs[i].tx_hash, v.facts[i].sender, first_seq + static_cast<std::int64_t>(i)});
         }
+        index_.add_batch(key.first, key.second, entries);
       }));
   return result;
 }
@@ -510,11 +522,8 @@ absl::StatusOr<LogRow> Engine::message(const MessageId& id) const {
 
 absl::StatusOr<std::vector<LogRow>> Engine::logs_by_tx(const Word& tx_hash) const {
   std::optional<MessageId> first;
-  {
-    std::shared_lock lock(state_mutex_);
-    const auto recordings = index_.tx_logs(tx_hash);
-    if (!recordings.empty()) first = recordings.front().first;
-  }
+  if (const auto recordings = index_.tx_logs(tx_hash); !recordings.empty())
+    first = recordings.front().first;
   if (!first) return std::vector<LogRow>{};
   auto lease = readers_->acquire();
   return MessageStore::tx_logs(lease.db(), *first, tx_hash);
@@ -535,13 +544,7 @@ absl::StatusOr<MessagePage> Engine::list_messages(const MessageFilter& filter) c
     if (!page.rows.empty()) page.next_cursor = page.rows.back().recorded_seq;
     return page;
   }
-  std::vector<std::int64_t> seqs;
-  {
-    std::shared_lock lock(state_mutex_);
-    const std::span<const std::int64_t> all = index_.sender_seqs(*f.sender);
-    auto it = std::upper_bound(all.begin(), all.end(), f.after_seq);
-    for (; it != all.end() && seqs.size() < kMaxScanned; ++it) seqs.push_back(*it);
-  }
+  const std::vector<std::int64_t> seqs = index_.sender_seqs(*f.sender, f.after_seq, kMaxScanned);
   auto lease = readers_->acquire();
   for (const std::int64_t seq : seqs) {
     page.next_cursor = seq;
@@ -582,8 +585,8 @@ absl::StatusOr<BuiltProof> Engine::proof_locked(const MessageId& id, ProofTarget
 absl::StatusOr<BuiltProof> Engine::proof_by_tx(const Word& tx_hash, std::size_t index,
                                                ProofTarget target,
                                                std::optional<std::uint64_t> chain_id) const {
-  // From memory alone, as zkr_getProof: the index names the transaction's logs.
-  std::shared_lock lock(state_mutex_);
+  // From memory alone, as zkr_getProof: the index names the transaction's logs (its batch's tree
+  // went in before them).
   const auto recordings = index_.tx_logs(tx_hash);
   const auto on_chain = std::find_if(recordings.begin(), recordings.end(), [&](const auto& r) {
     return !chain_id || r.first.chain_id == *chain_id;
@@ -600,6 +603,7 @@ absl::StatusOr<BuiltProof> Engine::proof_by_tx(const Word& tx_hash, std::size_t 
   }
   MessageId id = logs.first;
   id.log_index += index;
+  std::shared_lock lock(state_mutex_);
   return proof_locked(id, target, std::nullopt);
 }
 

@@ -262,7 +262,8 @@ class Engine {
   [[nodiscard]] static absl::StatusOr<LoadedBatch> check_batch(
       const settlement::BatchInfo* info, std::uint64_t chain, std::uint64_t batch,
       std::vector<MessageStore::LoadedLog> logs);
-  void index_batch(std::uint64_t chain, std::uint64_t batch, LoadedBatch loaded);
+  /// Adds a stored batch's logs to the message index (after its tree is in trees_).
+  void index_batch(std::uint64_t chain, std::uint64_t batch, const LoadedBatch& loaded);
   /// A replica: applies what has been committed since the last event applied (at most one chunk);
   /// returns how many events it read.
   [[nodiscard]] absl::StatusOr<std::size_t> follow_once();
@@ -271,11 +272,12 @@ class Engine {
   /// The error a replica answers a write with.
   absl::Status replica_refusal() const;
   /// Runs `body` in a write transaction (one writer at a time, no state lock held). Once it has
-  /// committed, applies its Gateway changes and runs `on_commit` under the exclusive state lock.
-  /// On any failure the transaction rolls back and memory is untouched.
+  /// committed, applies its Gateway changes and runs `on_commit` under the exclusive state lock,
+  /// then `after_apply` without it (the message index, which has its own lock), then publishes
+  /// the new events. On any failure the transaction rolls back and memory is untouched.
   [[nodiscard]] absl::Status write(
       const std::function<absl::Status(settlement::GatewayWriter&)>& body,
-      const std::function<void()>& on_commit = {});
+      const std::function<void()>& on_commit = {}, const std::function<void()>& after_apply = {});
   /// proof() with the state lock already held (shared).
   [[nodiscard]] absl::StatusOr<BuiltProof> proof_locked(
       const MessageId& id, ProofTarget target, std::optional<std::uint64_t> against_block) const;
@@ -286,13 +288,13 @@ class Engine {
   std::unique_ptr<settlement::Database> writer_;
   std::unique_ptr<ReaderPool> readers_;
   std::mutex write_mutex_;                 // one writer at a time (and the writer connection)
-  mutable std::shared_mutex state_mutex_;  // guards changes to gateway_, trees_ and index_
+  mutable std::shared_mutex state_mutex_;  // guards changes to gateway_ and trees_
   std::unique_ptr<settlement::Gateway> gateway_;
   // Looked up on every proof: hashed, not ordered (no order is needed).
   absl::flat_hash_map<std::pair<std::uint64_t, std::uint64_t>,
                       std::shared_ptr<const merkle::LogTree>>
       trees_;
-  MessageIndex index_;
+  MessageIndex index_;  // its own lock; a transaction goes in after its batch's tree
   std::atomic<std::int64_t> last_event_seq_{0};
   mutable std::mutex event_mutex_;
   mutable std::condition_variable event_cv_;

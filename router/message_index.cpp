@@ -1,12 +1,74 @@
 #include "router/message_index.hpp"
 
+#include <algorithm>
+#include <mutex>
+
 #include "merkle/constants.hpp"
 #include "merkle/status.hpp"
 
 namespace zkr::router {
 
-void MessageIndex::add(const MessageId& id, const merkle::Word& tx_hash, bool first_of_tx,
-                       const std::optional<merkle::Address>& sender, std::int64_t seq) {
+namespace {
+
+// Whether `more` insertions could make `map` rehash: absl's tables grow past 7/8 full.
+template <class Map>
+bool must_grow(const Map& map, std::size_t more) {
+  const std::size_t capacity = map.capacity();
+  return map.size() + more > capacity - capacity / 8;
+}
+
+// A copy of `map` with room for `more` entries, built while readers go on reading it: twice the
+// capacity, as the table's own growth would have made it.
+template <class Map>
+Map grown_copy(const Map& map, std::size_t more) {
+  Map grown;
+  grown.reserve(map.size() + more);
+  grown.insert(map.begin(), map.end());
+  return grown;
+}
+
+}  // namespace
+
+void MessageIndex::make_room(std::size_t logs) {
+  // Only this writer changes the tables, so reading them here without the lock is safe; the
+  // readers hold it shared, so this copy races with nothing.
+  if (must_grow(by_tx_, logs)) {
+    auto grown = grown_copy(by_tx_, logs);
+    std::unique_lock lock(mutex_);
+    by_tx_.swap(grown);
+  }  // the old table is freed here, after the lock
+  if (must_grow(by_sender_, logs)) {
+    auto grown = grown_copy(by_sender_, logs);
+    std::unique_lock lock(mutex_);
+    by_sender_.swap(grown);
+  }
+}
+
+void MessageIndex::add_batch(std::uint64_t chain_id, std::uint64_t batch_number,
+                             std::span<const Log> logs) {
+  make_room(logs.size());
+  const auto first_of_tx = [&logs](std::size_t i) {
+    return i == 0 || logs[i].tx_hash != logs[i - 1].tx_hash;
+  };
+  for (std::size_t i = 0; i < logs.size();) {
+    std::unique_lock lock(mutex_);
+    const std::size_t hold_end = i + kLogsPerHold;
+    do {
+      add({chain_id, batch_number, i}, logs[i], first_of_tx(i));
+      ++i;
+    } while (i < logs.size() && (i < hold_end || !first_of_tx(i)));
+  }
+}
+
+void MessageIndex::clear() {
+  std::unique_lock lock(mutex_);
+  by_tx_.clear();
+  more_.clear();
+  batches_.clear();
+  by_sender_.clear();
+}
+
+void MessageIndex::add(const MessageId& id, const Log& log, bool first_of_tx) {
   // A batch's logs are added together and in order, so a new batch is always the last one.
   const std::pair batch{id.chain_id, id.batch_number};
   if (batches_.empty() || batches_.back() != batch) batches_.push_back(batch);
@@ -14,20 +76,20 @@ void MessageIndex::add(const MessageId& id, const merkle::Word& tx_hash, bool fi
   const Packed p{.batch = static_cast<std::uint32_t>(batches_.size() - 1),
                  .first = static_cast<std::uint16_t>(id.log_index),
                  .count = 1};
-  const auto [it, inserted] = by_tx_.try_emplace(tx_hash, p);
+  const auto [it, inserted] = by_tx_.try_emplace(log.tx_hash, p);
   if (!inserted) {
     std::vector<Packed>* later = nullptr;
-    if (const auto m = more_.find(tx_hash); m != more_.end()) later = &m->second;
+    if (const auto m = more_.find(log.tx_hash); m != more_.end()) later = &m->second;
     Packed& last = later != nullptr ? later->back() : it->second;
     if (first_of_tx) {
-      more_[tx_hash].push_back(p);
+      more_[log.tx_hash].push_back(p);
     } else {
       // The previous log of this batch had the same hash: it is the last recording's.
       ZKR_CHECK(last.batch == p.batch && last.first + last.count == id.log_index);
       ++last.count;
     }
   }
-  if (sender) by_sender_[*sender].push_back(seq);
+  if (log.sender) by_sender_[*log.sender].push_back(log.seq);
 }
 
 MessageIndex::TxLogs MessageIndex::unpack(const Packed& p) const {
@@ -38,6 +100,7 @@ MessageIndex::TxLogs MessageIndex::unpack(const Packed& p) const {
 absl::InlinedVector<MessageIndex::TxLogs, 1> MessageIndex::tx_logs(
     const merkle::Word& tx_hash) const {
   absl::InlinedVector<TxLogs, 1> out;
+  std::shared_lock lock(mutex_);
   const auto it = by_tx_.find(tx_hash);
   if (it == by_tx_.end()) return out;
   out.push_back(unpack(it->second));
@@ -46,10 +109,22 @@ absl::InlinedVector<MessageIndex::TxLogs, 1> MessageIndex::tx_logs(
   return out;
 }
 
-std::span<const std::int64_t> MessageIndex::sender_seqs(const merkle::Address& sender) const {
+std::vector<std::int64_t> MessageIndex::sender_seqs(const merkle::Address& sender,
+                                                    std::int64_t after_seq, std::size_t max) const {
+  std::vector<std::int64_t> out;
+  std::shared_lock lock(mutex_);
   const auto it = by_sender_.find(sender);
-  if (it == by_sender_.end()) return {};
-  return {it->second.data(), it->second.size()};
+  if (it == by_sender_.end()) return out;
+  const auto& all = it->second;
+  for (auto s = std::upper_bound(all.begin(), all.end(), after_seq);
+       s != all.end() && out.size() < max; ++s)
+    out.push_back(*s);
+  return out;
+}
+
+std::size_t MessageIndex::transactions() const {
+  std::shared_lock lock(mutex_);
+  return by_tx_.size();
 }
 
 }  // namespace zkr::router

@@ -2,9 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <random>
+
 #include <set>
+#include <thread>
 #include <tuple>
 
+#include "absl/strings/str_cat.h"
 #include "merkle/constants.hpp"
 #include "router/bundle.hpp"
 #include "router/message_index.hpp"
@@ -144,12 +150,11 @@ TEST_F(Queries, ProofsByTransactionHashComeFromTheWholeHash) {
 TEST(MessageIndexTx, EveryRecordingOfAHashIsKeptInOrder) {
   MessageIndex index;
   const merkle::Word a = merkle::be32(1), b = merkle::be32(2);
-  index.add({270, 1, 0}, a, true, std::nullopt, 1);
-  index.add({270, 1, 1}, a, false, std::nullopt, 2);
-  index.add({270, 1, 2}, b, true, std::nullopt, 3);
-  index.add({270, 1, 3}, a, true, std::nullopt, 4);
-  index.add({271, 7, 0}, a, true, std::nullopt, 5);
-  index.add({271, 7, 1}, a, false, std::nullopt, 6);
+  const std::vector<MessageIndex::Log> first{
+      {a, std::nullopt, 1}, {a, std::nullopt, 2}, {b, std::nullopt, 3}, {a, std::nullopt, 4}};
+  const std::vector<MessageIndex::Log> second{{a, std::nullopt, 5}, {a, std::nullopt, 6}};
+  index.add_batch(270, 1, first);
+  index.add_batch(271, 7, second);
   const auto got = index.tx_logs(a);
   ASSERT_EQ(got.size(), 3U);
   EXPECT_EQ(got[0].first.to_string(), "270:1:0");
@@ -162,6 +167,64 @@ TEST(MessageIndexTx, EveryRecordingOfAHashIsKeptInOrder) {
   EXPECT_EQ(index.tx_logs(b)[0].first.to_string(), "270:1:2");
   EXPECT_TRUE(index.tx_logs(merkle::be32(3)).empty());
   EXPECT_EQ(index.transactions(), 2U);
+}
+
+// Batches go in a few transactions at a time, and the tables grow (copied, then swapped in)
+// many times, while readers look up every transaction of the batches: a reader finds a
+// transaction with all of its logs or not at all, and a sender's messages in order.
+TEST(MessageIndexTx, ReadersSeeWholeTransactionsWhileBatchesAreAdded) {
+  constexpr std::uint64_t kBatches = 60;
+  constexpr std::size_t kTxs = 300;   // per batch; transaction t has t % 7 + 1 logs ...
+  constexpr std::size_t kLong = 150;  // ... but the first has 150: it spans several holds
+  const auto tx_hash = [](std::uint64_t batch, std::size_t tx) {
+    return merkle::keccak256(merkle::ByteSpan(merkle::be32(batch * 100000 + tx)));
+  };
+  const auto logs_of = [&](std::size_t tx) { return tx == 0 ? kLong : tx % 7 + 1; };
+  const merkle::Address sender{0x51};
+  MessageIndex index;
+  std::atomic<std::uint64_t> added{0};  // batches wholly added
+  std::atomic<bool> done{false};
+  std::atomic<std::size_t> partial{0}, unordered{0}, looked{0};
+  std::thread reader([&] {
+    std::mt19937_64 rng(7);
+    while (!done.load()) {
+      const std::uint64_t batch = 1 + rng() % kBatches;
+      const std::size_t tx = rng() % kTxs;
+      const std::uint64_t whole = added.load();  // before the lookup
+      const auto got = index.tx_logs(tx_hash(batch, tx));
+      if (batch <= whole && got.empty()) partial++;  // a batch added wholly must be found
+      for (const auto& r : got) {
+        looked++;
+        if (r.count != logs_of(tx)) partial++;
+      }
+      const std::vector<std::int64_t> seqs = index.sender_seqs(sender, 0, 1000000);
+      if (!std::is_sorted(seqs.begin(), seqs.end())) unordered++;
+    }
+  });
+  std::int64_t seq = 0;
+  for (std::uint64_t batch = 1; batch <= kBatches; ++batch) {
+    std::vector<MessageIndex::Log> logs;
+    for (std::size_t tx = 0; tx < kTxs; ++tx)
+      for (std::size_t l = 0; l < logs_of(tx); ++l)
+        logs.push_back({tx_hash(batch, tx), l == 0 ? std::optional(sender) : std::nullopt, ++seq});
+    index.add_batch(270, batch, logs);
+    added = batch;
+  }
+  done = true;
+  reader.join();
+  EXPECT_EQ(partial.load(), 0U);
+  EXPECT_EQ(unordered.load(), 0U);
+  EXPECT_GT(looked.load(), 0U);
+  EXPECT_EQ(index.transactions(), kBatches * kTxs);
+  EXPECT_EQ(index.sender_seqs(sender, 0, 1000000).size(), kBatches * kTxs);
+  const auto last = index.tx_logs(tx_hash(kBatches, 0));
+  ASSERT_EQ(last.size(), 1U);
+  EXPECT_EQ(last[0].first.to_string(), absl::StrCat("270:", kBatches, ":0"));
+  EXPECT_EQ(last[0].count, kLong);
+  // after_seq and max select a window of a sender's messages.
+  const std::vector<std::int64_t> window = index.sender_seqs(sender, seq / 2, 3);
+  ASSERT_EQ(window.size(), 3U);
+  EXPECT_GT(window[0], seq / 2);
 }
 
 TEST_F(Queries, IndexesSurviveAReopen) {
