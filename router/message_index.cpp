@@ -10,38 +10,27 @@ namespace zkr::router {
 
 namespace {
 
-// Whether `more` insertions could make `map` rehash: absl's tables grow past 7/8 full.
+// Gives `map` room for `more` entries without a rehash under `mutex`: when they could make it grow
+// (absl's tables grow past 7/8 full), a copy with twice the capacity, as the table's own growth
+// would have made it, is built without the lock and swapped in under it. Only the one writer
+// changes the tables, so it reads them here without the lock; readers hold it shared, so the copy
+// races with nothing.
 template <class Map>
-bool must_grow(const Map& map, std::size_t more) {
+void grow_outside_lock(Map& map, std::size_t more, std::shared_mutex& mutex) {
   const std::size_t capacity = map.capacity();
-  return map.size() + more > capacity - capacity / 8;
-}
-
-// A copy of `map` with room for `more` entries, built while readers go on reading it: twice the
-// capacity, as the table's own growth would have made it.
-template <class Map>
-Map grown_copy(const Map& map, std::size_t more) {
+  if (map.size() + more <= capacity - capacity / 8) return;
   Map grown;
   grown.reserve(map.size() + more);
   grown.insert(map.begin(), map.end());
-  return grown;
-}
+  std::unique_lock lock(mutex);
+  map.swap(grown);
+}  // the old table is freed here, after the lock
 
 }  // namespace
 
 void MessageIndex::make_room(std::size_t logs) {
-  // Only this writer changes the tables, so reading them here without the lock is safe; the
-  // readers hold it shared, so this copy races with nothing.
-  if (must_grow(by_tx_, logs)) {
-    auto grown = grown_copy(by_tx_, logs);
-    std::unique_lock lock(mutex_);
-    by_tx_.swap(grown);
-  }  // the old table is freed here, after the lock
-  if (must_grow(by_sender_, logs)) {
-    auto grown = grown_copy(by_sender_, logs);
-    std::unique_lock lock(mutex_);
-    by_sender_.swap(grown);
-  }
+  grow_outside_lock(by_tx_, logs, mutex_);
+  grow_outside_lock(by_sender_, logs, mutex_);
 }
 
 void MessageIndex::add_batch(std::uint64_t chain_id, std::uint64_t batch_number,
