@@ -52,6 +52,13 @@ class ConfigObject {
       return absl::InvalidArgumentError(absl::StrCat(name(key), " must be a string"));
     return std::string(v->as_string());
   }
+  absl::StatusOr<bool> boolean(std::string_view key, bool fallback) {
+    const json::value* v = get(key);
+    if (v == nullptr) return fallback;
+    if (!v->is_bool())
+      return absl::InvalidArgumentError(absl::StrCat(name(key), " must be true or false"));
+    return v->get_bool();
+  }
   absl::StatusOr<std::uint64_t> u64(std::string_view key, std::uint64_t fallback,
                                     std::uint64_t max = UINT64_MAX) {
     const json::value* v = get(key);
@@ -236,6 +243,8 @@ absl::StatusOr<ServeConfig> load_config(const std::string& path) {
     return absl::InvalidArgumentError("config.durability must be \"full\" or \"normal\"");
   c.engine.durability =
       durability == "full" ? settlement::Durability::kFull : settlement::Durability::kNormal;
+  ZKR_ASSIGN_OR_RETURN(const bool gives_way, top.boolean("writerGivesWay", true));
+  c.engine.give_way = gives_way ? router::GiveWay::to_waiting_threads() : router::GiveWay();
   ZKR_ASSIGN_OR_RETURN(const std::string log_level, top.string("logLevel", "info"));
   if (!log::level_from_name(log_level, c.log_level))
     return absl::InvalidArgumentError("config.logLevel must be debug, info, warning or error");

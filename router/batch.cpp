@@ -152,7 +152,7 @@ Word batch_content_hash(const SealedBatch& b) {
   return merkle::keccak256(merkle::ByteSpan(buf));
 }
 
-absl::StatusOr<ValidatedBatch> validate_batch(SealedBatch batch) {
+absl::StatusOr<ValidatedBatch> validate_batch(SealedBatch batch, GiveWay give_way) {
   if (batch.chain_id == 0) return absl::InvalidArgumentError("chainId must be non-zero");
   if (batch.batch_number == 0) return absl::InvalidArgumentError("batchNumber starts at 1");
   if (batch.protocol_version < kMinProtocolVersion ||
@@ -176,9 +176,11 @@ absl::StatusOr<ValidatedBatch> validate_batch(SealedBatch batch) {
     }
     ZKR_ASSIGN_OR_RETURN(LogFacts facts, check_log(batch.chain_id, i, l));
     out.facts.push_back(facts);
+    if ((i + 1) % GiveWay::kLogsPerStep == 0) give_way();
   }
   ZKR_RETURN_IF_ERROR(check_transactions(batch));
   ZKR_ASSIGN_OR_RETURN(merkle::LogTree tree, merkle::LogTree::build(leaves_of(batch.logs)));
+  give_way();
   if (tree.root() != batch.local_root)
     return root_mismatch("localRoot", batch.local_root, tree.root());
   if (batch.protocol_version >= kGatewayProtocolVersion) {

@@ -12,6 +12,7 @@
 #include "merkle/log.hpp"
 #include "merkle/log_tree.hpp"
 #include "merkle/types.hpp"
+#include "router/give_way.hpp"
 
 namespace zkr::router {
 
@@ -73,8 +74,10 @@ struct ValidatedBatch {
 bool is_messenger_log(const merkle::L2ToL1Log& log) noexcept;
 
 /// Recomputes localRoot and chainBatchRoot and checks every log. InvalidArgument with the claimed
-/// and computed values on a mismatch, or naming the log and field that is malformed.
-[[nodiscard]] absl::StatusOr<ValidatedBatch> validate_batch(SealedBatch batch);
+/// and computed values on a mismatch, or naming the log and field that is malformed. Gives way
+/// every GiveWay::kLogsPerStep logs and after the tree.
+[[nodiscard]] absl::StatusOr<ValidatedBatch> validate_batch(SealedBatch batch,
+                                                            GiveWay give_way = GiveWay());
 
 /// Fills in localRoot and chainBatchRoot from the batch's logs and aggregatedRoot, as a chain's
 /// sequencer does when it seals the batch. InvalidArgument above 16384 logs.

@@ -121,7 +121,7 @@ void Engine::index_batch(std::uint64_t chain, std::uint64_t batch, const LoadedB
   std::vector<MessageIndex::Log> logs;
   logs.reserve(loaded.logs.size());
   for (const MessageStore::LoadedLog& l : loaded.logs) logs.push_back({l.tx_hash, l.sender, l.seq});
-  index_.add_batch(chain, batch, logs);
+  index_.add_batch(chain, batch, logs, give_way());
 }
 
 absl::Status Engine::load_log_trees(Database& db) {
@@ -371,7 +371,7 @@ absl::Status Engine::migrate_chain(std::uint64_t chain_id, SettlementLayer to) {
 }
 
 absl::StatusOr<IngestResult> Engine::ingest(SealedBatch batch) {
-  ZKR_ASSIGN_OR_RETURN(ValidatedBatch v, validate_batch(std::move(batch)));
+  ZKR_ASSIGN_OR_RETURN(ValidatedBatch v, validate_batch(std::move(batch), give_way()));
   IngestResult result{
       .duplicate = false, .chain_batch_root = v.chain_batch_root, .log_count = v.batch.logs.size()};
   const std::pair key{v.batch.chain_id, v.batch.batch_number};
@@ -403,7 +403,7 @@ absl::StatusOr<IngestResult> Engine::ingest(SealedBatch batch) {
         info.chain_batch_root = v.chain_batch_root;
         info.content_hash = v.content_hash;
         ZKR_RETURN_IF_ERROR(w.write(gateway.record_batch(info)).status());
-        ZKR_ASSIGN_OR_RETURN(first_seq, MessageStore::insert(w.db(), v));
+        ZKR_ASSIGN_OR_RETURN(first_seq, MessageStore::insert(w.db(), v, give_way()));
         return absl::OkStatus();
       },
       [&] {
@@ -422,7 +422,7 @@ absl::StatusOr<IngestResult> Engine::ingest(SealedBatch batch) {
           entries.push_back(
               {logs[i].tx_hash, v.facts[i].sender, first_seq + static_cast<std::int64_t>(i)});
         }
-        index_.add_batch(key.first, key.second, entries);
+        index_.add_batch(key.first, key.second, entries, give_way());
       }));
   return result;
 }

@@ -56,6 +56,9 @@ struct EngineConfig {
   settlement::GatewayConfig gateway;
   settlement::Durability durability = settlement::Durability::kFull;
   std::size_t reader_connections = 4;
+  /// What the writer does between steps of a batch: by default, let a thread waiting for its core
+  /// run first (GiveWay).
+  GiveWay give_way = GiveWay::to_waiting_threads();
   /// Checks chain validity proofs; null means EcdsaProofVerifier.
   std::shared_ptr<const settlement::ProofVerifier> verifier;
   /// Prices direct versus aggregated settlement in the cost report.
@@ -252,6 +255,7 @@ class Engine {
  private:
   class ReaderPool;
   explicit Engine(EngineConfig config);
+  GiveWay give_way() const noexcept { return config_.give_way; }
   [[nodiscard]] absl::Status load();
   [[nodiscard]] absl::Status load_log_trees(settlement::Database& db);
   /// The log tree and index entries of one stored batch, checked against its recorded roots.

@@ -34,7 +34,7 @@ void MessageIndex::make_room(std::size_t logs) {
 }
 
 void MessageIndex::add_batch(std::uint64_t chain_id, std::uint64_t batch_number,
-                             std::span<const Log> logs) {
+                             std::span<const Log> logs, GiveWay give_way) {
   make_room(logs.size());
   const auto first_of_tx = [&logs](std::size_t i) {
     return i == 0 || logs[i].tx_hash != logs[i - 1].tx_hash;
@@ -46,6 +46,8 @@ void MessageIndex::add_batch(std::uint64_t chain_id, std::uint64_t batch_number,
       add({chain_id, batch_number, i}, logs[i], first_of_tx(i));
       ++i;
     } while (i < logs.size() && (i < hold_end || !first_of_tx(i)));
+    lock.unlock();
+    give_way();
   }
 }
 

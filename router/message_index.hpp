@@ -14,6 +14,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
 #include "merkle/types.hpp"
+#include "router/give_way.hpp"
 #include "router/message_store.hpp"
 
 namespace zkr::router {
@@ -30,9 +31,10 @@ class MessageIndex {
   /// The lock is taken for at most kLogsPerHold logs at a time, each transaction's logs together,
   /// so a reader finds a transaction with all its logs or not at all. A table that would grow is
   /// grown first, into a copy built without the lock (a million entries rehash in tens of
-  /// milliseconds; for that moment the index takes twice its memory).
-  void add_batch(std::uint64_t chain_id, std::uint64_t batch_number, std::span<const Log> logs);
-  static constexpr std::size_t kLogsPerHold = 64;
+  /// milliseconds; for that moment the index takes twice its memory). Gives way after each hold.
+  void add_batch(std::uint64_t chain_id, std::uint64_t batch_number, std::span<const Log> logs,
+                 GiveWay give_way = GiveWay());
+  static constexpr std::size_t kLogsPerHold = GiveWay::kLogsPerStep;
   /// Empties the index (no reader may be reading).
   void clear();
 

@@ -85,8 +85,9 @@ absl::StatusOr<MessageId> MessageId::parse(std::string_view text) {
 namespace {
 
 /// Rows per INSERT: a batch's logs and their events go in a few statements instead of one round
-/// trip per row (which is what a PostgreSQL server across a socket charges for).
-constexpr std::size_t kRowsPerInsert = 64;
+/// trip per row (which is what a PostgreSQL server across a socket charges for); the writer gives
+/// way after each.
+constexpr std::size_t kRowsPerInsert = GiveWay::kLogsPerStep;
 
 /// "INSERT INTO <head> VALUES (?1, …, ?k), (…), …" for `rows` rows of `columns` parameters.
 std::string multi_row_insert(std::string_view head, std::size_t rows, std::size_t columns) {
@@ -102,7 +103,8 @@ std::string multi_row_insert(std::string_view head, std::size_t rows, std::size_
 
 }  // namespace
 
-absl::StatusOr<std::int64_t> MessageStore::insert(Database& db, const ValidatedBatch& v) {
+absl::StatusOr<std::int64_t> MessageStore::insert(Database& db, const ValidatedBatch& v,
+                                                  GiveWay give_way) {
   const SealedBatch& b = v.batch;
   const std::int64_t now = settlement::now_ms();
   // The messages' events are numbered on from the newest (one writer: nothing else appends).
@@ -153,6 +155,7 @@ absl::StatusOr<std::int64_t> MessageStore::insert(Database& db, const ValidatedB
     }
     ZKR_RETURN_IF_ERROR(e->run());
     ZKR_RETURN_IF_ERROR(s->run());
+    give_way();
   }
   if (!b.transactions.empty()) {
     ZKR_ASSIGN_OR_RETURN(Statement * t,

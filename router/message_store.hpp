@@ -59,9 +59,10 @@ class MessageStore {
  public:
   /// Inserts every log of the batch (and its transactions' facts) and one message_recorded event
   /// per log, in the caller's transaction. Returns the seq of the first log's event; the others
-  /// follow one by one.
+  /// follow one by one. Gives way after every statement (GiveWay::kLogsPerStep rows).
   [[nodiscard]] static absl::StatusOr<std::int64_t> insert(settlement::Database& db,
-                                                           const ValidatedBatch& batch);
+                                                           const ValidatedBatch& batch,
+                                                           GiveWay give_way = GiveWay());
   [[nodiscard]] static absl::StatusOr<std::optional<LogRow>> get(settlement::Database& db,
                                                                  const MessageId& id);
   /// The logs of transaction `tx_hash` in one batch, starting at `first` (its first log).

@@ -370,6 +370,8 @@ TEST(Serve, RefusesBadConfigurationsAndNamesTheSetting) {
   check(R"({"gateway":{)" + key + R"(},"colour":"blue"})", "unknown setting config.colour");
   check(R"({"gateway":{)" + key + R"(},"logLevel":"verbose"})",
         "config.logLevel must be debug, info, warning or error");
+  check(R"({"gateway":{)" + key + R"(},"writerGivesWay":"yes"})",
+        "config.writerGivesWay must be true or false");
   check(R"({"gateway":{)" + key + R"(},"listen":{"port":70000}})",
         "listen.port must be at most 65535");
   check(R"({"gateway":{)" + key + R"(},"limits":{"ioThreads":0}})",

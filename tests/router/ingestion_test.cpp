@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "merkle/constants.hpp"
 #include "merkle/keccak.hpp"
 #include "merkle/status.hpp"
@@ -106,6 +108,34 @@ TEST_F(Ingestion, ExactResubmissionIsANoOp) {
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_TRUE(again->duplicate);
   EXPECT_EQ(testing::database_digest(path_), before);
+}
+
+// The writer gives way every GiveWay::kLogsPerStep logs in each of its three steps: checking the
+// batch (and once more after its tree), storing it (one INSERT per step) and indexing it (one hold
+// of the index's lock per step), so no step holds a core for more than 64 logs' work.
+std::atomic<int> g_give_ways{0};
+
+TEST(GiveWay, TheWriterGivesWayEverySixtyFourLogsOfEachStep) {
+  static_assert(GiveWay::kLogsPerStep == 64);
+  const GiveWay counting([] { g_give_ways++; });
+  constexpr std::size_t kLogs = 1000;  // 15 full steps and a part: 16 steps
+  testing::TempDir dir;
+  const auto engine = testing::open_engine(dir.database("zkrouter.db"), 1, counting);
+  ASSERT_TRUE(testing::launch_chain(*engine, 270).ok());
+
+  g_give_ways = 0;
+  const auto checked = validate_batch(testing::generated_batch(270, 1, kLogs), counting);
+  ASSERT_TRUE(checked.ok()) << checked.status();
+  EXPECT_EQ(g_give_ways, 15 + 1);  // after every 64 logs checked, and after the tree
+
+  g_give_ways = 0;
+  const auto ingested = engine->ingest(testing::generated_batch(270, 1, kLogs));
+  ASSERT_TRUE(ingested.ok()) << ingested.status();
+  EXPECT_EQ(g_give_ways, (15 + 1) + 16 + 16);  // checked, stored in 16 INSERTs, indexed in 16 holds
+
+  g_give_ways = 0;  // an exact resubmission is checked again, and nothing more
+  ASSERT_TRUE(engine->ingest(testing::generated_batch(270, 1, kLogs)).ok());
+  EXPECT_EQ(g_give_ways, 15 + 1);
 }
 
 TEST_F(Ingestion, AFailedWriteAtAnyPointLeavesNothingBehind) {

@@ -77,7 +77,8 @@ void settle_batch(router::Engine& engine, std::uint64_t chain_id, std::uint64_t 
 void replay_scenario(router::Engine& engine);
 
 /// An engine over `path` with the scenario's Gateway (chain 506, first block 10).
-std::unique_ptr<router::Engine> open_engine(const std::string& path,
-                                            std::uint64_t first_block = 10);
+std::unique_ptr<router::Engine> open_engine(
+    const std::string& path, std::uint64_t first_block = 10,
+    router::GiveWay give_way = router::GiveWay::to_waiting_threads());
 
 }  // namespace zkr::testing
