@@ -33,6 +33,7 @@ ABSL_FLAG(std::string, durability, "full", "full (synchronous=FULL) or normal");
 ABSL_FLAG(std::string, serve_config, "",
           "also write a `zkrouter serve` config for the database to this file (for the load "
           "benchmark), with the Gateway key beside it");
+ABSL_FLAG(bool, give_way, true, "the writer gives way between the steps of a batch (GiveWay)");
 ABSL_FLAG(std::size_t, submitters, 2, "threads submitting batches concurrently (chain operators)");
 ABSL_FLAG(std::size_t, concurrent_batches, 300,
           "batches ingested per round while a reader measures proof latency (part 4; 0 skips it, "
@@ -99,6 +100,8 @@ int main(int argc, char** argv) {
   config.gateway.signing_key = bench_key(kGatewayKeyLabel);
   config.durability = absl::GetFlag(FLAGS_durability) == "normal" ? settlement::Durability::kNormal
                                                                   : settlement::Durability::kFull;
+  config.give_way =
+      absl::GetFlag(FLAGS_give_way) ? router::GiveWay::to_waiting_threads() : router::GiveWay();
   auto opened = router::Engine::open(config);
   check(opened.status());
   auto engine = std::move(*opened);
