@@ -117,11 +117,12 @@ absl::StatusOr<Engine::LoadedBatch> Engine::check_batch(const settlement::BatchI
   return LoadedBatch{std::make_shared<const merkle::LogTree>(std::move(tree)), std::move(logs)};
 }
 
-void Engine::index_batch(std::uint64_t chain, std::uint64_t batch, const LoadedBatch& loaded) {
+void Engine::index_batch(std::uint64_t chain, std::uint64_t batch, const LoadedBatch& loaded,
+                         GiveWay give_way) {
   std::vector<MessageIndex::Log> logs;
   logs.reserve(loaded.logs.size());
   for (const MessageStore::LoadedLog& l : loaded.logs) logs.push_back({l.tx_hash, l.sender, l.seq});
-  index_.add_batch(chain, batch, logs, give_way());
+  index_.add_batch(chain, batch, logs, give_way);
 }
 
 absl::Status Engine::load_log_trees(Database& db) {
@@ -134,7 +135,7 @@ absl::Status Engine::load_log_trees(Database& db) {
         ZKR_ASSIGN_OR_RETURN(LoadedBatch loaded, check_batch(gateway_->batch(chain, batch), chain,
                                                              batch, std::move(logs)));
         trees_[{chain, batch}] = loaded.tree;
-        index_batch(chain, batch, loaded);
+        index_batch(chain, batch, loaded, GiveWay());  // before serving: no reader to give way to
         return absl::OkStatus();
       }));
   for (const auto& [key, info] : gateway_->batches()) {
@@ -184,8 +185,10 @@ absl::StatusOr<std::size_t> Engine::follow_once() {
     ZKR_ASSIGN_OR_RETURN(std::optional<settlement::GatewayChange> change,
                          settlement::stored_change(*gateway_, db, e));
     std::optional<LoadedBatch> loaded;
+    std::pair<std::uint64_t, std::uint64_t> key;  // the loaded batch's chain and number
     if (change && e.kind == EventKind::kBatchRecorded) {
       const auto& info = std::get<settlement::change::BatchRecorded>(change->step).batch;
+      key = {info.chain_id, info.batch_number};
       std::vector<MessageStore::LoadedLog> logs;
       ZKR_RETURN_IF_ERROR(MessageStore::for_each_batch(
           db,
@@ -201,15 +204,10 @@ absl::StatusOr<std::size_t> Engine::follow_once() {
       {
         std::unique_lock state(state_mutex_);
         gateway_->apply(*change);
-        if (loaded) {
-          const auto& info = std::get<settlement::change::BatchRecorded>(change->step).batch;
-          trees_[{info.chain_id, info.batch_number}] = loaded->tree;
-        }
+        if (loaded) trees_[key] = loaded->tree;
       }
-      if (loaded) {  // after the tree: a transaction found in the index has its batch's tree
-        const auto& info = std::get<settlement::change::BatchRecorded>(change->step).batch;
-        index_batch(info.chain_id, info.batch_number, *loaded);
-      }
+      // After the tree: a transaction found in the index has its batch's tree.
+      if (loaded) index_batch(key.first, key.second, *loaded, give_way());
     }
     if (e.kind != EventKind::kBatchRecorded) publish_events(e.seq);
   }

@@ -267,7 +267,8 @@ class Engine {
       const settlement::BatchInfo* info, std::uint64_t chain, std::uint64_t batch,
       std::vector<MessageStore::LoadedLog> logs);
   /// Adds a stored batch's logs to the message index (after its tree is in trees_).
-  void index_batch(std::uint64_t chain, std::uint64_t batch, const LoadedBatch& loaded);
+  void index_batch(std::uint64_t chain, std::uint64_t batch, const LoadedBatch& loaded,
+                   GiveWay give_way);
   /// A replica: applies what has been committed since the last event applied (at most one chunk);
   /// returns how many events it read.
   [[nodiscard]] absl::StatusOr<std::size_t> follow_once();

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <atomic>
 #include <random>
-
 #include <set>
 #include <thread>
 #include <tuple>
