@@ -811,6 +811,10 @@ std::string Server::Impl::metrics() const {
        hub.deferred());
   line("zkrouter_binary_batches_total", "counter", "Batches submitted as protobuf frames.",
        c.batches_submitted.load());
+  line("zkrouter_writer_batches_raised_total", "counter",
+       "Batches ingested at background priority that outlasted its budget and went on at normal "
+       "priority.",
+       engine.batches_raised());
   line("zkrouter_event_cursor", "gauge", "Newest event sequence number.", engine.last_event_seq());
   if (const auto f = engine.follow_status()) {
     line("zkrouter_replica_lag_events", "gauge", "Events committed but not applied yet.",

@@ -135,7 +135,8 @@ enum class ServeRole { kWriter, kStandby, kReplica };
 struct ServeConfig {
   log::Level log_level = log::Level::kInfo;
   ServeRole role = ServeRole::kWriter;
-  std::string advertise;  // where the writer takes writes (replicas name it)
+  bool background_asked = false;  // writerPriority "background" written in the config
+  std::string advertise;          // where the writer takes writes (replicas name it)
   api::ServerOptions server;
   router::EngineConfig engine;
   struct Chain {
@@ -245,6 +246,17 @@ absl::StatusOr<ServeConfig> load_config(const std::string& path) {
       durability == "full" ? settlement::Durability::kFull : settlement::Durability::kNormal;
   ZKR_ASSIGN_OR_RETURN(const bool gives_way, top.boolean("writerGivesWay", true));
   c.engine.give_way = gives_way ? router::GiveWay::to_waiting_threads() : router::GiveWay();
+  ZKR_ASSIGN_OR_RETURN(const std::string priority, top.string("writerPriority", "background"));
+  if (priority != "background" && priority != "normal")
+    return absl::InvalidArgumentError("config.writerPriority must be \"background\" or \"normal\"");
+  c.background_asked = priority == "background" && top.get("writerPriority") != nullptr;
+  ZKR_ASSIGN_OR_RETURN(const std::uint64_t budget,
+                       top.u64("writerBackgroundBudgetMs", 25, 60'000));
+  if (budget == 0)
+    return absl::InvalidArgumentError("config.writerBackgroundBudgetMs must be at least 1");
+  // A replica ingests nothing.
+  if (priority == "background" && c.role != ServeRole::kReplica)
+    c.engine.background_budget = std::chrono::milliseconds(budget);
   ZKR_ASSIGN_OR_RETURN(const std::string log_level, top.string("logLevel", "info"));
   if (!log::level_from_name(log_level, c.log_level))
     return absl::InvalidArgumentError("config.logLevel must be debug, info, warning or error");
@@ -355,6 +367,18 @@ int run_serve(const std::string& config_path) {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   const bool replica = c.role == ServeRole::kReplica;
+  if (c.engine.background_budget.count() > 0 && !router::BackgroundWriter::permitted()) {
+    const char* why =
+        "the writer at background priority needs CAP_SYS_NICE or an RLIMIT_NICE of at least 20 "
+        "(ulimit -e 20), to raise a late batch back to normal priority";
+    if (c.background_asked) {
+      log::error("zkrouter serve: config.writerPriority \"background\": ", why,
+                 "; grant one or set it to \"normal\"");
+      return 2;
+    }
+    log::warning("zkrouter serve: the writer runs at normal priority: ", why);
+    c.engine.background_budget = std::chrono::milliseconds(0);
+  }
   auto opened = router::Engine::open(c.engine);
   // A standby waits for the writer's lock: it becomes the writer when the one holding it is gone.
   for (auto last_said = std::chrono::steady_clock::time_point{};

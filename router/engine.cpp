@@ -60,6 +60,14 @@ Engine::~Engine() {
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::open(EngineConfig config) {
   std::unique_ptr<Engine> engine(new Engine(std::move(config)));
+  if (engine->config_.background_budget.count() > 0) {
+    if (!BackgroundWriter::permitted()) {
+      return absl::FailedPreconditionError(
+          "the writer at background priority needs CAP_SYS_NICE or an RLIMIT_NICE of at least 20 "
+          "(to raise a late batch back to normal priority)");
+    }
+    engine->background_ = std::make_unique<BackgroundWriter>(engine->config_.background_budget);
+  }
   ZKR_RETURN_IF_ERROR(engine->load());
   return engine;
 }
@@ -369,6 +377,8 @@ absl::Status Engine::migrate_chain(std::uint64_t chain_id, SettlementLayer to) {
 }
 
 absl::StatusOr<IngestResult> Engine::ingest(SealedBatch batch) {
+  std::optional<BackgroundWriter::Scope> background;
+  if (background_) background.emplace(background_->enter());
   ZKR_ASSIGN_OR_RETURN(ValidatedBatch v, validate_batch(std::move(batch), give_way()));
   IngestResult result{
       .duplicate = false, .chain_batch_root = v.chain_batch_root, .log_count = v.batch.logs.size()};

@@ -30,6 +30,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "merkle/log_tree.hpp"
+#include "router/background_writer.hpp"
 #include "router/batch.hpp"
 #include "router/message_index.hpp"
 #include "router/message_store.hpp"
@@ -59,6 +60,9 @@ struct EngineConfig {
   /// What the writer does between steps of a batch: by default, let a thread waiting for its core
   /// run first (GiveWay).
   GiveWay give_way = GiveWay::to_waiting_threads();
+  /// Above zero: each batch is ingested at background priority, raised to normal once it has run
+  /// this long (BackgroundWriter; needs CAP_SYS_NICE or RLIMIT_NICE >= 20). Zero: normal priority.
+  std::chrono::milliseconds background_budget{0};
   /// Checks chain validity proofs; null means EcdsaProofVerifier.
   std::shared_ptr<const settlement::ProofVerifier> verifier;
   /// Prices direct versus aggregated settlement in the cost report.
@@ -249,6 +253,9 @@ class Engine {
   /// Wakes wait_for_events() callers so they look at their `wake` flag (set it first).
   void wake_event_waiters() const;
 
+  /// Batches that outlasted the background budget and were raised to normal priority.
+  std::uint64_t batches_raised() const noexcept { return background_ ? background_->raised() : 0; }
+
   /// Test hook: the Nth database write from now fails with an I/O error.
   void inject_write_fault(int n);
 
@@ -291,6 +298,7 @@ class Engine {
 
   EngineConfig config_;
   std::unique_ptr<settlement::Database> writer_;
+  std::unique_ptr<BackgroundWriter> background_;  // when background_budget is above zero
   std::unique_ptr<ReaderPool> readers_;
   std::mutex write_mutex_;                 // one writer at a time (and the writer connection)
   mutable std::shared_mutex state_mutex_;  // guards changes to gateway_ and trees_

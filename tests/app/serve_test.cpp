@@ -372,6 +372,12 @@ TEST(Serve, RefusesBadConfigurationsAndNamesTheSetting) {
         "config.logLevel must be debug, info, warning or error");
   check(R"({"gateway":{)" + key + R"(},"writerGivesWay":"yes"})",
         "config.writerGivesWay must be true or false");
+  check(R"({"gateway":{)" + key + R"(},"writerPriority":"low"})",
+        "config.writerPriority must be \"background\" or \"normal\"");
+  check(R"({"gateway":{)" + key + R"(},"writerBackgroundBudgetMs":0})",
+        "config.writerBackgroundBudgetMs must be at least 1");
+  check(R"({"gateway":{)" + key + R"(},"writerBackgroundBudgetMs":60001})",
+        "config.writerBackgroundBudgetMs must be at most 60000");
   check(R"({"gateway":{)" + key + R"(},"listen":{"port":70000}})",
         "listen.port must be at most 65535");
   check(R"({"gateway":{)" + key + R"(},"limits":{"ioThreads":0}})",
@@ -439,6 +445,48 @@ TEST(Serve, RunsOnPostgresOneWriterAtATime) {
 
 // logLevel is applied: at debug every sealed Gateway block is logged, at warning neither that nor
 // the info record of a clean stop is; each record carries its level.
+// The writer ingests at background priority when the process may raise a late batch back (here as
+// root, with CAP_SYS_NICE). Without that privilege (CAP_SYS_NICE dropped, RLIMIT_NICE 0) serve says
+// so and runs the writer at normal priority, unless the config asked for "background": then it
+// refuses to start, naming the setting.
+TEST(Serve, TheWriterRunsInTheBackgroundOnlyWhereItMayBeRaisedBack) {
+  const std::string kWarning =
+      "the writer runs at normal priority: the writer at background "
+      "priority needs CAP_SYS_NICE or an RLIMIT_NICE of at least 20";
+  if (router::BackgroundWriter::permitted()) {
+    testing::TempDir dir;
+    testing::Process serve = start_plain_serve(dir, {});
+    ASSERT_NE(serve.port, 0) << serve.text;
+    const auto metrics = testing::http_request(serve.port, "GET", "/metrics");
+    EXPECT_NE(metrics.body.find("zkrouter_writer_batches_raised_total 0"), std::string::npos)
+        << metrics.body;
+    EXPECT_EQ(testing::stop_process(serve), 0);
+    EXPECT_EQ(read_log(dir).find(kWarning), std::string::npos) << read_log(dir);
+  }
+  // setpriv drops CAP_SYS_NICE from what root's zkrouter gets; another user has none to drop.
+  const std::string unprivileged =
+      ::geteuid() == 0 ? "setpriv --bounding-set=-sys_nice --inh-caps=-sys_nice " : "";
+  {
+    testing::TempDir dir;
+    testing::Process serve = start_plain_serve(dir, {}, "ulimit -e 0 && ", unprivileged);
+    ASSERT_NE(serve.port, 0) << serve.text;
+    EXPECT_EQ(testing::http_request(serve.port, "GET", "/health").status, 200);
+    EXPECT_EQ(testing::stop_process(serve), 0);
+    EXPECT_NE(read_log(dir).find(kWarning), std::string::npos) << read_log(dir);
+  }
+  {
+    testing::TempDir dir;
+    testing::Process serve =
+        start_plain_serve(dir, {{"writerPriority", "background"}}, "ulimit -e 0 && ", unprivileged);
+    EXPECT_EQ(serve.port, 0);
+    EXPECT_EQ(testing::stop_process(serve), 2);
+    EXPECT_NE(read_log(dir).find("config.writerPriority \"background\": the writer at background "
+                                 "priority needs CAP_SYS_NICE"),
+              std::string::npos)
+        << read_log(dir);
+  }
+}
+
 TEST(Serve, LogsAtTheConfiguredLevel) {
   for (const std::string level : {"debug", "warning"}) {
     testing::TempDir dir;

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sched.h>
+
 #include <atomic>
 
 #include "merkle/constants.hpp"
@@ -136,6 +138,29 @@ TEST(GiveWay, TheWriterGivesWayEverySixtyFourLogsOfEachStep) {
   g_give_ways = 0;  // an exact resubmission is checked again, and nothing more
   ASSERT_TRUE(engine->ingest(testing::generated_batch(270, 1, kLogs)).ok());
   EXPECT_EQ(g_give_ways, 15 + 1);
+}
+
+// With a background budget, a batch is checked, stored and indexed at SCHED_IDLE (every step seen
+// from inside, through GiveWay), and the thread is back at its own policy once it is acknowledged.
+std::atomic<int> g_steps_at_idle{0}, g_steps_not_at_idle{0};
+
+TEST(BackgroundWriter, TheEngineIngestsABatchAtIdlePriority) {
+  if (!router::BackgroundWriter::permitted())
+    GTEST_SKIP() << "this process may not come back from SCHED_IDLE (no CAP_SYS_NICE, RLIMIT_NICE "
+                    "below 20)";
+  const GiveWay looking(
+      [] { (sched_getscheduler(0) == SCHED_IDLE ? g_steps_at_idle : g_steps_not_at_idle)++; });
+  testing::TempDir dir;
+  const auto engine = testing::open_engine(dir.database("zkrouter.db"), 1, looking,
+                                           std::chrono::milliseconds(60'000));
+  ASSERT_TRUE(testing::launch_chain(*engine, 270).ok());
+  ASSERT_EQ(sched_getscheduler(0), SCHED_OTHER);
+  const auto ingested = engine->ingest(testing::generated_batch(270, 1, 1000));
+  ASSERT_TRUE(ingested.ok()) << ingested.status();
+  EXPECT_EQ(g_steps_at_idle, 48);  // every step of checking, storing and indexing
+  EXPECT_EQ(g_steps_not_at_idle, 0);
+  EXPECT_EQ(sched_getscheduler(0), SCHED_OTHER);
+  EXPECT_EQ(engine->batches_raised(), 0U);  // a minute is far from over
 }
 
 TEST_F(Ingestion, AFailedWriteAtAnyPointLeavesNothingBehind) {

@@ -79,6 +79,7 @@ void replay_scenario(router::Engine& engine);
 /// An engine over `path` with the scenario's Gateway (chain 506, first block 10).
 std::unique_ptr<router::Engine> open_engine(
     const std::string& path, std::uint64_t first_block = 10,
-    router::GiveWay give_way = router::GiveWay::to_waiting_threads());
+    router::GiveWay give_way = router::GiveWay::to_waiting_threads(),
+    std::chrono::milliseconds background_budget = std::chrono::milliseconds(0));
 
 }  // namespace zkr::testing

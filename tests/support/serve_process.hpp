@@ -27,7 +27,8 @@ inline void write_file(const std::string& path, const std::string& text) {
 // `settings` join the config's top level (a "gateway" object joins the Gateway's settings), and
 // `shell` runs first in the same shell (a ulimit, say).
 inline Process start_plain_serve(const TempDir& dir, const boost::json::object& settings,
-                                 const std::string& shell = "") {
+                                 const std::string& shell = "",
+                                 const std::string& exec_through = "") {
   const merkle::Word secret = merkle::keccak256(std::string_view(dir.file("gateway.key")));
   write_file(dir.file("gateway.key"), merkle::to_hex(secret) + "\n");
   boost::json::object config{{"listen", {{"address", "127.0.0.1"}, {"port", 0}}},
@@ -42,7 +43,7 @@ inline Process start_plain_serve(const TempDir& dir, const boost::json::object& 
   }
   write_file(dir.file("zkrouter.json"), boost::json::serialize(config));
   return start_process({"/bin/bash", "-c",
-                        shell + "exec " + zkrouter_binary() + " serve --config=" +
+                        shell + "exec " + exec_through + zkrouter_binary() + " serve --config=" +
                             dir.file("zkrouter.json") + " 2>" + dir.file("stderr.log")},
                        "API on http://127.0.0.1:");
 }

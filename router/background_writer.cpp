@@ -1,0 +1,95 @@
+#include "router/background_writer.hpp"
+
+#include <sched.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+namespace zkr::router {
+namespace {
+
+bool set_policy(pid_t tid, int policy) {
+  const sched_param none{};
+  return sched_setscheduler(tid, policy, &none) == 0;
+}
+
+// Only threads at a time-sharing policy are moved; a real-time one is left as it is.
+bool time_shared(int policy) {
+  return policy == SCHED_OTHER || policy == SCHED_BATCH;
+}
+
+}  // namespace
+
+bool BackgroundWriter::permitted() {
+  bool ok = false;
+  std::thread probe([&ok] {
+    const int policy = sched_getscheduler(0);
+    ok = time_shared(policy) && set_policy(0, SCHED_IDLE) && set_policy(0, policy);
+  });
+  probe.join();
+  return ok;
+}
+
+BackgroundWriter::BackgroundWriter(std::chrono::milliseconds budget)
+    : budget_(budget), watchdog_([this] { watch(); }) {}
+
+BackgroundWriter::~BackgroundWriter() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  watchdog_.join();
+}
+
+BackgroundWriter::Scope BackgroundWriter::enter() {
+  const int policy = sched_getscheduler(0);
+  if (!time_shared(policy) || !set_policy(0, SCHED_IDLE)) return Scope(nullptr, 0, policy);
+  std::uint64_t token = 0;
+  {
+    std::lock_guard lock(mutex_);
+    token = next_token_++;
+    running_.emplace(token, Running{gettid(), policy, std::chrono::steady_clock::now() + budget_});
+  }
+  wake_.notify_all();
+  return Scope(this, token, policy);
+}
+
+void BackgroundWriter::leave(std::uint64_t token, int policy) {
+  {
+    std::lock_guard lock(mutex_);  // the watchdog raises threads only while holding it
+    running_.erase(token);
+  }
+  set_policy(0, policy);
+}
+
+void BackgroundWriter::watch() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    if (running_.empty()) {
+      wake_.wait(lock);
+      continue;
+    }
+    const auto first =
+        std::min_element(running_.begin(), running_.end(),
+                         [](const auto& a, const auto& b) { return a.second.due < b.second.due; });
+    if (std::chrono::steady_clock::now() < first->second.due) {
+      wake_.wait_until(lock, first->second.due);
+      continue;
+    }
+    // Still in its scope: leave() erases the entry under this lock before the thread moves on.
+    if (set_policy(first->second.tid, first->second.policy)) raised_++;
+    running_.erase(first);
+  }
+}
+
+BackgroundWriter::Scope::Scope(Scope&& other) noexcept
+    : owner_(other.owner_), token_(other.token_), policy_(other.policy_) {
+  other.owner_ = nullptr;
+}
+
+BackgroundWriter::Scope::~Scope() {
+  if (owner_ != nullptr) owner_->leave(token_, policy_);
+}
+
+}  // namespace zkr::router

@@ -1,0 +1,76 @@
+#pragma once
+// The writer as background work. A batch costs its writer milliseconds of CPU; readers (proofs,
+// the sockets' thread, clients on the same machine) want answers in microseconds. While a batch is
+// ingested, its thread runs under SCHED_IDLE: it gets a core only when no other thread wants one,
+// a thread that wakes preempts it at once, and the kernel counts its core as free when it places a
+// woken thread (so a reader is not queued behind the writer while the other core idles). A batch
+// still unfinished after `budget` goes on at normal priority (a watchdog thread raises it), so a
+// read load that fills every core delays an acknowledgement by about `budget`, never without end.
+//
+// Raising a thread back from SCHED_IDLE needs CAP_SYS_NICE or an RLIMIT_NICE of at least 20
+// (sched(7)); permitted() tells whether this process has it.
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace zkr::router {
+
+class BackgroundWriter {
+ public:
+  /// Whether a thread of this process may go to SCHED_IDLE and come back (tried on a thread of
+  /// its own).
+  [[nodiscard]] static bool permitted();
+
+  explicit BackgroundWriter(std::chrono::milliseconds budget);
+  ~BackgroundWriter();
+  BackgroundWriter(const BackgroundWriter&) = delete;
+  BackgroundWriter& operator=(const BackgroundWriter&) = delete;
+
+  /// The calling thread at background priority, until it ends (then back to what it was).
+  class Scope {
+   public:
+    Scope(Scope&& other) noexcept;
+    Scope& operator=(Scope&&) = delete;
+    ~Scope();
+
+   private:
+    friend class BackgroundWriter;
+    Scope(BackgroundWriter* owner, std::uint64_t token, int policy) noexcept
+        : owner_(owner), token_(token), policy_(policy) {}
+    BackgroundWriter* owner_;  // null: the thread was left as it was
+    std::uint64_t token_;
+    int policy_;  // the thread's policy before
+  };
+  [[nodiscard]] Scope enter();
+
+  /// Batches that outlasted the budget and were raised to normal priority.
+  std::uint64_t raised() const noexcept { return raised_.load(); }
+  std::chrono::milliseconds budget() const noexcept { return budget_; }
+
+ private:
+  struct Running {
+    pid_t tid;
+    int policy;
+    std::chrono::steady_clock::time_point due;
+  };
+  void leave(std::uint64_t token, int policy);
+  void watch();
+
+  const std::chrono::milliseconds budget_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::map<std::uint64_t, Running> running_;  // by token; a few entries (one per worker)
+  std::uint64_t next_token_ = 1;
+  bool stopping_ = false;
+  std::atomic<std::uint64_t> raised_{0};
+  std::thread watchdog_;
+};
+
+}  // namespace zkr::router

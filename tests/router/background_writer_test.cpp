@@ -1,0 +1,76 @@
+// BackgroundWriter: a thread in a scope runs at SCHED_IDLE and comes back to its own policy when
+// the scope ends; one still in its scope past the budget is raised by the watchdog.
+
+#include "router/background_writer.hpp"
+
+#include <gtest/gtest.h>
+#include <sched.h>
+
+#include <chrono>
+#include <thread>
+
+namespace zkr::router {
+namespace {
+
+using std::chrono::milliseconds;
+
+class BackgroundWriterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!BackgroundWriter::permitted())
+      GTEST_SKIP() << "this process may not come back from SCHED_IDLE (no CAP_SYS_NICE, "
+                      "RLIMIT_NICE below 20)";
+    ASSERT_EQ(sched_getscheduler(0), SCHED_OTHER);
+  }
+};
+
+TEST_F(BackgroundWriterTest, AScopeRunsAtIdlePriorityAndComesBack) {
+  BackgroundWriter writer(milliseconds(60'000));
+  {
+    const BackgroundWriter::Scope scope = writer.enter();
+    EXPECT_EQ(sched_getscheduler(0), SCHED_IDLE);
+  }
+  EXPECT_EQ(sched_getscheduler(0), SCHED_OTHER);
+  EXPECT_EQ(writer.raised(), 0U);
+
+  // A thread at SCHED_BATCH comes back to SCHED_BATCH.
+  const sched_param none{};
+  ASSERT_EQ(sched_setscheduler(0, SCHED_BATCH, &none), 0);
+  {
+    const BackgroundWriter::Scope scope = writer.enter();
+    EXPECT_EQ(sched_getscheduler(0), SCHED_IDLE);
+  }
+  EXPECT_EQ(sched_getscheduler(0), SCHED_BATCH);
+  ASSERT_EQ(sched_setscheduler(0, SCHED_OTHER, &none), 0);
+}
+
+TEST_F(BackgroundWriterTest, AScopePastItsBudgetIsRaisedToNormalPriority) {
+  BackgroundWriter writer(milliseconds(50));
+  {
+    const BackgroundWriter::Scope scope = writer.enter();
+    EXPECT_EQ(sched_getscheduler(0), SCHED_IDLE);
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (sched_getscheduler(0) == SCHED_IDLE && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(milliseconds(5));
+    EXPECT_EQ(sched_getscheduler(0), SCHED_OTHER) << "not raised within 10 s of a 50 ms budget";
+    EXPECT_EQ(writer.raised(), 1U);
+  }
+  EXPECT_EQ(sched_getscheduler(0), SCHED_OTHER);
+
+  // Two threads at once, each raised on its own.
+  std::thread other([&] {
+    const BackgroundWriter::Scope scope = writer.enter();
+    std::this_thread::sleep_for(milliseconds(300));
+    EXPECT_EQ(sched_getscheduler(0), SCHED_OTHER);
+  });
+  {
+    const BackgroundWriter::Scope scope = writer.enter();
+    std::this_thread::sleep_for(milliseconds(300));
+    EXPECT_EQ(sched_getscheduler(0), SCHED_OTHER);
+  }
+  other.join();
+  EXPECT_EQ(writer.raised(), 3U);
+}
+
+}  // namespace
+}  // namespace zkr::router
