@@ -73,8 +73,10 @@ void BackgroundWriter::watch() {
     const auto first =
         std::min_element(running_.begin(), running_.end(),
                          [](const auto& a, const auto& b) { return a.second.due < b.second.due; });
-    if (std::chrono::steady_clock::now() < first->second.due) {
-      wake_.wait_until(lock, first->second.due);
+    // A copy: the entry may be erased while this thread waits (and the wait reads it after).
+    const std::chrono::steady_clock::time_point due = first->second.due;
+    if (std::chrono::steady_clock::now() < due) {
+      wake_.wait_until(lock, due);
       continue;
     }
     // Still in its scope: leave() erases the entry under this lock before the thread moves on.
