@@ -250,8 +250,7 @@ absl::StatusOr<ServeConfig> load_config(const std::string& path) {
   if (priority != "background" && priority != "normal")
     return absl::InvalidArgumentError("config.writerPriority must be \"background\" or \"normal\"");
   c.background_asked = priority == "background" && top.get("writerPriority") != nullptr;
-  ZKR_ASSIGN_OR_RETURN(const std::uint64_t budget,
-                       top.u64("writerBackgroundBudgetMs", 25, 60'000));
+  ZKR_ASSIGN_OR_RETURN(const std::uint64_t budget, top.u64("writerBackgroundBudgetMs", 25, 60'000));
   if (budget == 0)
     return absl::InvalidArgumentError("config.writerBackgroundBudgetMs must be at least 1");
   // A replica ingests nothing.
@@ -368,15 +367,13 @@ int run_serve(const std::string& config_path) {
   std::signal(SIGTERM, on_signal);
   const bool replica = c.role == ServeRole::kReplica;
   if (c.engine.background_budget.count() > 0 && !router::BackgroundWriter::permitted()) {
-    const char* why =
-        "the writer at background priority needs CAP_SYS_NICE or an RLIMIT_NICE of at least 20 "
-        "(ulimit -e 20), to raise a late batch back to normal priority";
     if (c.background_asked) {
-      log::error("zkrouter serve: config.writerPriority \"background\": ", why,
-                 "; grant one or set it to \"normal\"");
+      log::error("zkrouter serve: config.writerPriority \"background\": ",
+                 router::BackgroundWriter::kNeeds, "; grant one or set it to \"normal\"");
       return 2;
     }
-    log::warning("zkrouter serve: the writer runs at normal priority: ", why);
+    log::warning("zkrouter serve: the writer runs at normal priority: ",
+                 router::BackgroundWriter::kNeeds);
     c.engine.background_budget = std::chrono::milliseconds(0);
   }
   auto opened = router::Engine::open(c.engine);

@@ -27,6 +27,10 @@ class BackgroundWriter {
   /// Whether a thread of this process may go to SCHED_IDLE and come back (tried on a thread of
   /// its own).
   [[nodiscard]] static bool permitted();
+  /// What permitted() needs, for the error or warning when it is missing.
+  static constexpr const char* kNeeds =
+      "the writer at background priority needs CAP_SYS_NICE or an RLIMIT_NICE of at least 20 "
+      "(ulimit -e 20), to raise a late batch back to normal priority";
 
   explicit BackgroundWriter(std::chrono::milliseconds budget);
   ~BackgroundWriter();

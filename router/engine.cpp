@@ -62,9 +62,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::open(EngineConfig config) {
   std::unique_ptr<Engine> engine(new Engine(std::move(config)));
   if (engine->config_.background_budget.count() > 0) {
     if (!BackgroundWriter::permitted()) {
-      return absl::FailedPreconditionError(
-          "the writer at background priority needs CAP_SYS_NICE or an RLIMIT_NICE of at least 20 "
-          "(to raise a late batch back to normal priority)");
+      return absl::FailedPreconditionError(BackgroundWriter::kNeeds);
     }
     engine->background_ = std::make_unique<BackgroundWriter>(engine->config_.background_budget);
   }
