@@ -3,8 +3,6 @@
 #include <sched.h>
 #include <unistd.h>
 
-#include <algorithm>
-
 namespace zkr::router {
 namespace {
 
@@ -70,9 +68,7 @@ void BackgroundWriter::watch() {
       wake_.wait(lock);
       continue;
     }
-    const auto first =
-        std::min_element(running_.begin(), running_.end(),
-                         [](const auto& a, const auto& b) { return a.second.due < b.second.due; });
+    const auto first = running_.begin();  // the first due
     // A copy: the entry may be erased while this thread waits (and the wait reads it after).
     const std::chrono::steady_clock::time_point due = first->second.due;
     if (std::chrono::steady_clock::now() < due) {

@@ -56,7 +56,6 @@ class BackgroundWriter {
 
   /// Batches that outlasted the budget and were raised to normal priority.
   std::uint64_t raised() const noexcept { return raised_.load(); }
-  std::chrono::milliseconds budget() const noexcept { return budget_; }
 
  private:
   struct Running {
@@ -70,7 +69,8 @@ class BackgroundWriter {
   const std::chrono::milliseconds budget_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::map<std::uint64_t, Running> running_;  // by token; a few entries (one per worker)
+  // By token, so in order of entry and so of due time (one budget for all); one per worker.
+  std::map<std::uint64_t, Running> running_;
   std::uint64_t next_token_ = 1;
   bool stopping_ = false;
   std::atomic<std::uint64_t> raised_{0};

@@ -17,9 +17,7 @@ using std::chrono::milliseconds;
 class BackgroundWriterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!BackgroundWriter::permitted())
-      GTEST_SKIP() << "this process may not come back from SCHED_IDLE (no CAP_SYS_NICE, "
-                      "RLIMIT_NICE below 20)";
+    if (!BackgroundWriter::permitted()) GTEST_SKIP() << BackgroundWriter::kNeeds;
     ASSERT_EQ(sched_getscheduler(0), SCHED_OTHER);
   }
 };

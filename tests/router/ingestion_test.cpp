@@ -145,9 +145,7 @@ TEST(GiveWay, TheWriterGivesWayEverySixtyFourLogsOfEachStep) {
 std::atomic<int> g_steps_at_idle{0}, g_steps_not_at_idle{0};
 
 TEST(BackgroundWriter, TheEngineIngestsABatchAtIdlePriority) {
-  if (!router::BackgroundWriter::permitted())
-    GTEST_SKIP() << "this process may not come back from SCHED_IDLE (no CAP_SYS_NICE, RLIMIT_NICE "
-                    "below 20)";
+  if (!router::BackgroundWriter::permitted()) GTEST_SKIP() << router::BackgroundWriter::kNeeds;
   const GiveWay looking(
       [] { (sched_getscheduler(0) == SCHED_IDLE ? g_steps_at_idle : g_steps_not_at_idle)++; });
   testing::TempDir dir;
