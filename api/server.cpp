@@ -375,10 +375,14 @@ class Server::Impl::WsConnection : public SubscriptionSink,
                              " subscriptions per connection")),
                          "too_many_subscriptions");
     }
-    const std::int64_t head = server_.engine.last_event_seq();
-    if (spec.from_cursor && *spec.from_cursor > head) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("cursor ", *spec.from_cursor, " is ahead of the newest event ", head));
+    // A cursor this replica has not applied yet may come from another replica: it is valid if
+    // committed, and its subscription starts once this one has caught up.
+    if (spec.from_cursor && *spec.from_cursor > server_.engine.last_event_seq()) {
+      ZKR_ASSIGN_OR_RETURN(const std::int64_t head, server_.engine.newest_committed_event());
+      if (*spec.from_cursor > head) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("cursor ", *spec.from_cursor, " is ahead of the newest event ", head));
+      }
     }
     auto cursor = std::make_shared<SentCursor>();
     std::weak_ptr<WsConnection> weak = this->weak_from_this();

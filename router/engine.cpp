@@ -629,6 +629,12 @@ absl::StatusOr<Word> Engine::interop_root(std::uint64_t block) const {
   return state.shared_root_at(block);
 }
 
+absl::StatusOr<std::int64_t> Engine::newest_committed_event() const {
+  if (config_.role != Role::kReplica) return last_event_seq_.load();
+  auto lease = readers_->acquire();
+  return EventStore::last_seq(lease.db());
+}
+
 absl::StatusOr<std::vector<settlement::Event>> Engine::events_after(std::int64_t after,
                                                                     std::size_t limit) const {
   const std::int64_t upto = last_event_seq_.load();

@@ -246,6 +246,9 @@ class Engine {
 
   /// The newest event's seq (0 when there is none).
   std::int64_t last_event_seq() const noexcept { return last_event_seq_.load(); }
+  /// The newest event committed to the database. A writer's is the newest it applied; a replica
+  /// asks its database, since another replica of the same writer may already serve newer events.
+  [[nodiscard]] absl::StatusOr<std::int64_t> newest_committed_event() const;
   /// Blocks until an event newer than `after` is committed, `timeout` passes, or `wake` (if given)
   /// is set and wake_event_waiters() is called; returns the newest seq.
   std::int64_t wait_for_events(std::int64_t after, std::chrono::milliseconds timeout,

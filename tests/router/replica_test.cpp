@@ -21,13 +21,14 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::unique_ptr<Engine> open_replica(const std::string& path) {
+std::unique_ptr<Engine> open_replica(const std::string& path,
+                                     std::chrono::milliseconds follow_interval = 5ms) {
   EngineConfig config;
   config.database_path = path;
   config.role = Role::kReplica;
   config.gateway = {.chain_id = 506, .first_block = 10, .signing_key = nullptr};
   config.reader_connections = 2;
-  config.follow_interval = 5ms;
+  config.follow_interval = follow_interval;
   auto engine = Engine::open(config);
   if (!engine.ok()) throw std::runtime_error(std::string(engine.status().message()));
   return std::move(*engine);
@@ -147,6 +148,23 @@ TEST_F(Replica, FollowsItsWriterAndAnswersAsItDoes) {
   ASSERT_TRUE(live->message(id).ok());
   EXPECT_EQ(live->proof(id, ProofTarget::kGateway).status().code(),
             writer->proof(id, ProofTarget::kGateway).status().code());
+}
+
+// A replica that has not applied the newest events yet still knows they are committed: a
+// subscriber moving to it from a replica further ahead resumes from its cursor.
+TEST_F(Replica, KnowsTheNewestCommittedEventBeforeItHasAppliedIt) {
+  auto writer = testing::open_engine(path_);
+  testing::replay_scenario(*writer);
+  auto replica = open_replica(path_, std::chrono::minutes(10));  // it looks again in 10 minutes
+  const std::int64_t applied = replica->last_event_seq();
+  EXPECT_EQ(applied, writer->last_event_seq());
+  EXPECT_EQ(*replica->newest_committed_event(), applied);
+  const auto chain = writer->chain(270);
+  ASSERT_TRUE(writer->ingest(testing::generated_batch(270, chain->last_recorded + 1, 3)).ok());
+  EXPECT_EQ(replica->last_event_seq(), applied);  // not applied yet, but known to be committed
+  EXPECT_GT(writer->last_event_seq(), applied);
+  EXPECT_EQ(*replica->newest_committed_event(), writer->last_event_seq());
+  EXPECT_EQ(*writer->newest_committed_event(), writer->last_event_seq());
 }
 
 TEST_F(Replica, RefusesWritesNamingTheWriter) {
