@@ -16,6 +16,15 @@ bool time_shared(int policy) {
   return policy == SCHED_OTHER || policy == SCHED_BATCH;
 }
 
+// The scope the calling thread is in, for Foreground.
+struct Current {
+  BackgroundWriter* owner = nullptr;
+  std::uint64_t token = 0;
+  int policy = SCHED_OTHER;
+  int depth = 0;  // Foregrounds alive
+};
+thread_local Current t_current;
+
 }  // namespace
 
 bool BackgroundWriter::permitted() {
@@ -50,15 +59,35 @@ BackgroundWriter::Scope BackgroundWriter::enter() {
     running_.emplace(token, Running{gettid(), policy, std::chrono::steady_clock::now() + budget_});
   }
   wake_.notify_all();
+  t_current = Current{.owner = this, .token = token, .policy = policy};
   return Scope(this, token, policy);
 }
 
 void BackgroundWriter::leave(std::uint64_t token, int policy) {
+  t_current = Current{};
   {
     std::lock_guard lock(mutex_);  // the watchdog raises threads only while holding it
     running_.erase(token);
   }
   set_policy(0, policy);
+}
+
+void BackgroundWriter::set_unless_raised(std::uint64_t token, int policy) {
+  std::lock_guard lock(mutex_);  // the watchdog erases a raised scope's entry under it
+  if (running_.contains(token)) set_policy(0, policy);
+}
+
+BackgroundWriter::Foreground::Foreground() {
+  Current& c = t_current;
+  if (c.owner == nullptr) return;
+  counted_ = true;
+  if (c.depth++ == 0) c.owner->set_unless_raised(c.token, c.policy);
+}
+
+BackgroundWriter::Foreground::~Foreground() {
+  Current& c = t_current;
+  if (!counted_ || c.owner == nullptr) return;  // not in a scope, or it has ended
+  if (--c.depth == 0) c.owner->set_unless_raised(c.token, SCHED_IDLE);
 }
 
 void BackgroundWriter::watch() {

@@ -7,6 +7,10 @@
 // still unfinished after `budget` goes on at normal priority (a watchdog thread raises it), so a
 // read load that fills every core delays an acknowledgement by about `budget`, never without end.
 //
+// While it holds a lock that readers wait for, a background thread comes to the foreground (its own
+// policy) for the hold: preempted at idle priority with the lock held, it would leave the readers
+// waiting until a core fell idle or its budget ran out (priority inversion).
+//
 // Raising a thread back from SCHED_IDLE needs CAP_SYS_NICE or an RLIMIT_NICE of at least 20
 // (sched(7)); permitted() tells whether this process has it.
 
@@ -52,7 +56,21 @@ class BackgroundWriter {
     std::uint64_t token_;
     int policy_;  // the thread's policy before
   };
+  /// Must end on the thread that entered it.
   [[nodiscard]] Scope enter();
+
+  /// The calling thread at its own policy while this lives, if it is in a Scope that has not been
+  /// raised; nothing otherwise. Wraps each hold of a lock that readers wait for. Nests.
+  class Foreground {
+   public:
+    Foreground();
+    ~Foreground();
+    Foreground(const Foreground&) = delete;
+    Foreground& operator=(const Foreground&) = delete;
+
+   private:
+    bool counted_ = false;  // made inside a scope
+  };
 
   /// Batches that outlasted the budget and were raised to normal priority.
   std::uint64_t raised() const noexcept { return raised_.load(); }
@@ -64,6 +82,8 @@ class BackgroundWriter {
     std::chrono::steady_clock::time_point due;
   };
   void leave(std::uint64_t token, int policy);
+  /// Sets the calling thread to `policy` if its scope `token` has not been raised.
+  void set_unless_raised(std::uint64_t token, int policy);
   void watch();
 
   const std::chrono::milliseconds budget_;

@@ -242,6 +242,7 @@ absl::StatusOr<std::size_t> Engine::follow_once() {
 void Engine::publish_events(std::int64_t seq) {
   if (seq <= last_event_seq_.load()) return;
   {
+    BackgroundWriter::Foreground foreground;
     std::lock_guard events(event_mutex_);
     last_event_seq_ = seq;
   }
@@ -342,8 +343,10 @@ absl::Status Engine::write(const std::function<absl::Status(settlement::GatewayW
     ZKR_RETURN_IF_ERROR(body(w));
     ZKR_RETURN_IF_ERROR(tx.commit());
   }
-  // Committed: publish it to readers in one short step (the changes' in-memory part only).
+  // Committed: publish it to readers in one short step (the changes' in-memory part only), in the
+  // foreground if the writer is in the background: readers wait for the lock.
   {
+    BackgroundWriter::Foreground foreground;
     std::unique_lock state(state_mutex_);
     for (const settlement::GatewayChange& change : w.changes()) gateway_->apply(change);
     if (on_commit) on_commit();

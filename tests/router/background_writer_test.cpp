@@ -1,5 +1,6 @@
 // BackgroundWriter: a thread in a scope runs at SCHED_IDLE and comes back to its own policy when
-// the scope ends; one still in its scope past the budget is raised by the watchdog.
+// the scope ends; one still in its scope past the budget is raised by the watchdog; a Foreground
+// (a hold of a lock readers wait for) brings it to its own policy for the hold.
 
 #include "router/background_writer.hpp"
 
@@ -68,6 +69,51 @@ TEST_F(BackgroundWriterTest, AScopePastItsBudgetIsRaisedToNormalPriority) {
   }
   other.join();
   EXPECT_EQ(writer.raised(), 3U);
+}
+
+TEST_F(BackgroundWriterTest, AForegroundHoldRunsAtTheThreadsOwnPolicy) {
+  BackgroundWriter writer(milliseconds(60'000));
+  {
+    const BackgroundWriter::Foreground outside;  // in no scope: nothing changes
+    EXPECT_EQ(sched_getscheduler(0), SCHED_OTHER);
+  }
+  const sched_param none{};
+  ASSERT_EQ(sched_setscheduler(0, SCHED_BATCH, &none), 0);
+  {
+    const BackgroundWriter::Scope scope = writer.enter();
+    for (int round = 0; round < 2; ++round) {
+      {
+        const BackgroundWriter::Foreground hold;
+        EXPECT_EQ(sched_getscheduler(0), SCHED_BATCH);  // its own policy, not SCHED_OTHER
+        {
+          const BackgroundWriter::Foreground nested;
+          EXPECT_EQ(sched_getscheduler(0), SCHED_BATCH);
+        }
+        EXPECT_EQ(sched_getscheduler(0), SCHED_BATCH) << "the outer hold is still on";
+      }
+      EXPECT_EQ(sched_getscheduler(0), SCHED_IDLE) << "back in the background after the hold";
+    }
+  }
+  EXPECT_EQ(sched_getscheduler(0), SCHED_BATCH);
+  {
+    const BackgroundWriter::Foreground after;  // the scope has ended
+    EXPECT_EQ(sched_getscheduler(0), SCHED_BATCH);
+  }
+  ASSERT_EQ(sched_setscheduler(0, SCHED_OTHER, &none), 0);
+  EXPECT_EQ(writer.raised(), 0U);
+}
+
+TEST_F(BackgroundWriterTest, AHoldThatOutlastsTheBudgetStaysRaisedAfterIt) {
+  BackgroundWriter writer(milliseconds(50));
+  const BackgroundWriter::Scope scope = writer.enter();
+  {
+    const BackgroundWriter::Foreground hold;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (writer.raised() == 0 && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(milliseconds(5));
+    ASSERT_EQ(writer.raised(), 1U) << "not raised within 10 s of a 50 ms budget";
+  }
+  EXPECT_EQ(sched_getscheduler(0), SCHED_OTHER) << "a raised batch does not go back to idle";
 }
 
 }  // namespace
