@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <mutex>
-#include <optional>
 
 #include "merkle/constants.hpp"
 #include "merkle/status.hpp"
@@ -51,16 +50,15 @@ void MessageIndex::add_batch(std::uint64_t chain_id, std::uint64_t batch_number,
       by_tx_.prefetch(logs[j].tx_hash);
       if (logs[j].sender) by_sender_.prefetch(*logs[j].sender);
     }
-    std::optional<BackgroundWriter::Foreground> foreground;  // for the hold
-    foreground.emplace();
-    std::unique_lock lock(mutex_);
-    const std::size_t hold_end = i + kLogsPerHold;
-    do {
-      add({chain_id, batch_number, i}, logs[i], first_of_tx(i));
-      ++i;
-    } while (i < logs.size() && (i < hold_end || !first_of_tx(i)));
-    lock.unlock();
-    foreground.reset();
+    {
+      const BackgroundWriter::Foreground foreground;  // for the hold: readers wait for the lock
+      std::unique_lock lock(mutex_);
+      const std::size_t hold_end = i + kLogsPerHold;
+      do {
+        add({chain_id, batch_number, i}, logs[i], first_of_tx(i));
+        ++i;
+      } while (i < logs.size() && (i < hold_end || !first_of_tx(i)));
+    }
     give_way();
   }
 }
