@@ -816,7 +816,7 @@ std::string Server::Impl::metrics() const {
   line("zkrouter_binary_batches_total", "counter", "Batches submitted as protobuf frames.",
        c.batches_submitted.load());
   line("zkrouter_writer_batches_raised_total", "counter",
-       "Batches ingested at background priority that outlasted its budget and went on at normal "
+       "Batches ingested at background priority that outlasted their budget and went on at normal "
        "priority.",
        engine.batches_raised());
   line("zkrouter_event_cursor", "gauge", "Newest event sequence number.", engine.last_event_seq());

@@ -51,7 +51,7 @@ BackgroundWriter::~BackgroundWriter() {
 
 BackgroundWriter::Scope BackgroundWriter::enter() {
   const int policy = sched_getscheduler(0);
-  if (!time_shared(policy) || !set_policy(0, SCHED_IDLE)) return Scope(nullptr, 0, policy);
+  if (!time_shared(policy) || !set_policy(0, SCHED_IDLE)) return Scope(nullptr);
   std::uint64_t token = 0;
   {
     std::lock_guard lock(mutex_);
@@ -60,16 +60,17 @@ BackgroundWriter::Scope BackgroundWriter::enter() {
   }
   wake_.notify_all();
   t_current = Current{.owner = this, .token = token, .policy = policy};
-  return Scope(this, token, policy);
+  return Scope(this);
 }
 
-void BackgroundWriter::leave(std::uint64_t token, int policy) {
+void BackgroundWriter::leave() {
+  const Current c = t_current;
   t_current = Current{};
   {
     std::lock_guard lock(mutex_);  // the watchdog raises threads only while holding it
-    running_.erase(token);
+    running_.erase(c.token);
   }
-  set_policy(0, policy);
+  set_policy(0, c.policy);
 }
 
 void BackgroundWriter::set_unless_raised(std::uint64_t token, int policy) {
@@ -110,13 +111,12 @@ void BackgroundWriter::watch() {
   }
 }
 
-BackgroundWriter::Scope::Scope(Scope&& other) noexcept
-    : owner_(other.owner_), token_(other.token_), policy_(other.policy_) {
+BackgroundWriter::Scope::Scope(Scope&& other) noexcept : owner_(other.owner_) {
   other.owner_ = nullptr;
 }
 
 BackgroundWriter::Scope::~Scope() {
-  if (owner_ != nullptr) owner_->leave(token_, policy_);
+  if (owner_ != nullptr) owner_->leave();
 }
 
 }  // namespace zkr::router

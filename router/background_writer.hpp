@@ -50,11 +50,8 @@ class BackgroundWriter {
 
    private:
     friend class BackgroundWriter;
-    Scope(BackgroundWriter* owner, std::uint64_t token, int policy) noexcept
-        : owner_(owner), token_(token), policy_(policy) {}
+    explicit Scope(BackgroundWriter* owner) noexcept : owner_(owner) {}
     BackgroundWriter* owner_;  // null: the thread was left as it was
-    std::uint64_t token_;
-    int policy_;  // the thread's policy before
   };
   /// Must end on the thread that entered it.
   [[nodiscard]] Scope enter();
@@ -81,7 +78,8 @@ class BackgroundWriter {
     int policy;
     std::chrono::steady_clock::time_point due;
   };
-  void leave(std::uint64_t token, int policy);
+  /// Ends the calling thread's scope (its token and policy are the thread's own record).
+  void leave();
   /// Sets the calling thread to `policy` if its scope `token` has not been raised.
   void set_unless_raised(std::uint64_t token, int policy);
   void watch();
