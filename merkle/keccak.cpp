@@ -1,5 +1,7 @@
 #include "merkle/keccak.hpp"
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstdlib>
 
@@ -90,6 +92,47 @@ void keccak256_many(ByteSpan in, std::size_t stride, std::span<Word> out) noexce
   }
   for (std::size_t i = done; i < out.size(); ++i)
     out[i] = detail::keccak256_impl(data + i * stride, stride);
+}
+
+void keccak256_each(std::span<const ByteSpan> messages, std::span<Word> out) noexcept {
+  const KeccakBackend backend = keccak_backend();
+  // Short messages wait here, padded, for a SIMD group; kChunk of them at a time.
+  constexpr std::size_t kChunk = 64;
+  std::array<std::uint8_t, kChunk * detail::kKeccakRate> blocks;
+  std::array<std::size_t, kChunk> slots;  // where each waiting message's digest goes
+  std::size_t waiting = 0;
+  const auto flush = [&] {
+    std::array<Word, kChunk> digests;
+    std::size_t done = 0;
+    switch (backend) {
+      case KeccakBackend::kAvx512:
+        done = detail::keccak256_blocks_avx512(blocks.data(), waiting, digests.data()->data());
+        break;
+      case KeccakBackend::kAvx2:
+        done = detail::keccak256_blocks_avx2(blocks.data(), waiting, digests.data()->data());
+        break;
+      case KeccakBackend::kPortable:
+        break;
+    }
+    for (std::size_t k = 0; k < done; ++k) out[slots[k]] = digests[k];
+    for (std::size_t k = done; k < waiting; ++k) out[slots[k]] = keccak256(messages[slots[k]]);
+    waiting = 0;
+  };
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    const ByteSpan m = messages[i];
+    if (backend == KeccakBackend::kPortable || m.size() > kKeccakMaxShortMessage) {
+      out[i] = keccak256(m);
+      continue;
+    }
+    std::uint8_t* block = blocks.data() + waiting * detail::kKeccakRate;
+    std::copy(m.begin(), m.end(), block);
+    std::fill(block + m.size(), block + detail::kKeccakRate, std::uint8_t{0});
+    block[m.size()] ^= 0x01;  // Keccak padding: the same byte when the message is 135 bytes long
+    block[detail::kKeccakRate - 1] ^= 0x80;
+    slots[waiting++] = i;
+    if (waiting == kChunk) flush();
+  }
+  if (waiting > 0) flush();
 }
 
 void hash_pairs(std::span<const Word> in, std::span<Word> out) noexcept {

@@ -131,6 +131,11 @@ inline constexpr std::size_t kKeccakMaxShortMessage = detail::kKeccakRate - 1;
 /// a time on the SIMD path chosen for this CPU (see KeccakBackend).
 void keccak256_many(ByteSpan in, std::size_t stride, std::span<Word> out) noexcept;
 
+/// out[i] = keccak256(messages[i]) for every i (out.size() == messages.size()), messages of any
+/// lengths: those of up to kKeccakMaxShortMessage bytes are padded into blocks of their own and
+/// hashed several at a time on the SIMD path, longer ones one at a time.
+void keccak256_each(std::span<const ByteSpan> messages, std::span<Word> out) noexcept;
+
 /// out[i] = H(in[2i], in[2i+1]) for every i < out.size(); `in` holds 2 * out.size() words.
 /// This is the unit of tree building: one level of a tree is hashed with one call.
 void hash_pairs(std::span<const Word> in, std::span<Word> out) noexcept;

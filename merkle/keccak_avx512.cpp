@@ -10,4 +10,9 @@ std::size_t keccak256_many_avx512(const std::uint8_t* in, std::size_t stride, st
   return simd::hash_groups<U64x8, 8>(in, stride, count, out);
 }
 
+std::size_t keccak256_blocks_avx512(const std::uint8_t* blocks, std::size_t count,
+                                    std::uint8_t* out) noexcept {
+  return simd::hash_block_groups<U64x8, 8>(blocks, count, out);
+}
+
 }  // namespace zkr::merkle::detail

@@ -1,5 +1,6 @@
 #include "router/message_store.hpp"
 
+#include <array>
 #include <charconv>
 #include <cstring>
 
@@ -101,6 +102,22 @@ std::string multi_row_insert(std::string_view head, std::size_t rows, std::size_
   return sql;
 }
 
+/// The statements for a chunk of `rows` logs and their events: a whole chunk's text is built once
+/// (it is some kilobytes, and the writer runs it sixteen times a batch), a last partial chunk's as
+/// it comes.
+struct ChunkSql {
+  std::string events;
+  std::string logs;
+};
+ChunkSql chunk_sql(std::size_t rows) {
+  constexpr std::string_view kEvents =
+      "events (seq, kind, chain_id, batch_number, log_index, created_at)";
+  constexpr std::string_view kLogs =
+      "logs (chain_id, batch_number, log_index, tx_hash, packed, kind, sender, body, "
+      "destination_chain_id, recorded_seq)";
+  return {multi_row_insert(kEvents, rows, 6), multi_row_insert(kLogs, rows, 10)};
+}
+
 }  // namespace
 
 absl::StatusOr<std::int64_t> MessageStore::insert(Database& db, const ValidatedBatch& v,
@@ -110,17 +127,15 @@ absl::StatusOr<std::int64_t> MessageStore::insert(Database& db, const ValidatedB
   // The messages' events are numbered on from the newest (one writer: nothing else appends).
   ZKR_ASSIGN_OR_RETURN(const std::int64_t last, settlement::EventStore::last_seq(db));
   const std::int64_t first_seq = last + 1;
+  // The chunk's packed logs, alive until its statement has run (they are bound in place).
+  std::array<merkle::PackedLog, kRowsPerInsert> packed;
   for (std::size_t from = 0; from < b.logs.size(); from += kRowsPerInsert) {
     const std::size_t rows = std::min(kRowsPerInsert, b.logs.size() - from);
-    ZKR_ASSIGN_OR_RETURN(
-        Statement * e,
-        db.prepare(multi_row_insert(
-            "events (seq, kind, chain_id, batch_number, log_index, created_at)", rows, 6)));
-    ZKR_ASSIGN_OR_RETURN(
-        Statement * s,
-        db.prepare(multi_row_insert("logs (chain_id, batch_number, log_index, tx_hash, packed, "
-                                    "kind, sender, body, destination_chain_id, recorded_seq)",
-                                    rows, 10)));
+    static const ChunkSql whole = chunk_sql(kRowsPerInsert);
+    const ChunkSql partial = rows == kRowsPerInsert ? ChunkSql{} : chunk_sql(rows);
+    const ChunkSql& sql = rows == kRowsPerInsert ? whole : partial;
+    ZKR_ASSIGN_OR_RETURN(Statement * e, db.prepare(sql.events));
+    ZKR_ASSIGN_OR_RETURN(Statement * s, db.prepare(sql.logs));
     for (std::size_t r = 0; r < rows; ++r) {
       const std::size_t i = from + r;
       const BatchLog& l = b.logs[i];
@@ -133,21 +148,22 @@ absl::StatusOr<std::int64_t> MessageStore::insert(Database& db, const ValidatedB
           .bind(ep + 4, b.batch_number)
           .bind(ep + 5, static_cast<std::uint64_t>(i))
           .bind(ep + 6, now);
-      const merkle::PackedLog packed = merkle::serialize(l.log);
+      // The blobs are bound in place: the batch, its facts and `packed` outlive the run below.
+      packed[r] = merkle::serialize(l.log);
       const int p = static_cast<int>(r * 10);
       s->bind(p + 1, b.chain_id)
           .bind(p + 2, b.batch_number)
           .bind(p + 3, static_cast<std::uint64_t>(i))
-          .bind(p + 4, l.tx_hash)
-          .bind(p + 5, merkle::ByteSpan(packed))
+          .bind_borrowed(p + 4, l.tx_hash)
+          .bind_borrowed(p + 5, packed[r])
           .bind(p + 6, static_cast<int>(f.kind));
       if (f.sender) {
-        s->bind(p + 7, merkle::ByteSpan(*f.sender));
+        s->bind_borrowed(p + 7, *f.sender);
       } else {
         s->bind_null(p + 7);
       }
       if (l.message) {
-        s->bind(p + 8, merkle::ByteSpan(*l.message));
+        s->bind_borrowed(p + 8, *l.message);
       } else {
         s->bind_null(p + 8);
       }

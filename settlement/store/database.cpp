@@ -25,10 +25,9 @@ absl::StatusOr<std::unique_ptr<Database>> Database::open(const std::string& loca
 }
 
 absl::Status Statement::run() {
-  ZKR_ASSIGN_OR_RETURN(const bool row, step());
-  (void)row;
-  reset();
-  return absl::OkStatus();
+  const absl::StatusOr<bool> row = step();
+  reset();  // on failure too: borrowed bytes are not read again
+  return row.status();
 }
 
 absl::StatusOr<merkle::Word> Statement::column_word(int i) const {

@@ -66,11 +66,16 @@ class Statement {
   Statement& bind(int index, const std::optional<T>& value) {
     return value ? bind(index, *value) : bind_null(index);
   }
+  /// A BLOB the statement may read in place instead of copying: the bytes must stay valid until
+  /// run() or reset() (bulk inserts, where a copy per value is most of the binding's cost).
+  Statement& bind_borrowed(int index, std::span<const std::uint8_t> blob) {
+    return bind_blob_borrowed(index, blob);
+  }
   virtual Statement& bind_null(int index) = 0;
 
   /// Advances: true with a row, false when done. Errors carry the backend's message.
   [[nodiscard]] virtual absl::StatusOr<bool> step() = 0;
-  /// step() for statements that return no rows.
+  /// step() for statements that return no rows; resets the statement, whatever the outcome.
   [[nodiscard]] absl::Status run();
   virtual void reset() noexcept = 0;
 
@@ -85,6 +90,10 @@ class Statement {
  protected:
   virtual Statement& bind_int64(int index, std::int64_t value) = 0;
   virtual Statement& bind_blob(int index, std::span<const std::uint8_t> blob) = 0;
+  /// Copies unless the backend can do better.
+  virtual Statement& bind_blob_borrowed(int index, std::span<const std::uint8_t> blob) {
+    return bind_blob(index, blob);
+  }
   virtual Statement& bind_text(int index, std::string_view text) = 0;
   virtual std::string column_name(int i) const = 0;
 };

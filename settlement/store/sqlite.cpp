@@ -29,6 +29,7 @@ class SqliteStatement final : public Statement {
  protected:
   Statement& bind_int64(int index, std::int64_t value) override;
   Statement& bind_blob(int index, std::span<const std::uint8_t> blob) override;
+  Statement& bind_blob_borrowed(int index, std::span<const std::uint8_t> blob) override;
   Statement& bind_text(int index, std::string_view text) override;
   std::string column_name(int i) const override { return sqlite3_column_name(stmt_, i); }
 
@@ -75,6 +76,12 @@ Statement& SqliteStatement::bind_int64(int index, std::int64_t value) {
 
 Statement& SqliteStatement::bind_blob(int index, std::span<const std::uint8_t> blob) {
   const int rc = sqlite3_bind_blob64(stmt_, index, blob.data(), blob.size(), SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK && bind_status_.ok()) bind_status_ = db_->error(rc, "bind");
+  return *this;
+}
+
+Statement& SqliteStatement::bind_blob_borrowed(int index, std::span<const std::uint8_t> blob) {
+  const int rc = sqlite3_bind_blob64(stmt_, index, blob.data(), blob.size(), SQLITE_STATIC);
   if (rc != SQLITE_OK && bind_status_.ok()) bind_status_ = db_->error(rc, "bind");
   return *this;
 }
