@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include "absl/strings/str_cat.h"
 #include "router/engine.hpp"
+#include "settlement/store/database.hpp"
 #include "tests/support/engine_fixtures.hpp"
 
 namespace zkr::router {
@@ -39,6 +41,34 @@ std::string prepared(const testing::TempDir& dir) {
   EXPECT_TRUE(engine->seal_block().ok());
   EXPECT_TRUE(engine->seal_gateway_batch().ok());
   return path;
+}
+
+// Bulk inserts bind their blobs in place (Statement::bind_borrowed): the bytes stored are the
+// caller's, and a run that fails leaves no binding behind to be read later.
+TEST(Recovery, BorrowedBlobsAreStoredAndAFailedRunLeavesNoneBound) {
+  testing::TempDir dir;
+  auto db = settlement::Database::open(dir.file("borrowed.db"));
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE((*db)->exec("CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB)").ok());
+  auto insert = (*db)->prepare("INSERT INTO t (k, v) VALUES (?1, ?2)");
+  ASSERT_TRUE(insert.ok()) << insert.status();
+  {
+    std::vector<std::uint8_t> bytes{1, 2, 3};
+    ASSERT_TRUE((*insert)->bind(1, 1).bind_borrowed(2, bytes).run().ok());
+    const absl::Status again = (*insert)->bind(1, 1).bind_borrowed(2, bytes).run();
+    EXPECT_EQ(again.code(), absl::StatusCode::kAlreadyExists) << again;  // the same key
+  }  // the bytes are gone: the failed run must not have left them bound
+  const absl::Status unbound = (*insert)->bind(1, 2).run();
+  ASSERT_TRUE(unbound.ok()) << unbound;
+  auto select = (*db)->prepare("SELECT k, v IS NULL, length(v), hex(v) FROM t ORDER BY k");
+  ASSERT_TRUE(select.ok());
+  std::vector<std::string> rows;
+  ASSERT_TRUE(settlement::for_each_row(*select, [&](const settlement::Statement& row) {
+                rows.push_back(absl::StrCat(row.column_int64(0), ":", row.column_int64(1), ":",
+                                            row.column_int64(2), ":", row.column_text(3)));
+                return absl::OkStatus();
+              }).ok());
+  EXPECT_EQ(rows, (std::vector<std::string>{"1:0:3:010203", "2:1:0:"}));
 }
 
 TEST(Recovery, ReopensCleanly) {
