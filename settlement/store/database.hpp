@@ -67,7 +67,8 @@ class Statement {
     return value ? bind(index, *value) : bind_null(index);
   }
   /// A BLOB the statement may read in place instead of copying: the bytes must stay valid until
-  /// run() or reset() (bulk inserts, where a copy per value is most of the binding's cost).
+  /// run() or reset() (both drop the binding, as does prepare() when it hands the statement out
+  /// again). For bulk inserts, where a copy per value is most of the binding's cost.
   Statement& bind_borrowed(int index, std::span<const std::uint8_t> blob) {
     return bind_blob_borrowed(index, blob);
   }
