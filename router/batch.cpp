@@ -21,9 +21,9 @@ absl::Status log_error(std::size_t index, std::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat("log ", index, ": ", to_absl(what)));
 }
 
-/// `message_hash`: keccak256 of the log's message, if it has one.
+/// `message_hash`: keccak256 of the log's message; null when it has none.
 absl::StatusOr<LogFacts> check_log(std::uint64_t chain_id, std::size_t index, const BatchLog& l,
-                                   const Word& message_hash) {
+                                   const Word* message_hash) {
   LogFacts facts;
   if (l.log.l2_shard_id != 0)
     return log_error(index, absl::StrCat("l2ShardId must be 0, got ", l.log.l2_shard_id));
@@ -33,8 +33,8 @@ absl::StatusOr<LogFacts> check_log(std::uint64_t chain_id, std::size_t index, co
     return facts;
   }
   if (!l.message) return log_error(index, "an L1Messenger log needs its message body");
-  if (message_hash != l.log.value) {
-    return log_error(index, absl::StrCat("keccak(message) is ", merkle::to_hex(message_hash),
+  if (*message_hash != l.log.value) {
+    return log_error(index, absl::StrCat("keccak(message) is ", merkle::to_hex(*message_hash),
                                          " but the log's value is ", merkle::to_hex(l.log.value)));
   }
   if (!std::all_of(l.log.key.begin(), l.log.key.begin() + 12,
@@ -173,13 +173,17 @@ absl::StatusOr<ValidatedBatch> validate_batch(SealedBatch batch, GiveWay give_wa
   // A step's messages are hashed together (several at a time on the SIMD path), then checked.
   std::array<merkle::ByteSpan, GiveWay::kLogsPerStep> messages;
   std::array<Word, GiveWay::kLogsPerStep> message_hashes;
+  std::array<const Word*, GiveWay::kLogsPerStep> hash_of;  // each log's, null without a message
   for (std::size_t from = 0; from < batch.logs.size(); from += GiveWay::kLogsPerStep) {
     const std::size_t n = std::min<std::size_t>(GiveWay::kLogsPerStep, batch.logs.size() - from);
+    std::size_t count = 0;
     for (std::size_t k = 0; k < n; ++k) {
       const std::optional<merkle::Bytes>& m = batch.logs[from + k].message;
-      messages[k] = m ? merkle::ByteSpan(*m) : merkle::ByteSpan();
+      hash_of[k] = m ? &message_hashes[count] : nullptr;
+      if (m) messages[count++] = merkle::ByteSpan(*m);
     }
-    merkle::keccak256_each(std::span(messages).first(n), std::span(message_hashes).first(n));
+    merkle::keccak256_each(std::span(messages).first(count),
+                           std::span(message_hashes).first(count));
     for (std::size_t k = 0; k < n; ++k) {
       const std::size_t i = from + k;
       const BatchLog& l = batch.logs[i];
@@ -189,7 +193,7 @@ absl::StatusOr<ValidatedBatch> validate_batch(SealedBatch batch, GiveWay give_wa
                             batch.logs[i - 1].log.tx_number_in_batch,
                             ": logs must be in emission order"));
       }
-      ZKR_ASSIGN_OR_RETURN(LogFacts facts, check_log(batch.chain_id, i, l, message_hashes[k]));
+      ZKR_ASSIGN_OR_RETURN(LogFacts facts, check_log(batch.chain_id, i, l, hash_of[k]));
       out.facts.push_back(facts);
     }
     if (n == GiveWay::kLogsPerStep) give_way();
