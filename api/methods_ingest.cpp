@@ -99,6 +99,8 @@ void add_ingest_methods(Dispatcher& d, router::Engine& e) {
           const Params p(params, {"batch"});
           ZKR_RETURN_IF_ERROR(p.no_extra());
           ZKR_ASSIGN_OR_RETURN(const json::value* bv, p.value(0));
+          // Reading the batch is part of its work: in the background with its ingest.
+          const auto background = e.in_background();
           ZKR_ASSIGN_OR_RETURN(router::SealedBatch batch, batch_from_json(*bv));
           ZKR_RETURN_IF_ERROR(authorize(e, c, batch.chain_id));
           const std::uint64_t chain = batch.chain_id, number = batch.batch_number;

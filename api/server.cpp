@@ -211,6 +211,9 @@ constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
 // Each connection may hold this much of a request without drawing on the server-wide body
 // budget, so that ordinary requests are never refused while large ones hold the budget.
 constexpr std::size_t kFreeBodyBytes = 64 * 1024;
+// Requests up to this size are parsed on the sockets' thread (a proof call is a few hundred
+// bytes); a larger one, in practice a batch submitted as JSON, is parsed on a worker.
+constexpr std::size_t kInlineParseBytes = 64 * 1024;
 
 }  // namespace
 
@@ -298,6 +301,22 @@ struct Server::Impl {
       });
     }
     co_return r;
+  }
+
+  /// The answer to one HTTP body or WebSocket text message. A large one (over kInlineParseBytes)
+  /// is parsed and answered on a worker in the background, like a batch's ingest: megabytes of
+  /// JSON hold up neither the sockets' thread nor the readers.
+  awaitable<std::optional<std::string>> answer_text(const Dispatcher& table, std::string_view text,
+                                                    CallContext& context) {
+    if (text.size() > kInlineParseBytes) {
+      co_return co_await answer(false, [this, &table, text, &context] {
+        const auto background = engine.in_background();
+        return table.handle(text, context);
+      });
+    }
+    const Dispatcher::Parsed call = table.parse(text);
+    co_return co_await answer(call.runs_inline,
+                              [&table, &call, &context] { return table.handle(call, context); });
   }
 
   // Declaration order is destruction order in reverse: the io_context (destroying it destroys any
@@ -650,10 +669,7 @@ class Server::Impl::WsConnection : public SubscriptionSink,
         response = co_await server_.answer(
             false, [this, text, &context] { return handle_binary(text, context); });
       } else {
-        const Dispatcher::Parsed call = dispatcher_.parse(text);
-        response = co_await server_.answer(call.runs_inline, [this, &call, &context] {
-          return dispatcher_.handle(call, context);
-        });
+        response = co_await server_.answer_text(dispatcher_, text, context);
       }
       buffer.consume(buffer.size());
       if (buffer.capacity() > 1024 * 1024) buffer.shrink_to_fit();
@@ -665,6 +681,8 @@ class Server::Impl::WsConnection : public SubscriptionSink,
   }
 
   std::optional<std::string> handle_binary(std::string_view bytes, CallContext& context) {
+    // The decoding is part of the batch's work: in the background with its ingest.
+    const auto background = server_.engine.in_background();
     absl::StatusOr<BatchFrame> frame = decode_batch_frame(bytes);
     if (!frame.ok()) return Dispatcher::error_response(nullptr, to_rpc_error(frame.status()));
     const json::value id(frame->request_id);
@@ -870,9 +888,7 @@ awaitable<http::response<http::string_body>> Server::Impl::handle_http(
     } else {
       const auto auth = req[http::field::authorization];
       if (auth.starts_with("Bearer ")) context.bearer = std::string(auth.substr(7));
-      const Dispatcher::Parsed call = table.parse(req.body());
-      std::optional<std::string> body = co_await answer(
-          call.runs_inline, [&table, &call, &context] { return table.handle(call, context); });
+      std::optional<std::string> body = co_await answer_text(table, req.body(), context);
       if (body) held = body->size();  // given back by the caller once written
       if (body) {
         res.body() = std::move(*body);

@@ -50,6 +50,7 @@ BackgroundWriter::~BackgroundWriter() {
 }
 
 BackgroundWriter::Scope BackgroundWriter::enter() {
+  if (t_current.owner != nullptr) return Scope(nullptr);  // inside a scope already: part of it
   const int policy = sched_getscheduler(0);
   if (!time_shared(policy) || !set_policy(0, SCHED_IDLE)) return Scope(nullptr);
   std::uint64_t token = 0;

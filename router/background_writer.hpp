@@ -53,7 +53,8 @@ class BackgroundWriter {
     explicit Scope(BackgroundWriter* owner) noexcept : owner_(owner) {}
     BackgroundWriter* owner_;  // null: the thread was left as it was
   };
-  /// Must end on the thread that entered it.
+  /// Must end on the thread that entered it. Entered again inside a scope (a batch's decoding
+  /// wraps its ingest), the inner one is part of the outer one: it changes nothing.
   [[nodiscard]] Scope enter();
 
   /// The calling thread at its own policy while this lives, if it is in a Scope that has not been

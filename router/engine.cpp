@@ -382,9 +382,13 @@ absl::Status Engine::migrate_chain(std::uint64_t chain_id, SettlementLayer to) {
   });
 }
 
+std::optional<BackgroundWriter::Scope> Engine::in_background() {
+  if (!background_) return std::nullopt;
+  return background_->enter();
+}
+
 absl::StatusOr<IngestResult> Engine::ingest(SealedBatch batch) {
-  std::optional<BackgroundWriter::Scope> background;
-  if (background_) background.emplace(background_->enter());
+  const std::optional<BackgroundWriter::Scope> background = in_background();
   ZKR_ASSIGN_OR_RETURN(ValidatedBatch v, validate_batch(std::move(batch), give_way()));
   IngestResult result{
       .duplicate = false, .chain_batch_root = v.chain_batch_root, .log_count = v.batch.logs.size()};

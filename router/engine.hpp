@@ -145,7 +145,12 @@ class Engine {
   [[nodiscard]] absl::Status register_chain(const ChainRegistration& registration);
   [[nodiscard]] absl::Status migrate_chain(std::uint64_t chain_id, settlement::SettlementLayer to);
   /// Validates and records a sealed batch. An exact resubmission is a no-op (duplicate = true).
+  /// Runs in the background (in_background()).
   [[nodiscard]] absl::StatusOr<IngestResult> ingest(SealedBatch batch);
+  /// With a background budget, the calling thread as background work until the result ends
+  /// (nothing otherwise). A caller that decodes a batch before ingest() wraps both in it, so the
+  /// whole batch, decoding included, runs behind readers. Ends on the thread that called it.
+  [[nodiscard]] std::optional<BackgroundWriter::Scope> in_background();
   [[nodiscard]] absl::Status commit_batch(std::uint64_t chain_id, std::uint64_t batch_number);
   [[nodiscard]] absl::Status prove_batch(std::uint64_t chain_id, std::uint64_t batch_number,
                                          merkle::ByteSpan proof);

@@ -430,6 +430,41 @@ TEST_F(Api, BatchRequestsAnswerEachCallAndSkipNotifications) {
             "batch_too_long");
 }
 
+TEST_F(Api, RequestsOverSixtyFourKibAreAnsweredOffTheSocketsThreadAlike) {
+  // Over 64 KiB a request is parsed and answered on a worker (in practice: a batch submitted as
+  // JSON); the answers are those of the inline path.
+  const std::string status =
+      testing::http_request(port_, "POST", "/",
+                            R"({"jsonrpc":"2.0","id":7,"method":"zkr_getGatewayStatus"})")
+          .body;
+  const std::string padded =
+      R"({"jsonrpc":"2.0","id":7,"method":"zkr_getGatewayStatus"})" + std::string(70'000, ' ');
+  EXPECT_EQ(testing::http_request(port_, "POST", "/", padded).body, status);
+  const auto broken =
+      json::parse(testing::http_request(port_, "POST", "/", "[" + std::string(70'000, ' ')).body);
+  EXPECT_EQ(broken.at("error").at("code").to_number<std::int64_t>(), -32700);
+
+  // A large batch as JSON, over HTTP and then over a WebSocket.
+  const router::SealedBatch first = testing::generated_batch(270, 4, 400);
+  ASSERT_GT(json::serialize(json_batch(first)).size(), 64U * 1024);
+  auto r = call("zkr_submitBatch", json::array{json_batch(first)}, testing::credential_for(270));
+  ASSERT_TRUE(r.as_object().contains("result")) << json::serialize(r);
+  EXPECT_EQ(r.at("result").at("logCount").to_number<std::uint64_t>(), 400U);
+  testing::WsClient ws(port_);
+  ASSERT_TRUE(ws.call("zkr_authenticate", json::array{270, testing::credential_for(270)})
+                  .at("result")
+                  .at("authenticated")
+                  .as_bool());
+  r = ws.call("zkr_submitBatch", json::array{json_batch(testing::generated_batch(270, 5, 400))});
+  ASSERT_TRUE(r.as_object().contains("result")) << json::serialize(r);
+  EXPECT_EQ(engine_->batch(270, 5)->log_count, 400U);
+  // The batches moved the status on: compare with the small request's answer now.
+  ws.send_text(padded);
+  const json::value large = json::parse(*ws.read());
+  EXPECT_EQ(large.at("id"), 7);
+  EXPECT_EQ(large.at("result"), ws.call("zkr_getGatewayStatus", json::array{}).at("result"));
+}
+
 TEST_F(Api, HealthMetricsAndRoutes) {
   const auto health = testing::http_request(port_, "GET", "/health");
   EXPECT_EQ(health.status, 200);

@@ -1,6 +1,7 @@
 // BackgroundWriter: a thread in a scope runs at SCHED_IDLE and comes back to its own policy when
 // the scope ends; one still in its scope past the budget is raised by the watchdog; a Foreground
-// (a hold of a lock readers wait for) brings it to its own policy for the hold.
+// (a hold of a lock readers wait for) brings it to its own policy for the hold; a scope entered
+// inside a scope is part of it.
 
 #include "router/background_writer.hpp"
 
@@ -41,6 +42,39 @@ TEST_F(BackgroundWriterTest, AScopeRunsAtIdlePriorityAndComesBack) {
   }
   EXPECT_EQ(sched_getscheduler(0), SCHED_BATCH);
   ASSERT_EQ(sched_setscheduler(0, SCHED_OTHER, &none), 0);
+}
+
+TEST_F(BackgroundWriterTest, AScopeEnteredInsideAScopeIsPartOfIt) {
+  BackgroundWriter writer(milliseconds(60'000));
+  {
+    const BackgroundWriter::Scope outer = writer.enter();  // a batch's decoding
+    {
+      const BackgroundWriter::Scope inner = writer.enter();  // its ingest
+      EXPECT_EQ(sched_getscheduler(0), SCHED_IDLE);
+    }
+    EXPECT_EQ(sched_getscheduler(0), SCHED_IDLE) << "the inner scope's end left the outer one";
+  }
+  EXPECT_EQ(sched_getscheduler(0), SCHED_OTHER);
+
+  // Raised inside the outer scope: the inner one does not take the thread back to idle, and a
+  // hold inside it still comes back to the thread's own policy.
+  BackgroundWriter quick(milliseconds(50));
+  {
+    const BackgroundWriter::Scope outer = quick.enter();
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (quick.raised() == 0 && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(milliseconds(5));
+    ASSERT_EQ(quick.raised(), 1U) << "not raised within 10 s of a 50 ms budget";
+    {
+      const BackgroundWriter::Scope inner = quick.enter();
+      EXPECT_EQ(sched_getscheduler(0), SCHED_OTHER);
+      { const BackgroundWriter::Foreground hold; }
+      EXPECT_EQ(sched_getscheduler(0), SCHED_OTHER);
+    }
+    EXPECT_EQ(sched_getscheduler(0), SCHED_OTHER);
+  }
+  EXPECT_EQ(sched_getscheduler(0), SCHED_OTHER);
+  EXPECT_EQ(quick.raised(), 1U);
 }
 
 TEST_F(BackgroundWriterTest, AScopePastItsBudgetIsRaisedToNormalPriority) {
