@@ -304,15 +304,13 @@ struct Server::Impl {
   }
 
   /// The answer to one HTTP body or WebSocket text message. A large one (over kInlineParseBytes)
-  /// is parsed and answered on a worker in the background, like a batch's ingest: megabytes of
-  /// JSON hold up neither the sockets' thread nor the readers.
+  /// is parsed and answered on a worker: megabytes of JSON never hold up the sockets' thread (a
+  /// batch submitted as JSON then goes on in the background with its ingest).
   awaitable<std::optional<std::string>> answer_text(const Dispatcher& table, std::string_view text,
                                                     CallContext& context) {
     if (text.size() > kInlineParseBytes) {
-      co_return co_await answer(false, [this, &table, text, &context] {
-        const auto background = engine.in_background();
-        return table.handle(text, context);
-      });
+      co_return co_await answer(false,
+                                [&table, text, &context] { return table.handle(text, context); });
     }
     const Dispatcher::Parsed call = table.parse(text);
     co_return co_await answer(call.runs_inline,
