@@ -262,6 +262,10 @@ struct Subscriber {
       if (ws->closed()) subscribe(port);
     }
   }
+  /// For a failure's message: whether the connection is still open, and why it closed if not.
+  std::string connection() const {
+    return ws->closed() ? "; closed: " + ws->close_reason() : "; still open";
+  }
 };
 
 /// Mines an L1 block each 100 ms until `done()` or `limit` passes (anvil makes blocks only for
@@ -447,13 +451,11 @@ TEST(ScaleOut, OneWriterAStandbyAndThreeReplicasUnderTraffic) {
   // The subscriber, across the replica's kill -9: every message once, in order, no gap.
   sub.follow_to(messages.back().first, 20s);
   EXPECT_EQ(sub.received, messages)
-      << "received " << sub.received.size() << " of " << messages.size()
-      << (sub.ws->closed() ? "; closed: " + sub.ws->close_reason() : "; still open");
+      << "received " << sub.received.size() << " of " << messages.size() << sub.connection();
   moved.follow_to(messages.back().first, 20s);
   EXPECT_EQ(moved.received, messages)
       << "the subscriber that moved to another replica received " << moved.received.size() << " of "
-      << messages.size()
-      << (moved.ws->closed() ? "; closed: " + moved.ws->close_reason() : "; still open");
+      << messages.size() << moved.connection();
 
   for (testing::Process& r : replicas) EXPECT_EQ(stop(r), 0);
   EXPECT_EQ(stop(standby), 0);
