@@ -4,6 +4,7 @@
 // the protocol constants (empty-subtree hashes, leaf paddings) are computed at compile time from
 // their definitions rather than pasted in.
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -54,25 +55,58 @@ constexpr Word squeeze_word(const KeccakState& s) noexcept {
   return out;
 }
 
-/// Byte is std::uint8_t or char, so the same code hashes binary data and (at compile time) text.
+/// Keccak-256 fed in pieces: update() any number of times, then finish() once. Byte is
+/// std::uint8_t or char, so the same code hashes binary data and (at compile time) text.
+class Keccak256Stream {
+ public:
+  template <typename Byte>
+  constexpr void update(const Byte* data, std::size_t size) noexcept {
+    if (pending_size_ > 0) {  // complete the block begun by an earlier piece
+      const std::size_t n = std::min(size, kKeccakRate - pending_size_);
+      for (std::size_t i = 0; i < n; ++i)
+        pending_[pending_size_ + i] = static_cast<std::uint8_t>(data[i]);
+      pending_size_ += n;
+      data += n;
+      size -= n;
+      if (pending_size_ < kKeccakRate) return;
+      absorb_block(state_, pending_.data());
+      pending_size_ = 0;
+    }
+    for (; size >= kKeccakRate; data += kKeccakRate, size -= kKeccakRate) absorb_block(state_, data);
+    for (std::size_t i = 0; i < size; ++i) pending_[i] = static_cast<std::uint8_t>(data[i]);
+    pending_size_ = size;
+  }
+
+  constexpr Word finish() noexcept {
+    // Last, partial block: whole lanes, then the tail bytes with the padding folded in.
+    const std::size_t lanes = pending_size_ / 8;
+    for (std::size_t i = 0; i < lanes; ++i) state_[i] ^= load_le64(pending_.data() + 8 * i);
+    std::uint64_t tail = 0;
+    for (std::size_t j = 0; j < pending_size_ % 8; ++j)
+      tail |= std::uint64_t{pending_[8 * lanes + j]} << (8 * j);
+    tail |= std::uint64_t{0x01} << (8 * (pending_size_ % 8));  // Keccak (SHA3-256 would use 0x06)
+    state_[lanes] ^= tail;
+    state_[kKeccakRate / 8 - 1] ^= 0x8000000000000000ULL;
+    keccak_f1600(state_);
+    return squeeze_word(state_);
+  }
+
+ private:
+  KeccakState state_{};
+  std::array<std::uint8_t, kKeccakRate> pending_{};
+  std::size_t pending_size_ = 0;
+};
+
 template <typename Byte>
 constexpr Word keccak256_impl(const Byte* data, std::size_t size) noexcept {
-  KeccakState s{};
-  for (; size >= kKeccakRate; data += kKeccakRate, size -= kKeccakRate) absorb_block(s, data);
-  // Last, partial block: whole lanes, then the tail bytes with the padding folded in.
-  const std::size_t lanes = size / 8;
-  for (std::size_t i = 0; i < lanes; ++i) s[i] ^= load_le64(data + 8 * i);
-  std::uint64_t tail = 0;
-  for (std::size_t j = 0; j < size % 8; ++j)
-    tail |= std::uint64_t{static_cast<std::uint8_t>(data[8 * lanes + j])} << (8 * j);
-  tail |= std::uint64_t{0x01} << (8 * (size % 8));  // Keccak padding (SHA3-256 would use 0x06)
-  s[lanes] ^= tail;
-  s[kKeccakRate / 8 - 1] ^= 0x8000000000000000ULL;
-  keccak_f1600(s);
-  return squeeze_word(s);
+  Keccak256Stream h;
+  h.update(data, size);
+  return h.finish();
 }
 
 }  // namespace detail
+
+using detail::Keccak256Stream;
 
 /// Keccak-256 of `data`. About 0.4 µs per 136-byte block with the portable permutation.
 constexpr Word keccak256(ByteSpan data) noexcept {

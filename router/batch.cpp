@@ -125,34 +125,34 @@ absl::Status seal_roots(SealedBatch& batch) {
   return absl::OkStatus();
 }
 
-Word batch_content_hash(const SealedBatch& b) {
-  merkle::Bytes buf;
-  buf.reserve(6 * 32 + b.logs.size() * (88 + 32));
-  const auto put = [&buf](const Word& w) { buf.insert(buf.end(), w.begin(), w.end()); };
-  put(merkle::be32(b.chain_id));
-  put(merkle::be32(b.batch_number));
-  put(merkle::be32(b.protocol_version));
-  put(b.aggregated_root);
-  put(b.local_root);
-  put(b.chain_batch_root);
-  for (const BatchLog& l : b.logs) {
-    const merkle::PackedLog packed = merkle::serialize(l.log);
-    buf.insert(buf.end(), packed.begin(), packed.end());
-    put(l.tx_hash);
+Word batch_content_hash(const SealedBatch& b, GiveWay give_way) {
+  merkle::Keccak256Stream h;
+  const auto put = [&h](merkle::ByteSpan bytes) { h.update(bytes.data(), bytes.size()); };
+  for (const Word& w : {merkle::be32(b.chain_id), merkle::be32(b.batch_number),
+                        merkle::be32(b.protocol_version), b.aggregated_root, b.local_root,
+                        b.chain_batch_root})
+    put(w);
+  for (std::size_t i = 0; i < b.logs.size(); ++i) {
+    put(merkle::serialize(b.logs[i].log));
+    put(b.logs[i].tx_hash);
     // A message body is bound through the log's value, which validation checks is its keccak.
+    if ((i + 1) % GiveWay::kLogsPerStep == 0) give_way();
   }
   // Appended only when present, so a batch without them hashes as it always has.
   if (!b.transactions.empty()) put(merkle::be32(b.transactions.size()));
-  for (const TxFacts& t : b.transactions) {
+  for (std::size_t i = 0; i < b.transactions.size(); ++i) {
+    const TxFacts& t = b.transactions[i];
     put(t.tx_hash);
-    buf.push_back(static_cast<std::uint8_t>((t.block_number ? 1 : 0) | (t.block_hash ? 2 : 0) |
-                                            (t.from ? 4 : 0) | (t.to ? 8 : 0)));
+    const std::uint8_t present = static_cast<std::uint8_t>(
+        (t.block_number ? 1 : 0) | (t.block_hash ? 2 : 0) | (t.from ? 4 : 0) | (t.to ? 8 : 0));
+    put(merkle::ByteSpan(&present, 1));
     if (t.block_number) put(merkle::be32(*t.block_number));
     if (t.block_hash) put(*t.block_hash);
-    if (t.from) buf.insert(buf.end(), t.from->begin(), t.from->end());
-    if (t.to) buf.insert(buf.end(), t.to->begin(), t.to->end());
+    if (t.from) put(*t.from);
+    if (t.to) put(*t.to);
+    if ((i + 1) % GiveWay::kLogsPerStep == 0) give_way();
   }
-  return merkle::keccak256(merkle::ByteSpan(buf));
+  return h.finish();
 }
 
 absl::StatusOr<ValidatedBatch> validate_batch(SealedBatch batch, GiveWay give_way) {
@@ -216,7 +216,7 @@ absl::StatusOr<ValidatedBatch> validate_batch(SealedBatch batch, GiveWay give_wa
   if (out.chain_batch_root != batch.chain_batch_root) {
     return root_mismatch("chainBatchRoot", batch.chain_batch_root, out.chain_batch_root);
   }
-  out.content_hash = batch_content_hash(batch);
+  out.content_hash = batch_content_hash(batch, give_way);
   out.tree = std::make_shared<const merkle::LogTree>(std::move(tree));
   out.batch = std::move(batch);
   return out;

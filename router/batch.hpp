@@ -83,7 +83,8 @@ bool is_messenger_log(const merkle::L2ToL1Log& log) noexcept;
 /// sequencer does when it seals the batch. InvalidArgument above 16384 logs.
 [[nodiscard]] absl::Status seal_roots(SealedBatch& batch);
 
-/// keccak over a canonical encoding of everything in the batch.
-merkle::Word batch_content_hash(const SealedBatch& batch);
+/// keccak over a canonical encoding of everything in the batch. Gives way every
+/// GiveWay::kLogsPerStep logs and transactions.
+merkle::Word batch_content_hash(const SealedBatch& batch, GiveWay give_way = GiveWay());
 
 }  // namespace zkr::router

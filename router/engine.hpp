@@ -305,8 +305,9 @@ class Engine {
       std::uint64_t chain_id, std::uint64_t batch_number) const;
 
   EngineConfig config_;
-  std::unique_ptr<settlement::Database> writer_;
+  // Before the writer's connection, whose checkpoint thread runs in its scopes.
   std::unique_ptr<BackgroundWriter> background_;  // when background_budget is above zero
+  std::unique_ptr<settlement::Database> writer_;
   std::unique_ptr<ReaderPool> readers_;
   std::mutex write_mutex_;                 // one writer at a time (and the writer connection)
   mutable std::shared_mutex state_mutex_;  // guards changes to gateway_ and trees_

@@ -11,8 +11,10 @@ namespace zkr::router {
 
 class GiveWay {
  public:
-  /// Logs per step: checked, stored (one INSERT statement) or indexed (one hold of its lock).
-  static constexpr unsigned kLogsPerStep = 64;
+  /// Logs per step: checked, hashed, stored (one INSERT statement) or indexed (one hold of its
+  /// lock). Small, since a step is what a reader queued on the writer's core may wait for: at 64
+  /// a step took 100–200 µs (bench/RESULTS.md, "No long stretches").
+  static constexpr unsigned kLogsPerStep = 16;
 
   /// Does nothing (what tests and tools that are the only thread get by default).
   constexpr GiveWay() noexcept = default;

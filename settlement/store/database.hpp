@@ -7,6 +7,7 @@
 // CONFLICT, RETURNING, partial indexes, keys always given (no rowid or sequence).
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -31,6 +32,16 @@ struct DatabaseOptions {
   bool read_only = false;
   int busy_timeout_ms = 5000;
   std::int64_t cache_size_kib = 64 * 1024;  // SQLite's page cache
+  /// SQLite writer: WAL checkpoints (copying the WAL's pages into the database file) run on a
+  /// thread of their own, with a connection of its own, instead of inside the commit that takes the
+  /// WAL past SQLite's threshold (1000 pages); a commit then no longer does that copy, milliseconds
+  /// of CPU in one piece. Each checkpoint runs inside `run_checkpoint`, if given (which calls its
+  /// argument once: to run it at another priority). A commit that finds the WAL at twice the
+  /// threshold copies what the thread has left (little, unless the thread is starved), so that
+  /// SQLite can start the WAL again from its beginning and the WAL stays bounded. PostgreSQL
+  /// ignores both.
+  bool checkpoint_in_background = false;
+  std::function<void(const std::function<void()>& checkpoint)> run_checkpoint;
 };
 
 /// Whether `location` names a PostgreSQL database ("postgresql://…" or "postgres://…").

@@ -2,7 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "absl/strings/str_cat.h"
@@ -12,6 +15,79 @@ namespace zkr::settlement {
 namespace {
 
 class SqliteDatabase;
+
+// WAL checkpoints on a thread of their own (DatabaseOptions::checkpoint_in_background). The
+// writer's connection reports the WAL's size after every commit (sqlite3_wal_hook, which replaces
+// SQLite's own automatic checkpoint); past kThreshold pages this thread runs a PASSIVE checkpoint
+// on its own connection. PASSIVE waits for nobody: the writer goes on appending to the WAL while
+// it runs, and restarts the WAL from its start once a checkpoint has caught up with it.
+class WalCheckpointer {
+ public:
+  static constexpr int kThreshold = 1000;  // pages: SQLite's default autocheckpoint
+  // The committing writer checkpoints what the thread has left. SQLite starts the WAL again from
+  // its beginning only at a write that finds every page of it copied, which a checkpoint on
+  // another thread, while the writer goes on appending, rarely leaves.
+  static constexpr int kWriterCompletesAt = 2 * kThreshold;
+
+  using Runner = std::function<void(const std::function<void()>&)>;
+  WalCheckpointer(sqlite3* checkpointer, Runner runner)
+      : conn_(checkpointer), runner_(std::move(runner)), thread_([this] { run(); }) {}
+  ~WalCheckpointer() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+    sqlite3_close_v2(conn_);
+  }
+  WalCheckpointer(const WalCheckpointer&) = delete;
+  WalCheckpointer& operator=(const WalCheckpointer&) = delete;
+
+  /// The writer connection's wal hook: `pages` in the WAL after a commit.
+  static int on_commit(void* self, sqlite3* writer, const char* schema, int pages) {
+    if (pages >= kWriterCompletesAt) {
+      sqlite3_wal_checkpoint_v2(writer, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    } else if (pages >= kThreshold) {
+      auto* c = static_cast<WalCheckpointer*>(self);
+      {
+        std::lock_guard lock(c->mutex_);
+        c->due_ = true;
+      }
+      c->wake_.notify_one();
+    }
+    return SQLITE_OK;
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock(mutex_);
+    while (true) {
+      wake_.wait(lock, [this] { return due_ || stopping_; });
+      if (stopping_) return;
+      due_ = false;
+      lock.unlock();
+      // A failure (the writer's own checkpoint running, say) leaves the pages for the next one.
+      const std::function<void()> checkpoint = [this] {
+        sqlite3_wal_checkpoint_v2(conn_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      };
+      if (runner_) {
+        runner_(checkpoint);
+      } else {
+        checkpoint();
+      }
+      lock.lock();
+    }
+  }
+
+  sqlite3* conn_;
+  Runner runner_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool due_ = false;
+  bool stopping_ = false;
+  std::thread thread_;  // last: it starts with the members above in place
+};
 
 class SqliteStatement final : public Statement {
  public:
@@ -57,9 +133,17 @@ class SqliteDatabase final : public Database {
     return !sqlite3_stmt_readonly(stmt) && inject_fault();
   }
 
+  /// Checkpoints the WAL from now on (the wal hook is this connection's: SQLite's own automatic
+  /// checkpoint stops).
+  void checkpoint_with(std::unique_ptr<WalCheckpointer> checkpointer) {
+    checkpointer_ = std::move(checkpointer);
+    sqlite3_wal_hook(db_, &WalCheckpointer::on_commit, checkpointer_.get());
+  }
+
  private:
   sqlite3* db_;
   std::unordered_map<std::string, std::unique_ptr<SqliteStatement>> cache_;
+  std::unique_ptr<WalCheckpointer> checkpointer_;  // with checkpoint_in_background
 };
 
 // ---- Statement ----------------------------------------------------------------------------------
@@ -163,6 +247,22 @@ absl::StatusOr<std::unique_ptr<Database>> open_sqlite(const std::string& path,
   ZKR_RETURN_IF_ERROR(db->exec("PRAGMA foreign_keys=ON"));
   ZKR_RETURN_IF_ERROR(db->exec(absl::StrCat("PRAGMA cache_size=-", options.cache_size_kib)));
   ZKR_RETURN_IF_ERROR(db->exec("PRAGMA temp_store=MEMORY"));
+  if (options.checkpoint_in_background && !options.read_only) {
+    sqlite3* conn = nullptr;
+    const int crc = sqlite3_open_v2(path.c_str(), &conn, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                                    nullptr);
+    // A first read opens its view of the WAL; until then a checkpoint on it does nothing.
+    const int rrc = crc == SQLITE_OK
+                        ? sqlite3_exec(conn, "PRAGMA schema_version", nullptr, nullptr, nullptr)
+                        : crc;
+    if (rrc != SQLITE_OK) {
+      const std::string why = conn ? sqlite3_errmsg(conn) : sqlite3_errstr(rrc);
+      sqlite3_close_v2(conn);
+      return absl::UnavailableError(
+          absl::StrCat("cannot open database ", path, " for its checkpoints: ", why));
+    }
+    db->checkpoint_with(std::make_unique<WalCheckpointer>(conn, options.run_checkpoint));
+  }
   return std::unique_ptr<Database>(std::move(db));
 }
 
@@ -170,6 +270,8 @@ namespace {
 
 SqliteDatabase::~SqliteDatabase() {
   cache_.clear();  // statements first
+  sqlite3_wal_hook(db_, nullptr, nullptr);
+  checkpointer_.reset();
   sqlite3_close_v2(db_);
 }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <random>
 
@@ -29,6 +30,33 @@ TEST(Keccak, MatchesEveryPublishedVector) {
       EXPECT_EQ(to_hex(keccak256(std::string_view(text))), to_hex(expected)) << text;
     }
   }
+}
+
+// Fed in two or three pieces, split anywhere (within a block, on a block's edge, empty pieces),
+// the stream gives each published vector's digest.
+TEST(Keccak, AStreamFedInPiecesMatchesEveryPublishedVector) {
+  std::size_t longest = 0;
+  for (const auto& c : vectors().at("keccak256").as_array()) {
+    const auto& o = c.as_object();
+    const Word expected = testing::word(o.at("hash"));
+    const Bytes input = o.contains("input")
+                            ? testing::bytes(o.at("input"))
+                            : Bytes(o.at("input_utf8").as_string().begin(),
+                                    o.at("input_utf8").as_string().end());
+    longest = std::max(longest, input.size());
+    for (std::size_t a = 0; a <= input.size(); ++a) {
+      for (const std::size_t b : {a, std::min(input.size(), a + 1), std::min(input.size(), a + 136),
+                                  input.size()}) {
+        Keccak256Stream h;
+        h.update(input.data(), a);
+        h.update(input.data() + a, b - a);
+        h.update(input.data() + b, input.size() - b);
+        ASSERT_EQ(to_hex(h.finish()), to_hex(expected))
+            << input.size() << " bytes split at " << a << " and " << b;
+      }
+    }
+  }
+  EXPECT_GT(longest, 2 * detail::kKeccakRate);  // some vector spans several blocks
 }
 
 TEST(Keccak, IsNotSha3_256) {

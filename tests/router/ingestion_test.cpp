@@ -112,32 +112,43 @@ TEST_F(Ingestion, ExactResubmissionIsANoOp) {
   EXPECT_EQ(testing::database_digest(path_), before);
 }
 
-// The writer gives way every GiveWay::kLogsPerStep logs in each of its three steps: checking the
-// batch (and once more after its tree), storing it (one INSERT per step) and indexing it (one hold
-// of the index's lock per step), so no step holds a core for more than 64 logs' work.
+// The writer gives way every GiveWay::kLogsPerStep logs in each of its steps: checking the batch
+// (and once more after its tree), hashing its content (every kLogsPerStep logs, then every
+// kLogsPerStep transactions), storing it (one INSERT per step) and indexing it (one hold of the
+// index's lock per step), so no step holds a core for more than kLogsPerStep logs' work.
 std::atomic<int> g_give_ways{0};
 
-TEST(GiveWay, TheWriterGivesWayEverySixtyFourLogsOfEachStep) {
-  static_assert(GiveWay::kLogsPerStep == 64);
+constexpr std::size_t kStep = GiveWay::kLogsPerStep;
+constexpr std::size_t kLogs = 1000;
+constexpr std::size_t kSteps = (kLogs + kStep - 1) / kStep;  // the last one partial
+static_assert(kLogs % kStep != 0, "a partial last step is part of what is tested");
+
+// Give-ways while checking a batch of kLogs logs with `transactions` transactions.
+std::size_t checking_give_ways(std::size_t transactions) {
+  return kLogs / kStep + 1 + kLogs / kStep + transactions / kStep;
+}
+
+TEST(GiveWay, TheWriterGivesWayEveryStepOfEachPart) {
   const GiveWay counting([] { g_give_ways++; });
-  constexpr std::size_t kLogs = 1000;  // 15 full steps and a part: 16 steps
   testing::TempDir dir;
   const auto engine = testing::open_engine(dir.database("zkrouter.db"), 1, counting);
   ASSERT_TRUE(testing::launch_chain(*engine, 270).ok());
+  const std::size_t transactions = testing::generated_batch(270, 1, kLogs).transactions.size();
 
   g_give_ways = 0;
   const auto checked = validate_batch(testing::generated_batch(270, 1, kLogs), counting);
   ASSERT_TRUE(checked.ok()) << checked.status();
-  EXPECT_EQ(g_give_ways, 15 + 1);  // after every 64 logs checked, and after the tree
+  EXPECT_EQ(g_give_ways, checking_give_ways(transactions));
 
   g_give_ways = 0;
   const auto ingested = engine->ingest(testing::generated_batch(270, 1, kLogs));
   ASSERT_TRUE(ingested.ok()) << ingested.status();
-  EXPECT_EQ(g_give_ways, (15 + 1) + 16 + 16);  // checked, stored in 16 INSERTs, indexed in 16 holds
+  // checked, stored in kSteps INSERTs, indexed in kSteps holds
+  EXPECT_EQ(g_give_ways, checking_give_ways(transactions) + kSteps + kSteps);
 
   g_give_ways = 0;  // an exact resubmission is checked again, and nothing more
   ASSERT_TRUE(engine->ingest(testing::generated_batch(270, 1, kLogs)).ok());
-  EXPECT_EQ(g_give_ways, 15 + 1);
+  EXPECT_EQ(g_give_ways, checking_give_ways(transactions));
 }
 
 // With a background budget, a batch is checked, stored and indexed at SCHED_IDLE (every step seen
@@ -153,18 +164,22 @@ TEST(BackgroundWriter, TheEngineIngestsABatchAtIdlePriority) {
                                            std::chrono::milliseconds(60'000));
   ASSERT_TRUE(testing::launch_chain(*engine, 270).ok());
   ASSERT_EQ(sched_getscheduler(0), SCHED_OTHER);
-  const auto ingested = engine->ingest(testing::generated_batch(270, 1, 1000));
+  const router::SealedBatch batch = testing::generated_batch(270, 1, kLogs);
+  const std::size_t transactions = batch.transactions.size();
+  const auto ingested = engine->ingest(batch);
   ASSERT_TRUE(ingested.ok()) << ingested.status();
-  EXPECT_EQ(g_steps_at_idle, 48);  // every step of checking, storing and indexing
+  // every step of checking, storing and indexing
+  EXPECT_EQ(g_steps_at_idle, checking_give_ways(transactions) + kSteps + kSteps);
   EXPECT_EQ(g_steps_not_at_idle, 0);
   EXPECT_EQ(sched_getscheduler(0), SCHED_OTHER);
   EXPECT_EQ(engine->batches_raised(), 0U);  // a minute is far from over
 }
 
 TEST_F(Ingestion, AFailedWriteAtAnyPointLeavesNothingBehind) {
-  // The batch below takes 2 + 2 x 2 writes (its event and row, then its 70 messages' events and
-  // logs, 64 rows to a statement); fail each one in turn.
-  for (int n = 1; n <= 6; ++n) {
+  // The batch below takes 2 + 2 x 5 writes (its event and row, then its 70 messages' events and
+  // logs, GiveWay::kLogsPerStep rows to a statement); fail each one in turn.
+  const int writes = 2 + 2 * static_cast<int>((70 + GiveWay::kLogsPerStep - 1) / GiveWay::kLogsPerStep);
+  for (int n = 1; n <= writes; ++n) {
     const std::string before = testing::database_digest(path_);
     engine_->inject_write_fault(n);
     const auto result = engine_->ingest(testing::generated_batch(270, 2, 70));
@@ -173,7 +188,7 @@ TEST_F(Ingestion, AFailedWriteAtAnyPointLeavesNothingBehind) {
     EXPECT_EQ(testing::database_digest(path_), before) << "write " << n;
     EXPECT_FALSE(engine_->batch(270, 2).has_value());
   }
-  engine_->inject_write_fault(7);  // one past the last: the batch goes in whole
+  engine_->inject_write_fault(writes + 1);  // one past the last: the batch goes in whole
   ASSERT_TRUE(engine_->ingest(testing::generated_batch(270, 2, 70)).ok());
   engine_->inject_write_fault(0);
   EXPECT_EQ(engine_->message({270, 2, 69})->id.log_index, 69U);

@@ -4,6 +4,13 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <condition_variable>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "router/engine.hpp"
 #include "settlement/store/database.hpp"
@@ -69,6 +76,93 @@ TEST(Recovery, BorrowedBlobsAreStoredAndAFailedRunLeavesNoneBound) {
                 return absl::OkStatus();
               }).ok());
   EXPECT_EQ(rows, (std::vector<std::string>{"1:0:3:010203", "2:1:0:"}));
+}
+
+// Writes `transactions` transactions of ten 4000-byte blobs each (about ten pages apiece).
+void write_pages(settlement::Database& db, int transactions) {
+  static int next_key = 0;
+  const std::vector<std::uint8_t> blob(4000, 0xab);
+  for (int t = 0; t < transactions; ++t) {
+    ASSERT_TRUE(db.begin_transaction().ok());
+    auto insert = db.prepare("INSERT INTO t (k, v) VALUES (?1, ?2)");
+    ASSERT_TRUE(insert.ok()) << insert.status();
+    for (int i = 0; i < 10; ++i) ASSERT_TRUE((*insert)->bind(1, next_key++).bind(2, blob).run().ok());
+    ASSERT_TRUE(db.commit_transaction().ok());
+  }
+}
+
+std::uintmax_t file_size(const std::string& path) {
+  std::error_code ec;
+  const std::uintmax_t n = std::filesystem::file_size(path, ec);
+  return ec ? 0 : n;
+}
+
+// With checkpoint_in_background, the commits leave the WAL to a thread of its own, which copies
+// it into the database file through the runner it was given.
+TEST(Recovery, CheckpointsRunOnTheirOwnThread) {
+  testing::TempDir dir;
+  const std::string path = dir.file("checkpoints.db");
+  std::mutex mutex;
+  std::condition_variable done;
+  std::vector<std::thread::id> ran_on;
+  settlement::DatabaseOptions options;
+  options.durability = settlement::Durability::kNormal;
+  options.checkpoint_in_background = true;
+  options.run_checkpoint = [&](const std::function<void()>& checkpoint) {
+    checkpoint();
+    std::lock_guard lock(mutex);
+    ran_on.push_back(std::this_thread::get_id());
+    done.notify_all();
+  };
+  auto db = settlement::Database::open(path, options);
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE((*db)->exec("CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB)").ok());
+  const std::uintmax_t before = file_size(path);
+  write_pages(**db, 150);  // about 1500 pages: past the 1000-page threshold once
+  {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(done.wait_for(lock, std::chrono::seconds(30), [&] { return !ran_on.empty(); }));
+    for (const std::thread::id id : ran_on) EXPECT_NE(id, std::this_thread::get_id());
+  }
+  // The pages reached the database file (the WAL's 1000 frames hold fewer distinct pages: a
+  // transaction writes its b-tree's inner pages again).
+  EXPECT_GE(file_size(path), before + 500 * 4096);
+  auto count = (*db)->prepare("SELECT count(*) FROM t");
+  ASSERT_TRUE(count.ok());
+  ASSERT_TRUE(*(*count)->step());
+  EXPECT_EQ((*count)->column_int64(0), 1500);
+}
+
+// A checkpoint thread that never gets to run (here: held in its runner) does not let the WAL grow
+// without end: at twice the threshold the committing writer checkpoints it itself, and the WAL
+// is written again from its start.
+TEST(Recovery, AStalledCheckpointThreadLeavesTheWalBounded) {
+  testing::TempDir dir;
+  const std::string path = dir.file("stalled.db");
+  std::mutex mutex;
+  std::condition_variable released;
+  bool release = false;
+  settlement::DatabaseOptions options;
+  options.durability = settlement::Durability::kNormal;
+  options.checkpoint_in_background = true;
+  options.run_checkpoint = [&](const std::function<void()>&) {
+    std::unique_lock lock(mutex);
+    released.wait(lock, [&] { return release; });
+  };
+  {
+    auto db = settlement::Database::open(path, options);
+    ASSERT_TRUE(db.ok()) << db.status();
+    ASSERT_TRUE((*db)->exec("CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB)").ok());
+    write_pages(**db, 1000);  // about 10 000 pages
+    // A WAL frame is a page and its 24-byte header; 2000 frames and one transaction at most.
+    EXPECT_LT(file_size(path + "-wal"), std::uintmax_t{2100} * (4096 + 24));
+    EXPECT_GT(file_size(path), std::uintmax_t{9000} * 4096);  // the writer's own checkpoints
+    {
+      std::lock_guard lock(mutex);
+      release = true;
+    }
+    released.notify_all();
+  }  // closed with the thread released
 }
 
 TEST(Recovery, ReopensCleanly) {
