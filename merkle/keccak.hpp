@@ -72,7 +72,8 @@ class Keccak256Stream {
       absorb_block(state_, pending_.data());
       pending_size_ = 0;
     }
-    for (; size >= kKeccakRate; data += kKeccakRate, size -= kKeccakRate) absorb_block(state_, data);
+    for (; size >= kKeccakRate; data += kKeccakRate, size -= kKeccakRate)
+      absorb_block(state_, data);
     for (std::size_t i = 0; i < size; ++i) pending_[i] = static_cast<std::uint8_t>(data[i]);
     pending_size_ = size;
   }

@@ -128,9 +128,9 @@ absl::Status seal_roots(SealedBatch& batch) {
 Word batch_content_hash(const SealedBatch& b, GiveWay give_way) {
   merkle::Keccak256Stream h;
   const auto put = [&h](merkle::ByteSpan bytes) { h.update(bytes.data(), bytes.size()); };
-  for (const Word& w : {merkle::be32(b.chain_id), merkle::be32(b.batch_number),
-                        merkle::be32(b.protocol_version), b.aggregated_root, b.local_root,
-                        b.chain_batch_root})
+  for (const Word& w :
+       {merkle::be32(b.chain_id), merkle::be32(b.batch_number), merkle::be32(b.protocol_version),
+        b.aggregated_root, b.local_root, b.chain_batch_root})
     put(w);
   for (std::size_t i = 0; i < b.logs.size(); ++i) {
     put(merkle::serialize(b.logs[i].log));

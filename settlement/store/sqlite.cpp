@@ -249,8 +249,8 @@ absl::StatusOr<std::unique_ptr<Database>> open_sqlite(const std::string& path,
   ZKR_RETURN_IF_ERROR(db->exec("PRAGMA temp_store=MEMORY"));
   if (options.checkpoint_in_background && !options.read_only) {
     sqlite3* conn = nullptr;
-    const int crc = sqlite3_open_v2(path.c_str(), &conn, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-                                    nullptr);
+    const int crc =
+        sqlite3_open_v2(path.c_str(), &conn, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
     // A first read opens its view of the WAL; until then a checkpoint on it does nothing.
     const int rrc = crc == SQLITE_OK
                         ? sqlite3_exec(conn, "PRAGMA schema_version", nullptr, nullptr, nullptr)

@@ -39,14 +39,13 @@ TEST(Keccak, AStreamFedInPiecesMatchesEveryPublishedVector) {
   for (const auto& c : vectors().at("keccak256").as_array()) {
     const auto& o = c.as_object();
     const Word expected = testing::word(o.at("hash"));
-    const Bytes input = o.contains("input")
-                            ? testing::bytes(o.at("input"))
-                            : Bytes(o.at("input_utf8").as_string().begin(),
-                                    o.at("input_utf8").as_string().end());
+    const Bytes input = o.contains("input") ? testing::bytes(o.at("input"))
+                                            : Bytes(o.at("input_utf8").as_string().begin(),
+                                                    o.at("input_utf8").as_string().end());
     longest = std::max(longest, input.size());
     for (std::size_t a = 0; a <= input.size(); ++a) {
-      for (const std::size_t b : {a, std::min(input.size(), a + 1), std::min(input.size(), a + 136),
-                                  input.size()}) {
+      for (const std::size_t b :
+           {a, std::min(input.size(), a + 1), std::min(input.size(), a + 136), input.size()}) {
         Keccak256Stream h;
         h.update(input.data(), a);
         h.update(input.data() + a, b - a);

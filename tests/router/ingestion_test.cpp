@@ -178,7 +178,8 @@ TEST(BackgroundWriter, TheEngineIngestsABatchAtIdlePriority) {
 TEST_F(Ingestion, AFailedWriteAtAnyPointLeavesNothingBehind) {
   // The batch below takes 2 + 2 x 5 writes (its event and row, then its 70 messages' events and
   // logs, GiveWay::kLogsPerStep rows to a statement); fail each one in turn.
-  const int writes = 2 + 2 * static_cast<int>((70 + GiveWay::kLogsPerStep - 1) / GiveWay::kLogsPerStep);
+  const int writes =
+      2 + 2 * static_cast<int>((70 + GiveWay::kLogsPerStep - 1) / GiveWay::kLogsPerStep);
   for (int n = 1; n <= writes; ++n) {
     const std::string before = testing::database_digest(path_);
     engine_->inject_write_fault(n);

@@ -86,7 +86,8 @@ void write_pages(settlement::Database& db, int transactions) {
     ASSERT_TRUE(db.begin_transaction().ok());
     auto insert = db.prepare("INSERT INTO t (k, v) VALUES (?1, ?2)");
     ASSERT_TRUE(insert.ok()) << insert.status();
-    for (int i = 0; i < 10; ++i) ASSERT_TRUE((*insert)->bind(1, next_key++).bind(2, blob).run().ok());
+    for (int i = 0; i < 10; ++i)
+      ASSERT_TRUE((*insert)->bind(1, next_key++).bind(2, blob).run().ok());
     ASSERT_TRUE(db.commit_transaction().ok());
   }
 }
