@@ -4,9 +4,11 @@
 #include <sqlite3.h>
 
 #include <atomic>
-#include <cstring>
 #include <mutex>
 #include <stdexcept>
+#include <string>
+
+#include "settlement/store/sqlite_vfs.hpp"
 
 namespace zkr::testing::faults {
 namespace {
@@ -15,10 +17,6 @@ std::atomic<int> g_fault{0};
 std::atomic<std::int64_t> g_countdown{0};  // 0: disarmed
 std::atomic<bool> g_sticky{false};
 std::atomic<std::int64_t> g_fired{0};
-
-sqlite3_vfs* g_real = nullptr;
-sqlite3_vfs g_vfs{};
-sqlite3_io_methods g_methods{};
 
 enum class Call { kWrite, kSync, kTruncate };
 
@@ -38,102 +36,24 @@ bool fires(Call call) {
   return true;
 }
 
-struct FaultFile {
-  sqlite3_file base;
-  sqlite3_file* real;  // stored right after this struct
-};
-
-sqlite3_file* real_of(sqlite3_file* f) {
-  return reinterpret_cast<FaultFile*>(f)->real;
-}
-
-int fault_close(sqlite3_file* f) {
-  return real_of(f)->pMethods->xClose(real_of(f));
-}
-
-int fault_read(sqlite3_file* f, void* out, int amount, sqlite3_int64 offset) {
-  return real_of(f)->pMethods->xRead(real_of(f), out, amount, offset);
-}
-
-int fault_write(sqlite3_file* f, const void* data, int amount, sqlite3_int64 offset) {
-  sqlite3_file* real = real_of(f);
+int fault_write(sqlite3_file* below, const void* data, int amount, sqlite3_int64 offset) {
   if (fires(Call::kWrite)) {
     if (static_cast<Fault>(g_fault.load()) == Fault::kIoError) return SQLITE_IOERR_WRITE;
     // Disk full: part of the write lands, then the device refuses the rest.
-    if (amount / 2 > 0) (void)real->pMethods->xWrite(real, data, amount / 2, offset);
+    if (amount / 2 > 0) (void)below->pMethods->xWrite(below, data, amount / 2, offset);
     return SQLITE_FULL;
   }
-  return real->pMethods->xWrite(real, data, amount, offset);
+  return below->pMethods->xWrite(below, data, amount, offset);
 }
 
-int fault_truncate(sqlite3_file* f, sqlite3_int64 size) {
+int fault_truncate(sqlite3_file* below, sqlite3_int64 size) {
   if (fires(Call::kTruncate)) return SQLITE_IOERR_TRUNCATE;
-  return real_of(f)->pMethods->xTruncate(real_of(f), size);
+  return below->pMethods->xTruncate(below, size);
 }
 
-int fault_sync(sqlite3_file* f, int flags) {
+int fault_sync(sqlite3_file* below, int flags) {
   if (fires(Call::kSync)) return SQLITE_IOERR_FSYNC;
-  return real_of(f)->pMethods->xSync(real_of(f), flags);
-}
-
-int fault_file_size(sqlite3_file* f, sqlite3_int64* size) {
-  return real_of(f)->pMethods->xFileSize(real_of(f), size);
-}
-int fault_lock(sqlite3_file* f, int level) {
-  return real_of(f)->pMethods->xLock(real_of(f), level);
-}
-int fault_unlock(sqlite3_file* f, int level) {
-  return real_of(f)->pMethods->xUnlock(real_of(f), level);
-}
-int fault_check_reserved(sqlite3_file* f, int* out) {
-  return real_of(f)->pMethods->xCheckReservedLock(real_of(f), out);
-}
-int fault_file_control(sqlite3_file* f, int op, void* arg) {
-  return real_of(f)->pMethods->xFileControl(real_of(f), op, arg);
-}
-int fault_sector_size(sqlite3_file* f) {
-  return real_of(f)->pMethods->xSectorSize(real_of(f));
-}
-int fault_device(sqlite3_file* f) {
-  return real_of(f)->pMethods->xDeviceCharacteristics(real_of(f));
-}
-int fault_shm_map(sqlite3_file* f, int page, int page_size, int extend, void volatile** out) {
-  return real_of(f)->pMethods->xShmMap(real_of(f), page, page_size, extend, out);
-}
-int fault_shm_lock(sqlite3_file* f, int offset, int n, int flags) {
-  return real_of(f)->pMethods->xShmLock(real_of(f), offset, n, flags);
-}
-void fault_shm_barrier(sqlite3_file* f) {
-  real_of(f)->pMethods->xShmBarrier(real_of(f));
-}
-int fault_shm_unmap(sqlite3_file* f, int remove) {
-  return real_of(f)->pMethods->xShmUnmap(real_of(f), remove);
-}
-int fault_fetch(sqlite3_file* f, sqlite3_int64 offset, int amount, void** out) {
-  return real_of(f)->pMethods->xFetch(real_of(f), offset, amount, out);
-}
-int fault_unfetch(sqlite3_file* f, sqlite3_int64 offset, void* page) {
-  return real_of(f)->pMethods->xUnfetch(real_of(f), offset, page);
-}
-
-int fault_open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, int* out_flags) {
-  auto* file = reinterpret_cast<FaultFile*>(f);
-  file->real = reinterpret_cast<sqlite3_file*>(file + 1);
-  std::memset(file->real, 0, static_cast<std::size_t>(g_real->szOsFile));
-  const int rc = g_real->xOpen(g_real, name, file->real, flags, out_flags);
-  // SQLite calls xClose only when pMethods is set, so it is set only when the real open was.
-  file->base.pMethods = file->real->pMethods != nullptr ? &g_methods : nullptr;
-  return rc;
-}
-
-int fault_delete(sqlite3_vfs*, const char* name, int sync_dir) {
-  return g_real->xDelete(g_real, name, sync_dir);
-}
-int fault_access(sqlite3_vfs*, const char* name, int flags, int* out) {
-  return g_real->xAccess(g_real, name, flags, out);
-}
-int fault_full_pathname(sqlite3_vfs*, const char* name, int n, char* out) {
-  return g_real->xFullPathname(g_real, name, n, out);
+  return below->pMethods->xSync(below, flags);
 }
 
 }  // namespace
@@ -141,40 +61,13 @@ int fault_full_pathname(sqlite3_vfs*, const char* name, int n, char* out) {
 void install() {
   static std::once_flag once;
   std::call_once(once, [] {
-    sqlite3_initialize();
-    g_real = sqlite3_vfs_find(nullptr);
-    if (g_real == nullptr || g_real->iVersion < 3) throw std::runtime_error("no SQLite VFS");
-    g_methods = sqlite3_io_methods{.iVersion = 3,
-                                   .xClose = fault_close,
-                                   .xRead = fault_read,
-                                   .xWrite = fault_write,
-                                   .xTruncate = fault_truncate,
-                                   .xSync = fault_sync,
-                                   .xFileSize = fault_file_size,
-                                   .xLock = fault_lock,
-                                   .xUnlock = fault_unlock,
-                                   .xCheckReservedLock = fault_check_reserved,
-                                   .xFileControl = fault_file_control,
-                                   .xSectorSize = fault_sector_size,
-                                   .xDeviceCharacteristics = fault_device,
-                                   .xShmMap = fault_shm_map,
-                                   .xShmLock = fault_shm_lock,
-                                   .xShmBarrier = fault_shm_barrier,
-                                   .xShmUnmap = fault_shm_unmap,
-                                   .xFetch = fault_fetch,
-                                   .xUnfetch = fault_unfetch};
-    // The remaining entry points (randomness, time, dynamic loading) take no file: the real
-    // VFS's own serve unchanged.
-    g_vfs = *g_real;
-    g_vfs.szOsFile = static_cast<int>(sizeof(FaultFile)) + g_real->szOsFile;
-    g_vfs.zName = "zkr-fault";
-    g_vfs.pNext = nullptr;
-    g_vfs.xOpen = fault_open;
-    g_vfs.xDelete = fault_delete;
-    g_vfs.xAccess = fault_access;
-    g_vfs.xFullPathname = fault_full_pathname;
-    if (sqlite3_vfs_register(&g_vfs, 1) != SQLITE_OK)
-      throw std::runtime_error("cannot register the fault VFS");
+    std::string error;
+    if (settlement::sqlite_vfs::register_over(
+            nullptr, "zkr-fault",
+            settlement::sqlite_vfs::WriteCalls{
+                .write = fault_write, .truncate = fault_truncate, .sync = fault_sync},
+            /*make_default=*/true, &error) == nullptr)
+      throw std::runtime_error("cannot register the fault VFS: " + error);
   });
 }
 
