@@ -2,6 +2,9 @@
 // database of many messages — against the reference approach of rebuilding the batch's log tree
 // from the database for every request (what the ZKsync server does). Run: scripts/bench-engine.
 
+#include <sched.h>
+#include <time.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -38,6 +41,9 @@ ABSL_FLAG(std::size_t, submitters, 2, "threads submitting batches concurrently (
 ABSL_FLAG(std::size_t, concurrent_batches, 300,
           "batches ingested per round while a reader measures proof latency (part 4; 0 skips it, "
           "leaving the database as part 1 made it)");
+ABSL_FLAG(std::size_t, stretch_batches, 0,
+          "above 0: also time the writer's longest stretch of CPU between two give-ways, this "
+          "many batches a round into a new database, with the commit in steps and whole (part 6)");
 
 namespace {
 
@@ -55,6 +61,26 @@ void check(const absl::Status& s) {
     std::fprintf(stderr, "engine_bench: %s\n", std::string(s.message()).c_str());
     std::exit(1);
   }
+}
+
+// Part 6: the writer's thread CPU time from one give-way to the next; the longest of a batch is
+// what a reader queued on the writer's core may wait for.
+thread_local double t_last_cpu_us = 0;
+thread_local double t_longest_us = 0;
+
+double thread_cpu_us() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
+}
+void end_stretch() {
+  const double now = thread_cpu_us();
+  t_longest_us = std::max(t_longest_us, now - t_last_cpu_us);
+  t_last_cpu_us = now;
+}
+void timed_give_way() {
+  end_stretch();
+  sched_yield();
 }
 
 constexpr std::string_view kGatewayKeyLabel = "zkrouter bench gateway";
@@ -107,13 +133,16 @@ int main(int argc, char** argv) {
   auto engine = std::move(*opened);
   if (const std::string out = absl::GetFlag(FLAGS_serve_config); !out.empty())
     write_serve_config(out, path, merkle::keccak256(std::string_view(kGatewayKeyLabel)));
-  for (std::size_t c = 0; c < chains; ++c) {
-    check(engine->register_chain(
-        {.chain_id = 1000 + c,
-         .credential = "benchmark-operator-credential",
-         .prover_key = settlement::secp256k1::compressed(prover->public_key())}));
-    check(engine->migrate_chain(1000 + c, settlement::SettlementLayer::kGateway));
-  }
+  const auto register_chains = [&](router::Engine& e) {
+    for (std::size_t c = 0; c < chains; ++c) {
+      check(e.register_chain(
+          {.chain_id = 1000 + c,
+           .credential = "benchmark-operator-credential",
+           .prover_key = settlement::secp256k1::compressed(prover->public_key())}));
+      check(e.migrate_chain(1000 + c, settlement::SettlementLayer::kGateway));
+    }
+  };
+  register_chains(*engine);
 
   // 1. Sustained ingestion: batches generated up front, then submitted back to back.
   std::mt19937_64 rng(1);
@@ -293,5 +322,51 @@ int main(int argc, char** argv) {
   const double open_s = us_since(t_open) / 1e6;
   check((*reopened)->proof(ids[0], router::ProofTarget::kGateway).status());
   std::printf("reopen (rebuild and check every tree): %.2f s\n", open_s);
+  reopened->reset();
+
+  // 6. The writer's longest stretch of CPU between two give-ways, per batch: one submitter into a
+  //    new database, with the commit's writes in steps and in one piece; rounds alternate.
+  if (const std::size_t n = absl::GetFlag(FLAGS_stretch_batches); n > 0) {
+    std::vector<double> longest[2], cpu[2];
+    const std::string stretch_path = path + ".stretches";
+    for (int round = 0; round < 3; ++round) {
+      for (int whole = 0; whole < 2; ++whole) {
+        for (const char* suffix : {"", "-wal", "-shm"})
+          std::filesystem::remove(stretch_path + suffix);
+        router::EngineConfig c = config;
+        c.database_path = stretch_path;
+        c.give_way = router::GiveWay(&timed_give_way);
+        c.commit_in_steps = whole == 0;
+        auto e = router::Engine::open(c);
+        check(e.status());
+        register_chains(**e);
+        for (std::size_t i = 0; i < n; ++i) {
+          router::SealedBatch b =
+              bench::synthetic_batch(1000 + i % chains, 1 + i / chains, batch_size, rng);
+          const double start = thread_cpu_us();
+          t_last_cpu_us = start;
+          t_longest_us = 0;
+          check((*e)->ingest(std::move(b)).status());
+          end_stretch();
+          longest[whole].push_back(t_longest_us);
+          cpu[whole].push_back(thread_cpu_us() - start);
+        }
+      }
+    }
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(stretch_path + suffix);
+    std::printf(
+        "the writer's longest stretch of CPU between give-ways, per batch (%zu batches "
+        "x 3 rounds):\n",
+        n);
+    for (int whole = 0; whole < 2; ++whole) {
+      std::printf(
+          "  commit %-9s median %.0f us, p99 %.0f us, max %.0f us; CPU per batch median "
+          "%.0f us\n",
+          whole == 0 ? "in steps:" : "whole:", percentile(longest[whole], 0.5),
+          percentile(longest[whole], 0.99),
+          *std::max_element(longest[whole].begin(), longest[whole].end()),
+          percentile(cpu[whole], 0.5));
+    }
+  }
   return 0;
 }

@@ -101,6 +101,9 @@ absl::Status Engine::load() {
       const std::optional<BackgroundWriter::Scope> background = in_background();
       checkpoint();
     };
+    // The commit's own writes (a batch's pages into the WAL) in steps, like the rest of a batch.
+    if (config_.give_way.active() && config_.commit_in_steps)
+      options.give_way_in_commit = [give_way = config_.give_way] { give_way(); };
     ZKR_ASSIGN_OR_RETURN(writer_, Database::open(config_.database_path, options));
     ZKR_RETURN_IF_ERROR(
         settlement::apply_migrations(*writer_, settlement::embedded_migrations()).status());

@@ -60,6 +60,10 @@ struct EngineConfig {
   /// What the writer does between steps of a batch: by default, let a thread waiting for its core
   /// run first (GiveWay).
   GiveWay give_way = GiveWay::to_waiting_threads();
+  /// The commit's writes in steps too (every DatabaseOptions::kWritesPerCommitStep, SQLite), when
+  /// give_way does anything. Off, SQLite writes a batch's pages in one piece (engine_bench
+  /// compares the two).
+  bool commit_in_steps = true;
   /// Above zero: each batch is ingested at background priority, raised to normal once it has run
   /// this long (BackgroundWriter; needs CAP_SYS_NICE or RLIMIT_NICE >= 20). Zero: normal priority.
   std::chrono::milliseconds background_budget{0};

@@ -25,6 +25,9 @@ class GiveWay {
     return GiveWay([] { sched_yield(); });
   }
 
+  /// Whether the calls do anything.
+  constexpr bool active() const noexcept { return yield_ != nullptr; }
+
   void operator()() const {
     if (yield_ != nullptr) yield_();
   }

@@ -10,11 +10,54 @@
 
 #include "absl/strings/str_cat.h"
 #include "merkle/status.hpp"
+#include "settlement/store/sqlite_vfs.hpp"
 
 namespace zkr::settlement {
 namespace {
 
 class SqliteDatabase;
+
+// A commit in steps (DatabaseOptions::give_way_in_commit). The writer's connection opens its files
+// through a VFS layer whose writes count themselves on the committing thread; every
+// kWritesPerCommitStep-th calls that thread's give-way, set for the length of a COMMIT.
+thread_local const std::function<void()>* t_give_way = nullptr;
+thread_local int t_writes = 0;
+
+int write_in_steps(sqlite3_file* below, const void* data, int amount, sqlite3_int64 offset) {
+  const int rc = below->pMethods->xWrite(below, data, amount, offset);
+  if (t_give_way != nullptr && ++t_writes % DatabaseOptions::kWritesPerCommitStep == 0)
+    (*t_give_way)();
+  return rc;
+}
+
+/// The layer over the default VFS of now (tests make theirs the default), registered the first
+/// time.
+absl::StatusOr<const char*> steps_vfs() {
+  sqlite3_initialize();
+  sqlite3_vfs* below = sqlite3_vfs_find(nullptr);
+  if (below == nullptr) return absl::InternalError("SQLite has no default VFS");
+  std::string error;
+  sqlite3_vfs* vfs = sqlite_vfs::register_over(
+      below, absl::StrCat("zkr-commit-steps/", below->zName),
+      sqlite_vfs::WriteCalls{.write = write_in_steps}, /*make_default=*/false, &error);
+  if (vfs == nullptr)
+    return absl::InternalError(absl::StrCat("cannot register a SQLite VFS: ", error));
+  return vfs->zName;
+}
+
+class CommitSteps {
+ public:
+  explicit CommitSteps(const std::function<void()>& give_way) : previous_(t_give_way) {
+    t_give_way = give_way ? &give_way : nullptr;
+    t_writes = 0;
+  }
+  ~CommitSteps() { t_give_way = previous_; }
+  CommitSteps(const CommitSteps&) = delete;
+  CommitSteps& operator=(const CommitSteps&) = delete;
+
+ private:
+  const std::function<void()>* previous_;
+};
 
 // WAL checkpoints on a thread of their own (DatabaseOptions::checkpoint_in_background). The
 // writer's connection reports the WAL's size after every commit (sqlite3_wal_hook, which replaces
@@ -125,7 +168,10 @@ class SqliteDatabase final : public Database {
   absl::StatusOr<Statement*> prepare(std::string_view sql) override;
   absl::Status begin_transaction() override { return exec("BEGIN IMMEDIATE"); }
   absl::Status begin_snapshot() override { return exec("BEGIN"); }
-  absl::Status commit_transaction() override { return exec("COMMIT"); }
+  absl::Status commit_transaction() override {
+    const CommitSteps steps(give_way_in_commit_);
+    return exec("COMMIT");
+  }
   void rollback_transaction() noexcept override { (void)exec("ROLLBACK"); }
 
   absl::Status error(int rc, std::string_view what) const;
@@ -139,11 +185,15 @@ class SqliteDatabase final : public Database {
     checkpointer_ = std::move(checkpointer);
     sqlite3_wal_hook(db_, &WalCheckpointer::on_commit, checkpointer_.get());
   }
+  void give_way_in_commit(std::function<void()> give_way) {
+    give_way_in_commit_ = std::move(give_way);
+  }
 
  private:
   sqlite3* db_;
   std::unordered_map<std::string, std::unique_ptr<SqliteStatement>> cache_;
   std::unique_ptr<WalCheckpointer> checkpointer_;  // with checkpoint_in_background
+  std::function<void()> give_way_in_commit_;
 };
 
 // ---- Statement ----------------------------------------------------------------------------------
@@ -231,7 +281,11 @@ absl::StatusOr<std::unique_ptr<Database>> open_sqlite(const std::string& path,
   const int flags =
       (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
       SQLITE_OPEN_NOMUTEX;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  const char* vfs = nullptr;
+  if (options.give_way_in_commit && !options.read_only) {
+    ZKR_ASSIGN_OR_RETURN(vfs, steps_vfs());
+  }
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, vfs);
   auto db = std::make_unique<SqliteDatabase>(raw, path);
   if (rc != SQLITE_OK) {
     return absl::UnavailableError(absl::StrCat("cannot open database ", path, ": ",
@@ -263,6 +317,7 @@ absl::StatusOr<std::unique_ptr<Database>> open_sqlite(const std::string& path,
     }
     db->checkpoint_with(std::make_unique<WalCheckpointer>(conn, options.run_checkpoint));
   }
+  if (vfs != nullptr) db->give_way_in_commit(options.give_way_in_commit);
   return std::unique_ptr<Database>(std::move(db));
 }
 

@@ -9,7 +9,9 @@
 
 #include "merkle/constants.hpp"
 #include "merkle/keccak.hpp"
+#include "merkle/log.hpp"
 #include "merkle/status.hpp"
+#include "settlement/store/database.hpp"
 #include "tests/support/engine_fixtures.hpp"
 
 namespace zkr::router {
@@ -115,7 +117,8 @@ TEST_F(Ingestion, ExactResubmissionIsANoOp) {
 // The writer gives way every GiveWay::kLogsPerStep logs in each of its steps: checking the batch
 // (and once more after its tree), hashing its content (every kLogsPerStep logs, then every
 // kLogsPerStep transactions), storing it (one INSERT per step) and indexing it (one hold of the
-// index's lock per step), so no step holds a core for more than kLogsPerStep logs' work.
+// index's lock per step), so no step holds a core for more than kLogsPerStep logs' work. Then the
+// commit gives way as it writes the batch's pages (counted apart: the pages are SQLite's).
 std::atomic<int> g_give_ways{0};
 
 constexpr std::size_t kStep = GiveWay::kLogsPerStep;
@@ -131,7 +134,8 @@ std::size_t checking_give_ways(std::size_t transactions) {
 TEST(GiveWay, TheWriterGivesWayEveryStepOfEachPart) {
   const GiveWay counting([] { g_give_ways++; });
   testing::TempDir dir;
-  const auto engine = testing::open_engine(dir.database("zkrouter.db"), 1, counting);
+  const auto engine = testing::open_engine(dir.database("zkrouter.db"), 1, counting,
+                                           std::chrono::milliseconds(0), /*commit_in_steps=*/false);
   ASSERT_TRUE(testing::launch_chain(*engine, 270).ok());
   const std::size_t transactions = testing::generated_batch(270, 1, kLogs).transactions.size();
 
@@ -149,6 +153,16 @@ TEST(GiveWay, TheWriterGivesWayEveryStepOfEachPart) {
   g_give_ways = 0;  // an exact resubmission is checked again, and nothing more
   ASSERT_TRUE(engine->ingest(testing::generated_batch(270, 1, kLogs)).ok());
   EXPECT_EQ(g_give_ways, checking_give_ways(transactions));
+
+  // With the commit in steps: at least one more give-way per kWritesPerCommitStep writes of the
+  // batch's packed logs alone (two writes a page: a WAL frame's header and its page).
+  const auto stepping = testing::open_engine(dir.database("steps.db"), 1, counting);
+  ASSERT_TRUE(testing::launch_chain(*stepping, 270).ok());
+  g_give_ways = 0;
+  ASSERT_TRUE(stepping->ingest(testing::generated_batch(270, 1, kLogs)).ok());
+  const std::size_t log_pages = kLogs * sizeof(merkle::PackedLog) / 4096;
+  EXPECT_GE(g_give_ways, checking_give_ways(transactions) + kSteps + kSteps +
+                             2 * log_pages / settlement::DatabaseOptions::kWritesPerCommitStep);
 }
 
 // With a background budget, a batch is checked, stored and indexed at SCHED_IDLE (every step seen
@@ -161,7 +175,8 @@ TEST(BackgroundWriter, TheEngineIngestsABatchAtIdlePriority) {
       [] { (sched_getscheduler(0) == SCHED_IDLE ? g_steps_at_idle : g_steps_not_at_idle)++; });
   testing::TempDir dir;
   const auto engine = testing::open_engine(dir.database("zkrouter.db"), 1, looking,
-                                           std::chrono::milliseconds(60'000));
+                                           std::chrono::milliseconds(60'000),
+                                           /*commit_in_steps=*/false);
   ASSERT_TRUE(testing::launch_chain(*engine, 270).ok());
   ASSERT_EQ(sched_getscheduler(0), SCHED_OTHER);
   const router::SealedBatch batch = testing::generated_batch(270, 1, kLogs);

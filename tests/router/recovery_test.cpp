@@ -166,6 +166,49 @@ TEST(Recovery, AStalledCheckpointThreadLeavesTheWalBounded) {
   }  // closed with the thread released
 }
 
+// With give_way_in_commit, a commit's writes into the WAL run in steps: the give-way is called on
+// the committing thread once every kWritesPerCommitStep writes (a frame is two: header, page),
+// and outside a commit never.
+TEST(Recovery, ACommitWritesItsPagesInSteps) {
+  testing::TempDir dir;
+  const std::string path = dir.file("steps.db");
+  std::vector<std::thread::id> calls;
+  settlement::DatabaseOptions options;
+  options.durability = settlement::Durability::kNormal;
+  options.give_way_in_commit = [&] { calls.push_back(std::this_thread::get_id()); };
+  auto db = settlement::Database::open(path, options);
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE((*db)->exec("CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB)").ok());
+  ASSERT_TRUE((*db)->exec("INSERT INTO t (k, v) VALUES (-1, zeroblob(100000))").ok());
+  EXPECT_TRUE(calls.empty()) << "statements outside a transaction's commit run in one piece";
+  ASSERT_TRUE((*db)->exec("PRAGMA wal_checkpoint(TRUNCATE)").ok());
+
+  ASSERT_TRUE((*db)->begin_transaction().ok());
+  auto insert = (*db)->prepare("INSERT INTO t (k, v) VALUES (?1, ?2)");
+  ASSERT_TRUE(insert.ok()) << insert.status();
+  const std::vector<std::uint8_t> blob(4000, 0xcd);
+  for (int k = 0; k < 200; ++k) ASSERT_TRUE((*insert)->bind(1, k).bind(2, blob).run().ok());
+  EXPECT_TRUE(calls.empty()) << "the rows wait in the page cache until the commit";
+  ASSERT_TRUE((*db)->commit_transaction().ok());
+
+  // The WAL holds this commit's frames alone (it was emptied before).
+  auto wal = (*db)->prepare("PRAGMA wal_checkpoint(PASSIVE)");
+  ASSERT_TRUE(wal.ok()) << wal.status();
+  ASSERT_TRUE(*(*wal)->step());
+  const std::int64_t frames = (*wal)->column_int64(1);
+  EXPECT_GE(frames, 200);
+  // Two writes a frame, and one for the WAL's header when it starts again.
+  const std::int64_t per_step = settlement::DatabaseOptions::kWritesPerCommitStep;
+  EXPECT_GE(static_cast<std::int64_t>(calls.size()), 2 * frames / per_step);
+  EXPECT_LE(static_cast<std::int64_t>(calls.size()), (2 * frames + 1) / per_step);
+  for (const std::thread::id id : calls) EXPECT_EQ(id, std::this_thread::get_id());
+
+  auto count = (*db)->prepare("SELECT count(*) FROM t");
+  ASSERT_TRUE(count.ok());
+  ASSERT_TRUE(*(*count)->step());
+  EXPECT_EQ((*count)->column_int64(0), 201);
+}
+
 TEST(Recovery, ReopensCleanly) {
   testing::TempDir dir;
   EXPECT_TRUE(open_status(prepared(dir)).ok());

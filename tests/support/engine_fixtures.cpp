@@ -270,13 +270,15 @@ void replay_scenario(router::Engine& e) {
 
 std::unique_ptr<router::Engine> open_engine(const std::string& path, std::uint64_t first_block,
                                             router::GiveWay give_way,
-                                            std::chrono::milliseconds background_budget) {
+                                            std::chrono::milliseconds background_budget,
+                                            bool commit_in_steps) {
   router::EngineConfig config;
   config.database_path = path;
   config.gateway = {.chain_id = 506, .first_block = first_block, .signing_key = test_gateway_key()};
   config.reader_connections = 2;
   config.give_way = give_way;
   config.background_budget = background_budget;
+  config.commit_in_steps = commit_in_steps;
   auto engine = router::Engine::open(config);
   if (!engine.ok())
     throw std::runtime_error("cannot open engine: " + std::string(engine.status().message()));

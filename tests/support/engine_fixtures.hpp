@@ -80,6 +80,7 @@ void replay_scenario(router::Engine& engine);
 std::unique_ptr<router::Engine> open_engine(
     const std::string& path, std::uint64_t first_block = 10,
     router::GiveWay give_way = router::GiveWay::to_waiting_threads(),
-    std::chrono::milliseconds background_budget = std::chrono::milliseconds(0));
+    std::chrono::milliseconds background_budget = std::chrono::milliseconds(0),
+    bool commit_in_steps = true);
 
 }  // namespace zkr::testing
