@@ -30,8 +30,9 @@ class MessageIndex {
   /// Adds one batch's logs; batches are added one at a time (one writer), readers go on meanwhile.
   /// The lock is taken for at most kLogsPerHold logs at a time, each transaction's logs together,
   /// so a reader finds a transaction with all its logs or not at all. A table that would grow is
-  /// grown first, into a copy built without the lock (a million entries rehash in tens of
-  /// milliseconds; for that moment the index takes twice its memory). Gives way after each hold.
+  /// grown first, into a copy built without the lock (a million entries take some 100 ms; for
+  /// that moment the index takes twice its memory). Gives way after each hold, and every 1024
+  /// entries of a copy.
   void add_batch(std::uint64_t chain_id, std::uint64_t batch_number, std::span<const Log> logs,
                  GiveWay give_way = GiveWay());
   static constexpr std::size_t kLogsPerHold = GiveWay::kLogsPerStep;
@@ -63,8 +64,9 @@ class MessageIndex {
   /// Adds one log (the lock held). `first_of_tx`: the previous log of its batch belongs to
   /// another transaction.
   void add(const MessageId& id, const Log& log, bool first_of_tx);
-  /// Grows the tables that adding `logs` more entries would grow (the writer, without the lock).
-  void make_room(std::size_t logs);
+  /// Grows the tables that adding `logs` more entries would grow (the writer, without the lock,
+  /// giving way as it copies).
+  void make_room(std::size_t logs, GiveWay give_way);
 
   mutable std::shared_mutex mutex_;
   // Keyed by the whole hash, so no lookup needs the database to tell two transactions apart:

@@ -168,6 +168,30 @@ TEST(MessageIndexTx, EveryRecordingOfAHashIsKeptInOrder) {
   EXPECT_EQ(index.transactions(), 2U);
 }
 
+// A table that grows is copied in steps: besides one give-way per hold, the writer gives way every
+// 1024 entries it copies (absl's tables grow past 7/8 full, to twice the capacity, so the
+// transactions copied into the grown tables come to at least 7/16 of those added).
+std::atomic<std::size_t> g_index_give_ways{0};
+
+TEST(MessageIndexTx, ATableIsGrownInSteps) {
+  constexpr std::size_t kBatches = 40, kLogs = 1000;  // one transaction a log
+  constexpr std::size_t kHolds =
+      (kLogs + MessageIndex::kLogsPerHold - 1) / MessageIndex::kLogsPerHold;
+  const GiveWay counting([] { g_index_give_ways++; });
+  MessageIndex index;
+  for (std::size_t batch = 1; batch <= kBatches; ++batch) {
+    std::vector<MessageIndex::Log> logs;
+    for (std::size_t i = 0; i < kLogs; ++i)
+      logs.push_back({merkle::keccak256(merkle::ByteSpan(merkle::be32(batch * kLogs + i))),
+                      std::nullopt, static_cast<std::int64_t>(batch * kLogs + i)});
+    index.add_batch(270, batch, logs, counting);
+  }
+  ASSERT_EQ(index.transactions(), kBatches * kLogs);
+  const std::size_t copying = g_index_give_ways.load() - kBatches * kHolds;
+  EXPECT_GE(copying, kBatches * kLogs * 7 / 16 / 1024);
+  EXPECT_LE(copying, 2 * kBatches * kLogs / 1024);  // each entry copied twice at most, on average
+}
+
 // Batches go in a few transactions at a time, and the tables grow (copied, then swapped in)
 // many times, while readers look up every transaction of the batches: a reader finds a
 // transaction with all of its logs or not at all, and a sender's messages in order.
