@@ -20,10 +20,16 @@ std::atomic<std::int64_t> g_fired{0};
 
 enum class Call { kWrite, kSync, kTruncate };
 
+// Held from the countdown's last step to the fault, and by disarm(): once disarm() returns, no
+// thread (the writer's checkpoint thread writes too) is still on its way to firing.
+std::mutex g_firing;
+
 /// Whether the armed fault fires on this write-type call (kKill never returns).
 bool fires(Call call) {
   const auto fault = static_cast<Fault>(g_fault.load());
   if (fault == Fault::kDiskFull && call != Call::kWrite) return false;
+  if (g_countdown.load() <= 0) return false;
+  std::lock_guard firing(g_firing);
   std::int64_t left = g_countdown.load();
   if (left <= 0) return false;
   if (left == 1 && g_sticky.load()) {
@@ -80,6 +86,7 @@ void arm(Fault fault, std::int64_t nth, bool sticky) {
 }
 
 void disarm() {
+  std::lock_guard firing(g_firing);
   g_countdown.store(0);
 }
 
