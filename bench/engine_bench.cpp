@@ -63,6 +63,11 @@ void check(const absl::Status& s) {
   }
 }
 
+/// Removes a SQLite database and its WAL files, if any.
+void remove_database(const std::string& path) {
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+}
+
 // Part 6: the writer's thread CPU time from one give-way to the next; the longest of a batch is
 // what a reader queued on the writer's core may wait for.
 thread_local double t_last_cpu_us = 0;
@@ -110,7 +115,7 @@ void write_serve_config(const std::string& out, const std::string& db,
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   const std::string path = absl::GetFlag(FLAGS_db);
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  remove_database(path);
   const std::size_t chains = absl::GetFlag(FLAGS_chains), batches = absl::GetFlag(FLAGS_batches),
                     batch_size = absl::GetFlag(FLAGS_batch_size);
 
@@ -331,8 +336,7 @@ int main(int argc, char** argv) {
     const std::string stretch_path = path + ".stretches";
     for (int round = 0; round < 3; ++round) {
       for (int whole = 0; whole < 2; ++whole) {
-        for (const char* suffix : {"", "-wal", "-shm"})
-          std::filesystem::remove(stretch_path + suffix);
+        remove_database(stretch_path);
         router::EngineConfig c = config;
         c.database_path = stretch_path;
         c.give_way = router::GiveWay(&timed_give_way);
@@ -353,7 +357,7 @@ int main(int argc, char** argv) {
         }
       }
     }
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(stretch_path + suffix);
+    remove_database(stretch_path);
     std::printf(
         "the writer's longest stretch of CPU between give-ways, per batch (%zu batches "
         "x 3 rounds):\n",
