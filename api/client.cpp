@@ -1,5 +1,6 @@
 #include "api/client.hpp"
 
+#include "absl/strings/str_cat.h"
 #include "settlement/ethereum/http_client.hpp"
 
 #include <boost/asio.hpp>
@@ -158,23 +159,70 @@ struct WsClient::Impl {
   std::chrono::milliseconds timeout{10000};
   std::vector<json::value> notifications;
   bool closed = false;
+  bool timed_out = false;
   int close_code = 0;
   std::string close_reason;
+
+  /// Ends the connection after an operation outlasted the timeout.
+  void give_up(const char* what) {
+    closed = true;
+    timed_out = true;
+    close_reason =
+        absl::StrCat(what, " within ", timeout.count(), " ms: the client closed the connection");
+    beast::error_code ignored;
+    ws.next_layer().close(ignored);
+  }
+  /// Writes one message within the timeout; errors are left for the next read to find.
+  void write(const std::string& bytes, bool text) {
+    if (closed) return;
+    ws.text(text);
+    bool done = false;
+    ws.async_write(asio::buffer(bytes), [&](beast::error_code, std::size_t) { done = true; });
+    if (!run_until(ioc, done, timeout, [this] {
+          beast::error_code ignored;
+          ws.next_layer().cancel(ignored);
+        })) {
+      give_up("could not send");
+    }
+  }
 };
 
 WsClient::WsClient(std::uint16_t port, std::chrono::milliseconds timeout, const std::string& host,
                    const std::string& target)
     : impl_(std::make_unique<Impl>()) {
   impl_->timeout = timeout;
+  const std::string where = absl::StrCat("ws://", host, ":", port, target);
+  const auto cancel = [this] {
+    beast::error_code ignored;
+    impl_->ws.next_layer().close(ignored);
+  };
   beast::error_code ec;
-  asio::connect(impl_->ws.next_layer(),
-                tcp::resolver(impl_->ioc).resolve(host, std::to_string(port), ec), ec);
-  if (ec)
-    throw std::runtime_error("cannot connect to ws://" + host + ":" + std::to_string(port) + ": " +
-                             ec.message());
+  const auto endpoints = tcp::resolver(impl_->ioc).resolve(host, std::to_string(port), ec);
+  if (ec) throw std::runtime_error(absl::StrCat("cannot connect to ", where, ": ", ec.message()));
+  bool done = false;
+  asio::async_connect(impl_->ws.next_layer(), endpoints, [&](beast::error_code e, const auto&) {
+    ec = e;
+    done = true;
+  });
+  if (!run_until(impl_->ioc, done, timeout, cancel)) {
+    throw std::runtime_error(
+        absl::StrCat("cannot connect to ", where, ": no answer within ", timeout.count(), " ms"));
+  }
+  if (ec) throw std::runtime_error(absl::StrCat("cannot connect to ", where, ": ", ec.message()));
   impl_->ws.read_message_max(512 * 1024 * 1024);
-  impl_->ws.handshake(host, target, ec);
-  if (ec) throw std::runtime_error("WebSocket handshake with " + host + " failed: " + ec.message());
+  done = false;
+  impl_->ws.async_handshake(host, target, [&](beast::error_code e) {
+    ec = e;
+    done = true;
+  });
+  if (!run_until(impl_->ioc, done, timeout, cancel)) {
+    throw std::runtime_error(absl::StrCat("WebSocket handshake with ", where, ": no answer within ",
+                                          timeout.count(), " ms"));
+  }
+  if (ec) {
+    throw std::runtime_error(
+        absl::StrCat("WebSocket handshake with ", where, " failed: ", ec.message()));
+  }
 }
 
 WsClient::~WsClient() {
@@ -183,15 +231,11 @@ WsClient::~WsClient() {
 }
 
 void WsClient::send_text(const std::string& text) {
-  impl_->ws.text(true);
-  beast::error_code ec;
-  impl_->ws.write(asio::buffer(text), ec);
+  impl_->write(text, true);
 }
 
 void WsClient::send_binary(const std::string& bytes) {
-  impl_->ws.binary(true);
-  beast::error_code ec;
-  impl_->ws.write(asio::buffer(bytes), ec);
+  impl_->write(bytes, false);
 }
 
 std::optional<std::string> WsClient::read() {
@@ -207,13 +251,16 @@ std::optional<std::string> WsClient::read() {
         beast::error_code ignored;
         impl_->ws.next_layer().cancel(ignored);
       })) {
-    return std::nullopt;  // timed out
+    impl_->give_up("no message");
+    return std::nullopt;
   }
   if (error) {
     impl_->closed = true;
     if (error == websocket::error::closed) {
       impl_->close_code = impl_->ws.reason().code;
       impl_->close_reason = std::string(impl_->ws.reason().reason.c_str());
+    } else {
+      impl_->close_reason = "connection ended: " + error.message();
     }
     return std::nullopt;
   }
@@ -250,6 +297,9 @@ bool WsClient::wait_notifications(std::size_t n, std::chrono::milliseconds timeo
 
 bool WsClient::closed() const {
   return impl_->closed;
+}
+bool WsClient::timed_out() const {
+  return impl_->timed_out;
 }
 int WsClient::close_code() const {
   return impl_->close_code;

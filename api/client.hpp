@@ -57,18 +57,28 @@ class WsClient {
                     std::chrono::milliseconds timeout = std::chrono::seconds(10),
                     const std::string& host = "127.0.0.1", const std::string& target = "/");
   ~WsClient();
+  /// Sends a message, waiting at most the timeout for the socket to take it (else the connection
+  /// ends as for a read). A failure to send is not reported here: the next read() finds the
+  /// connection ended, with the server's close frame if it sent one.
   void send_text(const std::string& text);
   void send_binary(const std::string& bytes);
-  /// The next message; nullopt on close or timeout (then closed() / close_reason() say which).
+  /// The next message; nullopt once the connection has ended: closed by the server, failed, or
+  /// no message within the timeout. A read that times out ends the connection (the client closes
+  /// it: a WebSocket whose read was cancelled cannot go on); timed_out() then says so.
   std::optional<std::string> read();
   /// Sends a call and reads until its response arrives, keeping notifications that came first.
   boost::json::value call(const std::string& method, boost::json::value params);
   /// Notifications received so far (and not yet taken).
   std::vector<boost::json::value> take_notifications();
-  /// Reads until `n` notifications are held or the timeout passes.
+  /// Reads until `n` notifications are held or the timeout passes (each read waits up to the
+  /// client's own timeout, so a read begun before the deadline may end after it).
   bool wait_notifications(std::size_t n,
                           std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  /// Whether the connection has ended (see read()).
   bool closed() const;
+  /// Whether it ended because a read or a send outlasted the client's timeout.
+  bool timed_out() const;
+  /// The server's close frame (code 0 if none came), or what ended the connection otherwise.
   int close_code() const;
   std::string close_reason() const;
 

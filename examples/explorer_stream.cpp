@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
       cursors.push_back(note.at("params").at("result").at("cursor").to_number<std::int64_t>());
     }
     if (got) return true;
-    if (ws.closed()) {
+    if (ws.closed() && !ws.timed_out()) {
       std::fprintf(stderr,
                    "explorer_stream: the server closed the stream after %zu of %d "
                    "notifications: code %d, \"%s\"\n",
