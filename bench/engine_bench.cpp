@@ -17,6 +17,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "bench/engine_setup.hpp"
 #include "bench/stats.hpp"
 #include "bench/synthetic_batch.hpp"
 #include "merkle/keccak.hpp"
@@ -121,9 +122,9 @@ int main(int argc, char** argv) {
 
   // Benchmark keys, derived from fixed labels: one prover key for every chain, one Gateway key.
   const auto bench_key = [](std::string_view label) {
-    auto key = settlement::secp256k1::PrivateKey::from_bytes(merkle::keccak256(label));
+    auto key = bench::key_from_label(label);
     check(key.status());
-    return std::make_shared<const settlement::secp256k1::PrivateKey>(*key);
+    return *key;
   };
   const auto prover = bench_key("zkrouter bench prover");
   router::EngineConfig config;
@@ -139,13 +140,7 @@ int main(int argc, char** argv) {
   if (const std::string out = absl::GetFlag(FLAGS_serve_config); !out.empty())
     write_serve_config(out, path, merkle::keccak256(std::string_view(kGatewayKeyLabel)));
   const auto register_chains = [&](router::Engine& e) {
-    for (std::size_t c = 0; c < chains; ++c) {
-      check(e.register_chain(
-          {.chain_id = 1000 + c,
-           .credential = "benchmark-operator-credential",
-           .prover_key = settlement::secp256k1::compressed(prover->public_key())}));
-      check(e.migrate_chain(1000 + c, settlement::SettlementLayer::kGateway));
-    }
+    check(bench::register_chains(e, chains, *prover));
   };
   register_chains(*engine);
 

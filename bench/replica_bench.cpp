@@ -18,6 +18,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "bench/engine_setup.hpp"
 #include "bench/stats.hpp"
 #include "bench/synthetic_batch.hpp"
 #include "merkle/keccak.hpp"
@@ -48,9 +49,9 @@ void check(const absl::Status& s) {
 }
 
 std::shared_ptr<const settlement::secp256k1::PrivateKey> bench_key(std::string_view label) {
-  auto key = settlement::secp256k1::PrivateKey::from_bytes(merkle::keccak256(label));
+  auto key = bench::key_from_label(label);
   check(key.status());
-  return std::make_shared<const settlement::secp256k1::PrivateKey>(*key);
+  return *key;
 }
 
 double seconds_since(Clock::time_point t0) {
@@ -98,13 +99,7 @@ int main(int argc, char** argv) {
   check(opened.status());
   router::Engine& writer = **opened;
   const auto prover = bench_key("zkrouter bench prover");
-  for (std::size_t c = 0; c < chains; ++c) {
-    check(writer.register_chain(
-        {.chain_id = 1000 + c,
-         .credential = "benchmark-operator-credential",
-         .prover_key = settlement::secp256k1::compressed(prover->public_key())}));
-    check(writer.migrate_chain(1000 + c, settlement::SettlementLayer::kGateway));
-  }
+  check(bench::register_chains(writer, chains, *prover));
   Writer load(writer, chains);
   router::EngineConfig replica_config = config;
   replica_config.role = router::Role::kReplica;
