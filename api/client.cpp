@@ -163,6 +163,11 @@ struct WsClient::Impl {
   int close_code = 0;
   std::string close_reason;
 
+  /// Cancels what is pending on the socket (run_until's way out).
+  void cancel() {
+    beast::error_code ignored;
+    ws.next_layer().cancel(ignored);
+  }
   /// Ends the connection after an operation outlasted the timeout.
   void give_up(const char* what) {
     closed = true;
@@ -178,12 +183,7 @@ struct WsClient::Impl {
     ws.text(text);
     bool done = false;
     ws.async_write(asio::buffer(bytes), [&](beast::error_code, std::size_t) { done = true; });
-    if (!run_until(ioc, done, timeout, [this] {
-          beast::error_code ignored;
-          ws.next_layer().cancel(ignored);
-        })) {
-      give_up("could not send");
-    }
+    if (!run_until(ioc, done, timeout, [this] { cancel(); })) give_up("could not send");
   }
 };
 
@@ -192,10 +192,7 @@ WsClient::WsClient(std::uint16_t port, std::chrono::milliseconds timeout, const 
     : impl_(std::make_unique<Impl>()) {
   impl_->timeout = timeout;
   const std::string where = absl::StrCat("ws://", host, ":", port, target);
-  const auto cancel = [this] {
-    beast::error_code ignored;
-    impl_->ws.next_layer().close(ignored);
-  };
+  const auto cancel = [this] { impl_->cancel(); };
   beast::error_code ec;
   const auto endpoints = tcp::resolver(impl_->ioc).resolve(host, std::to_string(port), ec);
   if (ec) throw std::runtime_error(absl::StrCat("cannot connect to ", where, ": ", ec.message()));
@@ -247,10 +244,7 @@ std::optional<std::string> WsClient::read() {
     error = ec;
     done = true;
   });
-  if (!run_until(impl_->ioc, done, impl_->timeout, [this] {
-        beast::error_code ignored;
-        impl_->ws.next_layer().cancel(ignored);
-      })) {
+  if (!run_until(impl_->ioc, done, impl_->timeout, [this] { impl_->cancel(); })) {
     impl_->give_up("no message");
     return std::nullopt;
   }
