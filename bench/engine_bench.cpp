@@ -149,7 +149,8 @@ int main(int argc, char** argv) {
   std::vector<router::SealedBatch> pending;
   pending.reserve(batches);
   for (std::size_t i = 0; i < batches; ++i)
-    pending.push_back(bench::synthetic_batch(1000 + i % chains, 1 + i / chains, batch_size, rng));
+    pending.push_back(
+        bench::synthetic_batch(bench::kFirstChain + i % chains, 1 + i / chains, batch_size, rng));
   // Each submitter takes every n-th batch; batches of one chain stay in order because a chain's
   // batches all fall to the same submitter when chains is a multiple of the submitter count.
   const std::size_t submitters = std::max<std::size_t>(1, absl::GetFlag(FLAGS_submitters));
@@ -179,7 +180,7 @@ int main(int argc, char** argv) {
 
   // Settle everything on the Gateway: one block per 10 executions.
   for (std::size_t i = 0; i < batches; ++i) {
-    const std::uint64_t chain = 1000 + i % chains, batch = 1 + i / chains;
+    const std::uint64_t chain = bench::kFirstChain + i % chains, batch = 1 + i / chains;
     check(engine->commit_batch(chain, batch));
     const auto proof = settlement::sign_commitment(*engine->commitment(chain, batch), *prover);
     check(proof.status());
@@ -194,7 +195,7 @@ int main(int argc, char** argv) {
   std::vector<router::MessageId> ids(requests);
   for (auto& id : ids) {
     const std::size_t i = rng() % batches;
-    id = {1000 + i % chains, 1 + i / chains, rng() % batch_size};
+    id = {bench::kFirstChain + i % chains, 1 + i / chains, rng() % batch_size};
   }
   std::vector<double> proof_us;
   for (const auto& id : ids) {
@@ -269,8 +270,8 @@ int main(int argc, char** argv) {
       // Ingesting: fresh batches for every chain, two submitters as in part 1.
       std::vector<router::SealedBatch> more;
       for (std::size_t i = 0; i < per_round; ++i)
-        more.push_back(
-            bench::synthetic_batch(1000 + i % chains, next_batch + i / chains, batch_size, rng));
+        more.push_back(bench::synthetic_batch(bench::kFirstChain + i % chains,
+                                              next_batch + i / chains, batch_size, rng));
       next_batch += (per_round + chains - 1) / chains;
       std::atomic<std::size_t> done{0};
       const auto t0 = Clock::now();
@@ -340,8 +341,8 @@ int main(int argc, char** argv) {
         check(e.status());
         register_chains(**e);
         for (std::size_t i = 0; i < n; ++i) {
-          router::SealedBatch b =
-              bench::synthetic_batch(1000 + i % chains, 1 + i / chains, batch_size, rng);
+          router::SealedBatch b = bench::synthetic_batch(bench::kFirstChain + i % chains,
+                                                         1 + i / chains, batch_size, rng);
           const double start = thread_cpu_us();
           t_last_cpu_us = start;
           t_longest_us = 0;

@@ -63,7 +63,7 @@ class Writer {
   Writer(router::Engine& engine, std::size_t chains) : engine_(engine), chains_(chains) {}
   /// The next batch of `n` messages, on the next chain in turn.
   router::SealedBatch make(std::size_t n) {
-    const std::uint64_t chain = 1000 + made_ % chains_;
+    const std::uint64_t chain = bench::kFirstChain + made_ % chains_;
     const std::uint64_t number = 1 + made_ / chains_;
     ++made_;
     return bench::synthetic_batch(chain, number, n, rng_);

@@ -33,7 +33,6 @@ int write_in_steps(sqlite3_file* below, const void* data, int amount, sqlite3_in
 /// The layer over the default VFS of now (tests make theirs the default), registered the first
 /// time.
 absl::StatusOr<const char*> steps_vfs() {
-  sqlite3_initialize();
   sqlite3_vfs* below = sqlite3_vfs_find(nullptr);
   if (below == nullptr) return absl::InternalError("SQLite has no default VFS");
   std::string error;
