@@ -22,13 +22,21 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-// Runs the io_context until `done` or the timeout; on timeout cancels what is pending.
+// Runs handlers until `done` or `timeout` passes (another operation may stay pending meanwhile:
+// a read left in flight by WsClient::wait_notifications). Whether `done`.
+bool run_for(asio::io_context& ioc, const bool& done, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  ioc.restart();
+  while (!done && ioc.run_one_until(deadline) > 0) {
+  }
+  return done;
+}
+
+// run_for(), and on timeout cancels what is pending and runs the cancelled handlers.
 template <typename Cancel>
 bool run_until(asio::io_context& ioc, const bool& done, std::chrono::milliseconds timeout,
                Cancel cancel) {
-  ioc.restart();
-  ioc.run_for(timeout);
-  if (done) return true;
+  if (run_for(ioc, done, timeout)) return true;
   cancel();
   ioc.restart();
   ioc.run();
@@ -177,6 +185,50 @@ struct WsClient::Impl {
     beast::error_code ignored;
     ws.next_layer().close(ignored);
   }
+  /// The read in flight: started by next(), it outlives a wait that ends before it does.
+  beast::flat_buffer in;
+  bool reading = false;
+  bool read_done = false;
+  beast::error_code read_error;
+
+  enum class Next { kMessage, kEnded, kNotYet };
+  /// Waits up to `wait` for the next message (into `out`). kNotYet leaves the read in flight, for
+  /// the next call to go on with; kEnded records why the connection ended.
+  Next next(std::chrono::milliseconds wait, std::string& out) {
+    if (closed) return Next::kEnded;
+    if (!reading) {
+      reading = true;
+      read_done = false;
+      in.clear();
+      ws.async_read(in, [this](beast::error_code ec, std::size_t) {
+        read_error = ec;
+        read_done = true;
+      });
+    }
+    if (!run_for(ioc, read_done, wait)) return Next::kNotYet;
+    reading = false;
+    if (read_error) {
+      closed = true;
+      if (read_error == websocket::error::closed) {
+        close_code = ws.reason().code;
+        close_reason = std::string(ws.reason().reason.c_str());
+      } else {
+        close_reason = "connection ended: " + read_error.message();
+      }
+      return Next::kEnded;
+    }
+    out = beast::buffers_to_string(in.data());
+    return Next::kMessage;
+  }
+  /// Ends the connection for a read in flight that outlasted the timeout.
+  void give_up_reading() {
+    cancel();
+    ioc.restart();
+    ioc.run();  // the cancelled read's handler
+    reading = false;
+    give_up("no message");
+  }
+
   /// Writes one message within the timeout; errors are left for the next read to find.
   void write(const std::string& bytes, bool text) {
     if (closed) return;
@@ -236,29 +288,17 @@ void WsClient::send_binary(const std::string& bytes) {
 }
 
 std::optional<std::string> WsClient::read() {
-  if (impl_->closed) return std::nullopt;
-  beast::flat_buffer buffer;
-  beast::error_code error;
-  bool done = false;
-  impl_->ws.async_read(buffer, [&](beast::error_code ec, std::size_t) {
-    error = ec;
-    done = true;
-  });
-  if (!run_until(impl_->ioc, done, impl_->timeout, [this] { impl_->cancel(); })) {
-    impl_->give_up("no message");
-    return std::nullopt;
+  std::string text;
+  switch (impl_->next(impl_->timeout, text)) {
+    case Impl::Next::kMessage:
+      return text;
+    case Impl::Next::kNotYet:
+      impl_->give_up_reading();
+      return std::nullopt;
+    case Impl::Next::kEnded:
+      return std::nullopt;
   }
-  if (error) {
-    impl_->closed = true;
-    if (error == websocket::error::closed) {
-      impl_->close_code = impl_->ws.reason().code;
-      impl_->close_reason = std::string(impl_->ws.reason().reason.c_str());
-    } else {
-      impl_->close_reason = "connection ended: " + error.message();
-    }
-    return std::nullopt;
-  }
-  return beast::buffers_to_string(buffer.data());
+  return std::nullopt;
 }
 
 json::value WsClient::call(const std::string& method, json::value params) {
@@ -281,12 +321,25 @@ std::vector<json::value> WsClient::take_notifications() {
 
 bool WsClient::wait_notifications(std::size_t n, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (impl_->notifications.size() < n && std::chrono::steady_clock::now() < deadline) {
-    const auto text = read();
-    if (!text) return false;
-    impl_->notifications.push_back(json::parse(*text));
+  std::string text;
+  while (impl_->notifications.size() < n) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left <= std::chrono::milliseconds::zero()) return false;
+    // A wait as long as the client's timeout that sees no message is a read that timed out.
+    const bool whole = left >= impl_->timeout;
+    switch (impl_->next(whole ? impl_->timeout : left, text)) {
+      case Impl::Next::kMessage:
+        impl_->notifications.push_back(json::parse(text));
+        break;
+      case Impl::Next::kNotYet:
+        if (whole) impl_->give_up_reading();
+        return false;
+      case Impl::Next::kEnded:
+        return false;
+    }
   }
-  return impl_->notifications.size() >= n;
+  return true;
 }
 
 bool WsClient::closed() const {

@@ -70,8 +70,9 @@ class WsClient {
   boost::json::value call(const std::string& method, boost::json::value params);
   /// Notifications received so far (and not yet taken).
   std::vector<boost::json::value> take_notifications();
-  /// Reads until `n` notifications are held or the timeout passes (each read waits up to the
-  /// client's own timeout, so a read begun before the deadline may end after it).
+  /// Reads until `n` notifications are held or `timeout` passes. A message still on its way at
+  /// the deadline is left to the next read (the connection stays open); only the client's own
+  /// timeout passing without a message ends it, as for read().
   bool wait_notifications(std::size_t n,
                           std::chrono::milliseconds timeout = std::chrono::seconds(10));
   /// Whether the connection has ended (see read()).

@@ -1,5 +1,5 @@
 // api::WsClient against servers that misbehave: one that never answers the handshake, one that
-// answers it and then says nothing, one that never reads. Every operation has a timeout: it ends
+// answers it and then says nothing, one that never reads, one that is slow to speak. Every operation has a timeout: it ends
 // with the connection closed and a reason, never with the caller stuck.
 
 #include <arpa/inet.h>
@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "api/client.hpp"
@@ -44,7 +45,11 @@ class FakeServer {
     kNeverAnswers,  // reads the handshake request and never answers it
     kSilent,        // completes the handshake, then reads (and drops) and never sends
     kNeverReads,    // completes the handshake, then reads nothing more
+    kSendsLate,     // completes the handshake, sends one notification after kLate, then reads
   };
+  static constexpr std::chrono::milliseconds kLate{1000};
+  static constexpr std::string_view kNotification =
+      R"({"jsonrpc":"2.0","method":"zkr_subscription","params":{"subscription":"0x1"}})";
 
   explicit FakeServer(Mode mode) : mode_(mode) {
     listener_ = socket(AF_INET, SOCK_STREAM, 0);
@@ -99,6 +104,13 @@ class FakeServer {
         accept_key(key) + "\r\n\r\n";
     if (write(c, answer.data(), answer.size()) != static_cast<ssize_t>(answer.size())) return;
     if (mode_ == Mode::kNeverReads) return;
+    if (mode_ == Mode::kSendsLate) {
+      std::this_thread::sleep_for(kLate);
+      // A server's frame is unmasked: FIN and text, the length, the payload.
+      std::string frame{static_cast<char>(0x81), static_cast<char>(kNotification.size())};
+      frame += kNotification;
+      if (write(c, frame.data(), frame.size()) != static_cast<ssize_t>(frame.size())) return;
+    }
     while (read(c, buffer.data(), buffer.size()) > 0) {
     }
     peer_closed_ = true;
@@ -162,6 +174,31 @@ TEST(WsClient, ASendThatCannotCompleteEndsTheConnectionAndSaysSo) {
   EXPECT_TRUE(ws.closed());
   EXPECT_EQ(ws.close_reason(), "could not send within 300 ms: the client closed the connection");
   EXPECT_FALSE(ws.read().has_value());
+}
+
+TEST(WsClient, WaitingForNotificationsKeepsItsDeadlineAndTheConnection) {
+  FakeServer server(FakeServer::Mode::kSendsLate);
+  WsClient ws(server.port(), 10s);
+  // The notification comes after kLate: a shorter wait ends at its own deadline, not the
+  // client's timeout, and leaves the connection open with the read in flight.
+  const auto t0 = Clock::now();
+  EXPECT_FALSE(ws.wait_notifications(1, 100ms));
+  EXPECT_LT(Clock::now() - t0, FakeServer::kLate);
+  EXPECT_FALSE(ws.closed());
+  EXPECT_FALSE(ws.timed_out());
+  ASSERT_TRUE(ws.wait_notifications(1, 10s)) << ws.close_reason();
+  const auto got = ws.take_notifications();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0], boost::json::parse(FakeServer::kNotification));
+  EXPECT_FALSE(ws.closed());
+}
+
+TEST(WsClient, AWaitAsLongAsTheTimeoutWithoutAMessageEndsTheConnection) {
+  FakeServer server(FakeServer::Mode::kSilent);
+  WsClient ws(server.port(), 300ms);
+  EXPECT_FALSE(ws.wait_notifications(1, 2s));
+  EXPECT_TRUE(ws.timed_out());
+  EXPECT_EQ(ws.close_reason(), "no message within 300 ms: the client closed the connection");
 }
 
 }  // namespace

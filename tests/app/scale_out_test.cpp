@@ -252,7 +252,7 @@ struct Subscriber {
   }
   /// Reads until the event `last` has arrived or `limit` has passed. A connection lost on the way
   /// (left unread while the test did other things, the replica dropped it as a slow consumer; or
-  /// the client's own read gave up while the replica had nothing to send) is resumed from the last
+  /// the replica had nothing to send for the client's whole timeout) is resumed from the last
   /// cursor received, as a client does: the stream must still be whole, once each, in order.
   void follow_to(std::int64_t last, std::chrono::seconds limit) {
     const auto until = std::chrono::steady_clock::now() + limit;
